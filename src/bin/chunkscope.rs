@@ -1,0 +1,177 @@
+//! The `chunkscope` command line: inspect zstd:chunked layers from OCI layouts, blob files and
+//! registries. Argument handling and output formatting only; the work happens in the library.
+
+use chunkscope::inspect::report::{CheckState, ImageReport, LayerReport};
+use chunkscope::inspect::{inspect_with, InspectOptions};
+use chunkscope::oci::Platform;
+use chunkscope::source::layout::{BlobFile, OciLayout};
+use chunkscope::source::{inspect_image, ImageSource};
+use chunkscope::{Error, Result};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: chunkscope inspect SOURCE [--json] [--files] [--toc-only] [--footer] [--platform OS/ARCH] [--annotations JSON]
+
+SOURCE is one of:
+  oci:DIR[:TAG]     an OCI image layout directory
+  file:BLOB         one layer blob (add --annotations '{\"key\":\"value\"}' to supply its descriptor annotations)
+
+  --json        print one JSON document (schema in README.md)
+  --files       include every file with its chunks (fileList)
+  --toc-only    read only the TOC, not the tar-split (fewer bytes, fewer checks)
+  --footer      also read and check the footer";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("chunkscope: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+struct Args {
+    source: String,
+    json: bool,
+    opts: InspectOptions,
+    platform: Option<Platform>,
+    annotations: BTreeMap<String, String>,
+}
+
+fn parse_args(args: &[String]) -> Result<Args> {
+    let usage = |m: &str| Error::Unsupported(format!("{m}\n{USAGE}"));
+    let mut it = args.iter();
+    match it.next().map(String::as_str) {
+        Some("inspect") => {}
+        Some("-h") | Some("--help") | Some("help") => {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
+        Some(other) => return Err(usage(&format!("unknown command {other:?}"))),
+        None => return Err(usage("no command given")),
+    }
+    let mut a = Args {
+        source: String::new(),
+        json: false,
+        opts: InspectOptions { tar_split: true, footer: false, files: false },
+        platform: None,
+        annotations: BTreeMap::new(),
+    };
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--json" => a.json = true,
+            "--files" => a.opts.files = true,
+            "--toc-only" => a.opts.tar_split = false,
+            "--footer" => a.opts.footer = true,
+            "--platform" => a.platform = Some(Platform::parse(it.next().ok_or_else(|| usage("--platform needs a value"))?)?),
+            "--annotations" => {
+                let v = it.next().ok_or_else(|| usage("--annotations needs a JSON object"))?;
+                a.annotations = serde_json::from_str(v).map_err(|e| usage(&format!("--annotations: {e}")))?;
+            }
+            s if s.starts_with('-') => return Err(usage(&format!("unknown option {s}"))),
+            s if a.source.is_empty() => a.source = s.to_string(),
+            s => return Err(usage(&format!("unexpected argument {s:?}"))),
+        }
+    }
+    if a.source.is_empty() {
+        return Err(usage("no SOURCE given"));
+    }
+    Ok(a)
+}
+
+fn run(args: &[String]) -> Result<ExitCode> {
+    let a = parse_args(args)?;
+    let report = if let Some(rest) = a.source.strip_prefix("oci:") {
+        let (dir, tag) = split_dir_tag(rest);
+        let mut src = OciLayout::open(Path::new(dir), tag)?;
+        inspect_image(&mut src as &mut dyn ImageSource, &a.source, a.platform.as_ref(), a.opts)?.report
+    } else if let Some(path) = a.source.strip_prefix("file:") {
+        let blob = BlobFile::open(Path::new(path), "application/vnd.oci.image.layer.v1.tar+zstd", a.annotations.clone())?;
+        let layer = inspect_with(&blob.descriptor, a.opts, |r| chunkscope::source::layout::read_range(&blob.path, r));
+        let mut report = ImageReport { source: a.source.clone(), ..ImageReport::default() };
+        report.bytes_read = layer.report.bytes_read;
+        report.reads = layer.report.reads;
+        report.layers.push(layer.report);
+        report
+    } else {
+        return Err(Error::Unsupported(format!("source {:?}: expected oci:DIR[:TAG] or file:BLOB", a.source)));
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::Io(e.to_string()))?);
+    } else {
+        print_human(&report);
+    }
+    let failed = report.layers.iter().any(|l| l.error.is_some() || l.checks.values().any(|c| *c == CheckState::Fail));
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// `DIR:TAG` → (DIR, TAG); a colon inside the directory part is kept when no tag follows.
+fn split_dir_tag(s: &str) -> (&str, Option<&str>) {
+    match s.rsplit_once(':') {
+        Some((dir, tag)) if !tag.contains('/') && !tag.is_empty() => (dir, Some(tag)),
+        _ => (s, None),
+    }
+}
+
+fn n(x: u64) -> String {
+    let s = x.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn print_human(r: &ImageReport) {
+    println!("{}", r.source);
+    if let Some(d) = &r.manifest_digest {
+        println!("  manifest {d}{}", r.platform.as_ref().map(|p| format!("  platform {p}")).unwrap_or_default());
+    }
+    for (i, l) in r.layers.iter().enumerate() {
+        print_layer(i + 1, r.layers.len(), l);
+    }
+    println!("total: read {} bytes in {} range(s)", n(r.bytes_read), r.reads);
+}
+
+fn print_layer(i: usize, of: usize, l: &LayerReport) {
+    println!("layer {i}/{of} {}  {} bytes  {} (annotations: {})", l.digest, n(l.size), l.format, l.annotations);
+    if let Some(f) = &l.footer {
+        println!("  footer    {}", f.variant);
+    }
+    if let Some(t) = &l.toc {
+        println!("  TOC       offset {} length {} ({} uncompressed){}", n(t.offset), n(t.length), n(t.uncompressed_length), if t.digest_verified { ", digest verified" } else { "" });
+    }
+    if let Some(t) = &l.tar_split {
+        let tar = t.tar_size.map(|s| format!(", tar {} bytes", n(s))).unwrap_or_default();
+        println!("  tar-split offset {} length {} ({} uncompressed){}{tar}", n(t.offset), n(t.length), n(t.uncompressed_length), if t.digest_verified { ", digest verified" } else { "" });
+    }
+    if l.toc.is_some() {
+        println!(
+            "  entries   {}: {} files ({} multi-chunk), {} dirs, {} symlinks, {} hardlinks; {} chunks ({} zeros)",
+            l.entries, l.files, l.multi_chunk_files, l.directories, l.symlinks, l.hardlinks, l.chunks, l.zero_chunks
+        );
+    }
+    match (&l.partial_pull.eligible, &l.partial_pull.reason) {
+        (true, _) => println!("  partial pull: eligible"),
+        (false, Some(r)) => println!("  partial pull: no: {r}"),
+        (false, None) => {}
+    }
+    let passed = l.checks.values().filter(|c| **c == CheckState::Pass).count();
+    println!("  checks    {passed}/{} pass", l.checks.len());
+    for (name, state) in &l.checks {
+        if *state == CheckState::Fail {
+            println!("    FAIL {name}: {}", l.check_details.get(name).map(String::as_str).unwrap_or(""));
+        }
+    }
+    if let Some(e) = &l.error {
+        println!("  error     {e}");
+    }
+    let pct = if l.size > 0 { 100.0 * l.bytes_read as f64 / l.size as f64 } else { 0.0 };
+    println!("  read      {} bytes in {} range(s) ({pct:.2}% of the blob)", n(l.bytes_read), l.reads);
+}

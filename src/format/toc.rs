@@ -1,0 +1,310 @@
+//! The TOC ("manifest") JSON: parsed the way the reference reader parses it.
+//!
+//! c/storage matches keys case-insensitively (by Unicode lower-casing), skips unknown keys, and
+//! rejects anything but whitespace after the top-level object (so that the bytes the digest covers
+//! have exactly one meaning). serde's derive is case-sensitive, so the two objects here have
+//! hand-written visitors. Values are checked as they are read: digests must parse, times must be
+//! RFC 3339, numbers must be non-negative integers.
+
+use crate::error::{Error, Result};
+use crate::format::digest::Digest;
+use crate::format::time::parse_rfc3339;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The parsed TOC.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Toc {
+    pub version: i64,
+    pub entries: Vec<TocEntry>,
+    /// Digest of the compressed tar-split (c/storage v1.54 and later).
+    pub tar_split_digest: Option<Digest>,
+}
+
+/// The kind of a TOC entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryType {
+    Reg,
+    Dir,
+    Symlink,
+    Hardlink,
+    Char,
+    Block,
+    Fifo,
+    /// A continuation chunk of the preceding `reg` entry.
+    Chunk,
+}
+
+impl EntryType {
+    fn parse(s: &str) -> Option<EntryType> {
+        Some(match s {
+            "reg" => EntryType::Reg,
+            "dir" => EntryType::Dir,
+            "symlink" => EntryType::Symlink,
+            "hardlink" => EntryType::Hardlink,
+            "char" => EntryType::Char,
+            "block" => EntryType::Block,
+            "fifo" => EntryType::Fifo,
+            "chunk" => EntryType::Chunk,
+            _ => return None,
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryType::Reg => "reg",
+            EntryType::Dir => "dir",
+            EntryType::Symlink => "symlink",
+            EntryType::Hardlink => "hardlink",
+            EntryType::Char => "char",
+            EntryType::Block => "block",
+            EntryType::Fifo => "fifo",
+            EntryType::Chunk => "chunk",
+        }
+    }
+}
+
+/// One TOC entry, every field as written (zero when absent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TocEntry {
+    pub kind: EntryType,
+    pub name: String,
+    pub link_name: String,
+    pub mode: u64,
+    pub size: u64,
+    pub uid: u64,
+    pub gid: u64,
+    pub modtime: Option<String>,
+    pub accesstime: Option<String>,
+    pub changetime: Option<String>,
+    pub dev_major: u64,
+    pub dev_minor: u64,
+    /// xattr name → base64 of the raw value.
+    pub xattrs: BTreeMap<String, String>,
+    pub digest: Option<Digest>,
+    pub offset: u64,
+    pub end_offset: u64,
+    pub chunk_size: u64,
+    pub chunk_offset: u64,
+    pub chunk_digest: Option<Digest>,
+    /// `"zeros"` for a hole chunk, empty for data.
+    pub chunk_type: String,
+}
+
+/// Parses TOC JSON bytes. Trailing whitespace is allowed, anything else after the object is not.
+pub fn parse(json: &[u8]) -> Result<Toc> {
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let toc = Toc::deserialize(&mut de).map_err(|e| Error::Toc(e.to_string()))?;
+    de.end().map_err(|_| Error::Toc("trailing data after the top-level JSON object".into()))?;
+    Ok(toc)
+}
+
+/// Lower-cases a key the way Go's `strings.ToLower` does, without allocating in the usual case.
+fn fold(key: &str) -> Cow<'_, str> {
+    if key.bytes().all(|b| !b.is_ascii_uppercase() && b.is_ascii()) {
+        Cow::Borrowed(key)
+    } else {
+        Cow::Owned(key.to_lowercase())
+    }
+}
+
+/// A map key that may be borrowed from the input or unescaped into a new string.
+struct Key<'a>(Cow<'a, str>);
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+fn digest_value<'de, A: MapAccess<'de>>(map: &mut A, field: &str) -> std::result::Result<Option<Digest>, A::Error> {
+    match map.next_value::<Option<String>>()? {
+        None => Ok(None),
+        Some(s) if s.is_empty() => Ok(None),
+        Some(s) => Digest::parse(&s).map(Some).map_err(|e| de::Error::custom(format!("{field}: {e}"))),
+    }
+}
+
+fn time_value<'de, A: MapAccess<'de>>(map: &mut A, field: &str) -> std::result::Result<Option<String>, A::Error> {
+    match map.next_value::<Option<String>>()? {
+        None => Ok(None),
+        Some(s) => match parse_rfc3339(&s) {
+            Some(_) => Ok(Some(s)),
+            None => Err(de::Error::custom(format!("{field}: {s:?} is not an RFC 3339 time"))),
+        },
+    }
+}
+
+fn num<'de, A: MapAccess<'de>>(map: &mut A) -> std::result::Result<u64, A::Error> {
+    Ok(map.next_value::<Option<u64>>()?.unwrap_or(0))
+}
+
+impl<'de> Deserialize<'de> for Toc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Toc;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a TOC object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Toc, A::Error> {
+                let mut toc = Toc::default();
+                while let Some(Key(k)) = map.next_key::<Key>()? {
+                    match &*fold(&k) {
+                        "version" => toc.version = map.next_value::<Option<i64>>()?.unwrap_or(0),
+                        "entries" => toc.entries = map.next_value::<Option<Entries>>()?.map(|e| e.0).unwrap_or_default(),
+                        "tarsplitdigest" => toc.tar_split_digest = digest_value(&mut map, "tarSplitDigest")?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(toc)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The entries array; reports the index of a bad entry.
+struct Entries(Vec<TocEntry>);
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Entries;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of entries")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Entries, A::Error> {
+                // Never pre-allocate from a size hint: the input is untrusted.
+                let mut v = Vec::new();
+                while let Some(e) = seq.next_element::<TocEntry>().map_err(|e| de::Error::custom(format!("entry {}: {e}", v.len())))? {
+                    v.push(e);
+                }
+                Ok(Entries(v))
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for TocEntry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TocEntry;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a TOC entry object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<TocEntry, A::Error> {
+                let mut kind = None;
+                let mut e = TocEntry {
+                    kind: EntryType::Reg,
+                    name: String::new(),
+                    link_name: String::new(),
+                    mode: 0,
+                    size: 0,
+                    uid: 0,
+                    gid: 0,
+                    modtime: None,
+                    accesstime: None,
+                    changetime: None,
+                    dev_major: 0,
+                    dev_minor: 0,
+                    xattrs: BTreeMap::new(),
+                    digest: None,
+                    offset: 0,
+                    end_offset: 0,
+                    chunk_size: 0,
+                    chunk_offset: 0,
+                    chunk_digest: None,
+                    chunk_type: String::new(),
+                };
+                while let Some(Key(k)) = map.next_key::<Key>()? {
+                    match &*fold(&k) {
+                        "type" => {
+                            let t: String = map.next_value()?;
+                            kind = Some(EntryType::parse(&t).ok_or_else(|| de::Error::custom(format!("unknown entry type {t:?}")))?);
+                        }
+                        "name" => e.name = map.next_value::<Option<String>>()?.unwrap_or_default(),
+                        "linkname" => e.link_name = map.next_value::<Option<String>>()?.unwrap_or_default(),
+                        "mode" => e.mode = num(&mut map)?,
+                        "size" => e.size = num(&mut map)?,
+                        "uid" => e.uid = num(&mut map)?,
+                        "gid" => e.gid = num(&mut map)?,
+                        "modtime" => e.modtime = time_value(&mut map, "modtime")?,
+                        "accesstime" => e.accesstime = time_value(&mut map, "accesstime")?,
+                        "changetime" => e.changetime = time_value(&mut map, "changetime")?,
+                        "devmajor" => e.dev_major = num(&mut map)?,
+                        "devminor" => e.dev_minor = num(&mut map)?,
+                        "xattrs" => e.xattrs = map.next_value::<Option<BTreeMap<String, String>>>()?.unwrap_or_default(),
+                        "digest" => e.digest = digest_value(&mut map, "digest")?,
+                        "offset" => e.offset = num(&mut map)?,
+                        "endoffset" => e.end_offset = num(&mut map)?,
+                        "chunksize" => e.chunk_size = num(&mut map)?,
+                        "chunkoffset" => e.chunk_offset = num(&mut map)?,
+                        "chunkdigest" => e.chunk_digest = digest_value(&mut map, "chunkDigest")?,
+                        "chunktype" => e.chunk_type = map.next_value::<Option<String>>()?.unwrap_or_default(),
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                e.kind = kind.ok_or_else(|| de::Error::custom(format!("entry {:?} has no type", e.name)))?;
+                Ok(e)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_case_insensitive_and_unknown_keys_skipped() {
+        let j = br#"{"VERSION":1,"Entries":[{"TYPE":"reg","NaMe":"a","SIZE":3,"offset":10,"endOffset":20,"future":{"x":[1]}},{"type":"dir","name":"d/","\u212Aey":1}]}  "#;
+        let t = parse(j).unwrap();
+        assert_eq!(t.version, 1);
+        assert_eq!(t.entries.len(), 2);
+        assert_eq!((t.entries[0].kind, t.entries[0].name.as_str(), t.entries[0].size), (EntryType::Reg, "a", 3));
+        assert_eq!(t.entries[0].end_offset, 20);
+    }
+
+    #[test]
+    fn rejects_bad_tocs() {
+        let cases: &[&[u8]] = &[
+            br#"{"entries":[]} x"#,
+            br#"{"entries":[]}{}"#,
+            br#"{"entries":[{"type":"weird","name":"a"}]}"#,
+            br#"{"entries":[{"name":"a"}]}"#,
+            br#"{"entries":[{"type":"reg","name":"a","size":-1}]}"#,
+            br#"{"entries":[{"type":"reg","name":"a","size":1.5}]}"#,
+            br#"{"entries":[{"type":"reg","name":"a","digest":"sha256:zz"}]}"#,
+            br#"{"entries":[{"type":"reg","name":"a","modtime":"yesterday"}]}"#,
+            br#"{"tarSplitDigest":"nope"}"#,
+            br#"[1,2]"#,
+            b"",
+        ];
+        for c in cases {
+            assert!(matches!(parse(c), Err(Error::Toc(_))), "{}", String::from_utf8_lossy(c));
+        }
+    }
+}

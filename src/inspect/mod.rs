@@ -1,0 +1,464 @@
+//! Inspecting one layer: a sans-IO state machine that says which byte range to read next.
+//!
+//! [`LayerInspection`] never does IO. A driver (a file, a registry client, a browser `fetch`)
+//! asks [`LayerInspection::next_read`] for a range, reads exactly those bytes however it can,
+//! hands them to [`LayerInspection::feed`], and repeats until `next_read` is `None`. That keeps
+//! the rules about what to read (single ranges only, absolute offsets, the fewest bytes) in one
+//! place, testable without a network, and shared by every adapter.
+//!
+//! What is read:
+//! * annotated layer: ONE range, the compressed TOC, or `[TOC, tar-split end)` when the tar-split
+//!   is wanted (the 8 bytes between are the tar-split's frame header);
+//! * no annotations: the last 72 bytes (absolute range), then the TOC as above;
+//! * gzip, plain zstd, tar: nothing; eStargz: nothing yet (reported, not parsed).
+
+pub mod report;
+
+use crate::error::{Error, Result};
+use crate::format::annotations::{ChunkedAnnotations, LayerAnnotations, Namespace, Section};
+use crate::format::digest::Digest;
+use crate::format::footer::{self, Footer, FooterVariant, FOOTER_READ_LEN};
+use crate::format::toc::{self, Toc};
+use crate::format::zstd::{self, is_skippable_header, SKIPPABLE_HEADER_LEN};
+use crate::format::tarsplit;
+use crate::model::LayerFiles;
+use crate::oci::{compression_of, Descriptor};
+use report::*;
+
+/// The reference puller's cap on the TOC, compressed and uncompressed (150 MiB).
+pub const MAX_TOC: u64 = 150 << 20;
+/// Our cap on the tar-split. The reference streams it to disk uncapped; we hold it in memory.
+pub const MAX_TAR_SPLIT: u64 = 1 << 30;
+
+/// What to read beyond the minimum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InspectOptions {
+    /// Read the tar-split too (same single range), verify it and check it against the TOC.
+    pub tar_split: bool,
+    /// Also read and check the footer. With annotations it extends the one range to the blob's
+    /// end (72 more bytes) rather than adding a request.
+    pub footer: bool,
+    /// Include `fileList` in the report.
+    pub files: bool,
+}
+
+/// A byte range of the blob: `[offset, offset + length)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRange {
+    pub offset: u64,
+    pub length: u64,
+}
+
+impl ByteRange {
+    pub fn end(&self) -> u64 {
+        self.offset + self.length
+    }
+    /// The HTTP `Range` value: always a single range with absolute first and last byte.
+    pub fn header_value(&self) -> String {
+        format!("bytes={}-{}", self.offset, self.end() - 1)
+    }
+}
+
+enum State {
+    /// Waiting for the blob's last bytes.
+    Footer(ByteRange),
+    /// Waiting for the metadata range.
+    Metadata { range: ByteRange, plan: MetadataPlan },
+    Done,
+}
+
+#[derive(Clone, Copy)]
+struct MetadataPlan {
+    toc: Section,
+    /// Whether the annotations give a digest to authenticate the TOC with.
+    authenticated: bool,
+    tar_split: Option<Section>,
+    /// Whether the range runs on to the blob's end to include the footer.
+    footer_in_range: bool,
+}
+
+/// The inspection of one layer. See the module docs for the protocol.
+pub struct LayerInspection {
+    desc: Descriptor,
+    opts: InspectOptions,
+    state: State,
+    annotations: Option<ChunkedAnnotations>,
+    report: LayerReport,
+    files: Option<LayerFiles>,
+    toc: Option<Toc>,
+}
+
+/// What an inspection leaves behind: the report, and the parsed model for further use
+/// (planning, file previews, the UI).
+pub struct InspectedLayer {
+    pub report: LayerReport,
+    pub toc: Option<Toc>,
+    pub files: Option<LayerFiles>,
+    /// The annotated TOC digest (the key a puller uses for layer reuse).
+    pub toc_digest: Option<Digest>,
+}
+
+impl LayerInspection {
+    pub fn new(desc: &Descriptor, opts: InspectOptions) -> LayerInspection {
+        let mut me = LayerInspection {
+            desc: desc.clone(),
+            opts,
+            state: State::Done,
+            annotations: None,
+            report: LayerReport {
+                digest: desc.digest.clone(),
+                media_type: desc.media_type.clone(),
+                size: desc.size,
+                format: compression_of(&desc.media_type).to_string(),
+                annotations: "none".into(),
+                ..LayerReport::default()
+            },
+            files: None,
+            toc: None,
+        };
+        if let Err(e) = me.start() {
+            me.fail(e);
+        }
+        me
+    }
+
+    fn start(&mut self) -> Result<()> {
+        let compression = compression_of(&self.desc.media_type);
+        match LayerAnnotations::parse(&self.desc.annotations)? {
+            LayerAnnotations::ZstdChunked(a) => {
+                self.report.annotations = match a.namespace {
+                    Namespace::Current => "current",
+                    Namespace::Legacy => "legacy",
+                }
+                .into();
+                self.report.format = if a.namespace == Namespace::Current && a.tar_split.is_some() {
+                    "zstd:chunked"
+                } else {
+                    "zstd:chunked-legacy"
+                }
+                .into();
+                let plan = MetadataPlan { toc: a.toc, authenticated: true, tar_split: a.tar_split, footer_in_range: false };
+                self.annotations = Some(a);
+                self.plan_metadata(plan)
+            }
+            LayerAnnotations::Estargz { .. } => {
+                self.report.format = "estargz".into();
+                self.report.annotations = "estargz".into();
+                self.no_partial("eStargz layer: the reference puller refuses it unless insecure mode is on (no tar-split, DiffID not provable); chunkscope does not read eStargz TOCs yet");
+                Ok(())
+            }
+            LayerAnnotations::None if compression == "zstd" || compression == "unknown" => {
+                // Maybe zstd:chunked without its descriptor annotations: the footer tells.
+                let len = FOOTER_READ_LEN.min(self.desc.size);
+                if len == 0 {
+                    self.no_partial("empty blob");
+                    return Ok(());
+                }
+                self.state = State::Footer(ByteRange { offset: self.desc.size - len, length: len });
+                Ok(())
+            }
+            LayerAnnotations::None => {
+                self.no_partial(&format!("{compression} layer: no zstd:chunked metadata, a puller downloads it whole"));
+                Ok(())
+            }
+        }
+    }
+
+    fn no_partial(&mut self, reason: &str) {
+        self.report.partial_pull = PartialPull { eligible: false, reason: Some(reason.to_string()) };
+    }
+
+    /// Validates positions against the blob size, then decides the one metadata range.
+    fn plan_metadata(&mut self, mut plan: MetadataPlan) -> Result<()> {
+        let size = self.desc.size;
+        let toc = plan.toc;
+        if toc.offset < SKIPPABLE_HEADER_LEN || toc.end() > size || toc.length == 0 {
+            return Err(Error::Layout(format!("TOC at {}..{} does not fit in a blob of {size} bytes", toc.offset, toc.end())));
+        }
+        for (what, n, limit) in [("TOC (compressed)", toc.length, MAX_TOC), ("TOC (uncompressed)", toc.uncompressed_length, MAX_TOC)] {
+            if n > limit {
+                return Err(Error::TooLarge { what: what.into(), size: n, limit });
+            }
+        }
+        if let Some(ts) = plan.tar_split {
+            if ts.offset < toc.end() || ts.end() > size {
+                return Err(Error::Layout(format!("tar-split at {}..{} does not fit after the TOC in {size} bytes", ts.offset, ts.end())));
+            }
+        }
+        let mut end = toc.end();
+        if self.opts.tar_split {
+            if let Some(ts) = plan.tar_split {
+                for (what, n) in [("tar-split (compressed)", ts.length), ("tar-split (uncompressed)", ts.uncompressed_length)] {
+                    if n > MAX_TAR_SPLIT {
+                        return Err(Error::TooLarge { what: what.into(), size: n, limit: MAX_TAR_SPLIT });
+                    }
+                }
+                end = ts.end();
+            }
+        }
+        if self.opts.footer && self.report.footer.is_none() && size - end <= FOOTER_READ_LEN {
+            end = size;
+            plan.footer_in_range = true;
+        }
+        self.state = State::Metadata { range: ByteRange { offset: toc.offset, length: end - toc.offset }, plan };
+        Ok(())
+    }
+
+    /// The next range to read, or `None` when the inspection is complete.
+    pub fn next_read(&self) -> Option<ByteRange> {
+        match &self.state {
+            State::Footer(r) => Some(*r),
+            State::Metadata { range, .. } => Some(*range),
+            State::Done => None,
+        }
+    }
+
+    /// Hands over the bytes of the range [`next_read`](Self::next_read) returned. An error ends
+    /// the inspection (the report keeps what was learned, plus the error).
+    pub fn feed(&mut self, data: &[u8]) -> Result<()> {
+        let Some(range) = self.next_read() else {
+            return Err(Error::Io("no read was pending".into()));
+        };
+        if data.len() as u64 != range.length {
+            let e = Error::Truncated { what: "range read", needed: range.length, got: data.len() as u64 };
+            self.fail(e.clone());
+            return Err(e);
+        }
+        self.report.reads += 1;
+        self.report.bytes_read += range.length;
+        self.report.read_log.push(ReadRecord { offset: range.offset, length: range.length });
+        let state = std::mem::replace(&mut self.state, State::Done);
+        let r = match state {
+            State::Footer(_) => self.on_footer(data),
+            State::Metadata { range, plan } => self.on_metadata(range, plan, data),
+            State::Done => Ok(()),
+        };
+        if let Err(e) = &r {
+            self.fail(e.clone());
+        }
+        r
+    }
+
+    fn fail(&mut self, e: Error) {
+        self.state = State::Done;
+        if self.report.partial_pull.reason.is_none() {
+            self.no_partial(&format!("inspection failed: {e}"));
+        }
+        self.report.error = Some(e.to_string());
+    }
+
+    fn check(&mut self, name: &str, pass: bool, detail: String) {
+        self.report.checks.insert(name.into(), if pass { CheckState::Pass } else { CheckState::Fail });
+        self.report.check_details.insert(name.into(), detail);
+    }
+
+    fn on_footer(&mut self, tail: &[u8]) -> Result<()> {
+        let f = match footer::parse(tail) {
+            Ok(f) => f,
+            Err(e) if self.annotations.is_none() => {
+                // No annotations and no footer: an ordinary zstd layer.
+                self.report.format = compression_of(&self.desc.media_type).to_string();
+                self.no_partial("no zstd:chunked annotations and no zstd:chunked footer: an ordinary layer, pulled whole");
+                self.report.check_details.insert("footer_magic".into(), e.to_string());
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        self.record_footer(&f);
+        self.report.format = if f.variant == FooterVariant::Current { "zstd:chunked" } else { "zstd:chunked-legacy" }.into();
+        self.no_partial("no zstd:chunked annotations on the descriptor: the reference puller reads positions only from annotations, so it pulls this layer whole");
+        if f.toc_type != 1 {
+            return Err(Error::Footer(format!("manifest type {} is not 1", f.toc_type)));
+        }
+        self.plan_metadata(MetadataPlan { toc: f.toc, authenticated: false, tar_split: f.tar_split, footer_in_range: false })
+    }
+
+    fn record_footer(&mut self, f: &Footer) {
+        self.report.footer = Some(FooterReport {
+            variant: f.variant.name().into(),
+            toc_offset: f.toc.offset,
+            toc_length: f.toc.length,
+            toc_uncompressed_length: f.toc.uncompressed_length,
+            tar_split_offset: f.tar_split.map(|t| t.offset),
+            tar_split_length: f.tar_split.map(|t| t.length),
+            tar_split_uncompressed_length: f.tar_split.map(|t| t.uncompressed_length),
+        });
+        self.check("footer_magic", true, format!("{} footer found in the last {} bytes", f.variant.name(), f.variant.frame_len()));
+        let size = self.desc.size;
+        let meta_end = f.tar_split.map(|t| t.end()).unwrap_or(f.toc.end());
+        self.check(
+            "blob_size_matches_footer",
+            meta_end + f.variant.frame_len() == size,
+            format!("metadata ends at {meta_end}, + {}-byte footer frame = {}, blob size {size}", f.variant.frame_len(), meta_end + f.variant.frame_len()),
+        );
+        if let Some(a) = &self.annotations {
+            let same = a.toc == f.toc && (f.tar_split.is_none() || a.tar_split == f.tar_split);
+            self.check(
+                "footer_matches_annotations",
+                same,
+                format!("footer TOC {:?} / tar-split {:?}; annotations TOC {:?} / tar-split {:?}", f.toc, f.tar_split, a.toc, a.tar_split),
+            );
+        }
+    }
+
+    fn on_metadata(&mut self, range: ByteRange, plan: MetadataPlan, data: &[u8]) -> Result<()> {
+        let at = |off: u64| (off - range.offset) as usize;
+        let toc_sec = plan.toc;
+        let toc_bytes = &data[at(toc_sec.offset)..at(toc_sec.end())];
+        if plan.footer_in_range {
+            let tail = &data[data.len().saturating_sub(FOOTER_READ_LEN as usize)..];
+            let f = footer::parse(tail)?;
+            self.record_footer(&f);
+        }
+        // 1. Authenticate the compressed TOC before parsing a byte of it.
+        let mut verified = false;
+        if let (true, Some(a)) = (plan.authenticated, &self.annotations) {
+            a.toc_digest.verify("TOC", toc_bytes)?;
+            verified = true;
+            self.check("toc_digest", true, format!("sha256 of the {} compressed TOC bytes = {}", toc_sec.length, a.toc_digest));
+        }
+        self.report.toc = Some(SectionReport {
+            offset: toc_sec.offset,
+            length: toc_sec.length,
+            uncompressed_length: toc_sec.uncompressed_length,
+            digest_verified: verified,
+        });
+        if let Some(ts) = plan.tar_split {
+            self.report.tar_split = Some(TarSplitReport {
+                offset: ts.offset,
+                length: ts.length,
+                uncompressed_length: ts.uncompressed_length,
+                digest_verified: false,
+                tar_size: None,
+            });
+            self.check(
+                "tarsplit_follows_toc",
+                ts.offset == toc_sec.end() + SKIPPABLE_HEADER_LEN,
+                format!("tar-split offset {} = TOC end {} + 8", ts.offset, toc_sec.end()),
+            );
+            if self.report.footer.is_none() {
+                self.check(
+                    "blob_size_matches_metadata",
+                    ts.end() + 72 == self.desc.size,
+                    format!("tar-split end {} + 72-byte footer = blob size {}", ts.end(), self.desc.size),
+                );
+            }
+        }
+        // 2. Decompress (bounded by the declared length) and parse.
+        let json = zstd::decompress_exact("TOC", toc_bytes, toc_sec.uncompressed_length, MAX_TOC)?;
+        self.check("toc_uncompressed_length", true, format!("TOC decompresses to the declared {} bytes", json.len()));
+        let toc = toc::parse(&json)?;
+        drop(json);
+        let files = LayerFiles::build(&toc, toc_sec.offset - SKIPPABLE_HEADER_LEN);
+        self.check(
+            "chunk_extents",
+            files.problems.is_empty(),
+            if files.problems.is_empty() {
+                "every chunk has a positive compressed extent, payloads ascend and end before the TOC".into()
+            } else {
+                files.problems.join("; ")
+            },
+        );
+        let c = files.counts();
+        self.report.entries = toc.entries.len();
+        self.report.files = c.files;
+        self.report.directories = c.dirs;
+        self.report.symlinks = c.symlinks;
+        self.report.hardlinks = c.hardlinks;
+        self.report.chunks = c.chunks;
+        self.report.zero_chunks = c.zero_chunks;
+        self.report.multi_chunk_files = c.multi_chunk_files;
+        self.report.payload_bytes = c.payload_bytes;
+        self.assess_partial_pull(&toc);
+
+        // 3. The tar-split, when it was read.
+        if let (Some(ts), true) = (plan.tar_split, range.end() >= plan.tar_split.map(|t| t.end()).unwrap_or(u64::MAX)) {
+            let header = &data[at(ts.offset - SKIPPABLE_HEADER_LEN)..at(ts.offset)];
+            self.check(
+                "tarsplit_in_skippable_frame",
+                is_skippable_header(header, ts.length),
+                format!("the 8 bytes before the tar-split are a skippable-frame header for {} bytes", ts.length),
+            );
+            let ts_bytes = &data[at(ts.offset)..at(ts.end())];
+            match &toc.tar_split_digest {
+                Some(d) => {
+                    d.verify("tar-split", ts_bytes)?;
+                    self.check("tarsplit_digest", true, format!("sha256 of the {} compressed tar-split bytes = TOC tarSplitDigest", ts.length));
+                }
+                None => self.check("tarsplit_digest", false, "the TOC has no tarSplitDigest: the tar-split is not authenticated".into()),
+            }
+            let raw = zstd::decompress_exact("tar-split", ts_bytes, ts.uncompressed_length, MAX_TAR_SPLIT)?;
+            self.check("tarsplit_uncompressed_length", true, format!("tar-split decompresses to the declared {} bytes", raw.len()));
+            let split = tarsplit::parse(&raw)?;
+            drop(raw);
+            let corr = split.check_against(&toc)?;
+            self.check(
+                "toc_matches_tarsplit",
+                corr.ok(),
+                if corr.ok() {
+                    format!("{} TOC entries and {} tar members correspond 1:1", corr.toc_entries, corr.tar_members)
+                } else {
+                    format!("{} differences: {}", corr.problem_count, corr.problems.join("; "))
+                },
+            );
+            if let Some(r) = &mut self.report.tar_split {
+                r.digest_verified = toc.tar_split_digest.is_some();
+                r.tar_size = Some(split.tar_size);
+            }
+        }
+        if self.opts.files {
+            self.report.file_list = Some(files.files.iter().map(FileReport::from).collect());
+        }
+        self.files = Some(files);
+        self.toc = Some(toc);
+        Ok(())
+    }
+
+    /// The reference puller's eligibility rules (containers/storage `NewDiffer` and
+    /// `makeZstdChunkedDiffer`), given what the annotations and TOC say.
+    fn assess_partial_pull(&mut self, toc: &Toc) {
+        if self.report.partial_pull.reason.is_some() {
+            return;
+        }
+        let Some(a) = &self.annotations else { return };
+        let reason = if a.namespace == Namespace::Legacy {
+            Some("legacy io.containers.zstd-chunked.* annotations: current pullers do not recognise them and pull the layer whole")
+        } else if toc.tar_split_digest.is_some() && a.tar_split.is_none() {
+            Some("the TOC names a tar-split digest but there is no tarsplit-position annotation: the pull fails")
+        } else if toc.tar_split_digest.is_none() {
+            Some("no tarSplitDigest in the TOC (written before c/storage 1.54): the DiffID cannot be proven, so the layer is pulled whole unless insecure mode is on")
+        } else {
+            None
+        };
+        self.report.partial_pull = PartialPull { eligible: reason.is_none(), reason: reason.map(str::to_string) };
+    }
+
+    /// Ends the inspection and returns what was learned.
+    pub fn finish(mut self) -> InspectedLayer {
+        if self.next_read().is_some() {
+            self.fail(Error::Io("inspection ended before all reads were done".into()));
+        }
+        InspectedLayer {
+            report: self.report,
+            toc: self.toc,
+            files: self.files,
+            toc_digest: self.annotations.map(|a| a.toc_digest),
+        }
+    }
+}
+
+/// Runs an inspection with a synchronous reader (files, tests, the native CLI).
+pub fn inspect_with<F>(desc: &Descriptor, opts: InspectOptions, mut read: F) -> InspectedLayer
+where
+    F: FnMut(ByteRange) -> Result<Vec<u8>>,
+{
+    let mut insp = LayerInspection::new(desc, opts);
+    while let Some(r) = insp.next_read() {
+        let res = read(r).and_then(|bytes| insp.feed(&bytes));
+        if let Err(e) = res {
+            insp.fail(e);
+            break;
+        }
+    }
+    insp.finish()
+}

@@ -1,0 +1,24 @@
+//! chunkscope: see inside zstd:chunked container image layers.
+//!
+//! The crate is a sans-IO core with thin adapters at its edges:
+//!
+//! * [`format`] parses the pieces of a layer blob and its descriptor (annotations, footer, zstd
+//!   frames, TOC, tar-split) from bytes, with typed errors and caps on every claimed size;
+//! * [`model`] turns a TOC into files with explicit chunk extents in the blob;
+//! * [`inspect`] is the state machine that decides which single byte range to read next and
+//!   produces the report shared by the CLI and the browser;
+//! * [`oci`] holds the few OCI image-spec types we read;
+//! * [`source`] (native only) reads blobs from OCI layout directories and files.
+//!
+//! Nothing in the core touches the network or `wasm-bindgen`; the browser binding lives in
+//! `web` and only compiles for `wasm32`.
+
+pub mod error;
+pub mod format;
+pub mod inspect;
+pub mod model;
+pub mod oci;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod source;
+
+pub use error::{Error, Result};

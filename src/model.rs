@@ -1,0 +1,244 @@
+//! The layer as a list of files, each with its chunks' places in the blob.
+//!
+//! The TOC is a flat list in which a file of N chunks is one `reg` entry followed by N−1 `chunk`
+//! entries; compressed lengths are implicit (a chunk ends where the next begins, the last at the
+//! file's `endOffset`). [`LayerFiles::build`] turns that into explicit extents, which is what the
+//! inspector shows, what the planner fetches and what verification decompresses. Inconsistencies
+//! are collected as problems rather than errors: an inspector must still show a broken layer.
+
+use crate::format::toc::{EntryType, Toc, TocEntry};
+use serde::Serialize;
+
+/// One chunk of a regular file: a run of zstd frames in the blob.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Chunk {
+    /// Blob offset of the chunk's first frame.
+    pub offset: u64,
+    /// Compressed bytes, from `offset` to the next chunk (or the file's end offset).
+    pub compressed_length: u64,
+    /// Offset of the chunk's data within the file.
+    pub uncompressed_offset: u64,
+    pub uncompressed_length: u64,
+    /// `chunkDigest`, or the file digest for a single-chunk file.
+    pub digest: Option<String>,
+    /// A run of zeros (a hole) that pullers never fetch.
+    pub zeros: bool,
+}
+
+/// A non-chunk TOC entry with its chunks attached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileEntry {
+    /// The tar name as written.
+    pub name: String,
+    /// `name` as a clean absolute path, the form pullers use.
+    pub path: String,
+    pub entry: TocEntry,
+    /// Empty for anything without a payload.
+    pub chunks: Vec<Chunk>,
+}
+
+impl FileEntry {
+    /// `[offset, endOffset)` of the whole payload, if there is one.
+    pub fn extent(&self) -> Option<(u64, u64)> {
+        let first = self.chunks.first()?;
+        let last = self.chunks.last()?;
+        Some((first.offset, last.offset + last.compressed_length))
+    }
+}
+
+/// All files of a layer, in TOC order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LayerFiles {
+    pub files: Vec<FileEntry>,
+    /// Where file payloads must end: the start of the TOC's skippable frame.
+    pub payload_end: u64,
+    /// Inconsistencies found while building (capped); empty for a well-formed TOC.
+    pub problems: Vec<String>,
+}
+
+const MAX_PROBLEMS: usize = 20;
+
+/// Counts over a layer's files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub entries: usize,
+    pub files: usize,
+    pub dirs: usize,
+    pub symlinks: usize,
+    pub hardlinks: usize,
+    pub other: usize,
+    pub chunks: usize,
+    pub zero_chunks: usize,
+    pub multi_chunk_files: usize,
+    pub payload_bytes: u64,
+}
+
+impl LayerFiles {
+    /// Builds the file list from a TOC. `payload_end` is the blob offset where the TOC's skippable
+    /// frame starts (TOC offset − 8): payload frames must end at or before it.
+    pub fn build(toc: &Toc, payload_end: u64) -> LayerFiles {
+        let mut out = LayerFiles { files: Vec::new(), payload_end, problems: Vec::new() };
+        let problem = |out: &mut Vec<String>, p: String| {
+            if out.len() < MAX_PROBLEMS {
+                out.push(p);
+            }
+        };
+        let entries = &toc.entries;
+        let mut i = 0;
+        while i < entries.len() {
+            let e = &entries[i];
+            if e.kind == EntryType::Chunk {
+                problem(&mut out.problems, format!("{:?}: chunk entry without a preceding regular file", e.name));
+                i += 1;
+                continue;
+            }
+            let mut file = FileEntry { name: e.name.clone(), path: clean_path(&e.name), entry: e.clone(), chunks: Vec::new() };
+            let mut next = i + 1;
+            if e.kind == EntryType::Reg && e.offset > 0 {
+                // The reg entry carries chunk 0; `chunk` entries with the same name follow.
+                let mut raw: Vec<&TocEntry> = vec![e];
+                while next < entries.len() && entries[next].kind == EntryType::Chunk && entries[next].name == e.name {
+                    raw.push(&entries[next]);
+                    next += 1;
+                }
+                // Where the last chunk ends: endOffset, else the next payload's start, else the TOC.
+                let end = if e.end_offset > 0 {
+                    e.end_offset
+                } else {
+                    entries[next..].iter().find(|x| x.offset > 0).map(|x| x.offset).unwrap_or(payload_end)
+                };
+                let multi = raw.len() > 1;
+                for (k, c) in raw.iter().enumerate() {
+                    let c_end = raw.get(k + 1).map(|n| n.offset).unwrap_or(end);
+                    let u_off = if k == 0 { 0 } else { c.chunk_offset };
+                    let u_end = raw.get(k + 1).map(|n| n.chunk_offset).unwrap_or(e.size);
+                    if c_end <= c.offset {
+                        problem(&mut out.problems, format!("{:?}: chunk {k} ends at {c_end}, not after its start {}", e.name, c.offset));
+                    }
+                    if u_end < u_off {
+                        problem(&mut out.problems, format!("{:?}: chunk {k} has chunkOffset {u_off} beyond the next one", e.name));
+                    }
+                    if multi && c.chunk_size != 0 && c.chunk_size != u_end.saturating_sub(u_off) {
+                        problem(&mut out.problems, format!("{:?}: chunk {k} chunkSize {} but spans {}", e.name, c.chunk_size, u_end.saturating_sub(u_off)));
+                    }
+                    file.chunks.push(Chunk {
+                        offset: c.offset,
+                        compressed_length: c_end.saturating_sub(c.offset),
+                        uncompressed_offset: u_off,
+                        uncompressed_length: u_end.saturating_sub(u_off),
+                        digest: if multi { c.chunk_digest.as_ref() } else { e.digest.as_ref() }.map(|d| d.to_string()),
+                        zeros: c.chunk_type == "zeros",
+                    });
+                }
+                if end > payload_end {
+                    problem(&mut out.problems, format!("{:?}: payload ends at {end}, past the metadata at {payload_end}", e.name));
+                }
+            } else if e.kind == EntryType::Reg && e.size > 0 {
+                problem(&mut out.problems, format!("{:?}: {} bytes but no payload offset", e.name, e.size));
+            }
+            out.files.push(file);
+            i = next;
+        }
+        // Payloads must be in ascending, non-overlapping order: the reference puller relies on it.
+        let mut prev_end = 0u64;
+        let mut unordered = Vec::new();
+        for f in &out.files {
+            if let Some((start, end)) = f.extent() {
+                if start < prev_end {
+                    unordered.push(format!("{:?}: payload at {start} overlaps or precedes the previous one (ends {prev_end})", f.name));
+                }
+                prev_end = prev_end.max(end);
+            }
+        }
+        for p in unordered {
+            problem(&mut out.problems, p);
+        }
+        out
+    }
+
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts { entries: self.files.len(), ..Counts::default() };
+        for f in &self.files {
+            match f.entry.kind {
+                EntryType::Reg => c.files += 1,
+                EntryType::Dir => c.dirs += 1,
+                EntryType::Symlink => c.symlinks += 1,
+                EntryType::Hardlink => c.hardlinks += 1,
+                _ => c.other += 1,
+            }
+            c.chunks += f.chunks.len();
+            c.zero_chunks += f.chunks.iter().filter(|k| k.zeros).count();
+            c.multi_chunk_files += usize::from(f.chunks.len() > 1);
+            c.payload_bytes += f.chunks.iter().map(|k| k.compressed_length).sum::<u64>();
+        }
+        c
+    }
+}
+
+/// `/`-rooted clean path: `./usr//bin/../lib/` → `/usr/lib`.
+pub fn clean_path(name: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in name.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut s = String::with_capacity(name.len() + 1);
+    for p in parts {
+        s.push('/');
+        s.push_str(p);
+    }
+    if s.is_empty() {
+        s.push('/');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::toc;
+
+    #[test]
+    fn paths() {
+        assert_eq!(clean_path("./usr//bin/../lib/"), "/usr/lib");
+        assert_eq!(clean_path("../../etc"), "/etc");
+        assert_eq!(clean_path("."), "/");
+    }
+
+    #[test]
+    fn chunk_extents() {
+        let t = toc::parse(br#"{"entries":[
+            {"type":"dir","name":"d/"},
+            {"type":"reg","name":"d/a","size":30,"offset":100,"endOffset":190,"chunkSize":10,"chunkDigest":"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+            {"type":"chunk","name":"d/a","offset":140,"chunkOffset":10,"chunkSize":15,"chunkType":"zeros"},
+            {"type":"chunk","name":"d/a","offset":160,"chunkOffset":25,"chunkSize":5},
+            {"type":"reg","name":"d/b","size":4,"offset":200}
+        ]}"#).unwrap();
+        let l = LayerFiles::build(&t, 300);
+        assert!(l.problems.is_empty(), "{:?}", l.problems);
+        let a = &l.files[1];
+        let ext: Vec<_> = a.chunks.iter().map(|c| (c.offset, c.compressed_length, c.uncompressed_offset, c.uncompressed_length, c.zeros)).collect();
+        assert_eq!(ext, [(100, 40, 0, 10, false), (140, 20, 10, 15, true), (160, 30, 25, 5, false)]);
+        // No endOffset: the payload runs to the metadata.
+        assert_eq!(l.files[2].extent(), Some((200, 300)));
+        let c = l.counts();
+        assert_eq!((c.entries, c.files, c.dirs, c.chunks, c.zero_chunks, c.multi_chunk_files), (3, 2, 1, 4, 1, 1));
+    }
+
+    #[test]
+    fn problems_not_panics() {
+        let t = toc::parse(br#"{"entries":[
+            {"type":"chunk","name":"x","offset":5},
+            {"type":"reg","name":"a","size":3,"offset":500,"endOffset":400},
+            {"type":"reg","name":"b","size":3,"offset":100,"endOffset":900}
+        ]}"#).unwrap();
+        let l = LayerFiles::build(&t, 800);
+        assert!(l.problems.len() >= 3, "{:?}", l.problems);
+    }
+}

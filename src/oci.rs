@@ -1,0 +1,217 @@
+//! The few OCI image-spec types chunkscope reads: descriptors, manifests, indexes, configs.
+//!
+//! Hand-written rather than taken from `oci-spec` to keep the wasm module small; fields we do
+//! not use are ignored. Everything comes from registries or layout directories, so parsing is
+//! strict about what we rely on (digest, size, media type) and lenient about the rest.
+
+use crate::error::{Error, Result};
+use crate::format::digest::Digest;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const MT_OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+pub const MT_OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+pub const MT_DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+pub const MT_DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+/// The two OCI types: 82 bytes, under the 128-byte limit for a CORS-safelisted `Accept`.
+pub const ACCEPT_OCI: &str = "application/vnd.oci.image.index.v1+json,application/vnd.oci.image.manifest.v1+json";
+/// The Docker schema-2 types, tried only when the OCI ones find nothing.
+pub const ACCEPT_DOCKER: &str = "application/vnd.docker.distribution.manifest.list.v2+json,application/vnd.docker.distribution.manifest.v2+json";
+
+/// A content descriptor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Descriptor {
+    #[serde(default)]
+    pub media_type: String,
+    pub digest: String,
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Platform>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+}
+
+impl Descriptor {
+    pub fn parsed_digest(&self) -> Result<Digest> {
+        Digest::parse(&self.digest).map_err(|e| Error::Oci(format!("descriptor: {e}")))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Platform {
+    #[serde(default)]
+    pub os: String,
+    #[serde(default)]
+    pub architecture: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+}
+
+impl Platform {
+    /// Parses `os/arch[/variant]`.
+    pub fn parse(s: &str) -> Result<Platform> {
+        let mut it = s.split('/');
+        match (it.next(), it.next(), it.next(), it.next()) {
+            (Some(os), Some(arch), variant, None) if !os.is_empty() && !arch.is_empty() => Ok(Platform {
+                os: os.into(),
+                architecture: arch.into(),
+                variant: variant.filter(|v| !v.is_empty()).map(Into::into),
+            }),
+            _ => Err(Error::Oci(format!("platform {s:?}: expected os/arch[/variant]"))),
+        }
+    }
+    pub fn matches(&self, want: &Platform) -> bool {
+        self.os == want.os && self.architecture == want.architecture && (want.variant.is_none() || self.variant == want.variant)
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        if let Some(v) = &self.variant {
+            write!(f, "/{v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// An image manifest (OCI or Docker schema 2: same shape for what we read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    #[serde(default)]
+    pub schema_version: u32,
+    #[serde(default)]
+    pub media_type: Option<String>,
+    pub config: Descriptor,
+    pub layers: Vec<Descriptor>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// An image index / manifest list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Index {
+    #[serde(default)]
+    pub schema_version: u32,
+    #[serde(default)]
+    pub media_type: Option<String>,
+    pub manifests: Vec<Descriptor>,
+}
+
+/// The image config: only the layer DiffIDs matter here.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+pub struct ImageConfig {
+    #[serde(default)]
+    pub rootfs: RootFs,
+    #[serde(default)]
+    pub os: String,
+    #[serde(default)]
+    pub architecture: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+pub struct RootFs {
+    #[serde(default)]
+    pub diff_ids: Vec<String>,
+}
+
+/// A manifest document: either an index or a single image manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestDoc {
+    Index(Index),
+    Image(Manifest),
+}
+
+/// The largest manifest, index or config we accept (registries cap manifests at 4 MiB).
+pub const MAX_MANIFEST: u64 = 4 << 20;
+
+impl ManifestDoc {
+    /// Parses a manifest or index, using the served `Content-Type` when known and the
+    /// document's own `mediaType`/shape otherwise.
+    pub fn parse(bytes: &[u8], content_type: Option<&str>) -> Result<ManifestDoc> {
+        if bytes.len() as u64 > MAX_MANIFEST {
+            return Err(Error::TooLarge { what: "manifest".into(), size: bytes.len() as u64, limit: MAX_MANIFEST });
+        }
+        let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Error::Oci(format!("manifest JSON: {e}")))?;
+        let declared = content_type
+            .map(|c| c.split(';').next().unwrap_or("").trim().to_string())
+            .filter(|c| !c.is_empty() && c != "application/json" && c != "application/octet-stream")
+            .or_else(|| v.get("mediaType").and_then(|m| m.as_str()).map(str::to_string));
+        let is_index = match declared.as_deref() {
+            Some(MT_OCI_INDEX) | Some(MT_DOCKER_LIST) => true,
+            Some(MT_OCI_MANIFEST) | Some(MT_DOCKER_MANIFEST) => false,
+            Some(other) => return Err(Error::Oci(format!("unsupported manifest media type {other:?}"))),
+            None => v.get("manifests").is_some(),
+        };
+        if is_index {
+            serde_json::from_value(v).map(ManifestDoc::Index).map_err(|e| Error::Oci(format!("image index: {e}")))
+        } else {
+            serde_json::from_value(v).map(ManifestDoc::Image).map_err(|e| Error::Oci(format!("image manifest: {e}")))
+        }
+    }
+}
+
+impl Index {
+    /// Picks the manifest for `want` (default linux/amd64; the only entry when there is one).
+    pub fn select(&self, want: Option<&Platform>) -> Result<&Descriptor> {
+        let default = Platform { os: "linux".into(), architecture: "amd64".into(), variant: None };
+        let images: Vec<&Descriptor> = self
+            .manifests
+            .iter()
+            .filter(|d| matches!(d.media_type.as_str(), MT_OCI_MANIFEST | MT_DOCKER_MANIFEST | ""))
+            .collect();
+        if want.is_none() && images.len() == 1 {
+            return Ok(images[0]);
+        }
+        let target = want.unwrap_or(&default);
+        images
+            .iter()
+            .copied()
+            .find(|d| d.platform.as_ref().is_some_and(|p| p.matches(target)))
+            .ok_or_else(|| {
+                Error::NotFound(format!("no manifest for platform {target} (available: {})", self.platforms().join(", ")))
+            })
+    }
+
+    pub fn platforms(&self) -> Vec<String> {
+        self.manifests.iter().filter_map(|d| d.platform.as_ref().map(|p| p.to_string())).collect()
+    }
+}
+
+/// What kind of layer a media type (plus annotations) announces, before any bytes are read.
+pub fn compression_of(media_type: &str) -> &'static str {
+    let mt = media_type.trim();
+    if mt.ends_with("+zstd") || mt.ends_with(".zstd") {
+        "zstd"
+    } else if mt.ends_with("+gzip") || mt.ends_with(".gzip") || mt == "application/vnd.docker.image.rootfs.diff.tar.gzip" {
+        "gzip"
+    } else if mt.ends_with(".tar") || mt.ends_with("layer.v1.tar") {
+        "tar"
+    } else {
+        "unknown"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_selection() {
+        let idx = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+          {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aa","size":1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
+          {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:bb","size":1,"platform":{"os":"linux","architecture":"amd64"}}]}"#;
+        let ManifestDoc::Index(i) = ManifestDoc::parse(idx, None).unwrap() else { panic!() };
+        assert_eq!(i.select(None).unwrap().digest, "sha256:bb");
+        assert_eq!(i.select(Some(&Platform::parse("linux/arm64").unwrap())).unwrap().digest, "sha256:aa");
+        let e = i.select(Some(&Platform::parse("linux/s390x").unwrap())).unwrap_err().to_string();
+        assert!(e.contains("linux/arm64/v8, linux/amd64"), "{e}");
+        assert!(Platform::parse("linux").is_err());
+        assert!(ManifestDoc::parse(b"{}", Some("text/html")).is_err());
+    }
+}
