@@ -11,20 +11,36 @@ use std::fmt;
 #[non_exhaustive]
 pub enum Error {
     /// A layer-descriptor annotation was present but its value did not parse.
-    Annotation { key: String, value: String, reason: String },
+    Annotation {
+        key: String,
+        value: String,
+        reason: String,
+    },
     /// The blob's trailing bytes are not any known zstd:chunked footer.
     Footer(String),
     /// Fewer bytes than a structure needs.
-    Truncated { what: &'static str, needed: u64, got: u64 },
+    Truncated {
+        what: &'static str,
+        needed: u64,
+        got: u64,
+    },
     /// A digest string that is not `algorithm:hex`, or an algorithm we cannot check.
     BadDigest { value: String, reason: String },
     /// Bytes whose digest differs from the one that authenticates them.
-    DigestMismatch { what: String, expected: String, actual: String },
+    DigestMismatch {
+        what: String,
+        expected: String,
+        actual: String,
+    },
     /// A size (claimed by a server, an annotation or a footer, or produced by decompression)
     /// above the limit we accept.
     TooLarge { what: String, size: u64, limit: u64 },
     /// A claimed uncompressed length that the data did not match.
-    LengthMismatch { what: String, expected: u64, actual: u64 },
+    LengthMismatch {
+        what: String,
+        expected: u64,
+        actual: u64,
+    },
     /// The zstd stream is corrupt.
     Zstd { what: String, message: String },
     /// The TOC JSON is malformed or violates the format.
@@ -42,9 +58,17 @@ pub enum Error {
     /// Reading from a source (file, registry) failed.
     Io(String),
     /// A registry or server answered in a way we cannot use.
-    Http { url: String, status: u16, message: String },
+    Http {
+        url: String,
+        status: u16,
+        message: String,
+    },
     /// The server ignored the Range header and started sending the whole blob.
-    RangeIgnored { url: String, status: u16, blob_size: Option<u64> },
+    RangeIgnored {
+        url: String,
+        status: u16,
+        blob_size: Option<u64>,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -60,13 +84,24 @@ impl fmt::Display for Error {
                 write!(f, "{what}: truncated, need {needed} bytes, got {got}")
             }
             Error::BadDigest { value, reason } => write!(f, "digest {value:?}: {reason}"),
-            Error::DigestMismatch { what, expected, actual } => {
-                write!(f, "{what}: digest mismatch: expected {expected}, got {actual}")
+            Error::DigestMismatch {
+                what,
+                expected,
+                actual,
+            } => {
+                write!(
+                    f,
+                    "{what}: digest mismatch: expected {expected}, got {actual}"
+                )
             }
             Error::TooLarge { what, size, limit } => {
                 write!(f, "{what}: {size} bytes is over the limit of {limit} bytes")
             }
-            Error::LengthMismatch { what, expected, actual } => {
+            Error::LengthMismatch {
+                what,
+                expected,
+                actual,
+            } => {
                 write!(f, "{what}: expected {expected} bytes, got {actual}")
             }
             Error::Zstd { what, message } => write!(f, "{what}: zstd: {message}"),
@@ -77,8 +112,16 @@ impl fmt::Display for Error {
             Error::NotFound(m) => write!(f, "not found: {m}"),
             Error::Unsupported(m) => write!(f, "unsupported: {m}"),
             Error::Io(m) => write!(f, "read failed: {m}"),
-            Error::Http { url, status, message } => write!(f, "{url}: HTTP {status}: {message}"),
-            Error::RangeIgnored { url, status, blob_size } => {
+            Error::Http {
+                url,
+                status,
+                message,
+            } => write!(f, "{url}: HTTP {status}: {message}"),
+            Error::RangeIgnored {
+                url,
+                status,
+                blob_size,
+            } => {
                 write!(f, "{url}: the server ignored the Range header (HTTP {status}) and began sending the whole blob")?;
                 if let Some(n) = blob_size {
                     write!(f, " ({n} bytes)")?;

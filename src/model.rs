@@ -78,7 +78,11 @@ impl LayerFiles {
     /// Builds the file list from a TOC. `payload_end` is the blob offset where the TOC's skippable
     /// frame starts (TOC offset − 8): payload frames must end at or before it.
     pub fn build(toc: &Toc, payload_end: u64) -> LayerFiles {
-        let mut out = LayerFiles { files: Vec::new(), payload_end, problems: Vec::new() };
+        let mut out = LayerFiles {
+            files: Vec::new(),
+            payload_end,
+            problems: Vec::new(),
+        };
         let problem = |out: &mut Vec<String>, p: String| {
             if out.len() < MAX_PROBLEMS {
                 out.push(p);
@@ -89,16 +93,27 @@ impl LayerFiles {
         while i < entries.len() {
             let e = &entries[i];
             if e.kind == EntryType::Chunk {
-                problem(&mut out.problems, format!("{:?}: chunk entry without a preceding regular file", e.name));
+                problem(
+                    &mut out.problems,
+                    format!("{:?}: chunk entry without a preceding regular file", e.name),
+                );
                 i += 1;
                 continue;
             }
-            let mut file = FileEntry { name: e.name.clone(), path: clean_path(&e.name), entry: e.clone(), chunks: Vec::new() };
+            let mut file = FileEntry {
+                name: e.name.clone(),
+                path: clean_path(&e.name),
+                entry: e.clone(),
+                chunks: Vec::new(),
+            };
             let mut next = i + 1;
             if e.kind == EntryType::Reg && e.offset > 0 {
                 // The reg entry carries chunk 0; `chunk` entries with the same name follow.
                 let mut raw: Vec<&TocEntry> = vec![e];
-                while next < entries.len() && entries[next].kind == EntryType::Chunk && entries[next].name == e.name {
+                while next < entries.len()
+                    && entries[next].kind == EntryType::Chunk
+                    && entries[next].name == e.name
+                {
                     raw.push(&entries[next]);
                     next += 1;
                 }
@@ -106,7 +121,11 @@ impl LayerFiles {
                 let end = if e.end_offset > 0 {
                     e.end_offset
                 } else {
-                    entries[next..].iter().find(|x| x.offset > 0).map(|x| x.offset).unwrap_or(payload_end)
+                    entries[next..]
+                        .iter()
+                        .find(|x| x.offset > 0)
+                        .map(|x| x.offset)
+                        .unwrap_or(payload_end)
                 };
                 let multi = raw.len() > 1;
                 for (k, c) in raw.iter().enumerate() {
@@ -114,28 +133,62 @@ impl LayerFiles {
                     let u_off = if k == 0 { 0 } else { c.chunk_offset };
                     let u_end = raw.get(k + 1).map(|n| n.chunk_offset).unwrap_or(e.size);
                     if c_end <= c.offset {
-                        problem(&mut out.problems, format!("{:?}: chunk {k} ends at {c_end}, not after its start {}", e.name, c.offset));
+                        problem(
+                            &mut out.problems,
+                            format!(
+                                "{:?}: chunk {k} ends at {c_end}, not after its start {}",
+                                e.name, c.offset
+                            ),
+                        );
                     }
                     if u_end < u_off {
-                        problem(&mut out.problems, format!("{:?}: chunk {k} has chunkOffset {u_off} beyond the next one", e.name));
+                        problem(
+                            &mut out.problems,
+                            format!(
+                                "{:?}: chunk {k} has chunkOffset {u_off} beyond the next one",
+                                e.name
+                            ),
+                        );
                     }
                     if multi && c.chunk_size != 0 && c.chunk_size != u_end.saturating_sub(u_off) {
-                        problem(&mut out.problems, format!("{:?}: chunk {k} chunkSize {} but spans {}", e.name, c.chunk_size, u_end.saturating_sub(u_off)));
+                        problem(
+                            &mut out.problems,
+                            format!(
+                                "{:?}: chunk {k} chunkSize {} but spans {}",
+                                e.name,
+                                c.chunk_size,
+                                u_end.saturating_sub(u_off)
+                            ),
+                        );
                     }
                     file.chunks.push(Chunk {
                         offset: c.offset,
                         compressed_length: c_end.saturating_sub(c.offset),
                         uncompressed_offset: u_off,
                         uncompressed_length: u_end.saturating_sub(u_off),
-                        digest: if multi { c.chunk_digest.as_ref() } else { e.digest.as_ref() }.map(|d| d.to_string()),
+                        digest: if multi {
+                            c.chunk_digest.as_ref()
+                        } else {
+                            e.digest.as_ref()
+                        }
+                        .map(|d| d.to_string()),
                         zeros: c.chunk_type == "zeros",
                     });
                 }
                 if end > payload_end {
-                    problem(&mut out.problems, format!("{:?}: payload ends at {end}, past the metadata at {payload_end}", e.name));
+                    problem(
+                        &mut out.problems,
+                        format!(
+                            "{:?}: payload ends at {end}, past the metadata at {payload_end}",
+                            e.name
+                        ),
+                    );
                 }
             } else if e.kind == EntryType::Reg && e.size > 0 {
-                problem(&mut out.problems, format!("{:?}: {} bytes but no payload offset", e.name, e.size));
+                problem(
+                    &mut out.problems,
+                    format!("{:?}: {} bytes but no payload offset", e.name, e.size),
+                );
             }
             out.files.push(file);
             i = next;
@@ -158,7 +211,10 @@ impl LayerFiles {
     }
 
     pub fn counts(&self) -> Counts {
-        let mut c = Counts { entries: self.files.len(), ..Counts::default() };
+        let mut c = Counts {
+            entries: self.files.len(),
+            ..Counts::default()
+        };
         for f in &self.files {
             match f.entry.kind {
                 EntryType::Reg => c.files += 1,
@@ -223,21 +279,53 @@ mod tests {
         let l = LayerFiles::build(&t, 300);
         assert!(l.problems.is_empty(), "{:?}", l.problems);
         let a = &l.files[1];
-        let ext: Vec<_> = a.chunks.iter().map(|c| (c.offset, c.compressed_length, c.uncompressed_offset, c.uncompressed_length, c.zeros)).collect();
-        assert_eq!(ext, [(100, 40, 0, 10, false), (140, 20, 10, 15, true), (160, 30, 25, 5, false)]);
+        let ext: Vec<_> = a
+            .chunks
+            .iter()
+            .map(|c| {
+                (
+                    c.offset,
+                    c.compressed_length,
+                    c.uncompressed_offset,
+                    c.uncompressed_length,
+                    c.zeros,
+                )
+            })
+            .collect();
+        assert_eq!(
+            ext,
+            [
+                (100, 40, 0, 10, false),
+                (140, 20, 10, 15, true),
+                (160, 30, 25, 5, false)
+            ]
+        );
         // No endOffset: the payload runs to the metadata.
         assert_eq!(l.files[2].extent(), Some((200, 300)));
         let c = l.counts();
-        assert_eq!((c.entries, c.files, c.dirs, c.chunks, c.zero_chunks, c.multi_chunk_files), (3, 2, 1, 4, 1, 1));
+        assert_eq!(
+            (
+                c.entries,
+                c.files,
+                c.dirs,
+                c.chunks,
+                c.zero_chunks,
+                c.multi_chunk_files
+            ),
+            (3, 2, 1, 4, 1, 1)
+        );
     }
 
     #[test]
     fn problems_not_panics() {
-        let t = toc::parse(br#"{"entries":[
+        let t = toc::parse(
+            br#"{"entries":[
             {"type":"chunk","name":"x","offset":5},
             {"type":"reg","name":"a","size":3,"offset":500,"endOffset":400},
             {"type":"reg","name":"b","size":3,"offset":100,"endOffset":900}
-        ]}"#).unwrap();
+        ]}"#,
+        )
+        .unwrap();
         let l = LayerFiles::build(&t, 800);
         assert!(l.problems.len() >= 3, "{:?}", l.problems);
     }

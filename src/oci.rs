@@ -14,7 +14,8 @@ pub const MT_OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const MT_DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 pub const MT_DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 /// The two OCI types: 82 bytes, under the 128-byte limit for a CORS-safelisted `Accept`.
-pub const ACCEPT_OCI: &str = "application/vnd.oci.image.index.v1+json,application/vnd.oci.image.manifest.v1+json";
+pub const ACCEPT_OCI: &str =
+    "application/vnd.oci.image.index.v1+json,application/vnd.oci.image.manifest.v1+json";
 /// The Docker schema-2 types, tried only when the OCI ones find nothing.
 pub const ACCEPT_DOCKER: &str = "application/vnd.docker.distribution.manifest.list.v2+json,application/vnd.docker.distribution.manifest.v2+json";
 
@@ -55,16 +56,22 @@ impl Platform {
     pub fn parse(s: &str) -> Result<Platform> {
         let mut it = s.split('/');
         match (it.next(), it.next(), it.next(), it.next()) {
-            (Some(os), Some(arch), variant, None) if !os.is_empty() && !arch.is_empty() => Ok(Platform {
-                os: os.into(),
-                architecture: arch.into(),
-                variant: variant.filter(|v| !v.is_empty()).map(Into::into),
-            }),
-            _ => Err(Error::Oci(format!("platform {s:?}: expected os/arch[/variant]"))),
+            (Some(os), Some(arch), variant, None) if !os.is_empty() && !arch.is_empty() => {
+                Ok(Platform {
+                    os: os.into(),
+                    architecture: arch.into(),
+                    variant: variant.filter(|v| !v.is_empty()).map(Into::into),
+                })
+            }
+            _ => Err(Error::Oci(format!(
+                "platform {s:?}: expected os/arch[/variant]"
+            ))),
         }
     }
     pub fn matches(&self, want: &Platform) -> bool {
-        self.os == want.os && self.architecture == want.architecture && (want.variant.is_none() || self.variant == want.variant)
+        self.os == want.os
+            && self.architecture == want.architecture
+            && (want.variant.is_none() || self.variant == want.variant)
     }
 }
 
@@ -135,23 +142,40 @@ impl ManifestDoc {
     /// document's own `mediaType`/shape otherwise.
     pub fn parse(bytes: &[u8], content_type: Option<&str>) -> Result<ManifestDoc> {
         if bytes.len() as u64 > MAX_MANIFEST {
-            return Err(Error::TooLarge { what: "manifest".into(), size: bytes.len() as u64, limit: MAX_MANIFEST });
+            return Err(Error::TooLarge {
+                what: "manifest".into(),
+                size: bytes.len() as u64,
+                limit: MAX_MANIFEST,
+            });
         }
-        let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Error::Oci(format!("manifest JSON: {e}")))?;
+        let v: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| Error::Oci(format!("manifest JSON: {e}")))?;
         let declared = content_type
             .map(|c| c.split(';').next().unwrap_or("").trim().to_string())
             .filter(|c| !c.is_empty() && c != "application/json" && c != "application/octet-stream")
-            .or_else(|| v.get("mediaType").and_then(|m| m.as_str()).map(str::to_string));
+            .or_else(|| {
+                v.get("mediaType")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_string)
+            });
         let is_index = match declared.as_deref() {
             Some(MT_OCI_INDEX) | Some(MT_DOCKER_LIST) => true,
             Some(MT_OCI_MANIFEST) | Some(MT_DOCKER_MANIFEST) => false,
-            Some(other) => return Err(Error::Oci(format!("unsupported manifest media type {other:?}"))),
+            Some(other) => {
+                return Err(Error::Oci(format!(
+                    "unsupported manifest media type {other:?}"
+                )))
+            }
             None => v.get("manifests").is_some(),
         };
         if is_index {
-            serde_json::from_value(v).map(ManifestDoc::Index).map_err(|e| Error::Oci(format!("image index: {e}")))
+            serde_json::from_value(v)
+                .map(ManifestDoc::Index)
+                .map_err(|e| Error::Oci(format!("image index: {e}")))
         } else {
-            serde_json::from_value(v).map(ManifestDoc::Image).map_err(|e| Error::Oci(format!("image manifest: {e}")))
+            serde_json::from_value(v)
+                .map(ManifestDoc::Image)
+                .map_err(|e| Error::Oci(format!("image manifest: {e}")))
         }
     }
 }
@@ -159,11 +183,20 @@ impl ManifestDoc {
 impl Index {
     /// Picks the manifest for `want` (default linux/amd64; the only entry when there is one).
     pub fn select(&self, want: Option<&Platform>) -> Result<&Descriptor> {
-        let default = Platform { os: "linux".into(), architecture: "amd64".into(), variant: None };
+        let default = Platform {
+            os: "linux".into(),
+            architecture: "amd64".into(),
+            variant: None,
+        };
         let images: Vec<&Descriptor> = self
             .manifests
             .iter()
-            .filter(|d| matches!(d.media_type.as_str(), MT_OCI_MANIFEST | MT_DOCKER_MANIFEST | ""))
+            .filter(|d| {
+                matches!(
+                    d.media_type.as_str(),
+                    MT_OCI_MANIFEST | MT_DOCKER_MANIFEST | ""
+                )
+            })
             .collect();
         if want.is_none() && images.len() == 1 {
             return Ok(images[0]);
@@ -174,12 +207,18 @@ impl Index {
             .copied()
             .find(|d| d.platform.as_ref().is_some_and(|p| p.matches(target)))
             .ok_or_else(|| {
-                Error::NotFound(format!("no manifest for platform {target} (available: {})", self.platforms().join(", ")))
+                Error::NotFound(format!(
+                    "no manifest for platform {target} (available: {})",
+                    self.platforms().join(", ")
+                ))
             })
     }
 
     pub fn platforms(&self) -> Vec<String> {
-        self.manifests.iter().filter_map(|d| d.platform.as_ref().map(|p| p.to_string())).collect()
+        self.manifests
+            .iter()
+            .filter_map(|d| d.platform.as_ref().map(|p| p.to_string()))
+            .collect()
     }
 }
 
@@ -188,7 +227,10 @@ pub fn compression_of(media_type: &str) -> &'static str {
     let mt = media_type.trim();
     if mt.ends_with("+zstd") || mt.ends_with(".zstd") {
         "zstd"
-    } else if mt.ends_with("+gzip") || mt.ends_with(".gzip") || mt == "application/vnd.docker.image.rootfs.diff.tar.gzip" {
+    } else if mt.ends_with("+gzip")
+        || mt.ends_with(".gzip")
+        || mt == "application/vnd.docker.image.rootfs.diff.tar.gzip"
+    {
         "gzip"
     } else if mt.ends_with(".tar") || mt.ends_with("layer.v1.tar") {
         "tar"
@@ -206,10 +248,20 @@ mod tests {
         let idx = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
           {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aa","size":1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
           {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:bb","size":1,"platform":{"os":"linux","architecture":"amd64"}}]}"#;
-        let ManifestDoc::Index(i) = ManifestDoc::parse(idx, None).unwrap() else { panic!() };
+        let ManifestDoc::Index(i) = ManifestDoc::parse(idx, None).unwrap() else {
+            panic!()
+        };
         assert_eq!(i.select(None).unwrap().digest, "sha256:bb");
-        assert_eq!(i.select(Some(&Platform::parse("linux/arm64").unwrap())).unwrap().digest, "sha256:aa");
-        let e = i.select(Some(&Platform::parse("linux/s390x").unwrap())).unwrap_err().to_string();
+        assert_eq!(
+            i.select(Some(&Platform::parse("linux/arm64").unwrap()))
+                .unwrap()
+                .digest,
+            "sha256:aa"
+        );
+        let e = i
+            .select(Some(&Platform::parse("linux/s390x").unwrap()))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("linux/arm64/v8, linux/amd64"), "{e}");
         assert!(Platform::parse("linux").is_err());
         assert!(ManifestDoc::parse(b"{}", Some("text/html")).is_err());

@@ -61,7 +61,10 @@ pub struct ChunkedAnnotations {
 pub enum LayerAnnotations {
     ZstdChunked(ChunkedAnnotations),
     /// eStargz: the digest of the *uncompressed* TOC JSON.
-    Estargz { toc_digest: String, uncompressed_size: Option<String> },
+    Estargz {
+        toc_digest: String,
+        uncompressed_size: Option<String>,
+    },
     None,
 }
 
@@ -69,10 +72,14 @@ impl LayerAnnotations {
     /// Reads the annotations of one descriptor. Keys that are absent mean "not this format";
     /// keys that are present with a bad value are errors naming the key and value.
     pub fn parse(annotations: &BTreeMap<String, String>) -> Result<LayerAnnotations> {
-        let chunked = ChunkedAnnotations::parse_namespace(annotations, NS_CURRENT, Namespace::Current)?
-            .map(Ok)
-            .or_else(|| ChunkedAnnotations::parse_namespace(annotations, NS_LEGACY, Namespace::Legacy).transpose())
-            .transpose()?;
+        let chunked =
+            ChunkedAnnotations::parse_namespace(annotations, NS_CURRENT, Namespace::Current)?
+                .map(Ok)
+                .or_else(|| {
+                    ChunkedAnnotations::parse_namespace(annotations, NS_LEGACY, Namespace::Legacy)
+                        .transpose()
+                })
+                .transpose()?;
         let estargz = annotations.get(ESTARGZ_TOC_DIGEST);
         match (chunked, estargz) {
             (Some(_), Some(_)) => Err(Error::Annotation {
@@ -91,7 +98,11 @@ impl LayerAnnotations {
 }
 
 impl ChunkedAnnotations {
-    fn parse_namespace(a: &BTreeMap<String, String>, ns: &str, namespace: Namespace) -> Result<Option<Self>> {
+    fn parse_namespace(
+        a: &BTreeMap<String, String>,
+        ns: &str,
+        namespace: Namespace,
+    ) -> Result<Option<Self>> {
         let key = |k: &str| format!("{ns}{k}");
         let Some(checksum) = a.get(&key(MANIFEST_CHECKSUM)) else {
             return Ok(None);
@@ -120,15 +131,24 @@ impl ChunkedAnnotations {
         }
         let tar_split = match a.get(&key(TARSPLIT_POSITION)) {
             Some(v) => {
-                let [offset, length, uncompressed_length] = parse_fields::<3>(&key(TARSPLIT_POSITION), v)?;
-                Some(Section { offset, length, uncompressed_length })
+                let [offset, length, uncompressed_length] =
+                    parse_fields::<3>(&key(TARSPLIT_POSITION), v)?;
+                Some(Section {
+                    offset,
+                    length,
+                    uncompressed_length,
+                })
             }
             None => None,
         };
         Ok(Some(ChunkedAnnotations {
             namespace,
             toc_digest,
-            toc: Section { offset, length, uncompressed_length },
+            toc: Section {
+                offset,
+                length,
+                uncompressed_length,
+            },
             toc_type,
             tar_split,
             tar_split_checksum: a.get(&key(TARSPLIT_CHECKSUM)).cloned(),
@@ -138,17 +158,26 @@ impl ChunkedAnnotations {
 
 /// Parses exactly `N` decimal u64 fields joined by `:`.
 fn parse_fields<const N: usize>(key: &str, value: &str) -> Result<[u64; N]> {
-    let err = |reason: String| Error::Annotation { key: key.to_string(), value: value.to_string(), reason };
+    let err = |reason: String| Error::Annotation {
+        key: key.to_string(),
+        value: value.to_string(),
+        reason,
+    };
     let parts: Vec<&str> = value.split(':').collect();
     if parts.len() != N {
-        return Err(err(format!("expected {N} ':'-separated integers, found {}", parts.len())));
+        return Err(err(format!(
+            "expected {N} ':'-separated integers, found {}",
+            parts.len()
+        )));
     }
     let mut out = [0u64; N];
     for (slot, p) in out.iter_mut().zip(&parts) {
         if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
             return Err(err(format!("{p:?} is not a non-negative decimal integer")));
         }
-        *slot = p.parse().map_err(|_| err(format!("{p:?} is out of range")))?;
+        *slot = p
+            .parse()
+            .map_err(|_| err(format!("{p:?} is out of range")))?;
     }
     Ok(out)
 }
@@ -158,7 +187,10 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
     const D: &str = "sha256:2a29e3f3e5e30b7e26cabf30cd1798ef3a0fa5dae6e651f19adbcf88c68a50d5";
 
@@ -166,12 +198,27 @@ mod tests {
     fn current_namespace() {
         let a = map(&[
             ("io.github.containers.zstd-chunked.manifest-checksum", D),
-            ("io.github.containers.zstd-chunked.manifest-position", "323422:3468:13946:1"),
-            ("io.github.containers.zstd-chunked.tarsplit-position", "326898:3418:77675"),
+            (
+                "io.github.containers.zstd-chunked.manifest-position",
+                "323422:3468:13946:1",
+            ),
+            (
+                "io.github.containers.zstd-chunked.tarsplit-position",
+                "326898:3418:77675",
+            ),
         ]);
-        let LayerAnnotations::ZstdChunked(c) = LayerAnnotations::parse(&a).unwrap() else { panic!() };
+        let LayerAnnotations::ZstdChunked(c) = LayerAnnotations::parse(&a).unwrap() else {
+            panic!()
+        };
         assert_eq!(c.namespace, Namespace::Current);
-        assert_eq!(c.toc, Section { offset: 323422, length: 3468, uncompressed_length: 13946 });
+        assert_eq!(
+            c.toc,
+            Section {
+                offset: 323422,
+                length: 3468,
+                uncompressed_length: 13946
+            }
+        );
         assert_eq!(c.tar_split.unwrap().offset, 326898);
     }
 
@@ -181,40 +228,68 @@ mod tests {
             ("io.containers.zstd-chunked.manifest-checksum", D),
             ("io.containers.zstd-chunked.manifest-position", "1:2:3:1"),
         ]);
-        let LayerAnnotations::ZstdChunked(c) = LayerAnnotations::parse(&a).unwrap() else { panic!() };
+        let LayerAnnotations::ZstdChunked(c) = LayerAnnotations::parse(&a).unwrap() else {
+            panic!()
+        };
         assert_eq!(c.namespace, Namespace::Legacy);
         assert!(c.tar_split.is_none());
     }
 
     #[test]
     fn bad_values_name_the_key() {
-        for (pos, why) in [("1:2:3", "expected 4"), ("1:2:x:1", "not a non-negative"), ("1:2:3:2", "type 2"), ("1:-2:3:1", "not a non-negative"), ("1:2:99999999999999999999:1", "out of range")] {
+        for (pos, why) in [
+            ("1:2:3", "expected 4"),
+            ("1:2:x:1", "not a non-negative"),
+            ("1:2:3:2", "type 2"),
+            ("1:-2:3:1", "not a non-negative"),
+            ("1:2:99999999999999999999:1", "out of range"),
+        ] {
             let a = map(&[
                 ("io.github.containers.zstd-chunked.manifest-checksum", D),
                 ("io.github.containers.zstd-chunked.manifest-position", pos),
             ]);
             let e = LayerAnnotations::parse(&a).unwrap_err();
-            let Error::Annotation { key, value, reason } = &e else { panic!("{e}") };
+            let Error::Annotation { key, value, reason } = &e else {
+                panic!("{e}")
+            };
             assert_eq!(key, "io.github.containers.zstd-chunked.manifest-position");
             assert_eq!(value, pos);
             assert!(reason.contains(why), "{reason}");
         }
-        let a = map(&[("io.github.containers.zstd-chunked.manifest-checksum", "sha256:nothex")]);
-        assert!(matches!(LayerAnnotations::parse(&a), Err(Error::Annotation { .. })));
+        let a = map(&[(
+            "io.github.containers.zstd-chunked.manifest-checksum",
+            "sha256:nothex",
+        )]);
+        assert!(matches!(
+            LayerAnnotations::parse(&a),
+            Err(Error::Annotation { .. })
+        ));
         let a = map(&[("io.github.containers.zstd-chunked.manifest-checksum", D)]);
-        assert!(LayerAnnotations::parse(&a).unwrap_err().to_string().contains("missing"));
+        assert!(LayerAnnotations::parse(&a)
+            .unwrap_err()
+            .to_string()
+            .contains("missing"));
     }
 
     #[test]
     fn estargz_and_conflict() {
         let a = map(&[(ESTARGZ_TOC_DIGEST, D)]);
-        assert!(matches!(LayerAnnotations::parse(&a).unwrap(), LayerAnnotations::Estargz { .. }));
+        assert!(matches!(
+            LayerAnnotations::parse(&a).unwrap(),
+            LayerAnnotations::Estargz { .. }
+        ));
         let a = map(&[
             (ESTARGZ_TOC_DIGEST, D),
             ("io.github.containers.zstd-chunked.manifest-checksum", D),
-            ("io.github.containers.zstd-chunked.manifest-position", "1:2:3:1"),
+            (
+                "io.github.containers.zstd-chunked.manifest-position",
+                "1:2:3:1",
+            ),
         ]);
         assert!(LayerAnnotations::parse(&a).is_err());
-        assert_eq!(LayerAnnotations::parse(&BTreeMap::new()).unwrap(), LayerAnnotations::None);
+        assert_eq!(
+            LayerAnnotations::parse(&BTreeMap::new()).unwrap(),
+            LayerAnnotations::None
+        );
     }
 }

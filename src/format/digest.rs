@@ -24,29 +24,45 @@ pub enum Algorithm {
 impl Digest {
     /// Parses `sha256:<64 lowercase hex>` (or sha512 with 128).
     pub fn parse(s: &str) -> Result<Digest> {
-        let bad = |reason: &str| Error::BadDigest { value: s.to_string(), reason: reason.into() };
+        let bad = |reason: &str| Error::BadDigest {
+            value: s.to_string(),
+            reason: reason.into(),
+        };
         let (alg, hex) = s.split_once(':').ok_or_else(|| bad("missing ':'"))?;
         let (algorithm, len) = match alg {
             "sha256" => (Algorithm::Sha256, 64),
             "sha512" => (Algorithm::Sha512, 128),
             _ => return Err(bad("unsupported algorithm (sha256 or sha512 expected)")),
         };
-        if hex.len() != len || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if hex.len() != len
+            || !hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(bad(&format!("expected {len} lowercase hex digits")));
         }
-        Ok(Digest { algorithm, hex: hex.to_string() })
+        Ok(Digest {
+            algorithm,
+            hex: hex.to_string(),
+        })
     }
 
     /// The sha256 digest of `data`.
     pub fn sha256(data: &[u8]) -> Digest {
-        Digest { algorithm: Algorithm::Sha256, hex: to_hex(&Sha256::digest(data)) }
+        Digest {
+            algorithm: Algorithm::Sha256,
+            hex: to_hex(&Sha256::digest(data)),
+        }
     }
 
     /// The digest of `data` computed with this digest's algorithm.
     pub fn of_same_kind(&self, data: &[u8]) -> Digest {
         match self.algorithm {
             Algorithm::Sha256 => Digest::sha256(data),
-            Algorithm::Sha512 => Digest { algorithm: Algorithm::Sha512, hex: to_hex(&Sha512::digest(data)) },
+            Algorithm::Sha512 => Digest {
+                algorithm: Algorithm::Sha512,
+                hex: to_hex(&Sha512::digest(data)),
+            },
         }
     }
 
@@ -56,7 +72,11 @@ impl Digest {
         if &actual == self {
             Ok(())
         } else {
-            Err(Error::DigestMismatch { what: what.to_string(), expected: self.to_string(), actual: actual.to_string() })
+            Err(Error::DigestMismatch {
+                what: what.to_string(),
+                expected: self.to_string(),
+                actual: actual.to_string(),
+            })
         }
     }
 
@@ -87,8 +107,14 @@ impl Hasher {
     }
     pub fn finish(self) -> Digest {
         match self.0 {
-            HasherInner::Sha256(h) => Digest { algorithm: Algorithm::Sha256, hex: to_hex(&h.finalize()) },
-            HasherInner::Sha512(h) => Digest { algorithm: Algorithm::Sha512, hex: to_hex(&h.finalize()) },
+            HasherInner::Sha256(h) => Digest {
+                algorithm: Algorithm::Sha256,
+                hex: to_hex(&h.finalize()),
+            },
+            HasherInner::Sha512(h) => Digest {
+                algorithm: Algorithm::Sha512,
+                hex: to_hex(&h.finalize()),
+            },
         }
     }
 }
@@ -119,15 +145,31 @@ mod tests {
 
     #[test]
     fn parses_and_verifies() {
-        let d = Digest::parse("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855").unwrap();
+        let d = Digest::parse(
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        )
+        .unwrap();
         d.verify("empty", b"").unwrap();
-        assert!(matches!(d.verify("x", b"x"), Err(Error::DigestMismatch { .. })));
+        assert!(matches!(
+            d.verify("x", b"x"),
+            Err(Error::DigestMismatch { .. })
+        ));
     }
 
     #[test]
     fn rejects_malformed() {
-        for s in ["", "sha256", "sha256:", "md5:00", "sha256:E3B0", "sha256:zz"] {
-            assert!(matches!(Digest::parse(s), Err(Error::BadDigest { .. })), "{s}");
+        for s in [
+            "",
+            "sha256",
+            "sha256:",
+            "md5:00",
+            "sha256:E3B0",
+            "sha256:zz",
+        ] {
+            assert!(
+                matches!(Digest::parse(s), Err(Error::BadDigest { .. })),
+                "{s}"
+            );
         }
     }
 }

@@ -61,9 +61,14 @@ pub fn parse(tail: &[u8]) -> Result<Footer> {
     let n = tail.len();
     let u64_at = |i: usize| u64::from_le_bytes(tail[i..i + 8].try_into().expect("8 bytes"));
     let frame_header_at = |start: usize, size: u32| {
-        tail[start..start + 4] == SKIPPABLE_MAGIC.to_le_bytes() && tail[start + 4..start + 8] == size.to_le_bytes()
+        tail[start..start + 4] == SKIPPABLE_MAGIC.to_le_bytes()
+            && tail[start + 4..start + 8] == size.to_le_bytes()
     };
-    let section = |at: usize| Section { offset: u64_at(at), length: u64_at(at + 8), uncompressed_length: u64_at(at + 16) };
+    let section = |at: usize| Section {
+        offset: u64_at(at),
+        length: u64_at(at + 8),
+        uncompressed_length: u64_at(at + 16),
+    };
 
     if n >= 72 && frame_header_at(n - 72, 64) && tail[n - 8..] == MAGIC_CURRENT {
         let d = n - 64;
@@ -74,16 +79,34 @@ pub fn parse(tail: &[u8]) -> Result<Footer> {
             tar_split: Some(section(d + 32)),
         });
     }
-    if n >= 64 && frame_header_at(n - 64, 56) && tail[n - 24..n - 16] == MAGIC_LEGACY && tail[n - 16..].iter().all(|&b| b == 0) {
+    if n >= 64
+        && frame_header_at(n - 64, 56)
+        && tail[n - 24..n - 16] == MAGIC_LEGACY
+        && tail[n - 16..].iter().all(|&b| b == 0)
+    {
         let d = n - 56;
-        return Ok(Footer { variant: FooterVariant::Buggy56, toc: section(d), toc_type: u64_at(d + 24), tar_split: None });
+        return Ok(Footer {
+            variant: FooterVariant::Buggy56,
+            toc: section(d),
+            toc_type: u64_at(d + 24),
+            tar_split: None,
+        });
     }
     if n >= 48 && frame_header_at(n - 48, 40) && tail[n - 8..] == MAGIC_LEGACY {
         let d = n - 40;
-        return Ok(Footer { variant: FooterVariant::Legacy, toc: section(d), toc_type: u64_at(d + 24), tar_split: None });
+        return Ok(Footer {
+            variant: FooterVariant::Legacy,
+            toc: section(d),
+            toc_type: u64_at(d + 24),
+            tar_split: None,
+        });
     }
     if n < 48 {
-        return Err(Error::Truncated { what: "footer", needed: 48, got: n as u64 });
+        return Err(Error::Truncated {
+            what: "footer",
+            needed: 48,
+            got: n as u64,
+        });
     }
     Err(Error::Footer(format!(
         "no known zstd:chunked footer in the last {n} bytes (last 8 bytes: {:02x?})",
@@ -107,7 +130,11 @@ mod tests {
 
     #[test]
     fn worked_example_from_the_format_doc() {
-        let f = parse(&current([107123052, 1009822, 5525223, 1], [108132882, 612322, 15402870])).unwrap();
+        let f = parse(&current(
+            [107123052, 1009822, 5525223, 1],
+            [108132882, 612322, 15402870],
+        ))
+        .unwrap();
         assert_eq!(f.variant, FooterVariant::Current);
         assert_eq!(f.toc.offset + f.toc.length + 8, f.tar_split.unwrap().offset);
     }
@@ -122,7 +149,10 @@ mod tests {
         }
         v.extend(MAGIC_LEGACY);
         let f = parse(&v).unwrap();
-        assert_eq!((f.variant, f.toc.offset, f.tar_split), (FooterVariant::Legacy, 5, None));
+        assert_eq!(
+            (f.variant, f.toc.offset, f.tar_split),
+            (FooterVariant::Legacy, 5, None)
+        );
 
         let mut v = vec![0u8; 8];
         v.extend(SKIPPABLE_MAGIC.to_le_bytes());

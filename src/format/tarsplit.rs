@@ -72,8 +72,11 @@ pub fn parse(data: &[u8]) -> Result<TarSplit> {
                     (None, Some(r)) => B64.decode(r).map_err(|e| err(format!("name_raw: {e}")))?,
                     (None, None) => return Err(err("file record without a name".into())),
                 };
-                let size = u64::try_from(line.size).map_err(|_| err(format!("negative size {}", line.size)))?;
-                tar_size = tar_size.checked_add(size).ok_or_else(|| err("tar size overflows".into()))?;
+                let size = u64::try_from(line.size)
+                    .map_err(|_| err(format!("negative size {}", line.size)))?;
+                tar_size = tar_size
+                    .checked_add(size)
+                    .ok_or_else(|| err("tar size overflows".into()))?;
                 files += 1;
                 pieces.push(Piece::File { name, size });
             }
@@ -85,7 +88,12 @@ pub fn parse(data: &[u8]) -> Result<TarSplit> {
             t => return Err(err(format!("unknown record type {t}"))),
         }
     }
-    Ok(TarSplit { pieces, tar_size, files, segments })
+    Ok(TarSplit {
+        pieces,
+        tar_size,
+        files,
+        segments,
+    })
 }
 
 /// The outcome of comparing the TOC with the tar headers.
@@ -120,7 +128,12 @@ impl TarSplit {
     pub fn check_against(&self, toc: &Toc) -> Result<Correspondence> {
         let mut c = Correspondence::default();
         let mut by_name: HashMap<&[u8], usize> = HashMap::new();
-        for (i, e) in toc.entries.iter().enumerate().filter(|(_, e)| e.kind != EntryType::Chunk) {
+        for (i, e) in toc
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind != EntryType::Chunk)
+        {
             c.toc_entries += 1;
             if by_name.insert(e.name.as_bytes(), i).is_some() {
                 c.push(format!("{:?}: duplicate name in the TOC", e.name));
@@ -132,7 +145,9 @@ impl TarSplit {
             Piece::Segment(_) => None,
         });
         let mut archive = tar::Archive::new(VirtualTar::new(&self.pieces));
-        let entries = archive.entries_with_seek().map_err(|e| Error::TarSplit(e.to_string()))?;
+        let entries = archive
+            .entries_with_seek()
+            .map_err(|e| Error::TarSplit(e.to_string()))?;
         for entry in entries {
             let mut entry = entry.map_err(|e| Error::TarSplit(format!("tar header: {e}")))?;
             c.tar_members += 1;
@@ -140,7 +155,11 @@ impl TarSplit {
             let shown = String::from_utf8_lossy(&name).into_owned();
             match record_names.next() {
                 Some(r) if r == name.as_slice() => {}
-                r => c.push(format!("{shown:?}: tar header {} does not match the tar-split file record {:?}", c.tar_members, r.map(String::from_utf8_lossy))),
+                r => c.push(format!(
+                    "{shown:?}: tar header {} does not match the tar-split file record {:?}",
+                    c.tar_members,
+                    r.map(String::from_utf8_lossy)
+                )),
             }
             let Some(&i) = by_name.get(name.as_slice()) else {
                 c.push(format!("{shown:?}: in the tar-split but not in the TOC"));
@@ -149,7 +168,10 @@ impl TarSplit {
             seen[i] = true;
             let t = &toc.entries[i];
             let h = entry.header().clone();
-            let link = entry.link_name_bytes().map(|l| l.into_owned()).unwrap_or_default();
+            let link = entry
+                .link_name_bytes()
+                .map(|l| l.into_owned())
+                .unwrap_or_default();
             let mut pax_mtime = None;
             let mut xattrs: Vec<(String, Vec<u8>)> = Vec::new();
             if let Ok(Some(pax)) = entry.pax_extensions() {
@@ -174,15 +196,50 @@ impl TarSplit {
             };
             let mut diff = |field: &str, toc_v: String, tar_v: String| {
                 if toc_v != tar_v {
-                    c.push(format!("{shown:?}: {field} differs: TOC {toc_v}, tar {tar_v}"));
+                    c.push(format!(
+                        "{shown:?}: {field} differs: TOC {toc_v}, tar {tar_v}"
+                    ));
                 }
             };
-            diff("type", t.kind.as_str().into(), kind.map(|k| k.as_str().to_string()).unwrap_or_else(|| format!("{:?}", h.entry_type())));
-            diff("linkName", format!("{:?}", t.link_name), format!("{:?}", String::from_utf8_lossy(&link)));
-            diff("mode", format!("{:o}", t.mode), h.mode().map(|m| format!("{m:o}")).unwrap_or_else(|e| e.to_string()));
-            diff("size", t.size.to_string(), h.size().map(|s| s.to_string()).unwrap_or_else(|e| e.to_string()));
-            diff("uid", t.uid.to_string(), h.uid().map(|s| s.to_string()).unwrap_or_else(|e| e.to_string()));
-            diff("gid", t.gid.to_string(), h.gid().map(|s| s.to_string()).unwrap_or_else(|e| e.to_string()));
+            diff(
+                "type",
+                t.kind.as_str().into(),
+                kind.map(|k| k.as_str().to_string())
+                    .unwrap_or_else(|| format!("{:?}", h.entry_type())),
+            );
+            diff(
+                "linkName",
+                format!("{:?}", t.link_name),
+                format!("{:?}", String::from_utf8_lossy(&link)),
+            );
+            diff(
+                "mode",
+                format!("{:o}", t.mode),
+                h.mode()
+                    .map(|m| format!("{m:o}"))
+                    .unwrap_or_else(|e| e.to_string()),
+            );
+            diff(
+                "size",
+                t.size.to_string(),
+                h.size()
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|e| e.to_string()),
+            );
+            diff(
+                "uid",
+                t.uid.to_string(),
+                h.uid()
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|e| e.to_string()),
+            );
+            diff(
+                "gid",
+                t.gid.to_string(),
+                h.gid()
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|e| e.to_string()),
+            );
             if matches!(t.kind, EntryType::Char | EntryType::Block) {
                 let dev = |r: io::Result<Option<u32>>| r.ok().flatten().unwrap_or(0).to_string();
                 diff("devMajor", t.dev_major.to_string(), dev(h.device_major()));
@@ -206,16 +263,24 @@ impl TarSplit {
             xattrs.sort();
             toc_x.sort();
             if toc_x != xattrs {
-                c.push(format!("{shown:?}: xattrs differ: TOC has {} , tar has {}", toc_x.len(), xattrs.len()));
+                c.push(format!(
+                    "{shown:?}: xattrs differ: TOC has {} , tar has {}",
+                    toc_x.len(),
+                    xattrs.len()
+                ));
             }
         }
         for (i, e) in toc.entries.iter().enumerate() {
-            if e.kind != EntryType::Chunk && !seen[i] && by_name.get(e.name.as_bytes()) == Some(&i) {
+            if e.kind != EntryType::Chunk && !seen[i] && by_name.get(e.name.as_bytes()) == Some(&i)
+            {
                 c.push(format!("{:?}: in the TOC but not in the tar-split", e.name));
             }
         }
         if c.tar_members != self.files {
-            c.push(format!("tar headers ({}) and tar-split file records ({}) disagree", c.tar_members, self.files));
+            c.push(format!(
+                "tar headers ({}) and tar-split file records ({}) disagree",
+                c.tar_members, self.files
+            ));
         }
         Ok(c)
     }
@@ -254,7 +319,12 @@ impl<'a> VirtualTar<'a> {
                 Piece::File { size, .. } => *size,
             };
         }
-        VirtualTar { pieces, starts, len: at, pos: 0 }
+        VirtualTar {
+            pieces,
+            starts,
+            len: at,
+            pos: 0,
+        }
     }
 }
 
@@ -290,7 +360,8 @@ impl Seek for VirtualTar<'_> {
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
             SeekFrom::End(d) => self.len.checked_add_signed(d),
         };
-        self.pos = target.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before start"))?;
+        self.pos = target
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before start"))?;
         Ok(self.pos)
     }
 }
@@ -303,14 +374,27 @@ mod tests {
     fn sizes_and_errors() {
         let ts = parse(b"{\"type\":2,\"payload\":\"AAAA\",\"position\":0}\n{\"type\":1,\"name\":\"a\",\"size\":10,\"payload\":null,\"position\":1}\n").unwrap();
         assert_eq!((ts.tar_size, ts.files, ts.segments), (13, 1, 1));
-        for bad in [&b"{\"type\":3}"[..], b"{\"type\":1,\"size\":1}", b"{\"type\":2,\"payload\":\"!!\"}", b"not json", b"{\"type\":1,\"name\":\"a\",\"size\":-5}"] {
-            assert!(matches!(parse(bad), Err(Error::TarSplit(_))), "{}", String::from_utf8_lossy(bad));
+        for bad in [
+            &b"{\"type\":3}"[..],
+            b"{\"type\":1,\"size\":1}",
+            b"{\"type\":2,\"payload\":\"!!\"}",
+            b"not json",
+            b"{\"type\":1,\"name\":\"a\",\"size\":-5}",
+        ] {
+            assert!(
+                matches!(parse(bad), Err(Error::TarSplit(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 
     #[test]
     fn pax_times() {
-        assert_eq!(parse_pax_time("1700000000.5"), Some((1_700_000_000, 500_000_000)));
+        assert_eq!(
+            parse_pax_time("1700000000.5"),
+            Some((1_700_000_000, 500_000_000))
+        );
         assert_eq!(parse_pax_time("12"), Some((12, 0)));
         assert_eq!(parse_pax_time("x"), None);
     }

@@ -98,7 +98,8 @@ pub struct TocEntry {
 pub fn parse(json: &[u8]) -> Result<Toc> {
     let mut de = serde_json::Deserializer::from_slice(json);
     let toc = Toc::deserialize(&mut de).map_err(|e| Error::Toc(e.to_string()))?;
-    de.end().map_err(|_| Error::Toc("trailing data after the top-level JSON object".into()))?;
+    de.end()
+        .map_err(|_| Error::Toc("trailing data after the top-level JSON object".into()))?;
     Ok(toc)
 }
 
@@ -121,7 +122,10 @@ impl<'de> Deserialize<'de> for Key<'de> {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a string key")
             }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> std::result::Result<Key<'de>, E> {
+            fn visit_borrowed_str<E: de::Error>(
+                self,
+                v: &'de str,
+            ) -> std::result::Result<Key<'de>, E> {
                 Ok(Key(Cow::Borrowed(v)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Key<'de>, E> {
@@ -132,20 +136,30 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-fn digest_value<'de, A: MapAccess<'de>>(map: &mut A, field: &str) -> std::result::Result<Option<Digest>, A::Error> {
+fn digest_value<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    field: &str,
+) -> std::result::Result<Option<Digest>, A::Error> {
     match map.next_value::<Option<String>>()? {
         None => Ok(None),
         Some(s) if s.is_empty() => Ok(None),
-        Some(s) => Digest::parse(&s).map(Some).map_err(|e| de::Error::custom(format!("{field}: {e}"))),
+        Some(s) => Digest::parse(&s)
+            .map(Some)
+            .map_err(|e| de::Error::custom(format!("{field}: {e}"))),
     }
 }
 
-fn time_value<'de, A: MapAccess<'de>>(map: &mut A, field: &str) -> std::result::Result<Option<String>, A::Error> {
+fn time_value<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    field: &str,
+) -> std::result::Result<Option<String>, A::Error> {
     match map.next_value::<Option<String>>()? {
         None => Ok(None),
         Some(s) => match parse_rfc3339(&s) {
             Some(_) => Ok(Some(s)),
-            None => Err(de::Error::custom(format!("{field}: {s:?} is not an RFC 3339 time"))),
+            None => Err(de::Error::custom(format!(
+                "{field}: {s:?} is not an RFC 3339 time"
+            ))),
         },
     }
 }
@@ -162,13 +176,23 @@ impl<'de> Deserialize<'de> for Toc {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a TOC object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Toc, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Toc, A::Error> {
                 let mut toc = Toc::default();
                 while let Some(Key(k)) = map.next_key::<Key>()? {
                     match &*fold(&k) {
                         "version" => toc.version = map.next_value::<Option<i64>>()?.unwrap_or(0),
-                        "entries" => toc.entries = map.next_value::<Option<Entries>>()?.map(|e| e.0).unwrap_or_default(),
-                        "tarsplitdigest" => toc.tar_split_digest = digest_value(&mut map, "tarSplitDigest")?,
+                        "entries" => {
+                            toc.entries = map
+                                .next_value::<Option<Entries>>()?
+                                .map(|e| e.0)
+                                .unwrap_or_default()
+                        }
+                        "tarsplitdigest" => {
+                            toc.tar_split_digest = digest_value(&mut map, "tarSplitDigest")?
+                        }
                         _ => {
                             map.next_value::<IgnoredAny>()?;
                         }
@@ -191,10 +215,16 @@ impl<'de> Deserialize<'de> for Entries {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an array of entries")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Entries, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Entries, A::Error> {
                 // Never pre-allocate from a size hint: the input is untrusted.
                 let mut v = Vec::new();
-                while let Some(e) = seq.next_element::<TocEntry>().map_err(|e| de::Error::custom(format!("entry {}: {e}", v.len())))? {
+                while let Some(e) = seq
+                    .next_element::<TocEntry>()
+                    .map_err(|e| de::Error::custom(format!("entry {}: {e}", v.len())))?
+                {
                     v.push(e);
                 }
                 Ok(Entries(v))
@@ -212,7 +242,10 @@ impl<'de> Deserialize<'de> for TocEntry {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a TOC entry object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<TocEntry, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<TocEntry, A::Error> {
                 let mut kind = None;
                 let mut e = TocEntry {
                     kind: EntryType::Reg,
@@ -240,10 +273,14 @@ impl<'de> Deserialize<'de> for TocEntry {
                     match &*fold(&k) {
                         "type" => {
                             let t: String = map.next_value()?;
-                            kind = Some(EntryType::parse(&t).ok_or_else(|| de::Error::custom(format!("unknown entry type {t:?}")))?);
+                            kind = Some(EntryType::parse(&t).ok_or_else(|| {
+                                de::Error::custom(format!("unknown entry type {t:?}"))
+                            })?);
                         }
                         "name" => e.name = map.next_value::<Option<String>>()?.unwrap_or_default(),
-                        "linkname" => e.link_name = map.next_value::<Option<String>>()?.unwrap_or_default(),
+                        "linkname" => {
+                            e.link_name = map.next_value::<Option<String>>()?.unwrap_or_default()
+                        }
                         "mode" => e.mode = num(&mut map)?,
                         "size" => e.size = num(&mut map)?,
                         "uid" => e.uid = num(&mut map)?,
@@ -253,20 +290,27 @@ impl<'de> Deserialize<'de> for TocEntry {
                         "changetime" => e.changetime = time_value(&mut map, "changetime")?,
                         "devmajor" => e.dev_major = num(&mut map)?,
                         "devminor" => e.dev_minor = num(&mut map)?,
-                        "xattrs" => e.xattrs = map.next_value::<Option<BTreeMap<String, String>>>()?.unwrap_or_default(),
+                        "xattrs" => {
+                            e.xattrs = map
+                                .next_value::<Option<BTreeMap<String, String>>>()?
+                                .unwrap_or_default()
+                        }
                         "digest" => e.digest = digest_value(&mut map, "digest")?,
                         "offset" => e.offset = num(&mut map)?,
                         "endoffset" => e.end_offset = num(&mut map)?,
                         "chunksize" => e.chunk_size = num(&mut map)?,
                         "chunkoffset" => e.chunk_offset = num(&mut map)?,
                         "chunkdigest" => e.chunk_digest = digest_value(&mut map, "chunkDigest")?,
-                        "chunktype" => e.chunk_type = map.next_value::<Option<String>>()?.unwrap_or_default(),
+                        "chunktype" => {
+                            e.chunk_type = map.next_value::<Option<String>>()?.unwrap_or_default()
+                        }
                         _ => {
                             map.next_value::<IgnoredAny>()?;
                         }
                     }
                 }
-                e.kind = kind.ok_or_else(|| de::Error::custom(format!("entry {:?} has no type", e.name)))?;
+                e.kind = kind
+                    .ok_or_else(|| de::Error::custom(format!("entry {:?} has no type", e.name)))?;
                 Ok(e)
             }
         }
@@ -284,7 +328,14 @@ mod tests {
         let t = parse(j).unwrap();
         assert_eq!(t.version, 1);
         assert_eq!(t.entries.len(), 2);
-        assert_eq!((t.entries[0].kind, t.entries[0].name.as_str(), t.entries[0].size), (EntryType::Reg, "a", 3));
+        assert_eq!(
+            (
+                t.entries[0].kind,
+                t.entries[0].name.as_str(),
+                t.entries[0].size
+            ),
+            (EntryType::Reg, "a", 3)
+        );
         assert_eq!(t.entries[0].end_offset, 20);
     }
 
@@ -304,7 +355,11 @@ mod tests {
             b"",
         ];
         for c in cases {
-            assert!(matches!(parse(c), Err(Error::Toc(_))), "{}", String::from_utf8_lossy(c));
+            assert!(
+                matches!(parse(c), Err(Error::Toc(_))),
+                "{}",
+                String::from_utf8_lossy(c)
+            );
         }
     }
 }

@@ -25,8 +25,12 @@ fn is_skippable(magic: u32) -> bool {
 /// `len` bytes of data.
 pub fn is_skippable_header(header: &[u8], len: u64) -> bool {
     header.len() == 8
-        && is_skippable(u32::from_le_bytes(header[0..4].try_into().expect("4 bytes")))
-        && u64::from(u32::from_le_bytes(header[4..8].try_into().expect("4 bytes"))) == len
+        && is_skippable(u32::from_le_bytes(
+            header[0..4].try_into().expect("4 bytes"),
+        ))
+        && u64::from(u32::from_le_bytes(
+            header[4..8].try_into().expect("4 bytes"),
+        )) == len
 }
 
 /// Decompresses every frame in `input`, skipping skippable frames, into at most `limit` bytes.
@@ -42,27 +46,45 @@ pub fn decompress(what: &str, input: &[u8], limit: u64) -> Result<Vec<u8>> {
 /// nothing is allocated from the claim: the buffer grows only with real output.
 pub fn decompress_exact(what: &str, input: &[u8], expected: u64, limit: u64) -> Result<Vec<u8>> {
     if expected > limit {
-        return Err(Error::TooLarge { what: format!("{what} (declared uncompressed size)"), size: expected, limit });
+        return Err(Error::TooLarge {
+            what: format!("{what} (declared uncompressed size)"),
+            size: expected,
+            limit,
+        });
     }
     let mut out = Vec::new();
     decompress_into(what, input, expected, &mut out).map_err(|e| match e {
-        Error::TooLarge { .. } => Error::LengthMismatch { what: what.to_string(), expected, actual: expected + 1 },
+        Error::TooLarge { .. } => Error::LengthMismatch {
+            what: what.to_string(),
+            expected,
+            actual: expected + 1,
+        },
         e => e,
     })?;
     if out.len() as u64 != expected {
-        return Err(Error::LengthMismatch { what: what.to_string(), expected, actual: out.len() as u64 });
+        return Err(Error::LengthMismatch {
+            what: what.to_string(),
+            expected,
+            actual: out.len() as u64,
+        });
     }
     Ok(out)
 }
 
 fn decompress_into(what: &str, input: &[u8], limit: u64, out: &mut Vec<u8>) -> Result<()> {
-    let zerr = |m: String| Error::Zstd { what: what.to_string(), message: m };
+    let zerr = |m: String| Error::Zstd {
+        what: what.to_string(),
+        message: m,
+    };
     let mut rest = input;
     let mut decoder = FrameDecoder::new();
     decoder.set_max_window_size(MAX_WINDOW);
     while !rest.is_empty() {
         if rest.len() < 4 {
-            return Err(zerr(format!("{} stray bytes after the last frame", rest.len())));
+            return Err(zerr(format!(
+                "{} stray bytes after the last frame",
+                rest.len()
+            )));
         }
         let magic = u32::from_le_bytes(rest[0..4].try_into().expect("4 bytes"));
         if is_skippable(magic) {
@@ -77,12 +99,19 @@ fn decompress_into(what: &str, input: &[u8], limit: u64, out: &mut Vec<u8>) -> R
             continue;
         }
         let before = rest.len();
-        let mut stream =
-            StreamingDecoder::new_with_decoder(&mut rest, &mut decoder).map_err(|e| zerr(e.to_string()))?;
+        let mut stream = StreamingDecoder::new_with_decoder(&mut rest, &mut decoder)
+            .map_err(|e| zerr(e.to_string()))?;
         let room = limit.saturating_sub(out.len() as u64);
-        let got = (&mut stream).take(room + 1).read_to_end(out).map_err(|e| zerr(e.to_string()))?;
+        let got = (&mut stream)
+            .take(room + 1)
+            .read_to_end(out)
+            .map_err(|e| zerr(e.to_string()))?;
         if got as u64 > room {
-            return Err(Error::TooLarge { what: format!("{what} (decompressed)"), size: out.len() as u64, limit });
+            return Err(Error::TooLarge {
+                what: format!("{what} (decompressed)"),
+                size: out.len() as u64,
+                limit,
+            });
         }
         drop(stream);
         if rest.len() == before {
@@ -97,7 +126,10 @@ mod tests {
     use super::*;
 
     // `printf 'hello' | zstd -c | xxd -i`
-    const HELLO: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x05, 0x29, 0x00, 0x00, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x57, 0x0f, 0x96, 0x5b];
+    const HELLO: &[u8] = &[
+        0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x05, 0x29, 0x00, 0x00, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x57,
+        0x0f, 0x96, 0x5b,
+    ];
 
     #[test]
     fn frames_and_skippable_frames() {
@@ -107,16 +139,37 @@ mod tests {
         input.extend([1, 2, 3]);
         input.extend(HELLO);
         assert_eq!(decompress("t", &input, 100).unwrap(), b"hellohello");
-        assert_eq!(decompress_exact("t", &input, 10, 100).unwrap(), b"hellohello");
-        assert!(matches!(decompress_exact("t", &input, 9, 100), Err(Error::LengthMismatch { .. })));
-        assert!(matches!(decompress_exact("t", &input, 11, 100), Err(Error::LengthMismatch { .. })));
-        assert!(matches!(decompress_exact("t", &input, 1000, 100), Err(Error::TooLarge { .. })));
-        assert!(matches!(decompress("t", &input, 7), Err(Error::TooLarge { .. })));
+        assert_eq!(
+            decompress_exact("t", &input, 10, 100).unwrap(),
+            b"hellohello"
+        );
+        assert!(matches!(
+            decompress_exact("t", &input, 9, 100),
+            Err(Error::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            decompress_exact("t", &input, 11, 100),
+            Err(Error::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            decompress_exact("t", &input, 1000, 100),
+            Err(Error::TooLarge { .. })
+        ));
+        assert!(matches!(
+            decompress("t", &input, 7),
+            Err(Error::TooLarge { .. })
+        ));
     }
 
     #[test]
     fn garbage_is_an_error() {
-        assert!(matches!(decompress("t", b"not zstd at all", 100), Err(Error::Zstd { .. })));
-        assert!(matches!(decompress("t", &HELLO[..10], 100), Err(Error::Zstd { .. })));
+        assert!(matches!(
+            decompress("t", b"not zstd at all", 100),
+            Err(Error::Zstd { .. })
+        ));
+        assert!(matches!(
+            decompress("t", &HELLO[..10], 100),
+            Err(Error::Zstd { .. })
+        ));
     }
 }

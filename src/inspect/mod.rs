@@ -18,9 +18,9 @@ use crate::error::{Error, Result};
 use crate::format::annotations::{ChunkedAnnotations, LayerAnnotations, Namespace, Section};
 use crate::format::digest::Digest;
 use crate::format::footer::{self, Footer, FooterVariant, FOOTER_READ_LEN};
+use crate::format::tarsplit;
 use crate::format::toc::{self, Toc};
 use crate::format::zstd::{self, is_skippable_header, SKIPPABLE_HEADER_LEN};
-use crate::format::tarsplit;
 use crate::model::LayerFiles;
 use crate::oci::{compression_of, Descriptor};
 use report::*;
@@ -63,7 +63,10 @@ enum State {
     /// Waiting for the blob's last bytes.
     Footer(ByteRange),
     /// Waiting for the metadata range.
-    Metadata { range: ByteRange, plan: MetadataPlan },
+    Metadata {
+        range: ByteRange,
+        plan: MetadataPlan,
+    },
     Done,
 }
 
@@ -131,13 +134,19 @@ impl LayerInspection {
                     Namespace::Legacy => "legacy",
                 }
                 .into();
-                self.report.format = if a.namespace == Namespace::Current && a.tar_split.is_some() {
-                    "zstd:chunked"
-                } else {
-                    "zstd:chunked-legacy"
-                }
-                .into();
-                let plan = MetadataPlan { toc: a.toc, authenticated: true, tar_split: a.tar_split, footer_in_range: false };
+                self.report.format =
+                    if a.namespace == Namespace::Current && a.tar_split.is_some() {
+                        "zstd:chunked"
+                    } else {
+                        "zstd:chunked-legacy"
+                    }
+                    .into();
+                let plan = MetadataPlan {
+                    toc: a.toc,
+                    authenticated: true,
+                    tar_split: a.tar_split,
+                    footer_in_range: false,
+                };
                 self.annotations = Some(a);
                 self.plan_metadata(plan)
             }
@@ -154,18 +163,26 @@ impl LayerInspection {
                     self.no_partial("empty blob");
                     return Ok(());
                 }
-                self.state = State::Footer(ByteRange { offset: self.desc.size - len, length: len });
+                self.state = State::Footer(ByteRange {
+                    offset: self.desc.size - len,
+                    length: len,
+                });
                 Ok(())
             }
             LayerAnnotations::None => {
-                self.no_partial(&format!("{compression} layer: no zstd:chunked metadata, a puller downloads it whole"));
+                self.no_partial(&format!(
+                    "{compression} layer: no zstd:chunked metadata, a puller downloads it whole"
+                ));
                 Ok(())
             }
         }
     }
 
     fn no_partial(&mut self, reason: &str) {
-        self.report.partial_pull = PartialPull { eligible: false, reason: Some(reason.to_string()) };
+        self.report.partial_pull = PartialPull {
+            eligible: false,
+            reason: Some(reason.to_string()),
+        };
     }
 
     /// Validates positions against the blob size, then decides the one metadata range.
@@ -173,24 +190,46 @@ impl LayerInspection {
         let size = self.desc.size;
         let toc = plan.toc;
         if toc.offset < SKIPPABLE_HEADER_LEN || toc.end() > size || toc.length == 0 {
-            return Err(Error::Layout(format!("TOC at {}..{} does not fit in a blob of {size} bytes", toc.offset, toc.end())));
+            return Err(Error::Layout(format!(
+                "TOC at {}..{} does not fit in a blob of {size} bytes",
+                toc.offset,
+                toc.end()
+            )));
         }
-        for (what, n, limit) in [("TOC (compressed)", toc.length, MAX_TOC), ("TOC (uncompressed)", toc.uncompressed_length, MAX_TOC)] {
+        for (what, n, limit) in [
+            ("TOC (compressed)", toc.length, MAX_TOC),
+            ("TOC (uncompressed)", toc.uncompressed_length, MAX_TOC),
+        ] {
             if n > limit {
-                return Err(Error::TooLarge { what: what.into(), size: n, limit });
+                return Err(Error::TooLarge {
+                    what: what.into(),
+                    size: n,
+                    limit,
+                });
             }
         }
         if let Some(ts) = plan.tar_split {
             if ts.offset < toc.end() || ts.end() > size {
-                return Err(Error::Layout(format!("tar-split at {}..{} does not fit after the TOC in {size} bytes", ts.offset, ts.end())));
+                return Err(Error::Layout(format!(
+                    "tar-split at {}..{} does not fit after the TOC in {size} bytes",
+                    ts.offset,
+                    ts.end()
+                )));
             }
         }
         let mut end = toc.end();
         if self.opts.tar_split {
             if let Some(ts) = plan.tar_split {
-                for (what, n) in [("tar-split (compressed)", ts.length), ("tar-split (uncompressed)", ts.uncompressed_length)] {
+                for (what, n) in [
+                    ("tar-split (compressed)", ts.length),
+                    ("tar-split (uncompressed)", ts.uncompressed_length),
+                ] {
                     if n > MAX_TAR_SPLIT {
-                        return Err(Error::TooLarge { what: what.into(), size: n, limit: MAX_TAR_SPLIT });
+                        return Err(Error::TooLarge {
+                            what: what.into(),
+                            size: n,
+                            limit: MAX_TAR_SPLIT,
+                        });
                     }
                 }
                 end = ts.end();
@@ -200,7 +239,13 @@ impl LayerInspection {
             end = size;
             plan.footer_in_range = true;
         }
-        self.state = State::Metadata { range: ByteRange { offset: toc.offset, length: end - toc.offset }, plan };
+        self.state = State::Metadata {
+            range: ByteRange {
+                offset: toc.offset,
+                length: end - toc.offset,
+            },
+            plan,
+        };
         Ok(())
     }
 
@@ -220,13 +265,20 @@ impl LayerInspection {
             return Err(Error::Io("no read was pending".into()));
         };
         if data.len() as u64 != range.length {
-            let e = Error::Truncated { what: "range read", needed: range.length, got: data.len() as u64 };
+            let e = Error::Truncated {
+                what: "range read",
+                needed: range.length,
+                got: data.len() as u64,
+            };
             self.fail(e.clone());
             return Err(e);
         }
         self.report.reads += 1;
         self.report.bytes_read += range.length;
-        self.report.read_log.push(ReadRecord { offset: range.offset, length: range.length });
+        self.report.read_log.push(ReadRecord {
+            offset: range.offset,
+            length: range.length,
+        });
         let state = std::mem::replace(&mut self.state, State::Done);
         let r = match state {
             State::Footer(_) => self.on_footer(data),
@@ -248,7 +300,14 @@ impl LayerInspection {
     }
 
     fn check(&mut self, name: &str, pass: bool, detail: String) {
-        self.report.checks.insert(name.into(), if pass { CheckState::Pass } else { CheckState::Fail });
+        self.report.checks.insert(
+            name.into(),
+            if pass {
+                CheckState::Pass
+            } else {
+                CheckState::Fail
+            },
+        );
         self.report.check_details.insert(name.into(), detail);
     }
 
@@ -259,18 +318,33 @@ impl LayerInspection {
                 // No annotations and no footer: an ordinary zstd layer.
                 self.report.format = compression_of(&self.desc.media_type).to_string();
                 self.no_partial("no zstd:chunked annotations and no zstd:chunked footer: an ordinary layer, pulled whole");
-                self.report.check_details.insert("footer_magic".into(), e.to_string());
+                self.report
+                    .check_details
+                    .insert("footer_magic".into(), e.to_string());
                 return Ok(());
             }
             Err(e) => return Err(e),
         };
         self.record_footer(&f);
-        self.report.format = if f.variant == FooterVariant::Current { "zstd:chunked" } else { "zstd:chunked-legacy" }.into();
+        self.report.format = if f.variant == FooterVariant::Current {
+            "zstd:chunked"
+        } else {
+            "zstd:chunked-legacy"
+        }
+        .into();
         self.no_partial("no zstd:chunked annotations on the descriptor: the reference puller reads positions only from annotations, so it pulls this layer whole");
         if f.toc_type != 1 {
-            return Err(Error::Footer(format!("manifest type {} is not 1", f.toc_type)));
+            return Err(Error::Footer(format!(
+                "manifest type {} is not 1",
+                f.toc_type
+            )));
         }
-        self.plan_metadata(MetadataPlan { toc: f.toc, authenticated: false, tar_split: f.tar_split, footer_in_range: false })
+        self.plan_metadata(MetadataPlan {
+            toc: f.toc,
+            authenticated: false,
+            tar_split: f.tar_split,
+            footer_in_range: false,
+        })
     }
 
     fn record_footer(&mut self, f: &Footer) {
@@ -283,20 +357,35 @@ impl LayerInspection {
             tar_split_length: f.tar_split.map(|t| t.length),
             tar_split_uncompressed_length: f.tar_split.map(|t| t.uncompressed_length),
         });
-        self.check("footer_magic", true, format!("{} footer found in the last {} bytes", f.variant.name(), f.variant.frame_len()));
+        self.check(
+            "footer_magic",
+            true,
+            format!(
+                "{} footer found in the last {} bytes",
+                f.variant.name(),
+                f.variant.frame_len()
+            ),
+        );
         let size = self.desc.size;
         let meta_end = f.tar_split.map(|t| t.end()).unwrap_or(f.toc.end());
         self.check(
             "blob_size_matches_footer",
             meta_end + f.variant.frame_len() == size,
-            format!("metadata ends at {meta_end}, + {}-byte footer frame = {}, blob size {size}", f.variant.frame_len(), meta_end + f.variant.frame_len()),
+            format!(
+                "metadata ends at {meta_end}, + {}-byte footer frame = {}, blob size {size}",
+                f.variant.frame_len(),
+                meta_end + f.variant.frame_len()
+            ),
         );
         if let Some(a) = &self.annotations {
             let same = a.toc == f.toc && (f.tar_split.is_none() || a.tar_split == f.tar_split);
             self.check(
                 "footer_matches_annotations",
                 same,
-                format!("footer TOC {:?} / tar-split {:?}; annotations TOC {:?} / tar-split {:?}", f.toc, f.tar_split, a.toc, a.tar_split),
+                format!(
+                    "footer TOC {:?} / tar-split {:?}; annotations TOC {:?} / tar-split {:?}",
+                    f.toc, f.tar_split, a.toc, a.tar_split
+                ),
             );
         }
     }
@@ -315,7 +404,14 @@ impl LayerInspection {
         if let (true, Some(a)) = (plan.authenticated, &self.annotations) {
             a.toc_digest.verify("TOC", toc_bytes)?;
             verified = true;
-            self.check("toc_digest", true, format!("sha256 of the {} compressed TOC bytes = {}", toc_sec.length, a.toc_digest));
+            self.check(
+                "toc_digest",
+                true,
+                format!(
+                    "sha256 of the {} compressed TOC bytes = {}",
+                    toc_sec.length, a.toc_digest
+                ),
+            );
         }
         self.report.toc = Some(SectionReport {
             offset: toc_sec.offset,
@@ -334,19 +430,31 @@ impl LayerInspection {
             self.check(
                 "tarsplit_follows_toc",
                 ts.offset == toc_sec.end() + SKIPPABLE_HEADER_LEN,
-                format!("tar-split offset {} = TOC end {} + 8", ts.offset, toc_sec.end()),
+                format!(
+                    "tar-split offset {} = TOC end {} + 8",
+                    ts.offset,
+                    toc_sec.end()
+                ),
             );
             if self.report.footer.is_none() {
                 self.check(
                     "blob_size_matches_metadata",
                     ts.end() + 72 == self.desc.size,
-                    format!("tar-split end {} + 72-byte footer = blob size {}", ts.end(), self.desc.size),
+                    format!(
+                        "tar-split end {} + 72-byte footer = blob size {}",
+                        ts.end(),
+                        self.desc.size
+                    ),
                 );
             }
         }
         // 2. Decompress (bounded by the declared length) and parse.
         let json = zstd::decompress_exact("TOC", toc_bytes, toc_sec.uncompressed_length, MAX_TOC)?;
-        self.check("toc_uncompressed_length", true, format!("TOC decompresses to the declared {} bytes", json.len()));
+        self.check(
+            "toc_uncompressed_length",
+            true,
+            format!("TOC decompresses to the declared {} bytes", json.len()),
+        );
         let toc = toc::parse(&json)?;
         drop(json);
         let files = LayerFiles::build(&toc, toc_sec.offset - SKIPPABLE_HEADER_LEN);
@@ -372,23 +480,49 @@ impl LayerInspection {
         self.assess_partial_pull(&toc);
 
         // 3. The tar-split, when it was read.
-        if let (Some(ts), true) = (plan.tar_split, range.end() >= plan.tar_split.map(|t| t.end()).unwrap_or(u64::MAX)) {
+        if let (Some(ts), true) = (
+            plan.tar_split,
+            range.end() >= plan.tar_split.map(|t| t.end()).unwrap_or(u64::MAX),
+        ) {
             let header = &data[at(ts.offset - SKIPPABLE_HEADER_LEN)..at(ts.offset)];
             self.check(
                 "tarsplit_in_skippable_frame",
                 is_skippable_header(header, ts.length),
-                format!("the 8 bytes before the tar-split are a skippable-frame header for {} bytes", ts.length),
+                format!(
+                    "the 8 bytes before the tar-split are a skippable-frame header for {} bytes",
+                    ts.length
+                ),
             );
             let ts_bytes = &data[at(ts.offset)..at(ts.end())];
             match &toc.tar_split_digest {
                 Some(d) => {
                     d.verify("tar-split", ts_bytes)?;
-                    self.check("tarsplit_digest", true, format!("sha256 of the {} compressed tar-split bytes = TOC tarSplitDigest", ts.length));
+                    self.check(
+                        "tarsplit_digest",
+                        true,
+                        format!(
+                            "sha256 of the {} compressed tar-split bytes = TOC tarSplitDigest",
+                            ts.length
+                        ),
+                    );
                 }
-                None => self.check("tarsplit_digest", false, "the TOC has no tarSplitDigest: the tar-split is not authenticated".into()),
+                None => self.check(
+                    "tarsplit_digest",
+                    false,
+                    "the TOC has no tarSplitDigest: the tar-split is not authenticated".into(),
+                ),
             }
-            let raw = zstd::decompress_exact("tar-split", ts_bytes, ts.uncompressed_length, MAX_TAR_SPLIT)?;
-            self.check("tarsplit_uncompressed_length", true, format!("tar-split decompresses to the declared {} bytes", raw.len()));
+            let raw = zstd::decompress_exact(
+                "tar-split",
+                ts_bytes,
+                ts.uncompressed_length,
+                MAX_TAR_SPLIT,
+            )?;
+            self.check(
+                "tarsplit_uncompressed_length",
+                true,
+                format!("tar-split decompresses to the declared {} bytes", raw.len()),
+            );
             let split = tarsplit::parse(&raw)?;
             drop(raw);
             let corr = split.check_against(&toc)?;
@@ -396,9 +530,16 @@ impl LayerInspection {
                 "toc_matches_tarsplit",
                 corr.ok(),
                 if corr.ok() {
-                    format!("{} TOC entries and {} tar members correspond 1:1", corr.toc_entries, corr.tar_members)
+                    format!(
+                        "{} TOC entries and {} tar members correspond 1:1",
+                        corr.toc_entries, corr.tar_members
+                    )
                 } else {
-                    format!("{} differences: {}", corr.problem_count, corr.problems.join("; "))
+                    format!(
+                        "{} differences: {}",
+                        corr.problem_count,
+                        corr.problems.join("; ")
+                    )
                 },
             );
             if let Some(r) = &mut self.report.tar_split {
@@ -430,13 +571,18 @@ impl LayerInspection {
         } else {
             None
         };
-        self.report.partial_pull = PartialPull { eligible: reason.is_none(), reason: reason.map(str::to_string) };
+        self.report.partial_pull = PartialPull {
+            eligible: reason.is_none(),
+            reason: reason.map(str::to_string),
+        };
     }
 
     /// Ends the inspection and returns what was learned.
     pub fn finish(mut self) -> InspectedLayer {
         if self.next_read().is_some() {
-            self.fail(Error::Io("inspection ended before all reads were done".into()));
+            self.fail(Error::Io(
+                "inspection ended before all reads were done".into(),
+            ));
         }
         InspectedLayer {
             report: self.report,

@@ -129,7 +129,10 @@ pub struct FileReport {
 impl From<&FileEntry> for FileReport {
     fn from(f: &FileEntry) -> Self {
         let e = &f.entry;
-        let device = matches!(e.kind, crate::format::toc::EntryType::Char | crate::format::toc::EntryType::Block);
+        let device = matches!(
+            e.kind,
+            crate::format::toc::EntryType::Char | crate::format::toc::EntryType::Block
+        );
         FileReport {
             path: f.path.clone(),
             kind: e.kind.as_str(),

@@ -17,14 +17,24 @@ pub struct OciLayout {
 impl OciLayout {
     pub fn open(dir: &Path, tag: Option<&str>) -> Result<OciLayout> {
         if !dir.join("oci-layout").is_file() {
-            return Err(Error::NotFound(format!("{}: not an OCI image layout (no oci-layout file)", dir.display())));
+            return Err(Error::NotFound(format!(
+                "{}: not an OCI image layout (no oci-layout file)",
+                dir.display()
+            )));
         }
-        Ok(OciLayout { dir: dir.to_path_buf(), tag: tag.map(str::to_string) })
+        Ok(OciLayout {
+            dir: dir.to_path_buf(),
+            tag: tag.map(str::to_string),
+        })
     }
 
     fn blob_path(&self, digest: &str) -> Result<PathBuf> {
-        let (alg, hex) = digest.split_once(':').ok_or_else(|| Error::Oci(format!("bad digest {digest:?}")))?;
-        if !alg.bytes().all(|b| b.is_ascii_alphanumeric()) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let (alg, hex) = digest
+            .split_once(':')
+            .ok_or_else(|| Error::Oci(format!("bad digest {digest:?}")))?;
+        if !alg.bytes().all(|b| b.is_ascii_alphanumeric())
+            || !hex.bytes().all(|b| b.is_ascii_hexdigit())
+        {
             return Err(Error::Oci(format!("bad digest {digest:?}")));
         }
         Ok(self.dir.join("blobs").join(alg).join(hex))
@@ -36,16 +46,38 @@ const REF_NAME: &str = "org.opencontainers.image.ref.name";
 impl ImageSource for OciLayout {
     fn root_manifest(&mut self) -> Result<(Vec<u8>, Option<String>)> {
         let index_bytes = read_capped(&self.dir.join("index.json"), crate::oci::MAX_MANIFEST)?;
-        let index: Index = serde_json::from_slice(&index_bytes).map_err(|e| Error::Oci(format!("index.json: {e}")))?;
+        let index: Index = serde_json::from_slice(&index_bytes)
+            .map_err(|e| Error::Oci(format!("index.json: {e}")))?;
         let chosen = match &self.tag {
-            Some(tag) => index.manifests.iter().find(|d| d.annotations.get(REF_NAME) == Some(tag)),
+            Some(tag) => index
+                .manifests
+                .iter()
+                .find(|d| d.annotations.get(REF_NAME) == Some(tag)),
             None if index.manifests.len() == 1 => index.manifests.first(),
             None => {
-                let tags: Vec<_> = index.manifests.iter().filter_map(|d| d.annotations.get(REF_NAME)).cloned().collect();
-                return Err(Error::NotFound(format!("{} holds {} manifests; name one with :TAG ({})", self.dir.display(), index.manifests.len(), tags.join(", "))));
+                let tags: Vec<_> = index
+                    .manifests
+                    .iter()
+                    .filter_map(|d| d.annotations.get(REF_NAME))
+                    .cloned()
+                    .collect();
+                return Err(Error::NotFound(format!(
+                    "{} holds {} manifests; name one with :TAG ({})",
+                    self.dir.display(),
+                    index.manifests.len(),
+                    tags.join(", ")
+                )));
             }
         };
-        let d = chosen.ok_or_else(|| Error::NotFound(format!("tag {:?} in {}", self.tag.as_deref().unwrap_or(""), self.dir.display())))?.clone();
+        let d = chosen
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "tag {:?} in {}",
+                    self.tag.as_deref().unwrap_or(""),
+                    self.dir.display()
+                ))
+            })?
+            .clone();
         let bytes = self.fetch(&d, crate::oci::MAX_MANIFEST)?;
         d.parsed_digest()?.verify("manifest", &bytes)?;
         Ok((bytes, Some(d.media_type).filter(|m| !m.is_empty())))
@@ -60,22 +92,41 @@ impl ImageSource for OciLayout {
     }
 }
 
-/// One layer blob on disk with a descriptor made up from its size and optional annotations.
+/// One layer blob on disk, presented as a one-layer image whose descriptor is made up from the
+/// file's size and the annotations the user supplied (the digest is computed on open).
 pub struct BlobFile {
     pub path: PathBuf,
     pub descriptor: Descriptor,
 }
 
+const EMPTY_CONFIG: &[u8] = b"{}";
+
 impl BlobFile {
-    pub fn open(path: &Path, media_type: &str, annotations: std::collections::BTreeMap<String, String>) -> Result<BlobFile> {
-        let meta = std::fs::metadata(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
-        let bytes_digest = String::from("sha256:") + &"0".repeat(64);
+    pub fn open(
+        path: &Path,
+        media_type: &str,
+        annotations: std::collections::BTreeMap<String, String>,
+    ) -> Result<BlobFile> {
+        let io = |e: std::io::Error| Error::Io(format!("{}: {e}", path.display()));
+        let mut f = File::open(path).map_err(io)?;
+        let mut hasher =
+            crate::format::digest::Hasher::for_digest(&crate::format::digest::Digest::sha256(b""));
+        let mut buf = vec![0u8; 1 << 16];
+        let mut size = 0u64;
+        loop {
+            let n = f.read(&mut buf).map_err(io)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            size += n as u64;
+        }
         Ok(BlobFile {
             path: path.to_path_buf(),
             descriptor: Descriptor {
                 media_type: media_type.to_string(),
-                digest: bytes_digest,
-                size: meta.len(),
+                digest: hasher.finish().to_string(),
+                size,
                 annotations,
                 platform: None,
                 urls: Vec::new(),
@@ -84,12 +135,56 @@ impl BlobFile {
     }
 }
 
+impl ImageSource for BlobFile {
+    fn root_manifest(&mut self) -> Result<(Vec<u8>, Option<String>)> {
+        let m = crate::oci::Manifest {
+            schema_version: 2,
+            media_type: Some(crate::oci::MT_OCI_MANIFEST.into()),
+            config: Descriptor {
+                media_type: "application/vnd.oci.image.config.v1+json".into(),
+                digest: crate::format::digest::Digest::sha256(EMPTY_CONFIG).to_string(),
+                size: EMPTY_CONFIG.len() as u64,
+                annotations: Default::default(),
+                platform: None,
+                urls: Vec::new(),
+            },
+            layers: vec![self.descriptor.clone()],
+            annotations: Default::default(),
+        };
+        Ok((
+            serde_json::to_vec(&m).map_err(|e| Error::Io(e.to_string()))?,
+            Some(crate::oci::MT_OCI_MANIFEST.into()),
+        ))
+    }
+
+    fn fetch(&mut self, desc: &Descriptor, _limit: u64) -> Result<Vec<u8>> {
+        if desc.digest == crate::format::digest::Digest::sha256(EMPTY_CONFIG).to_string() {
+            Ok(EMPTY_CONFIG.to_vec())
+        } else {
+            Err(Error::NotFound(format!(
+                "{} in a single-blob source",
+                desc.digest
+            )))
+        }
+    }
+
+    fn read_range(&mut self, _desc: &Descriptor, range: ByteRange) -> Result<Vec<u8>> {
+        read_range(&self.path, range)
+    }
+}
+
 fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let f = File::open(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
     let mut v = Vec::new();
-    f.take(limit + 1).read_to_end(&mut v).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+    f.take(limit + 1)
+        .read_to_end(&mut v)
+        .map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
     if v.len() as u64 > limit {
-        return Err(Error::TooLarge { what: path.display().to_string(), size: v.len() as u64, limit });
+        return Err(Error::TooLarge {
+            what: path.display().to_string(),
+            size: v.len() as u64,
+            limit,
+        });
     }
     Ok(v)
 }
@@ -100,9 +195,16 @@ pub fn read_range(path: &Path, range: ByteRange) -> Result<Vec<u8>> {
     let mut f = File::open(path).map_err(io)?;
     f.seek(SeekFrom::Start(range.offset)).map_err(io)?;
     let mut v = Vec::new();
-    (&mut f).take(range.length).read_to_end(&mut v).map_err(io)?;
+    (&mut f)
+        .take(range.length)
+        .read_to_end(&mut v)
+        .map_err(io)?;
     if v.len() as u64 != range.length {
-        return Err(Error::Truncated { what: "blob file", needed: range.length, got: v.len() as u64 });
+        return Err(Error::Truncated {
+            what: "blob file",
+            needed: range.length,
+            got: v.len() as u64,
+        });
     }
     Ok(v)
 }

@@ -35,8 +35,16 @@ pub struct InspectedImage {
 
 /// Resolves the source's reference to one image manifest (choosing `platform` from an index),
 /// reads its config, and inspects every layer.
-pub fn inspect_image(src: &mut dyn ImageSource, name: &str, platform: Option<&Platform>, opts: InspectOptions) -> Result<InspectedImage> {
-    let mut report = ImageReport { source: name.to_string(), ..ImageReport::default() };
+pub fn inspect_image(
+    src: &mut dyn ImageSource,
+    name: &str,
+    platform: Option<&Platform>,
+    opts: InspectOptions,
+) -> Result<InspectedImage> {
+    let mut report = ImageReport {
+        source: name.to_string(),
+        ..ImageReport::default()
+    };
     let (bytes, ct) = src.root_manifest()?;
     let mut manifest_digest = Digest::sha256(&bytes).to_string();
     let manifest = match ManifestDoc::parse(&bytes, ct.as_deref())? {
@@ -52,7 +60,12 @@ pub fn inspect_image(src: &mut dyn ImageSource, name: &str, platform: Option<&Pl
             d.parsed_digest()?.verify("platform manifest", &bytes)?;
             manifest_digest = d.digest.clone();
             report.manifest_media_type = Some(d.media_type.clone());
-            match ManifestDoc::parse(&bytes, Some(&d.media_type).filter(|m| !m.is_empty()).map(|s| s.as_str()))? {
+            match ManifestDoc::parse(
+                &bytes,
+                Some(&d.media_type)
+                    .filter(|m| !m.is_empty())
+                    .map(|s| s.as_str()),
+            )? {
                 ManifestDoc::Image(m) => m,
                 ManifestDoc::Index(_) => return Err(Error::Oci("nested image index".into())),
             }
@@ -62,8 +75,12 @@ pub fn inspect_image(src: &mut dyn ImageSource, name: &str, platform: Option<&Pl
     report.config_digest = Some(manifest.config.digest.clone());
     if manifest.config.size <= MAX_MANIFEST {
         if let Ok(cfg) = src.fetch(&manifest.config, MAX_MANIFEST) {
-            manifest.config.parsed_digest()?.verify("image config", &cfg)?;
-            let c: ImageConfig = serde_json::from_slice(&cfg).map_err(|e| Error::Oci(format!("image config: {e}")))?;
+            manifest
+                .config
+                .parsed_digest()?
+                .verify("image config", &cfg)?;
+            let c: ImageConfig = serde_json::from_slice(&cfg)
+                .map_err(|e| Error::Oci(format!("image config: {e}")))?;
             if report.platform.is_none() && !c.os.is_empty() {
                 report.platform = Some(format!("{}/{}", c.os, c.architecture));
             }
@@ -81,5 +98,9 @@ pub fn inspect_image(src: &mut dyn ImageSource, name: &str, platform: Option<&Pl
     report.request_log = src.request_log();
     report.requests = report.request_log.len();
     report.bytes_fetched = report.request_log.iter().map(|r| r.bytes).sum();
-    Ok(InspectedImage { report, manifest, layers })
+    Ok(InspectedImage {
+        report,
+        manifest,
+        layers,
+    })
 }

@@ -2,14 +2,14 @@
 //! registries. Argument handling and output formatting only; the work happens in the library.
 
 use chunkscope::inspect::report::{CheckState, ImageReport, LayerReport};
-use chunkscope::inspect::{inspect_with, InspectOptions};
+use chunkscope::inspect::InspectOptions;
 use chunkscope::oci::Platform;
-use chunkscope::source::layout::{BlobFile, OciLayout};
-use chunkscope::source::{inspect_image, ImageSource};
+use chunkscope::source::inspect_image;
 use chunkscope::{Error, Result};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::ExitCode;
+
+mod sources;
 
 const USAGE: &str = "usage: chunkscope inspect SOURCE [--json] [--files] [--toc-only] [--footer] [--platform OS/ARCH] [--annotations JSON]
 
@@ -56,7 +56,11 @@ fn parse_args(args: &[String]) -> Result<Args> {
     let mut a = Args {
         source: String::new(),
         json: false,
-        opts: InspectOptions { tar_split: true, footer: false, files: false },
+        opts: InspectOptions {
+            tar_split: true,
+            footer: false,
+            files: false,
+        },
         platform: None,
         annotations: BTreeMap::new(),
     };
@@ -66,10 +70,17 @@ fn parse_args(args: &[String]) -> Result<Args> {
             "--files" => a.opts.files = true,
             "--toc-only" => a.opts.tar_split = false,
             "--footer" => a.opts.footer = true,
-            "--platform" => a.platform = Some(Platform::parse(it.next().ok_or_else(|| usage("--platform needs a value"))?)?),
+            "--platform" => {
+                a.platform = Some(Platform::parse(
+                    it.next().ok_or_else(|| usage("--platform needs a value"))?,
+                )?)
+            }
             "--annotations" => {
-                let v = it.next().ok_or_else(|| usage("--annotations needs a JSON object"))?;
-                a.annotations = serde_json::from_str(v).map_err(|e| usage(&format!("--annotations: {e}")))?;
+                let v = it
+                    .next()
+                    .ok_or_else(|| usage("--annotations needs a JSON object"))?;
+                a.annotations =
+                    serde_json::from_str(v).map_err(|e| usage(&format!("--annotations: {e}")))?;
             }
             s if s.starts_with('-') => return Err(usage(&format!("unknown option {s}"))),
             s if a.source.is_empty() => a.source = s.to_string(),
@@ -84,36 +95,25 @@ fn parse_args(args: &[String]) -> Result<Args> {
 
 fn run(args: &[String]) -> Result<ExitCode> {
     let a = parse_args(args)?;
-    let report = if let Some(rest) = a.source.strip_prefix("oci:") {
-        let (dir, tag) = split_dir_tag(rest);
-        let mut src = OciLayout::open(Path::new(dir), tag)?;
-        inspect_image(&mut src as &mut dyn ImageSource, &a.source, a.platform.as_ref(), a.opts)?.report
-    } else if let Some(path) = a.source.strip_prefix("file:") {
-        let blob = BlobFile::open(Path::new(path), "application/vnd.oci.image.layer.v1.tar+zstd", a.annotations.clone())?;
-        let layer = inspect_with(&blob.descriptor, a.opts, |r| chunkscope::source::layout::read_range(&blob.path, r));
-        let mut report = ImageReport { source: a.source.clone(), ..ImageReport::default() };
-        report.bytes_read = layer.report.bytes_read;
-        report.reads = layer.report.reads;
-        report.layers.push(layer.report);
-        report
-    } else {
-        return Err(Error::Unsupported(format!("source {:?}: expected oci:DIR[:TAG] or file:BLOB", a.source)));
-    };
+    let mut src = sources::open(&a.source, &a.annotations)?;
+    let report = inspect_image(src.as_mut(), &a.source, a.platform.as_ref(), a.opts)?.report;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::Io(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| Error::Io(e.to_string()))?
+        );
     } else {
         print_human(&report);
     }
-    let failed = report.layers.iter().any(|l| l.error.is_some() || l.checks.values().any(|c| *c == CheckState::Fail));
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
-}
-
-/// `DIR:TAG` → (DIR, TAG); a colon inside the directory part is kept when no tag follows.
-fn split_dir_tag(s: &str) -> (&str, Option<&str>) {
-    match s.rsplit_once(':') {
-        Some((dir, tag)) if !tag.contains('/') && !tag.is_empty() => (dir, Some(tag)),
-        _ => (s, None),
-    }
+    let failed = report
+        .layers
+        .iter()
+        .any(|l| l.error.is_some() || l.checks.values().any(|c| *c == CheckState::Fail));
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn n(x: u64) -> String {
@@ -131,25 +131,64 @@ fn n(x: u64) -> String {
 fn print_human(r: &ImageReport) {
     println!("{}", r.source);
     if let Some(d) = &r.manifest_digest {
-        println!("  manifest {d}{}", r.platform.as_ref().map(|p| format!("  platform {p}")).unwrap_or_default());
+        println!(
+            "  manifest {d}{}",
+            r.platform
+                .as_ref()
+                .map(|p| format!("  platform {p}"))
+                .unwrap_or_default()
+        );
     }
     for (i, l) in r.layers.iter().enumerate() {
         print_layer(i + 1, r.layers.len(), l);
     }
-    println!("total: read {} bytes in {} range(s)", n(r.bytes_read), r.reads);
+    println!(
+        "total: read {} bytes in {} range(s)",
+        n(r.bytes_read),
+        r.reads
+    );
 }
 
 fn print_layer(i: usize, of: usize, l: &LayerReport) {
-    println!("layer {i}/{of} {}  {} bytes  {} (annotations: {})", l.digest, n(l.size), l.format, l.annotations);
+    println!(
+        "layer {i}/{of} {}  {} bytes  {} (annotations: {})",
+        l.digest,
+        n(l.size),
+        l.format,
+        l.annotations
+    );
     if let Some(f) = &l.footer {
         println!("  footer    {}", f.variant);
     }
     if let Some(t) = &l.toc {
-        println!("  TOC       offset {} length {} ({} uncompressed){}", n(t.offset), n(t.length), n(t.uncompressed_length), if t.digest_verified { ", digest verified" } else { "" });
+        println!(
+            "  TOC       offset {} length {} ({} uncompressed){}",
+            n(t.offset),
+            n(t.length),
+            n(t.uncompressed_length),
+            if t.digest_verified {
+                ", digest verified"
+            } else {
+                ""
+            }
+        );
     }
     if let Some(t) = &l.tar_split {
-        let tar = t.tar_size.map(|s| format!(", tar {} bytes", n(s))).unwrap_or_default();
-        println!("  tar-split offset {} length {} ({} uncompressed){}{tar}", n(t.offset), n(t.length), n(t.uncompressed_length), if t.digest_verified { ", digest verified" } else { "" });
+        let tar = t
+            .tar_size
+            .map(|s| format!(", tar {} bytes", n(s)))
+            .unwrap_or_default();
+        println!(
+            "  tar-split offset {} length {} ({} uncompressed){}{tar}",
+            n(t.offset),
+            n(t.length),
+            n(t.uncompressed_length),
+            if t.digest_verified {
+                ", digest verified"
+            } else {
+                ""
+            }
+        );
     }
     if l.toc.is_some() {
         println!(
@@ -162,16 +201,31 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
         (false, Some(r)) => println!("  partial pull: no: {r}"),
         (false, None) => {}
     }
-    let passed = l.checks.values().filter(|c| **c == CheckState::Pass).count();
+    let passed = l
+        .checks
+        .values()
+        .filter(|c| **c == CheckState::Pass)
+        .count();
     println!("  checks    {passed}/{} pass", l.checks.len());
     for (name, state) in &l.checks {
         if *state == CheckState::Fail {
-            println!("    FAIL {name}: {}", l.check_details.get(name).map(String::as_str).unwrap_or(""));
+            println!(
+                "    FAIL {name}: {}",
+                l.check_details.get(name).map(String::as_str).unwrap_or("")
+            );
         }
     }
     if let Some(e) = &l.error {
         println!("  error     {e}");
     }
-    let pct = if l.size > 0 { 100.0 * l.bytes_read as f64 / l.size as f64 } else { 0.0 };
-    println!("  read      {} bytes in {} range(s) ({pct:.2}% of the blob)", n(l.bytes_read), l.reads);
+    let pct = if l.size > 0 {
+        100.0 * l.bytes_read as f64 / l.size as f64
+    } else {
+        0.0
+    };
+    println!(
+        "  read      {} bytes in {} range(s) ({pct:.2}% of the blob)",
+        n(l.bytes_read),
+        l.reads
+    );
 }
