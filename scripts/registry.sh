@@ -1,0 +1,378 @@
+#!/usr/bin/env bash
+# registry.sh — local OCI registry + nginx fronts for chunkscope's tests.
+#
+# Usage:
+#   scripts/registry.sh start  [STATE_DIR]   (default STATE_DIR=target/registry)
+#   scripts/registry.sh stop   [STATE_DIR]
+#   scripts/registry.sh status [STATE_DIR]
+#
+# `start` (stops a previous instance in the same STATE_DIR first):
+#   * CNCF distribution (/usr/bin/docker-registry) on 127.0.0.1:$REGISTRY_PORT
+#     (default 5055), filesystem storage in STATE_DIR/data (wiped on every start,
+#     set REGISTRY_KEEP_DATA=1 to keep it), anonymous, CORS headers for browsers;
+#   * one nginx master (own prefix/conf/pid/logs under STATE_DIR/nginx) with three
+#     servers, all proxying to the registry and all on 127.0.0.1:
+#       RANGE1_PORT (5056) "max_ranges 1": strips Range/If-Range before the registry,
+#                          applies one range itself (206); 2+ ranges -> 200 whole blob
+#                          (the setup of tests/fixtures/README.md, phase iv);
+#       RANGE0_PORT (5057) "max_ranges 0": ranges ignored, every GET -> 200 whole
+#                          blob, and no Accept-Ranges header;
+#       LOG_PORT    (5058) plain pass-through (Range forwarded unchanged) that only logs;
+#     each server writes one JSON object per request (incl. the Range header as
+#     sent, status and body bytes) to its own access log;
+#   * pushes every OCI layout in tests/fixtures with skopeo (repo = folder name,
+#     tags = the layout's tag and `latest`) and checks that the served manifest
+#     digest equals the one in the layout's index.json;
+#   * writes STATE_DIR/env (KEY=value shell lines) and STATE_DIR/env.json.
+# A port given in the environment is used as is (start fails if it is busy); a
+# default port that is busy is replaced by the next free one.
+#
+# Environment file keys: REGISTRY_URL RANGE1_URL RANGE0_URL LOG_URL (http://127.0.0.1:PORT),
+# REGISTRY_HOST (127.0.0.1:PORT), REGISTRY_STATE_DIR, REGISTRY_LOG (registry's own
+# log), RANGE1_ACCESS_LOG RANGE0_ACCESS_LOG LOG_ACCESS_LOG, NGINX_ERROR_LOG.
+#
+# Access log line (JSON): {"time","method","uri","range","if_range","status",
+#   "body_bytes_sent","content_length","content_type","origin","acr_headers",
+#   "upstream_status","front"}; "range" is "" when the request had no Range.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+FIXTURES="$ROOT/tests/fixtures"
+REGISTRY_BIN=${REGISTRY_BIN:-/usr/bin/docker-registry}
+NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
+HOST=127.0.0.1
+
+# layout folder -> tag inside the layout (index.json's org.opencontainers.image.ref.name)
+LAYOUTS=(tiny-current:tiny tiny-legacy:tiny pair-a:pair-a pair-b:pair-b pair-a-legacy:pair-a pair-b-legacy:pair-b)
+
+log() { echo "[registry] $*" >&2; }
+die() { echo "[registry] ERROR: $*" >&2; exit 1; }
+
+state_dir() { # absolute path of STATE_DIR (created)
+  local d=${1:-$ROOT/target/registry}
+  case $d in /*) ;; *) d="$PWD/$d" ;; esac
+  mkdir -p "$d"
+  (cd "$d" && pwd)
+}
+
+port_busy() { # true if something accepts connections on 127.0.0.1:$1
+  (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
+}
+
+# Fetch's "bad ports": browsers and Node's fetch refuse them (e.g. 5060/5061, SIP).
+BAD_PORTS=" 1 7 9 11 13 15 17 19 20 21 22 23 25 37 42 43 53 69 77 79 87 95 101 102 103 104
+ 109 110 111 113 115 117 119 123 135 137 139 143 161 179 389 427 465 512 513 514 515 526
+ 530 531 532 540 548 554 556 563 587 601 636 989 990 993 995 1719 1720 1723 2049 3659
+ 4045 4190 5060 5061 6000 6566 6665 6666 6667 6668 6669 6679 6697 10080 "
+BAD_PORTS=${BAD_PORTS//$'\n'/ }
+USED_PORTS=" "
+PICKED=
+pick_port() { # pick_port VAR DEFAULT -> sets PICKED (no subshell: USED_PORTS must persist)
+  local var=$1 def=$2 p
+  if [ -n "${!var:-}" ]; then
+    p=${!var}
+    [[ $BAD_PORTS == *" $p "* ]] && die "$var=$p is a port that browsers refuse to fetch from"
+    port_busy "$p" && die "$var=$p is already in use"
+  else
+    p=$def
+    while port_busy "$p" || [[ $USED_PORTS == *" $p "* ]] || [[ $BAD_PORTS == *" $p "* ]]; do
+      p=$((p + 1))
+      [ "$p" -gt $((def + 200)) ] && die "no free port near $def for $var"
+    done
+  fi
+  USED_PORTS="$USED_PORTS$p "
+  PICKED=$p
+}
+
+pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+
+read_pid() { if [ -f "$1" ]; then tr -dc '0-9' <"$1"; fi; }
+
+wait_http() { # wait_http URL SECONDS
+  local url=$1 secs=$2 i
+  for ((i = 0; i < secs * 10; i++)); do
+    if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+ours() { # ours PID DIR: the process's command line mentions DIR (guards against reused pids)
+  [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$2"
+}
+
+stop_pid() { # stop_pid PIDFILE NAME DIR: TERM, wait up to 10 s, then KILL
+  local pidfile=$1 name=$2 dir=$3 pid i
+  pid=$(read_pid "$pidfile")
+  if pid_alive "$pid" && ! ours "$pid" "$dir"; then
+    log "pid $pid in $pidfile is not our $name (reused pid?): not killing it"
+  elif pid_alive "$pid"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      pid_alive "$pid" || break
+      sleep 0.1
+    done
+    if pid_alive "$pid"; then
+      log "$name ($pid) did not stop on TERM: KILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 0.2
+    fi
+    log "stopped $name (pid $pid)"
+  fi
+  rm -f "$pidfile"
+}
+
+nginx_worker_pids() { # workers of master $1 (they die with it; listed to check)
+  local master=$1
+  [ -n "$master" ] || return 0
+  ps -o pid= --ppid "$master" 2>/dev/null | tr -d ' ' || true
+}
+
+cmd_stop() {
+  local dir; dir=$(state_dir "${1:-}")
+  local workers
+  workers=$(nginx_worker_pids "$(read_pid "$dir/nginx/nginx.pid")")
+  stop_pid "$dir/nginx/nginx.pid" nginx "$dir"
+  for w in $workers; do # normally gone with the master already
+    if pid_alive "$w"; then kill -KILL "$w" 2>/dev/null || true; fi
+  done
+  stop_pid "$dir/registry.pid" docker-registry "$dir"
+  rm -f "$dir/env" "$dir/env.json" # logs and data stay for post-mortems
+}
+
+write_registry_config() { # DIR PORT
+  local dir=$1 port=$2
+  cat >"$dir/registry.yml" <<EOF
+# generated by scripts/registry.sh
+version: 0.1
+log:
+  level: info
+  formatter: text
+  accesslog:
+    disabled: false
+  fields:
+    service: registry
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: false
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: $HOST:$port
+  headers:
+    X-Content-Type-Options: [nosniff]
+    Access-Control-Allow-Origin: ['*']
+    Access-Control-Allow-Methods: [HEAD, GET, OPTIONS]
+    Access-Control-Allow-Headers: [Accept, Range, Authorization, Cache-Control]
+    Access-Control-Expose-Headers: [Content-Range, Content-Length, Docker-Content-Digest, WWW-Authenticate, ETag, Accept-Ranges]
+health:
+  storagedriver:
+    enabled: false
+EOF
+}
+
+write_nginx_config() { # DIR REGISTRY_PORT RANGE1_PORT RANGE0_PORT LOG_PORT
+  local dir=$1 rport=$2 p1=$3 p0=$4 pl=$5 user_line=""
+  local n="$dir/nginx" logs="$dir/logs"
+  mkdir -p "$n/tmp" "$logs"
+  # As root, workers would run as nobody and might not reach STATE_DIR.
+  [ "$(id -u)" -eq 0 ] && user_line="user root root;"
+  cat >"$n/nginx.conf" <<EOF
+# generated by scripts/registry.sh
+$user_line
+daemon on;
+worker_processes 1;
+pid $n/nginx.pid;
+error_log $logs/nginx.error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  default_type application/octet-stream;
+  client_body_temp_path $n/tmp/body;
+  proxy_temp_path $n/tmp/proxy;
+  fastcgi_temp_path $n/tmp/fastcgi;
+  uwsgi_temp_path $n/tmp/uwsgi;
+  scgi_temp_path $n/tmp/scgi;
+  client_max_body_size 0;
+  proxy_http_version 1.1;
+  proxy_read_timeout 120s;
+
+  log_format ranges escape=json '{"time":"\$time_iso8601","front":"\$server_port",'
+    '"method":"\$request_method","uri":"\$request_uri","range":"\$http_range",'
+    '"if_range":"\$http_if_range","status":\$status,"body_bytes_sent":\$body_bytes_sent,'
+    '"content_length":"\$sent_http_content_length","content_type":"\$sent_http_content_type",'
+    '"origin":"\$http_origin","acr_headers":"\$http_access_control_request_headers",'
+    '"upstream_status":"\$upstream_status"}';
+
+  # "max_ranges 1": the registry always sends the whole blob, nginx cuts one range
+  # out of it; two or more ranges -> 200 with the whole body (like S3/minio fronts).
+  server {
+    listen $HOST:$p1;
+    access_log $logs/range1.access.jsonl ranges;
+    location / {
+      proxy_pass http://$HOST:$rport;
+      proxy_set_header Host \$http_host;
+      proxy_set_header Range "";
+      proxy_set_header If-Range "";
+      proxy_force_ranges on;
+      max_ranges 1;
+    }
+  }
+
+  # "max_ranges 0": a server without range support: always 200 + whole body.
+  server {
+    listen $HOST:$p0;
+    access_log $logs/range0.access.jsonl ranges;
+    location / {
+      proxy_pass http://$HOST:$rport;
+      proxy_set_header Host \$http_host;
+      proxy_set_header Range "";
+      proxy_set_header If-Range "";
+      proxy_hide_header Accept-Ranges;
+      max_ranges 0;
+    }
+  }
+
+  # plain pass-through that only logs what clients sent (Range forwarded unchanged).
+  server {
+    listen $HOST:$pl;
+    access_log $logs/log.access.jsonl ranges;
+    location / {
+      proxy_pass http://$HOST:$rport;
+      proxy_set_header Host \$http_host;
+      proxy_buffering off;
+    }
+  }
+}
+EOF
+}
+
+push_fixtures() { # REGISTRY_HOSTPORT
+  local hp=$1 entry dir tag want got
+  for entry in "${LAYOUTS[@]}"; do
+    dir=${entry%%:*} tag=${entry#*:}
+    [ -f "$FIXTURES/$dir/index.json" ] || die "missing fixture layout $FIXTURES/$dir"
+    want=$(jq -r --arg t "$tag" \
+      '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' \
+      "$FIXTURES/$dir/index.json")
+    [ -n "$want" ] || die "$dir/index.json has no manifest tagged $tag"
+    for dest_tag in "$tag" latest; do
+      skopeo --insecure-policy copy -q --preserve-digests --dest-tls-verify=false \
+        "oci:$FIXTURES/$dir:$tag" "docker://$hp/$dir:$dest_tag" >/dev/null
+      got=$(curl -fsS -o /dev/null -D - \
+        -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+        "http://$hp/v2/$dir/manifests/$dest_tag" |
+        tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" {print $2}')
+      [ "$got" = "$want" ] || die "$dir:$dest_tag served as '$got', index.json says $want"
+    done
+    log "pushed $dir:{$tag,latest} = $want"
+  done
+}
+
+cmd_start() {
+  local dir; dir=$(state_dir "${1:-}")
+  command -v jq >/dev/null || die "jq not installed (scripts/install-deps.sh)"
+  command -v skopeo >/dev/null || die "skopeo not installed (scripts/install-deps.sh)"
+  [ -x "$REGISTRY_BIN" ] || die "$REGISTRY_BIN not installed (apt-get install docker-registry)"
+  [ -x "$NGINX_BIN" ] || die "nginx not installed (apt-get install nginx-light)"
+
+  cmd_stop "$dir" # restart-safe
+  rm -f "$dir/env" "$dir/env.json"
+  [ "${REGISTRY_KEEP_DATA:-0}" = 1 ] || rm -rf "$dir/data"
+  mkdir -p "$dir/data" "$dir/logs"
+  rm -f "$dir/logs/"*.access.jsonl
+
+  local rport p1 p0 pl
+  pick_port REGISTRY_PORT 5055; rport=$PICKED
+  pick_port RANGE1_PORT 5056; p1=$PICKED
+  pick_port RANGE0_PORT 5057; p0=$PICKED
+  pick_port LOG_PORT 5058; pl=$PICKED
+
+  write_registry_config "$dir" "$rport"
+  # setsid: own session, so the caller's Ctrl-C/job control doesn't hit it; stop uses the pid.
+  setsid "$REGISTRY_BIN" serve "$dir/registry.yml" >"$dir/logs/registry.log" 2>&1 </dev/null &
+  echo $! >"$dir/registry.pid"
+  if ! wait_http "http://$HOST:$rport/v2/" 20; then
+    tail -20 "$dir/logs/registry.log" >&2
+    cmd_stop "$dir"
+    die "registry did not answer on $HOST:$rport"
+  fi
+  log "docker-registry pid $(read_pid "$dir/registry.pid") on http://$HOST:$rport"
+
+  write_nginx_config "$dir" "$rport" "$p1" "$p0" "$pl"
+  if ! "$NGINX_BIN" -q -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/logs/nginx.error.log"; then
+    cat "$dir/logs/nginx.error.log" >&2 || true
+    cmd_stop "$dir"
+    die "nginx failed to start"
+  fi
+  local p
+  for p in "$p1" "$p0" "$pl"; do
+    wait_http "http://$HOST:$p/v2/" 10 || { cmd_stop "$dir"; die "nginx front $p not ready"; }
+  done
+  log "nginx pid $(read_pid "$dir/nginx/nginx.pid"): max_ranges1 :$p1, max_ranges0 :$p0, log :$pl"
+
+  if ! push_fixtures "$HOST:$rport"; then
+    cmd_stop "$dir"
+    die "pushing fixtures failed"
+  fi
+  # the pushes went straight to the registry; start the fronts' logs empty anyway
+  : >"$dir/logs/range1.access.jsonl"
+  : >"$dir/logs/range0.access.jsonl"
+  : >"$dir/logs/log.access.jsonl"
+
+  {
+    printf '%s=%q\n' \
+      REGISTRY_URL "http://$HOST:$rport" \
+      RANGE1_URL "http://$HOST:$p1" \
+      RANGE0_URL "http://$HOST:$p0" \
+      LOG_URL "http://$HOST:$pl" \
+      REGISTRY_HOST "$HOST:$rport" \
+      REGISTRY_STATE_DIR "$dir" \
+      REGISTRY_LOG "$dir/logs/registry.log" \
+      RANGE1_ACCESS_LOG "$dir/logs/range1.access.jsonl" \
+      RANGE0_ACCESS_LOG "$dir/logs/range0.access.jsonl" \
+      LOG_ACCESS_LOG "$dir/logs/log.access.jsonl" \
+      NGINX_ERROR_LOG "$dir/logs/nginx.error.log"
+  } >"$dir/env.tmp"
+  # shellcheck disable=SC1091
+  (set -a; . "$dir/env.tmp"; jq -n 'env | with_entries(select(.key | test(
+    "^(REGISTRY_URL|RANGE1_URL|RANGE0_URL|LOG_URL|REGISTRY_HOST|REGISTRY_STATE_DIR|REGISTRY_LOG|RANGE1_ACCESS_LOG|RANGE0_ACCESS_LOG|LOG_ACCESS_LOG|NGINX_ERROR_LOG)$")))') >"$dir/env.json"
+  mv "$dir/env.tmp" "$dir/env"
+  log "ready; environment in $dir/env:"
+  sed 's/^/  /' "$dir/env" >&2
+}
+
+cmd_status() {
+  local dir; dir=$(state_dir "${1:-}")
+  local rc=0 rpid npid
+  rpid=$(read_pid "$dir/registry.pid")
+  npid=$(read_pid "$dir/nginx/nginx.pid")
+  if pid_alive "$rpid"; then echo "docker-registry: running (pid $rpid)"; else echo "docker-registry: stopped"; rc=1; fi
+  if pid_alive "$npid"; then echo "nginx: running (pid $npid, workers $(nginx_worker_pids "$npid" | tr '\n' ' '))"; else echo "nginx: stopped"; rc=1; fi
+  if [ -f "$dir/env" ]; then
+    local k v code
+    while IFS='=' read -r k v; do
+      case $k in
+        *_URL)
+          code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$v/v2/" || true)
+          echo "$k=$v  (GET /v2/ -> $code)"
+          [ "$code" = 200 ] || rc=1 ;;
+        *) echo "$k=$v" ;;
+      esac
+    done <"$dir/env"
+  else
+    echo "no $dir/env (not started)"
+    rc=1
+  fi
+  return $rc
+}
+
+case ${1:-} in
+  start) cmd_start "${2:-}" ;;
+  stop) cmd_stop "${2:-}" ;;
+  status) cmd_status "${2:-}" ;;
+  *) echo "usage: $0 start|stop|status [STATE_DIR]" >&2; exit 2 ;;
+esac

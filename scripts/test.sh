@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# test.sh — chunkscope's full test run (`npm test` runs this; so does .ci/run).
+#
+#   1. starts the local test registry + nginx fronts (scripts/registry.sh) in
+#      $TEST_REGISTRY_DIR (default target/test-registry), exports its env
+#      (REGISTRY_URL RANGE1_URL RANGE0_URL LOG_URL, access-log paths, ...) and
+#      stops it on exit;
+#   2. registry: node --test tests/registry/ (self-test of the registry and fronts);
+#   3. native:  cargo test $NATIVE_TEST_ARGS (default --all-features); the registry
+#               env is there at run time and at compile time (option_env!);
+#   4. browser: wasm tests in headless Chromium, if tests/browser.rs exists:
+#               cargo test --target wasm32-unknown-unknown --test browser $WASM_TEST_ARGS
+#               run by wasm-bindgen-test-runner + /usr/bin/chromedriver, browser flags
+#               in scripts/webdriver.json. wasm code can't read env at run time, so
+#               the registry URLs reach it at compile time via option_env!;
+#   5. e2e:     node --test tests/e2e/, if that folder exists (UI tests with
+#               playwright-core; CHROMIUM_PATH=/usr/bin/chromium is exported).
+# A step whose tests don't exist yet is skipped with a message. All steps run even
+# if one fails (TEST_FAIL_FAST=1 stops at the first failure); the exit code is
+# non-zero if any step failed. TEST_ONLY="native browser" runs just those steps.
+# shellcheck disable=SC2317  # step functions are called indirectly via run_step
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export PATH="$HOME/.cargo/bin:$PATH"
+
+TEST_REGISTRY_DIR=${TEST_REGISTRY_DIR:-$ROOT/target/test-registry}
+TEST_ONLY=${TEST_ONLY:-registry native browser e2e}
+declare -A RESULT=()
+FAILED=0
+
+want() { [[ " $TEST_ONLY " == *" $1 "* ]]; }
+
+run_step() { # run_step NAME COMMAND...: time it, record ok/FAILED
+  local name=$1; shift
+  local t0 t1 rc=0
+  t0=$(date +%s.%N)
+  echo
+  echo "==> [test] $name"
+  "$@" || rc=$?
+  t1=$(date +%s.%N)
+  if [ $rc -eq 0 ]; then RESULT[$name]=ok; else RESULT[$name]="FAILED(rc=$rc)"; FAILED=1; fi
+  awk -v n="$name" -v r="${RESULT[$name]}" -v a="$t0" -v b="$t1" \
+    'BEGIN{printf "<== [test] %s: %s in %.1fs\n", n, r, b-a}'
+  if [ $rc -ne 0 ] && [ "${TEST_FAIL_FAST:-0}" = 1 ]; then exit $rc; fi
+  return 0
+}
+
+skip() { RESULT[$1]="skipped ($2)"; echo; echo "==> [test] $1: skipped: $2"; }
+
+# ---------------------------------------------------------------- registry
+cleanup() { bash scripts/registry.sh stop "$TEST_REGISTRY_DIR" || true; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+echo "==> [test] starting the test registry in $TEST_REGISTRY_DIR"
+bash scripts/registry.sh start "$TEST_REGISTRY_DIR"
+set -a
+# shellcheck disable=SC1091
+. "$TEST_REGISTRY_DIR/env"
+set +a
+
+# ---------------------------------------------------------------- registry self-test
+if want registry; then
+  if [ -d tests/registry ]; then run_step registry node --test tests/registry/; else skip registry "no tests/registry/"; fi
+fi
+
+# ---------------------------------------------------------------- native
+native() {
+  # shellcheck disable=SC2086
+  cargo test ${NATIVE_TEST_ARGS:---all-features}
+}
+if want native; then
+  if [ -f Cargo.toml ]; then run_step native native; else skip native "no Cargo.toml"; fi
+fi
+
+# ---------------------------------------------------------------- browser (wasm)
+browser() {
+  command -v wasm-bindgen-test-runner >/dev/null ||
+    { echo "wasm-bindgen-test-runner not found: run scripts/install-deps.sh" >&2; return 1; }
+  local chromedriver
+  chromedriver=${CHROMEDRIVER:-$(command -v chromedriver || echo /usr/bin/chromedriver)}
+  [ -x "$chromedriver" ] || { echo "chromedriver not found (apt-get install chromium-driver)" >&2; return 1; }
+  # The runner prefers gecko/safari drivers and remote drivers if configured: make sure
+  # it picks chromedriver, headless.
+  unset GECKODRIVER GECKODRIVER_REMOTE SAFARIDRIVER SAFARIDRIVER_REMOTE \
+    MSEDGEDRIVER MSEDGEDRIVER_REMOTE CHROMEDRIVER_REMOTE NO_HEADLESS
+  # shellcheck disable=SC2086
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  CHROMEDRIVER="$chromedriver" \
+  WASM_BINDGEN_USE_BROWSER=1 \
+  WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120} \
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON=${WASM_BINDGEN_TEST_WEBDRIVER_JSON:-$ROOT/scripts/webdriver.json} \
+    cargo test --target wasm32-unknown-unknown --test browser ${WASM_TEST_ARGS:-}
+}
+if want browser; then
+  if [ -f tests/browser.rs ]; then run_step browser browser; else skip browser "no tests/browser.rs yet"; fi
+fi
+
+# ---------------------------------------------------------------- e2e (UI)
+e2e() {
+  export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
+  node --test tests/e2e/
+}
+if want e2e; then
+  if [ -d tests/e2e ]; then run_step e2e e2e; else skip e2e "no tests/e2e/ yet"; fi
+fi
+
+# ---------------------------------------------------------------- summary
+echo
+echo "==> [test] summary"
+for s in registry native browser e2e; do
+  [ -n "${RESULT[$s]:-}" ] && echo "    $s: ${RESULT[$s]}"
+done
+exit $FAILED
