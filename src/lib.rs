@@ -15,9 +15,11 @@
 
 pub mod error;
 pub mod format;
+pub mod image;
 pub mod inspect;
 pub mod model;
 pub mod oci;
+pub mod registry;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod source;
 

@@ -291,6 +291,11 @@ impl LayerInspection {
         r
     }
 
+    /// Ends the inspection because a read failed; the error goes into the report.
+    pub fn abort(&mut self, e: Error) {
+        self.fail(e);
+    }
+
     fn fail(&mut self, e: Error) {
         self.state = State::Done;
         if self.report.partial_pull.reason.is_none() {
@@ -593,17 +598,23 @@ impl LayerInspection {
     }
 }
 
-/// Runs an inspection with a synchronous reader (files, tests, the native CLI).
+/// Runs an inspection with a synchronous reader (tests, simple tools).
 pub fn inspect_with<F>(desc: &Descriptor, opts: InspectOptions, mut read: F) -> InspectedLayer
 where
     F: FnMut(ByteRange) -> Result<Vec<u8>>,
 {
     let mut insp = LayerInspection::new(desc, opts);
     while let Some(r) = insp.next_read() {
-        let res = read(r).and_then(|bytes| insp.feed(&bytes));
-        if let Err(e) = res {
-            insp.fail(e);
-            break;
+        match read(r) {
+            Ok(bytes) => {
+                if insp.feed(&bytes).is_err() {
+                    break;
+                }
+            }
+            Err(e) => {
+                insp.abort(e);
+                break;
+            }
         }
     }
     insp.finish()

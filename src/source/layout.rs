@@ -44,7 +44,7 @@ impl OciLayout {
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
 impl ImageSource for OciLayout {
-    fn root_manifest(&mut self) -> Result<(Vec<u8>, Option<String>)> {
+    async fn root_manifest(&mut self) -> Result<(Vec<u8>, Option<String>)> {
         let index_bytes = read_capped(&self.dir.join("index.json"), crate::oci::MAX_MANIFEST)?;
         let index: Index = serde_json::from_slice(&index_bytes)
             .map_err(|e| Error::Oci(format!("index.json: {e}")))?;
@@ -78,16 +78,16 @@ impl ImageSource for OciLayout {
                 ))
             })?
             .clone();
-        let bytes = self.fetch(&d, crate::oci::MAX_MANIFEST)?;
+        let bytes = read_capped(&self.blob_path(&d.digest)?, crate::oci::MAX_MANIFEST)?;
         d.parsed_digest()?.verify("manifest", &bytes)?;
         Ok((bytes, Some(d.media_type).filter(|m| !m.is_empty())))
     }
 
-    fn fetch(&mut self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>> {
+    async fn fetch(&mut self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>> {
         read_capped(&self.blob_path(&desc.digest)?, limit)
     }
 
-    fn read_range(&mut self, desc: &Descriptor, range: ByteRange) -> Result<Vec<u8>> {
+    async fn read_range(&mut self, desc: &Descriptor, range: ByteRange) -> Result<Vec<u8>> {
         read_range(&self.blob_path(&desc.digest)?, range)
     }
 }
@@ -136,7 +136,7 @@ impl BlobFile {
 }
 
 impl ImageSource for BlobFile {
-    fn root_manifest(&mut self) -> Result<(Vec<u8>, Option<String>)> {
+    async fn root_manifest(&mut self) -> Result<(Vec<u8>, Option<String>)> {
         let m = crate::oci::Manifest {
             schema_version: 2,
             media_type: Some(crate::oci::MT_OCI_MANIFEST.into()),
@@ -157,7 +157,7 @@ impl ImageSource for BlobFile {
         ))
     }
 
-    fn fetch(&mut self, desc: &Descriptor, _limit: u64) -> Result<Vec<u8>> {
+    async fn fetch(&mut self, desc: &Descriptor, _limit: u64) -> Result<Vec<u8>> {
         if desc.digest == crate::format::digest::Digest::sha256(EMPTY_CONFIG).to_string() {
             Ok(EMPTY_CONFIG.to_vec())
         } else {
@@ -168,7 +168,7 @@ impl ImageSource for BlobFile {
         }
     }
 
-    fn read_range(&mut self, _desc: &Descriptor, range: ByteRange) -> Result<Vec<u8>> {
+    async fn read_range(&mut self, _desc: &Descriptor, range: ByteRange) -> Result<Vec<u8>> {
         read_range(&self.path, range)
     }
 }

@@ -11,11 +11,13 @@ use std::process::ExitCode;
 
 mod sources;
 
-const USAGE: &str = "usage: chunkscope inspect SOURCE [--json] [--files] [--toc-only] [--footer] [--platform OS/ARCH] [--annotations JSON]
+const USAGE: &str = "usage: chunkscope inspect SOURCE [--json] [--files] [--toc-only] [--footer] [--platform OS/ARCH] [--annotations JSON] [--insecure] [--token T] [--user U:P]
 
 SOURCE is one of:
   oci:DIR[:TAG]     an OCI image layout directory
   file:BLOB         one layer blob (add --annotations '{\"key\":\"value\"}' to supply its descriptor annotations)
+  docker://HOST[:PORT]/REPO[:TAG|@DIGEST]
+                    an image in a registry (--insecure for plain http; --token T or --user U:P for auth)
 
   --json        print one JSON document (schema in README.md)
   --files       include every file with its chunks (fileList)
@@ -39,6 +41,7 @@ struct Args {
     opts: InspectOptions,
     platform: Option<Platform>,
     annotations: BTreeMap<String, String>,
+    registry: sources::RegistryOptions,
 }
 
 fn parse_args(args: &[String]) -> Result<Args> {
@@ -63,6 +66,7 @@ fn parse_args(args: &[String]) -> Result<Args> {
         },
         platform: None,
         annotations: BTreeMap::new(),
+        registry: sources::RegistryOptions::default(),
     };
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -70,6 +74,14 @@ fn parse_args(args: &[String]) -> Result<Args> {
             "--files" => a.opts.files = true,
             "--toc-only" => a.opts.tar_split = false,
             "--footer" => a.opts.footer = true,
+            "--insecure" => a.registry.insecure = true,
+            "--token" => a.registry.credentials.token = Some(it.next().ok_or_else(|| usage("--token needs a value"))?.clone()),
+            "--user" => {
+                let v = it.next().ok_or_else(|| usage("--user needs USER:PASSWORD"))?;
+                let (u, p) = v.split_once(':').ok_or_else(|| usage("--user needs USER:PASSWORD"))?;
+                a.registry.credentials.username = Some(u.to_string());
+                a.registry.credentials.password = Some(p.to_string());
+            }
             "--platform" => {
                 a.platform = Some(Platform::parse(
                     it.next().ok_or_else(|| usage("--platform needs a value"))?,
@@ -95,8 +107,8 @@ fn parse_args(args: &[String]) -> Result<Args> {
 
 fn run(args: &[String]) -> Result<ExitCode> {
     let a = parse_args(args)?;
-    let mut src = sources::open(&a.source, &a.annotations)?;
-    let report = inspect_image(src.as_mut(), &a.source, a.platform.as_ref(), a.opts)?.report;
+    let mut src = sources::open(&a.source, &a.annotations, &a.registry)?;
+    let report = inspect_image(&mut src, &a.source, a.platform.as_ref(), a.opts)?.report;
     if a.json {
         println!(
             "{}",

@@ -1,0 +1,126 @@
+//! Inspecting a whole image: manifest (or index → platform manifest), config, then every layer.
+//!
+//! Written once, generic over an async [`ImageSource`], and used by every adapter: the browser
+//! (`fetch`, truly async), and the native CLI (OCI layouts, blob files, a blocking HTTP client),
+//! which drives the same future with [`block_on`]. The sans-IO layer inspection does the
+//! per-layer work; this module only decides which documents to ask for and checks their digests.
+
+use crate::error::{Error, Result};
+use crate::format::digest::Digest;
+use crate::inspect::report::{ImageReport, RequestRecord};
+use crate::inspect::{ByteRange, InspectOptions, InspectedLayer, LayerInspection};
+use crate::oci::{Descriptor, ImageConfig, Manifest, ManifestDoc, Platform, MAX_MANIFEST};
+use std::future::Future;
+
+/// A place images can be read from: an OCI layout directory, a registry, a single blob file.
+#[allow(async_fn_in_trait)]
+pub trait ImageSource {
+    /// The manifest (or index) the source's reference names: bytes and media type if known.
+    async fn root_manifest(&mut self) -> Result<(Vec<u8>, Option<String>)>;
+    /// A whole blob or manifest by digest (configs, platform manifests), at most `limit` bytes.
+    async fn fetch(&mut self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>>;
+    /// Exactly `range` of the blob `desc`.
+    async fn read_range(&mut self, desc: &Descriptor, range: ByteRange) -> Result<Vec<u8>>;
+    /// Requests made so far (registry sources); empty for local ones.
+    fn request_log(&self) -> Vec<RequestRecord> {
+        Vec::new()
+    }
+    /// Called when the inspection moves on (`manifest`, `config`, `layer`), for progress display.
+    fn progress(&mut self, _phase: &str, _layer: Option<usize>) {}
+}
+
+/// An image with every layer inspected.
+pub struct InspectedImage {
+    pub report: ImageReport,
+    pub manifest: Manifest,
+    pub layers: Vec<InspectedLayer>,
+}
+
+/// Resolves the source's reference to one image manifest (choosing `platform` from an index),
+/// reads its config, and inspects every layer.
+pub async fn inspect_image<S: ImageSource + ?Sized>(
+    src: &mut S,
+    name: &str,
+    platform: Option<&Platform>,
+    opts: InspectOptions,
+) -> Result<InspectedImage> {
+    let mut report = ImageReport { source: name.to_string(), ..ImageReport::default() };
+    src.progress("manifest", None);
+    let (bytes, ct) = src.root_manifest().await?;
+    let mut manifest_digest = Digest::sha256(&bytes).to_string();
+    let manifest = match ManifestDoc::parse(&bytes, ct.as_deref())? {
+        ManifestDoc::Image(m) => {
+            report.manifest_media_type = m.media_type.clone().or(ct);
+            m
+        }
+        ManifestDoc::Index(idx) => {
+            report.platforms = idx.platforms();
+            let d = idx.select(platform)?.clone();
+            report.platform = d.platform.as_ref().map(|p| p.to_string());
+            let bytes = src.fetch(&d, MAX_MANIFEST).await?;
+            d.parsed_digest()?.verify("platform manifest", &bytes)?;
+            manifest_digest = d.digest.clone();
+            let mt = Some(d.media_type.as_str()).filter(|m| !m.is_empty());
+            report.manifest_media_type = mt.map(str::to_string);
+            match ManifestDoc::parse(&bytes, mt)? {
+                ManifestDoc::Image(m) => m,
+                ManifestDoc::Index(_) => return Err(Error::Oci("an image index inside an image index".into())),
+            }
+        }
+    };
+    report.manifest_digest = Some(manifest_digest);
+    report.config_digest = Some(manifest.config.digest.clone());
+    src.progress("config", None);
+    let cfg = src.fetch(&manifest.config, MAX_MANIFEST).await?;
+    manifest.config.parsed_digest()?.verify("image config", &cfg)?;
+    let c: ImageConfig = serde_json::from_slice(&cfg).map_err(|e| Error::Oci(format!("image config: {e}")))?;
+    if report.platform.is_none() && !c.os.is_empty() {
+        report.platform = Some(format!("{}/{}", c.os, c.architecture));
+    }
+    report.diff_ids = c.rootfs.diff_ids;
+
+    let mut layers = Vec::new();
+    for (i, desc) in manifest.layers.iter().enumerate() {
+        src.progress("layer", Some(i));
+        let layer = inspect_layer(src, desc, opts).await;
+        report.bytes_read += layer.report.bytes_read;
+        report.reads += layer.report.reads;
+        report.layers.push(layer.report.clone());
+        layers.push(layer);
+    }
+    report.request_log = src.request_log();
+    report.requests = report.request_log.len();
+    report.bytes_fetched = report.request_log.iter().map(|r| r.bytes).sum();
+    src.progress("done", None);
+    Ok(InspectedImage { report, manifest, layers })
+}
+
+/// Drives one [`LayerInspection`] over a source. Errors end up in the layer's report.
+pub async fn inspect_layer<S: ImageSource + ?Sized>(src: &mut S, desc: &Descriptor, opts: InspectOptions) -> InspectedLayer {
+    let mut insp = LayerInspection::new(desc, opts);
+    while let Some(r) = insp.next_read() {
+        let bytes = match src.read_range(desc, r).await {
+            Ok(b) => b,
+            Err(e) => {
+                insp.abort(e);
+                break;
+            }
+        };
+        if insp.feed(&bytes).is_err() {
+            break;
+        }
+    }
+    insp.finish()
+}
+
+/// Runs a future whose IO is synchronous (native sources never return `Pending`).
+pub fn block_on<F: Future>(fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
+}

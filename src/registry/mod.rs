@@ -1,0 +1,354 @@
+//! Talking to an OCI distribution registry: one piece of logic, any HTTP transport.
+//!
+//! [`RegistryClient`] knows the protocol (manifest content negotiation with a CORS-safe
+//! `Accept`, digest checks, the token dance, single-range blob reads, tag pagination, the range
+//! probe) and keeps the request log. It does no IO itself: a [`Transport`] sends one request and
+//! hands back the head and body. The browser transport wraps `fetch`, the native one `ureq`; both
+//! call [`ranges::judge`] on the head of every ranged response so a server that ignores Range is
+//! stopped before its body is read.
+
+pub mod auth;
+#[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
+pub mod native;
+pub mod probe;
+pub mod ranges;
+pub mod reference;
+
+pub use auth::Credentials;
+pub use reference::ImageRef;
+
+use crate::error::{Error, Result};
+use crate::format::digest::Digest;
+use crate::image::ImageSource;
+use crate::inspect::report::RequestRecord;
+use crate::inspect::ByteRange;
+use crate::oci::{Descriptor, ACCEPT_DOCKER, ACCEPT_OCI, MAX_MANIFEST};
+use auth::{parse_challenge, pull_scope, token_url, Challenge};
+use probe::{classify_multi, MultiRange, MultiRangeKind, ProbeReport, SingleRange};
+use reference::origin_of;
+use std::collections::BTreeMap;
+
+/// One GET request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// The single range asked for; the transport judges the head with [`ranges::judge`].
+    pub range: Option<ByteRange>,
+    /// A raw multi-range header (the probe only). The transport must cancel a 200 body.
+    pub multi_range: Option<String>,
+    /// Read at most this many body bytes; more is an error (or, for the probe, a cut).
+    pub limit: u64,
+}
+
+/// What came back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Header names in lower case; only those the browser lets us read.
+    pub headers: BTreeMap<String, String>,
+    pub body: Vec<u8>,
+    /// The URL after redirects.
+    pub final_url: String,
+    /// The body was cancelled (a 200 to a ranged request, or over the limit).
+    pub aborted: bool,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+}
+
+/// Sends one request. Implementations follow redirects, judge ranged heads, cancel bodies that
+/// must not be read, and never read more than `limit` body bytes.
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    async fn send(&mut self, req: &HttpRequest) -> Result<HttpResponse>;
+}
+
+/// Progress callback: (phase, layer index, bytes fetched so far, requests so far).
+pub type ProgressFn = Box<dyn FnMut(&str, Option<usize>, u64, usize)>;
+
+/// A registry repository, reached through a transport.
+pub struct RegistryClient<T> {
+    transport: T,
+    pub image: ImageRef,
+    creds: Credentials,
+    /// scope → Authorization value.
+    tokens: BTreeMap<String, String>,
+    log: Vec<RequestRecord>,
+    progress: Option<ProgressFn>,
+}
+
+impl<T: Transport> RegistryClient<T> {
+    pub fn new(transport: T, image: ImageRef, creds: Credentials) -> Self {
+        RegistryClient { transport, image, creds, tokens: BTreeMap::new(), log: Vec::new(), progress: None }
+    }
+
+    pub fn on_progress(&mut self, f: ProgressFn) {
+        self.progress = Some(f);
+    }
+
+    pub fn log(&self) -> &[RequestRecord] {
+        &self.log
+    }
+
+    pub fn bytes_fetched(&self) -> u64 {
+        self.log.iter().map(|r| r.bytes).sum()
+    }
+
+    /// The Authorization value for a URL, only for the registry's own origin.
+    fn authorization(&self, url: &str) -> Option<String> {
+        if origin_of(url) != Some(self.image.base.as_str()) {
+            return None;
+        }
+        if let Some(t) = self.tokens.get(&pull_scope(&self.image.repository)) {
+            return Some(t.clone());
+        }
+        self.creds.token.as_ref().map(|t| format!("Bearer {t}"))
+    }
+
+    async fn send_logged(&mut self, req: HttpRequest, purpose: &str) -> Result<HttpResponse> {
+        let range = req.range.map(|r| r.header_value()).or_else(|| req.multi_range.clone());
+        let result = self.transport.send(&req).await;
+        let (status, bytes, aborted) = match &result {
+            Ok(r) => (r.status, r.body.len() as u64, r.aborted),
+            Err(_) => (0, 0, false),
+        };
+        self.log.push(RequestRecord { url: req.url.clone(), range, status, bytes, purpose: purpose.to_string(), aborted });
+        result
+    }
+
+    /// GET with auth handling: on a 401, obtain a token (or use Basic) and retry once.
+    async fn get(&mut self, url: &str, accept: Option<&str>, range: Option<ByteRange>, multi: Option<String>, limit: u64, purpose: &str) -> Result<HttpResponse> {
+        let mut tried_auth = false;
+        loop {
+            let mut headers = Vec::new();
+            if let Some(a) = accept {
+                headers.push(("Accept".to_string(), a.to_string()));
+            }
+            if let Some(r) = range {
+                headers.push(("Range".to_string(), r.header_value()));
+            }
+            if let Some(m) = &multi {
+                headers.push(("Range".to_string(), m.clone()));
+            }
+            if let Some(a) = self.authorization(url) {
+                headers.push(("Authorization".to_string(), a));
+            }
+            let req = HttpRequest { url: url.to_string(), headers, range, multi_range: multi.clone(), limit };
+            let resp = self.send_logged(req, purpose).await?;
+            if let Some(p) = &mut self.progress {
+                let bytes = self.log.iter().map(|r| r.bytes).sum();
+                p(purpose, None, bytes, self.log.len());
+            }
+            if resp.status != 401 || tried_auth {
+                return Ok(resp);
+            }
+            tried_auth = true;
+            self.authenticate(url, &resp).await?;
+        }
+    }
+
+    async fn authenticate(&mut self, url: &str, resp: &HttpResponse) -> Result<()> {
+        let scope = pull_scope(&self.image.repository);
+        let challenge = resp.header("www-authenticate").and_then(parse_challenge).or_else(|| {
+            self.creds.realm.clone().map(|realm| Challenge::Bearer { realm, service: self.creds.service.clone(), scope: None })
+        });
+        match challenge {
+            Some(Challenge::Basic) => {
+                let b = self.creds.basic_header().ok_or_else(|| Error::Http {
+                    url: url.to_string(),
+                    status: 401,
+                    message: "the registry wants a username and password (Basic auth)".into(),
+                })?;
+                self.tokens.insert(scope, b);
+                Ok(())
+            }
+            Some(Challenge::Bearer { realm, service, scope: challenge_scope }) => {
+                let scope_str = challenge_scope.unwrap_or(scope.clone());
+                let turl = token_url(&realm, service.as_deref(), &scope_str);
+                let mut headers = Vec::new();
+                // Credentials go only to the realm the registry named.
+                if let Some(b) = self.creds.basic_header() {
+                    headers.push(("Authorization".to_string(), b));
+                }
+                let req = HttpRequest { url: turl.clone(), headers, range: None, multi_range: None, limit: 1 << 20 };
+                let r = self.send_logged(req, "token").await?;
+                if r.status != 200 {
+                    return Err(ranges::status_error(&turl, r.status));
+                }
+                let token = auth::parse_token_response(&r.body)?;
+                self.tokens.insert(scope, format!("Bearer {token}"));
+                Ok(())
+            }
+            None => Err(Error::Http {
+                url: url.to_string(),
+                status: 401,
+                message: "authentication required, but the WWW-Authenticate challenge is unreadable (the registry must list it in Access-Control-Expose-Headers) — set the token realm, or pass a token".into(),
+            }),
+        }
+    }
+
+    /// The manifest or index for `reference` (bytes and Content-Type). The OCI types are asked
+    /// for first (a CORS-safe `Accept`); the Docker types only if that finds nothing.
+    pub async fn manifest(&mut self, reference: &str) -> Result<(Vec<u8>, Option<String>)> {
+        let url = self.image.manifest_url(reference);
+        let mut resp = self.get(&url, Some(ACCEPT_OCI), None, None, MAX_MANIFEST, "manifest").await?;
+        if resp.status == 404 {
+            resp = self.get(&url, Some(ACCEPT_DOCKER), None, None, MAX_MANIFEST, "manifest").await?;
+        }
+        if resp.status != 200 {
+            return Err(ranges::status_error(&url, resp.status));
+        }
+        if resp.aborted {
+            return Err(Error::TooLarge { what: "manifest".into(), size: resp.body.len() as u64, limit: MAX_MANIFEST });
+        }
+        if reference.contains(':') {
+            Digest::parse(reference)?.verify("manifest", &resp.body)?;
+        } else if let Some(d) = resp.header("docker-content-digest") {
+            if let Ok(d) = Digest::parse(d) {
+                d.verify("manifest (Docker-Content-Digest)", &resp.body)?;
+            }
+        }
+        let ct = resp.header("content-type").map(str::to_string);
+        Ok((resp.body, ct))
+    }
+
+    /// A whole small blob (a config), digest-checked.
+    pub async fn blob(&mut self, desc: &Descriptor, limit: u64, purpose: &str) -> Result<Vec<u8>> {
+        if desc.size > limit {
+            return Err(Error::TooLarge { what: format!("blob {}", desc.digest), size: desc.size, limit });
+        }
+        let url = self.image.blob_url(&desc.digest);
+        let resp = self.get(&url, None, None, None, limit, purpose).await?;
+        if resp.status != 200 {
+            return Err(ranges::status_error(&url, resp.status));
+        }
+        if resp.aborted {
+            return Err(Error::TooLarge { what: format!("blob {}", desc.digest), size: resp.body.len() as u64, limit });
+        }
+        desc.parsed_digest()?.verify(purpose, &resp.body)?;
+        Ok(resp.body)
+    }
+
+    /// Exactly `range` of a blob, with one single-range request.
+    pub async fn blob_range(&mut self, digest: &str, range: ByteRange, blob_size: Option<u64>, purpose: &str) -> Result<Vec<u8>> {
+        let url = self.image.blob_url(digest);
+        let resp = self.get(&url, None, Some(range), None, range.length, purpose).await?;
+        match resp.status {
+            206 => {}
+            200 => return Err(Error::RangeIgnored { url, status: 200, blob_size }),
+            s => return Err(ranges::status_error(&url, s)),
+        }
+        if resp.body.len() as u64 != range.length {
+            return Err(Error::Truncated { what: "ranged response", needed: range.length, got: resp.body.len() as u64 });
+        }
+        Ok(resp.body)
+    }
+
+    /// All tags of the repository, following pagination (`Link` when readable, else `last=`).
+    pub async fn tags(&mut self) -> Result<Vec<String>> {
+        #[derive(serde::Deserialize)]
+        struct TagList {
+            #[serde(default)]
+            tags: Option<Vec<String>>,
+        }
+        const PAGE: usize = 100;
+        let mut out: Vec<String> = Vec::new();
+        for _ in 0..1000 {
+            let mut url = format!("{}/v2/{}/tags/list?n={PAGE}", self.image.base, self.image.repository);
+            if let Some(last) = out.last() {
+                url.push_str(&format!("&last={last}"));
+            }
+            let resp = self.get(&url, None, None, None, MAX_MANIFEST, "tags").await?;
+            if resp.status != 200 {
+                return Err(ranges::status_error(&url, resp.status));
+            }
+            let page: TagList = serde_json::from_slice(&resp.body).map_err(|e| Error::Oci(format!("tag list: {e}")))?;
+            let page = page.tags.unwrap_or_default();
+            let n = page.len();
+            out.extend(page);
+            let more = match resp.header("link") {
+                Some(l) => l.contains("rel=\"next\""),
+                None => n >= PAGE,
+            };
+            if !more || n == 0 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Probes how the registry answers ranges on a blob. The multi-range request (sent only when
+    /// `multi` is true) is the one place chunkscope sends a multi-range header; it reads at most
+    /// 8 KiB and cancels a 200 at once.
+    pub async fn probe(&mut self, digest: &str, size: Option<u64>, multi: bool) -> Result<ProbeReport> {
+        let start = self.log.len();
+        let url = self.image.blob_url(digest);
+        let len = size.map(|s| s.min(512)).unwrap_or(512).max(1);
+        let r = ByteRange { offset: 0, length: len };
+        let resp = self.get(&url, None, Some(r), None, r.length, "probe").await?;
+        let single = SingleRange { status: resp.status, ok: resp.status == 206, content_range_exposed: resp.header("content-range").is_some() };
+        let blob_size = size.or_else(|| resp.header("content-range").and_then(ranges::parse_content_range).and_then(|x| x.2));
+        let accept_ranges = resp.header("accept-ranges").map(str::to_string);
+        let redirected_to = (origin_of(&resp.final_url) != origin_of(&url) && !resp.final_url.is_empty())
+            .then(|| origin_of(&resp.final_url).unwrap_or_default().to_string());
+        if !matches!(resp.status, 200 | 206) {
+            return Err(ranges::status_error(&url, resp.status));
+        }
+        let multi_range = if multi && single.ok {
+            let resp = self.get(&url, None, None, Some("bytes=0-99,200-299".into()), 8 << 10, "probe").await?;
+            MultiRange { status: Some(resp.status), kind: classify_multi(resp.status, resp.header("content-type")) }
+        } else {
+            MultiRange { status: None, kind: MultiRangeKind::NotTried }
+        };
+        let (verdict, text, fix) = probe::verdict(&single, multi_range.kind, blob_size);
+        let log = &self.log[start..];
+        Ok(ProbeReport {
+            blob: digest.to_string(),
+            blob_size,
+            single_range: single,
+            multi_range,
+            accept_ranges,
+            redirected_to,
+            verdict: verdict.into(),
+            verdict_text: text,
+            fix,
+            bytes_fetched: log.iter().map(|r| r.bytes).sum(),
+            requests: log.len(),
+        })
+    }
+}
+
+impl<T: Transport> ImageSource for RegistryClient<T> {
+    async fn root_manifest(&mut self) -> Result<(Vec<u8>, Option<String>)> {
+        let r = self.image.reference.clone();
+        self.manifest(&r).await
+    }
+
+    async fn fetch(&mut self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>> {
+        if desc.media_type.contains("manifest") || desc.media_type.contains("index") {
+            let (bytes, _) = self.manifest(&desc.digest).await?;
+            Ok(bytes)
+        } else {
+            self.blob(desc, limit, "config").await
+        }
+    }
+
+    async fn read_range(&mut self, desc: &Descriptor, range: ByteRange) -> Result<Vec<u8>> {
+        self.blob_range(&desc.digest, range, Some(desc.size), "metadata").await
+    }
+
+    fn request_log(&self) -> Vec<RequestRecord> {
+        self.log.clone()
+    }
+
+    fn progress(&mut self, phase: &str, layer: Option<usize>) {
+        let (bytes, n) = (self.bytes_fetched(), self.log.len());
+        if let Some(p) = &mut self.progress {
+            p(phase, layer, bytes, n);
+        }
+    }
+}
