@@ -85,13 +85,25 @@ browser() {
   # it picks chromedriver, headless.
   unset GECKODRIVER GECKODRIVER_REMOTE SAFARIDRIVER SAFARIDRIVER_REMOTE \
     MSEDGEDRIVER MSEDGEDRIVER_REMOTE CHROMEDRIVER_REMOTE NO_HEADLESS
+  # The CLI's report on the same image, which the browser test must reproduce field for field.
+  CHUNKSCOPE_CLI_REPORT=$(cargo run -q --bin chunkscope -- inspect --json --toc-only --insecure "docker://${LOG_URL#http://}/pair-b:latest") || return 1
+  export CHUNKSCOPE_CLI_REPORT
   # shellcheck disable=SC2086
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   CHROMEDRIVER="$chromedriver" \
   WASM_BINDGEN_USE_BROWSER=1 \
   WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120} \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON=${WASM_BINDGEN_TEST_WEBDRIVER_JSON:-$ROOT/scripts/webdriver.json} \
-    cargo test --target wasm32-unknown-unknown --test browser ${WASM_TEST_ARGS:-}
+    cargo test --target wasm32-unknown-unknown --no-default-features --test browser ${WASM_TEST_ARGS:-} || return 1
+  # Everything the browser read through the logging front: single absolute ranges only.
+  python3 - "$LOG_ACCESS_LOG" <<'PY'
+import json, re, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ranges = [l.get("range") for l in lines if l.get("range") not in (None, "", "-")]
+bad = [r for r in ranges if not re.fullmatch(r"bytes=\d+-\d+", r)]
+print(f"[test] logging front saw {len(lines)} requests, {len(ranges)} ranged; multi or suffix ranges: {len(bad)}")
+sys.exit(1 if bad or not ranges else 0)
+PY
 }
 if want browser; then
   if [ -f tests/browser.rs ]; then run_step browser browser; else skip browser "no tests/browser.rs yet"; fi
@@ -100,6 +112,7 @@ fi
 # ---------------------------------------------------------------- e2e (UI)
 e2e() {
   export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
+  bash scripts/build.sh || return 1
   node --test tests/e2e/
 }
 if want e2e; then

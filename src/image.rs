@@ -44,7 +44,10 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
     platform: Option<&Platform>,
     opts: InspectOptions,
 ) -> Result<InspectedImage> {
-    let mut report = ImageReport { source: name.to_string(), ..ImageReport::default() };
+    let mut report = ImageReport {
+        source: name.to_string(),
+        ..ImageReport::default()
+    };
     src.progress("manifest", None);
     let (bytes, ct) = src.root_manifest().await?;
     let mut manifest_digest = Digest::sha256(&bytes).to_string();
@@ -64,7 +67,9 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
             report.manifest_media_type = mt.map(str::to_string);
             match ManifestDoc::parse(&bytes, mt)? {
                 ManifestDoc::Image(m) => m,
-                ManifestDoc::Index(_) => return Err(Error::Oci("an image index inside an image index".into())),
+                ManifestDoc::Index(_) => {
+                    return Err(Error::Oci("an image index inside an image index".into()))
+                }
             }
         }
     };
@@ -72,8 +77,12 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
     report.config_digest = Some(manifest.config.digest.clone());
     src.progress("config", None);
     let cfg = src.fetch(&manifest.config, MAX_MANIFEST).await?;
-    manifest.config.parsed_digest()?.verify("image config", &cfg)?;
-    let c: ImageConfig = serde_json::from_slice(&cfg).map_err(|e| Error::Oci(format!("image config: {e}")))?;
+    manifest
+        .config
+        .parsed_digest()?
+        .verify("image config", &cfg)?;
+    let c: ImageConfig =
+        serde_json::from_slice(&cfg).map_err(|e| Error::Oci(format!("image config: {e}")))?;
     if report.platform.is_none() && !c.os.is_empty() {
         report.platform = Some(format!("{}/{}", c.os, c.architecture));
     }
@@ -92,11 +101,19 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
     report.requests = report.request_log.len();
     report.bytes_fetched = report.request_log.iter().map(|r| r.bytes).sum();
     src.progress("done", None);
-    Ok(InspectedImage { report, manifest, layers })
+    Ok(InspectedImage {
+        report,
+        manifest,
+        layers,
+    })
 }
 
 /// Drives one [`LayerInspection`] over a source. Errors end up in the layer's report.
-pub async fn inspect_layer<S: ImageSource + ?Sized>(src: &mut S, desc: &Descriptor, opts: InspectOptions) -> InspectedLayer {
+pub async fn inspect_layer<S: ImageSource + ?Sized>(
+    src: &mut S,
+    desc: &Descriptor,
+    opts: InspectOptions,
+) -> InspectedLayer {
     let mut insp = LayerInspection::new(desc, opts);
     while let Some(r) = insp.next_read() {
         let bytes = match src.read_range(desc, r).await {

@@ -19,8 +19,11 @@ pub mod image;
 pub mod inspect;
 pub mod model;
 pub mod oci;
+pub mod plan;
 pub mod registry;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod source;
 
 pub use error::{Error, Result};
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -25,7 +25,10 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn basic_header(&self) -> Option<String> {
-        let (u, p) = (self.username.as_ref()?, self.password.as_deref().unwrap_or(""));
+        let (u, p) = (
+            self.username.as_ref()?,
+            self.password.as_deref().unwrap_or(""),
+        );
         Some(format!("Basic {}", B64.encode(format!("{u}:{p}"))))
     }
 }
@@ -33,7 +36,11 @@ impl Credentials {
 /// A parsed `WWW-Authenticate` challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Challenge {
-    Bearer { realm: String, service: Option<String>, scope: Option<String> },
+    Bearer {
+        realm: String,
+        service: Option<String>,
+        scope: Option<String>,
+    },
     Basic,
 }
 
@@ -48,7 +55,11 @@ pub fn parse_challenge(v: &str) -> Option<Challenge> {
         return None;
     }
     let p = parse_params(params);
-    Some(Challenge::Bearer { realm: p.get("realm")?.clone(), service: p.get("service").cloned(), scope: p.get("scope").cloned() })
+    Some(Challenge::Bearer {
+        realm: p.get("realm")?.clone(),
+        service: p.get("service").cloned(),
+        scope: p.get("scope").cloned(),
+    })
 }
 
 /// `a="x",b=y` → map (quoted values may contain commas).
@@ -56,7 +67,9 @@ fn parse_params(s: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut rest = s.trim();
     while !rest.is_empty() {
-        let Some((k, after)) = rest.split_once('=') else { break };
+        let Some((k, after)) = rest.split_once('=') else {
+            break;
+        };
         let k = k.trim().trim_start_matches(',').trim().to_ascii_lowercase();
         let after = after.trim_start();
         let (v, next) = if let Some(q) = after.strip_prefix('"') {
@@ -109,8 +122,12 @@ struct TokenResponse {
 
 /// Extracts the token from a token endpoint's JSON answer.
 pub fn parse_token_response(body: &[u8]) -> Result<String> {
-    let t: TokenResponse = serde_json::from_slice(body).map_err(|e| Error::Oci(format!("token response: {e}")))?;
-    t.token.or(t.access_token).filter(|t| !t.is_empty()).ok_or_else(|| Error::Oci("token response has no token".into()))
+    let t: TokenResponse =
+        serde_json::from_slice(body).map_err(|e| Error::Oci(format!("token response: {e}")))?;
+    t.token
+        .or(t.access_token)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Error::Oci("token response has no token".into()))
 }
 
 #[cfg(test)]
@@ -134,7 +151,10 @@ mod tests {
             token_url("https://a/token", Some("reg"), "repository:x/y:pull"),
             "https://a/token?service=reg&scope=repository%3Ax%2Fy%3Apull"
         );
-        assert_eq!(parse_token_response(br#"{"access_token":"t"}"#).unwrap(), "t");
+        assert_eq!(
+            parse_token_response(br#"{"access_token":"t"}"#).unwrap(),
+            "t"
+        );
         assert!(parse_token_response(b"{}").is_err());
     }
 }

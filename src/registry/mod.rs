@@ -83,7 +83,14 @@ pub struct RegistryClient<T> {
 
 impl<T: Transport> RegistryClient<T> {
     pub fn new(transport: T, image: ImageRef, creds: Credentials) -> Self {
-        RegistryClient { transport, image, creds, tokens: BTreeMap::new(), log: Vec::new(), progress: None }
+        RegistryClient {
+            transport,
+            image,
+            creds,
+            tokens: BTreeMap::new(),
+            log: Vec::new(),
+            progress: None,
+        }
     }
 
     pub fn on_progress(&mut self, f: ProgressFn) {
@@ -110,18 +117,36 @@ impl<T: Transport> RegistryClient<T> {
     }
 
     async fn send_logged(&mut self, req: HttpRequest, purpose: &str) -> Result<HttpResponse> {
-        let range = req.range.map(|r| r.header_value()).or_else(|| req.multi_range.clone());
+        let range = req
+            .range
+            .map(|r| r.header_value())
+            .or_else(|| req.multi_range.clone());
         let result = self.transport.send(&req).await;
         let (status, bytes, aborted) = match &result {
             Ok(r) => (r.status, r.body.len() as u64, r.aborted),
             Err(_) => (0, 0, false),
         };
-        self.log.push(RequestRecord { url: req.url.clone(), range, status, bytes, purpose: purpose.to_string(), aborted });
+        self.log.push(RequestRecord {
+            url: req.url.clone(),
+            range,
+            status,
+            bytes,
+            purpose: purpose.to_string(),
+            aborted,
+        });
         result
     }
 
     /// GET with auth handling: on a 401, obtain a token (or use Basic) and retry once.
-    async fn get(&mut self, url: &str, accept: Option<&str>, range: Option<ByteRange>, multi: Option<String>, limit: u64, purpose: &str) -> Result<HttpResponse> {
+    async fn get(
+        &mut self,
+        url: &str,
+        accept: Option<&str>,
+        range: Option<ByteRange>,
+        multi: Option<String>,
+        limit: u64,
+        purpose: &str,
+    ) -> Result<HttpResponse> {
         let mut tried_auth = false;
         loop {
             let mut headers = Vec::new();
@@ -137,7 +162,13 @@ impl<T: Transport> RegistryClient<T> {
             if let Some(a) = self.authorization(url) {
                 headers.push(("Authorization".to_string(), a));
             }
-            let req = HttpRequest { url: url.to_string(), headers, range, multi_range: multi.clone(), limit };
+            let req = HttpRequest {
+                url: url.to_string(),
+                headers,
+                range,
+                multi_range: multi.clone(),
+                limit,
+            };
             let resp = self.send_logged(req, purpose).await?;
             if let Some(p) = &mut self.progress {
                 let bytes = self.log.iter().map(|r| r.bytes).sum();
@@ -153,9 +184,16 @@ impl<T: Transport> RegistryClient<T> {
 
     async fn authenticate(&mut self, url: &str, resp: &HttpResponse) -> Result<()> {
         let scope = pull_scope(&self.image.repository);
-        let challenge = resp.header("www-authenticate").and_then(parse_challenge).or_else(|| {
-            self.creds.realm.clone().map(|realm| Challenge::Bearer { realm, service: self.creds.service.clone(), scope: None })
-        });
+        let challenge = resp
+            .header("www-authenticate")
+            .and_then(parse_challenge)
+            .or_else(|| {
+                self.creds.realm.clone().map(|realm| Challenge::Bearer {
+                    realm,
+                    service: self.creds.service.clone(),
+                    scope: None,
+                })
+            });
         match challenge {
             Some(Challenge::Basic) => {
                 let b = self.creds.basic_header().ok_or_else(|| Error::Http {
@@ -195,15 +233,30 @@ impl<T: Transport> RegistryClient<T> {
     /// for first (a CORS-safe `Accept`); the Docker types only if that finds nothing.
     pub async fn manifest(&mut self, reference: &str) -> Result<(Vec<u8>, Option<String>)> {
         let url = self.image.manifest_url(reference);
-        let mut resp = self.get(&url, Some(ACCEPT_OCI), None, None, MAX_MANIFEST, "manifest").await?;
+        let mut resp = self
+            .get(&url, Some(ACCEPT_OCI), None, None, MAX_MANIFEST, "manifest")
+            .await?;
         if resp.status == 404 {
-            resp = self.get(&url, Some(ACCEPT_DOCKER), None, None, MAX_MANIFEST, "manifest").await?;
+            resp = self
+                .get(
+                    &url,
+                    Some(ACCEPT_DOCKER),
+                    None,
+                    None,
+                    MAX_MANIFEST,
+                    "manifest",
+                )
+                .await?;
         }
         if resp.status != 200 {
             return Err(ranges::status_error(&url, resp.status));
         }
         if resp.aborted {
-            return Err(Error::TooLarge { what: "manifest".into(), size: resp.body.len() as u64, limit: MAX_MANIFEST });
+            return Err(Error::TooLarge {
+                what: "manifest".into(),
+                size: resp.body.len() as u64,
+                limit: MAX_MANIFEST,
+            });
         }
         if reference.contains(':') {
             Digest::parse(reference)?.verify("manifest", &resp.body)?;
@@ -219,7 +272,11 @@ impl<T: Transport> RegistryClient<T> {
     /// A whole small blob (a config), digest-checked.
     pub async fn blob(&mut self, desc: &Descriptor, limit: u64, purpose: &str) -> Result<Vec<u8>> {
         if desc.size > limit {
-            return Err(Error::TooLarge { what: format!("blob {}", desc.digest), size: desc.size, limit });
+            return Err(Error::TooLarge {
+                what: format!("blob {}", desc.digest),
+                size: desc.size,
+                limit,
+            });
         }
         let url = self.image.blob_url(&desc.digest);
         let resp = self.get(&url, None, None, None, limit, purpose).await?;
@@ -227,23 +284,45 @@ impl<T: Transport> RegistryClient<T> {
             return Err(ranges::status_error(&url, resp.status));
         }
         if resp.aborted {
-            return Err(Error::TooLarge { what: format!("blob {}", desc.digest), size: resp.body.len() as u64, limit });
+            return Err(Error::TooLarge {
+                what: format!("blob {}", desc.digest),
+                size: resp.body.len() as u64,
+                limit,
+            });
         }
         desc.parsed_digest()?.verify(purpose, &resp.body)?;
         Ok(resp.body)
     }
 
     /// Exactly `range` of a blob, with one single-range request.
-    pub async fn blob_range(&mut self, digest: &str, range: ByteRange, blob_size: Option<u64>, purpose: &str) -> Result<Vec<u8>> {
+    pub async fn blob_range(
+        &mut self,
+        digest: &str,
+        range: ByteRange,
+        blob_size: Option<u64>,
+        purpose: &str,
+    ) -> Result<Vec<u8>> {
         let url = self.image.blob_url(digest);
-        let resp = self.get(&url, None, Some(range), None, range.length, purpose).await?;
+        let resp = self
+            .get(&url, None, Some(range), None, range.length, purpose)
+            .await?;
         match resp.status {
             206 => {}
-            200 => return Err(Error::RangeIgnored { url, status: 200, blob_size }),
+            200 => {
+                return Err(Error::RangeIgnored {
+                    url,
+                    status: 200,
+                    blob_size,
+                })
+            }
             s => return Err(ranges::status_error(&url, s)),
         }
         if resp.body.len() as u64 != range.length {
-            return Err(Error::Truncated { what: "ranged response", needed: range.length, got: resp.body.len() as u64 });
+            return Err(Error::Truncated {
+                what: "ranged response",
+                needed: range.length,
+                got: resp.body.len() as u64,
+            });
         }
         Ok(resp.body)
     }
@@ -258,15 +337,21 @@ impl<T: Transport> RegistryClient<T> {
         const PAGE: usize = 100;
         let mut out: Vec<String> = Vec::new();
         for _ in 0..1000 {
-            let mut url = format!("{}/v2/{}/tags/list?n={PAGE}", self.image.base, self.image.repository);
+            let mut url = format!(
+                "{}/v2/{}/tags/list?n={PAGE}",
+                self.image.base, self.image.repository
+            );
             if let Some(last) = out.last() {
                 url.push_str(&format!("&last={last}"));
             }
-            let resp = self.get(&url, None, None, None, MAX_MANIFEST, "tags").await?;
+            let resp = self
+                .get(&url, None, None, None, MAX_MANIFEST, "tags")
+                .await?;
             if resp.status != 200 {
                 return Err(ranges::status_error(&url, resp.status));
             }
-            let page: TagList = serde_json::from_slice(&resp.body).map_err(|e| Error::Oci(format!("tag list: {e}")))?;
+            let page: TagList = serde_json::from_slice(&resp.body)
+                .map_err(|e| Error::Oci(format!("tag list: {e}")))?;
             let page = page.tags.unwrap_or_default();
             let n = page.len();
             out.extend(page);
@@ -284,25 +369,59 @@ impl<T: Transport> RegistryClient<T> {
     /// Probes how the registry answers ranges on a blob. The multi-range request (sent only when
     /// `multi` is true) is the one place chunkscope sends a multi-range header; it reads at most
     /// 8 KiB and cancels a 200 at once.
-    pub async fn probe(&mut self, digest: &str, size: Option<u64>, multi: bool) -> Result<ProbeReport> {
+    pub async fn probe(
+        &mut self,
+        digest: &str,
+        size: Option<u64>,
+        multi: bool,
+    ) -> Result<ProbeReport> {
         let start = self.log.len();
         let url = self.image.blob_url(digest);
         let len = size.map(|s| s.min(512)).unwrap_or(512).max(1);
-        let r = ByteRange { offset: 0, length: len };
-        let resp = self.get(&url, None, Some(r), None, r.length, "probe").await?;
-        let single = SingleRange { status: resp.status, ok: resp.status == 206, content_range_exposed: resp.header("content-range").is_some() };
-        let blob_size = size.or_else(|| resp.header("content-range").and_then(ranges::parse_content_range).and_then(|x| x.2));
+        let r = ByteRange {
+            offset: 0,
+            length: len,
+        };
+        let resp = self
+            .get(&url, None, Some(r), None, r.length, "probe")
+            .await?;
+        let single = SingleRange {
+            status: resp.status,
+            ok: resp.status == 206,
+            content_range_exposed: resp.header("content-range").is_some(),
+        };
+        let blob_size = size.or_else(|| {
+            resp.header("content-range")
+                .and_then(ranges::parse_content_range)
+                .and_then(|x| x.2)
+        });
         let accept_ranges = resp.header("accept-ranges").map(str::to_string);
-        let redirected_to = (origin_of(&resp.final_url) != origin_of(&url) && !resp.final_url.is_empty())
-            .then(|| origin_of(&resp.final_url).unwrap_or_default().to_string());
+        let redirected_to = (origin_of(&resp.final_url) != origin_of(&url)
+            && !resp.final_url.is_empty())
+        .then(|| origin_of(&resp.final_url).unwrap_or_default().to_string());
         if !matches!(resp.status, 200 | 206) {
             return Err(ranges::status_error(&url, resp.status));
         }
         let multi_range = if multi && single.ok {
-            let resp = self.get(&url, None, None, Some("bytes=0-99,200-299".into()), 8 << 10, "probe").await?;
-            MultiRange { status: Some(resp.status), kind: classify_multi(resp.status, resp.header("content-type")) }
+            let resp = self
+                .get(
+                    &url,
+                    None,
+                    None,
+                    Some("bytes=0-99,200-299".into()),
+                    8 << 10,
+                    "probe",
+                )
+                .await?;
+            MultiRange {
+                status: Some(resp.status),
+                kind: classify_multi(resp.status, resp.header("content-type")),
+            }
         } else {
-            MultiRange { status: None, kind: MultiRangeKind::NotTried }
+            MultiRange {
+                status: None,
+                kind: MultiRangeKind::NotTried,
+            }
         };
         let (verdict, text, fix) = probe::verdict(&single, multi_range.kind, blob_size);
         let log = &self.log[start..];
@@ -338,7 +457,8 @@ impl<T: Transport> ImageSource for RegistryClient<T> {
     }
 
     async fn read_range(&mut self, desc: &Descriptor, range: ByteRange) -> Result<Vec<u8>> {
-        self.blob_range(&desc.digest, range, Some(desc.size), "metadata").await
+        self.blob_range(&desc.digest, range, Some(desc.size), "metadata")
+            .await
     }
 
     fn request_log(&self) -> Vec<RequestRecord> {

@@ -11,7 +11,12 @@ pub struct UreqTransport {
 
 impl UreqTransport {
     pub fn new() -> Self {
-        UreqTransport { agent: ureq::AgentBuilder::new().redirects(5).timeout(std::time::Duration::from_secs(60)).build() }
+        UreqTransport {
+            agent: ureq::AgentBuilder::new()
+                .redirects(5)
+                .timeout(std::time::Duration::from_secs(60))
+                .build(),
+        }
     }
 }
 
@@ -33,11 +38,26 @@ impl Transport for UreqTransport {
             Err(e) => return Err(Error::Io(format!("{}: {e}", req.url))),
         };
         let status = resp.status();
-        let headers = resp.headers_names().into_iter().filter_map(|n| resp.header(&n).map(|v| (n.to_ascii_lowercase(), v.to_string()))).collect();
-        let mut out = HttpResponse { status, headers, body: Vec::new(), final_url: resp.get_url().to_string(), aborted: false };
+        let headers = resp
+            .headers_names()
+            .into_iter()
+            .filter_map(|n| {
+                resp.header(&n)
+                    .map(|v| (n.to_ascii_lowercase(), v.to_string()))
+            })
+            .collect();
+        let mut out = HttpResponse {
+            status,
+            headers,
+            body: Vec::new(),
+            final_url: resp.get_url().to_string(),
+            aborted: false,
+        };
         if let Some(range) = req.range {
             let len = out.header("content-length").and_then(|v| v.parse().ok());
-            if judge(&req.url, range, status, out.header("content-range"), len)? == RangeVerdict::Ignored {
+            if judge(&req.url, range, status, out.header("content-range"), len)?
+                == RangeVerdict::Ignored
+            {
                 out.aborted = true; // dropping the reader closes the connection unread
                 return Ok(out);
             }
@@ -47,7 +67,9 @@ impl Transport for UreqTransport {
             return Ok(out);
         }
         let mut reader = resp.into_reader().take(req.limit + 1);
-        reader.read_to_end(&mut out.body).map_err(|e| Error::Io(format!("{}: {e}", req.url)))?;
+        reader
+            .read_to_end(&mut out.body)
+            .map_err(|e| Error::Io(format!("{}: {e}", req.url)))?;
         if out.body.len() as u64 > req.limit {
             out.body.truncate(req.limit as usize);
             out.aborted = true;

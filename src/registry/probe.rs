@@ -64,7 +64,11 @@ pub struct MultiRange {
 /// Classifies the head of the answer to a 2-range request.
 pub fn classify_multi(status: u16, content_type: Option<&str>) -> MultiRangeKind {
     match status {
-        206 if content_type.is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/byteranges")) => MultiRangeKind::Multipart,
+        206 if content_type
+            .is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/byteranges")) =>
+        {
+            MultiRangeKind::Multipart
+        }
         206 => MultiRangeKind::SinglePart,
         200 => MultiRangeKind::WholeBody,
         400 => MultiRangeKind::Rejected,
@@ -73,8 +77,14 @@ pub fn classify_multi(status: u16, content_type: Option<&str>) -> MultiRangeKind
 }
 
 /// The verdict for the reference puller, its explanation and the fix.
-pub fn verdict(single: &SingleRange, multi: MultiRangeKind, blob_size: Option<u64>) -> (&'static str, String, String) {
-    let size = blob_size.map(|s| format!("{s} bytes")).unwrap_or_else(|| "the whole blob".into());
+pub fn verdict(
+    single: &SingleRange,
+    multi: MultiRangeKind,
+    blob_size: Option<u64>,
+) -> (&'static str, String, String) {
+    let size = blob_size
+        .map(|s| format!("{s} bytes"))
+        .unwrap_or_else(|| "the whole blob".into());
     if !single.ok && single.status == 200 {
         return (
             "will silently download whole layers",
@@ -119,13 +129,36 @@ mod tests {
 
     #[test]
     fn verdicts() {
-        let ok = SingleRange { status: 206, ok: true, content_range_exposed: true };
-        assert_eq!(classify_multi(206, Some("multipart/byteranges; boundary=x")), MultiRangeKind::Multipart);
-        assert_eq!(classify_multi(200, Some("application/octet-stream")), MultiRangeKind::WholeBody);
-        assert_eq!(verdict(&ok, MultiRangeKind::Multipart, Some(10)).0, "partial pulls work");
-        assert_eq!(verdict(&ok, MultiRangeKind::WholeBody, Some(10)).0, "will silently download whole layers");
+        let ok = SingleRange {
+            status: 206,
+            ok: true,
+            content_range_exposed: true,
+        };
+        assert_eq!(
+            classify_multi(206, Some("multipart/byteranges; boundary=x")),
+            MultiRangeKind::Multipart
+        );
+        assert_eq!(
+            classify_multi(200, Some("application/octet-stream")),
+            MultiRangeKind::WholeBody
+        );
+        assert_eq!(
+            verdict(&ok, MultiRangeKind::Multipart, Some(10)).0,
+            "partial pulls work"
+        );
+        assert_eq!(
+            verdict(&ok, MultiRangeKind::WholeBody, Some(10)).0,
+            "will silently download whole layers"
+        );
         assert_eq!(verdict(&ok, MultiRangeKind::Failed, None).0, "will fail");
-        let ignored = SingleRange { status: 200, ok: false, content_range_exposed: false };
-        assert_eq!(verdict(&ignored, MultiRangeKind::NotTried, None).0, "will silently download whole layers");
+        let ignored = SingleRange {
+            status: 200,
+            ok: false,
+            content_range_exposed: false,
+        };
+        assert_eq!(
+            verdict(&ignored, MultiRangeKind::NotTried, None).0,
+            "will silently download whole layers"
+        );
     }
 }

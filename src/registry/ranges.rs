@@ -35,7 +35,13 @@ pub fn parse_content_range(v: &str) -> Option<(u64, u64, Option<u64>)> {
 }
 
 /// Judges the head of a response to `Range: bytes=range`.
-pub fn judge(url: &str, range: ByteRange, status: u16, content_range: Option<&str>, content_length: Option<u64>) -> Result<RangeVerdict> {
+pub fn judge(
+    url: &str,
+    range: ByteRange,
+    status: u16,
+    content_range: Option<&str>,
+    content_length: Option<u64>,
+) -> Result<RangeVerdict> {
     match status {
         206 => {
             if let Some(cr) = content_range {
@@ -48,7 +54,10 @@ pub fn judge(url: &str, range: ByteRange, status: u16, content_range: Option<&st
                     return Err(Error::Http {
                         url: url.to_string(),
                         status,
-                        message: format!("asked for {}, got Content-Range {cr:?}", range.header_value()),
+                        message: format!(
+                            "asked for {}, got Content-Range {cr:?}",
+                            range.header_value()
+                        ),
                     });
                 }
             } else if let Some(len) = content_length {
@@ -56,7 +65,10 @@ pub fn judge(url: &str, range: ByteRange, status: u16, content_range: Option<&st
                     return Err(Error::Http {
                         url: url.to_string(),
                         status,
-                        message: format!("asked for {} bytes, Content-Length says {len}", range.length),
+                        message: format!(
+                            "asked for {} bytes, Content-Length says {len}",
+                            range.length
+                        ),
                     });
                 }
             }
@@ -66,7 +78,10 @@ pub fn judge(url: &str, range: ByteRange, status: u16, content_range: Option<&st
         416 => Err(Error::Http {
             url: url.to_string(),
             status,
-            message: format!("range {} not satisfiable: the blob is smaller than its descriptor says", range.header_value()),
+            message: format!(
+                "range {} not satisfiable: the blob is smaller than its descriptor says",
+                range.header_value()
+            ),
         }),
         s => Err(status_error(url, s)),
     }
@@ -83,23 +98,45 @@ pub fn status_error(url: &str, status: u16) -> Error {
         s if s >= 500 => "the registry failed (server error): retry later",
         _ => "unexpected answer",
     };
-    Error::Http { url: url.to_string(), status, message: message.to_string() }
+    Error::Http {
+        url: url.to_string(),
+        status,
+        message: message.to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    const R: ByteRange = ByteRange { offset: 100, length: 64 };
+    const R: ByteRange = ByteRange {
+        offset: 100,
+        length: 64,
+    };
 
     #[test]
     fn judges_heads() {
-        assert_eq!(judge("u", R, 206, Some("bytes 100-163/5000"), Some(64)).unwrap(), RangeVerdict::Partial);
-        assert_eq!(judge("u", R, 206, None, Some(64)).unwrap(), RangeVerdict::Partial);
-        assert_eq!(judge("u", R, 206, None, None).unwrap(), RangeVerdict::Partial);
+        assert_eq!(
+            judge("u", R, 206, Some("bytes 100-163/5000"), Some(64)).unwrap(),
+            RangeVerdict::Partial
+        );
+        assert_eq!(
+            judge("u", R, 206, None, Some(64)).unwrap(),
+            RangeVerdict::Partial
+        );
+        assert_eq!(
+            judge("u", R, 206, None, None).unwrap(),
+            RangeVerdict::Partial
+        );
         assert!(judge("u", R, 206, Some("bytes 0-63/5000"), None).is_err());
         assert!(judge("u", R, 206, None, Some(65)).is_err());
-        assert_eq!(judge("u", R, 200, None, Some(5000)).unwrap(), RangeVerdict::Ignored);
-        assert!(matches!(judge("u", R, 416, None, None), Err(Error::Http { status: 416, .. })));
+        assert_eq!(
+            judge("u", R, 200, None, Some(5000)).unwrap(),
+            RangeVerdict::Ignored
+        );
+        assert!(matches!(
+            judge("u", R, 416, None, None),
+            Err(Error::Http { status: 416, .. })
+        ));
         assert_eq!(parse_content_range("bytes 0-99/*"), Some((0, 99, None)));
         assert_eq!(parse_content_range("bytes 9-1/10"), None);
     }

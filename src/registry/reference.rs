@@ -18,7 +18,9 @@ impl ImageRef {
     /// plain http.
     pub fn parse(s: &str, insecure: bool) -> Result<ImageRef> {
         let bad = |m: &str| Error::NotFound(format!("image reference {s:?}: {m}"));
-        let (host, rest) = s.split_once('/').ok_or_else(|| bad("expected HOST/REPO[:TAG]"))?;
+        let (host, rest) = s
+            .split_once('/')
+            .ok_or_else(|| bad("expected HOST/REPO[:TAG]"))?;
         if host.is_empty() || host.contains(['@', '?', '#']) {
             return Err(bad("bad host"));
         }
@@ -32,24 +34,43 @@ impl ImageRef {
     pub fn new(registry: &str, repository: &str, reference: &str) -> Result<ImageRef> {
         let base = normalize_registry(registry)?;
         validate_repository(repository)?;
-        let reference = if reference.is_empty() { "latest" } else { reference };
+        let reference = if reference.is_empty() {
+            "latest"
+        } else {
+            reference
+        };
         if reference.contains(':') {
             Digest::parse(reference)?;
-        } else if reference.len() > 128 || !reference.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+        } else if reference.len() > 128
+            || !reference
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        {
             return Err(Error::NotFound(format!("tag {reference:?}: only letters, digits, '.', '_' and '-' are allowed (at most 128)")));
         }
-        Ok(ImageRef { base, repository: repository.to_string(), reference: reference.to_string() })
+        Ok(ImageRef {
+            base,
+            repository: repository.to_string(),
+            reference: reference.to_string(),
+        })
     }
 
     pub fn manifest_url(&self, reference: &str) -> String {
-        format!("{}/v2/{}/manifests/{}", self.base, self.repository, reference)
+        format!(
+            "{}/v2/{}/manifests/{}",
+            self.base, self.repository, reference
+        )
     }
     pub fn blob_url(&self, digest: &str) -> String {
         format!("{}/v2/{}/blobs/{}", self.base, self.repository, digest)
     }
     /// `REPO:TAG` or `REPO@DIGEST`, for display.
     pub fn display(&self) -> String {
-        let sep = if self.reference.contains(':') { '@' } else { ':' };
+        let sep = if self.reference.contains(':') {
+            '@'
+        } else {
+            ':'
+        };
         format!("{}/{}{sep}{}", self.base, self.repository, self.reference)
     }
 }
@@ -68,10 +89,16 @@ pub fn split_repo_ref(s: &str) -> (&str, &str) {
 /// `http://host:port/` → `http://host:port`; a bare `host[:port]` gets https.
 pub fn normalize_registry(s: &str) -> Result<String> {
     let s = s.trim().trim_end_matches('/');
-    let with_scheme = if s.starts_with("http://") || s.starts_with("https://") { s.to_string() } else { format!("https://{s}") };
+    let with_scheme = if s.starts_with("http://") || s.starts_with("https://") {
+        s.to_string()
+    } else {
+        format!("https://{s}")
+    };
     let host = with_scheme.split_once("://").map(|x| x.1).unwrap_or("");
     if host.is_empty() || host.contains(['/', '?', '#', '@', ' ']) {
-        return Err(Error::NotFound(format!("registry {s:?}: expected http(s)://HOST[:PORT]")));
+        return Err(Error::NotFound(format!(
+            "registry {s:?}: expected http(s)://HOST[:PORT]"
+        )));
     }
     Ok(with_scheme)
 }
@@ -81,8 +108,13 @@ fn validate_repository(r: &str) -> Result<()> {
         && r.len() <= 255
         && r.split('/').all(|part| {
             !part.is_empty()
-                && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-                && part.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+                && part
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphanumeric())
         });
     if ok {
         Ok(())
@@ -105,11 +137,22 @@ mod tests {
     #[test]
     fn parses_references() {
         let r = ImageRef::parse("127.0.0.1:5000/pair-b:latest", true).unwrap();
-        assert_eq!((r.base.as_str(), r.repository.as_str(), r.reference.as_str()), ("http://127.0.0.1:5000", "pair-b", "latest"));
+        assert_eq!(
+            (r.base.as_str(), r.repository.as_str(), r.reference.as_str()),
+            ("http://127.0.0.1:5000", "pair-b", "latest")
+        );
         let r = ImageRef::parse("reg.example/a/b", false).unwrap();
-        assert_eq!((r.base.as_str(), r.repository.as_str(), r.reference.as_str()), ("https://reg.example", "a/b", "latest"));
+        assert_eq!(
+            (r.base.as_str(), r.repository.as_str(), r.reference.as_str()),
+            ("https://reg.example", "a/b", "latest")
+        );
         let d = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-        assert_eq!(ImageRef::parse(&format!("h/r@{d}"), false).unwrap().reference, d);
+        assert_eq!(
+            ImageRef::parse(&format!("h/r@{d}"), false)
+                .unwrap()
+                .reference,
+            d
+        );
         assert!(ImageRef::parse("h/R", false).is_err());
         assert!(ImageRef::parse("h/r@sha256:bad", false).is_err());
         assert!(ImageRef::parse("nohost", false).is_err());

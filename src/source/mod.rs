@@ -13,6 +13,11 @@ use crate::oci::Platform;
 pub use crate::image::{ImageSource, InspectedImage};
 
 /// [`crate::image::inspect_image`] for sources whose IO is synchronous.
-pub fn inspect_image<S: ImageSource + ?Sized>(src: &mut S, name: &str, platform: Option<&Platform>, opts: InspectOptions) -> Result<InspectedImage> {
+pub fn inspect_image<S: ImageSource + ?Sized>(
+    src: &mut S,
+    name: &str,
+    platform: Option<&Platform>,
+    opts: InspectOptions,
+) -> Result<InspectedImage> {
     crate::image::block_on(crate::image::inspect_image(src, name, platform, opts))
 }

@@ -75,10 +75,20 @@ fn parse_args(args: &[String]) -> Result<Args> {
             "--toc-only" => a.opts.tar_split = false,
             "--footer" => a.opts.footer = true,
             "--insecure" => a.registry.insecure = true,
-            "--token" => a.registry.credentials.token = Some(it.next().ok_or_else(|| usage("--token needs a value"))?.clone()),
+            "--token" => {
+                a.registry.credentials.token = Some(
+                    it.next()
+                        .ok_or_else(|| usage("--token needs a value"))?
+                        .clone(),
+                )
+            }
             "--user" => {
-                let v = it.next().ok_or_else(|| usage("--user needs USER:PASSWORD"))?;
-                let (u, p) = v.split_once(':').ok_or_else(|| usage("--user needs USER:PASSWORD"))?;
+                let v = it
+                    .next()
+                    .ok_or_else(|| usage("--user needs USER:PASSWORD"))?;
+                let (u, p) = v
+                    .split_once(':')
+                    .ok_or_else(|| usage("--user needs USER:PASSWORD"))?;
                 a.registry.credentials.username = Some(u.to_string());
                 a.registry.credentials.password = Some(p.to_string());
             }

@@ -29,17 +29,31 @@ pub struct RegistryOptions {
 
 /// Opens `oci:DIR[:TAG]`, `file:BLOB` (with optional descriptor annotations) or
 /// `docker://HOST[:PORT]/REPO[:TAG|@DIGEST]`.
-pub fn open(spec: &str, annotations: &BTreeMap<String, String>, reg: &RegistryOptions) -> Result<AnySource> {
+pub fn open(
+    spec: &str,
+    annotations: &BTreeMap<String, String>,
+    reg: &RegistryOptions,
+) -> Result<AnySource> {
     if let Some(rest) = spec.strip_prefix("oci:") {
         let (dir, tag) = split_dir_tag(rest);
         Ok(AnySource::Layout(OciLayout::open(Path::new(dir), tag)?))
     } else if let Some(path) = spec.strip_prefix("file:") {
-        Ok(AnySource::Blob(BlobFile::open(Path::new(path), LAYER_ZSTD, annotations.clone())?))
+        Ok(AnySource::Blob(BlobFile::open(
+            Path::new(path),
+            LAYER_ZSTD,
+            annotations.clone(),
+        )?))
     } else if let Some(rest) = spec.strip_prefix("docker://") {
         let r = ImageRef::parse(rest, reg.insecure)?;
-        Ok(AnySource::Registry(Box::new(RegistryClient::new(UreqTransport::new(), r, reg.credentials.clone()))))
+        Ok(AnySource::Registry(Box::new(RegistryClient::new(
+            UreqTransport::new(),
+            r,
+            reg.credentials.clone(),
+        ))))
     } else {
-        Err(Error::Unsupported(format!("source {spec:?}: expected oci:DIR[:TAG], file:BLOB or docker://HOST/REPO[:TAG]")))
+        Err(Error::Unsupported(format!(
+            "source {spec:?}: expected oci:DIR[:TAG], file:BLOB or docker://HOST/REPO[:TAG]"
+        )))
     }
 }
 

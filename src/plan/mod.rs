@@ -1,0 +1,377 @@
+//! Partial-pull planning: what pulling an image costs, given the images already present.
+//!
+//! Sans-IO: the planner works on layers that were already inspected (descriptor + the files read
+//! from the TOC), so the CLI and the browser share it. For each wanted layer it answers two
+//! questions:
+//!
+//! * **What the reference puller does** (containers/image + containers/storage as in podman 5.4,
+//!   modelled in [`reference`] and [`ranges`]): whether the layer is reused outright (by blob or
+//!   TOC digest), pulled whole (and why), or pulled partially: one metadata request with two
+//!   ranges (TOC, tar-split), then one request with every missing range, after same-file
+//!   coalescing, bridging of gaps ≤ 1 KiB and the 1023-range cap. Checked against podman 5.4.2's
+//!   measured request logs in `tests/planner.rs`.
+//! * **What chunkscope recommends** for registries that take one range per request
+//!   ([`single_range`]): the metadata as one range (TOC through tar-split), then, for a budget of K
+//!   requests, the least bytes (bridge the N−K smallest gaps), and the whole requests↔bytes curve.
+//!
+//! It also prices the reference's plan against a registry that answers multi-range requests with
+//! `200` and the whole blob (S3, minio, nginx `max_ranges 1`: containers/image#2792), which the
+//! reference accepts silently: one whole blob per multi-range request.
+
+pub mod ranges;
+pub mod reference;
+pub mod single_range;
+
+use crate::inspect::InspectedLayer;
+use crate::model::LayerFiles;
+use crate::oci::{Descriptor, Manifest};
+use ranges::{merge_missing_chunks, Span, MAX_NUMBER_MISSING_CHUNKS};
+use reference::{classify, HaveIndex, Metadata, Route};
+use serde::Serialize;
+use single_range::{CurvePoint, SingleRange, AUTO_BUDGET_REQUEST_COST, CURVE_POINTS};
+
+/// Planner options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanOptions {
+    /// Reuse chunks of changed multi-chunk files found by `chunkDigest` in the store. podman 5.4
+    /// (containers/storage 1.57) does on any filesystem; the newest containers/storage only where
+    /// reflinks work. Default on.
+    pub chunk_reuse: bool,
+    /// `use_hard_links = "true"`: files are looked up by hard-link fingerprint (digest, uid, gid,
+    /// mode, xattrs) instead of by digest alone. Default off, as in containers/storage.
+    pub hard_links: bool,
+    /// The request budget K for the single-range plan (data requests per layer). `None`: chosen per
+    /// layer to minimise `bytes + requests × 64 KiB`.
+    pub budget: Option<usize>,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            chunk_reuse: true,
+            hard_links: false,
+            budget: None,
+        }
+    }
+}
+
+/// One layer as the planner needs it: its descriptor and what its TOC said.
+#[derive(Debug, Clone, Copy)]
+pub struct LayerInput<'a> {
+    /// Digest, size, media type and annotations.
+    pub descriptor: &'a Descriptor,
+    /// The files from the TOC; `None` when the TOC was not (or could not be) read.
+    pub files: Option<&'a LayerFiles>,
+    /// Whether the TOC has a `tarSplitDigest` (without it the reference pulls the layer whole).
+    pub tar_split_digest: bool,
+    /// Why the TOC could not be read, if it could not.
+    pub error: Option<&'a str>,
+}
+
+impl<'a> LayerInput<'a> {
+    /// From an inspected layer (the TOC alone is enough: `tar_split: false` inspections do).
+    pub fn new(descriptor: &'a Descriptor, layer: &'a InspectedLayer) -> LayerInput<'a> {
+        LayerInput {
+            descriptor,
+            files: layer.files.as_ref(),
+            tar_split_digest: layer
+                .toc
+                .as_ref()
+                .is_some_and(|t| t.tar_split_digest.is_some()),
+            error: layer.report.error.as_deref(),
+        }
+    }
+
+    /// All layers of an inspected image, in manifest order.
+    pub fn image(manifest: &'a Manifest, layers: &'a [InspectedLayer]) -> Vec<LayerInput<'a>> {
+        manifest
+            .layers
+            .iter()
+            .zip(layers)
+            .map(|(d, l)| LayerInput::new(d, l))
+            .collect()
+    }
+}
+
+/// One HTTP request of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedRequest {
+    /// `metadata` (TOC and tar-split), `data` (missing chunks) or `full` (the whole blob, no
+    /// `Range` header).
+    pub kind: &'static str,
+    /// The ranges of the `Range` header, ascending (empty for `full`).
+    pub ranges: Vec<Span>,
+    /// Bytes asked for (the sum of the ranges; the blob size for `full`).
+    pub bytes: u64,
+}
+
+/// chunkscope's plan for registries that take one range per request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SingleRangePlan {
+    /// K: the data requests allowed (the given budget, or the automatic one; 0 when no data is
+    /// needed).
+    pub budget: usize,
+    /// The metadata read as one range, TOC through tar-split (the 8 bytes between included).
+    pub metadata_bytes: u64,
+    /// N: the missing ranges when nothing is bridged; more requests than this never help.
+    pub data_ranges: usize,
+    /// Requests for the layer at this budget, the metadata request included.
+    pub requests: usize,
+    /// Bytes for the layer at this budget, the metadata included.
+    pub bytes: u64,
+    /// The data ranges at this budget, one request each.
+    pub ranges: Vec<Span>,
+    /// Data requests ↔ data bytes from 1 request to N (metadata excluded: add one request and
+    /// `metadataBytes` for the layer's total), at most 64 points, always with 1 and N.
+    pub curve: Vec<CurvePoint>,
+}
+
+/// The plan for one wanted layer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LayerPlan {
+    /// 1-based position in the wanted image.
+    pub index: usize,
+    pub digest: String,
+    /// Already in the store: nothing is requested.
+    pub reused: bool,
+    /// How the reuse was found: `"blob digest"` or `"TOC digest"`.
+    pub reused_by: Option<&'static str>,
+    /// Why the layer is pulled whole, or `null` for a partial pull (or a reused layer).
+    pub fallback: Option<String>,
+    /// Bytes of the metadata request (TOC + tar-split, two ranges).
+    pub metadata_bytes: u64,
+    /// 1 when the metadata is read, else 0.
+    pub metadata_requests: usize,
+    /// Non-empty regular files not found in the store by digest (or fingerprint).
+    pub missing_files: usize,
+    /// Non-empty regular files found in the store.
+    pub local_files: usize,
+    /// Chunks of the missing files that must come from the registry.
+    pub missing_chunks: usize,
+    /// Chunks of the missing files found in the store by `chunkDigest`.
+    pub local_chunks: usize,
+    /// `zeros` chunks of the missing files: never fetched on their own.
+    pub zero_chunks: usize,
+    /// Compressed bytes of the missing chunks (exact extents, before any bridging).
+    pub missing_bytes: u64,
+    /// Ranges of the data request.
+    pub ranges: usize,
+    /// HTTP requests for the layer (metadata, data, or one full GET).
+    pub requests: usize,
+    /// Ranges in each request, in order (0 = a GET without `Range`: the whole blob).
+    pub ranges_per_request: Vec<usize>,
+    /// Bytes requested for the layer: metadata + data ranges (bridged gaps included), or the blob.
+    pub fetch_bytes: u64,
+    /// Data bytes fetched beyond the missing chunks: bridged gaps, local and zeros chunks
+    /// absorbed by them, and the reference's over-read past a multi-chunk file's last chunk.
+    pub bridged_bytes: u64,
+    /// What an ordinary pull downloads: the blob size.
+    pub full_pull_bytes: u64,
+    /// `fullPullBytes − fetchBytes` (negative when the partial pull costs more).
+    pub saved_bytes: i64,
+    /// chunkscope's single-range plan for this layer.
+    pub single_range: SingleRangePlan,
+    /// The reference's plan against a registry that answers multi-range requests with 200 and
+    /// the whole blob: each request with 2 or more ranges costs the blob size.
+    pub ignores_multi_range_bytes: u64,
+    /// The requests, in order.
+    pub request_list: Vec<PlannedRequest>,
+}
+
+/// Totals over the wanted image.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanTotals {
+    pub layers: usize,
+    pub reused_layers: usize,
+    pub fallback_layers: usize,
+    pub metadata_bytes: u64,
+    pub metadata_requests: usize,
+    pub missing_files: usize,
+    pub local_files: usize,
+    pub missing_chunks: usize,
+    pub local_chunks: usize,
+    pub missing_bytes: u64,
+    pub ranges: usize,
+    pub requests: usize,
+    pub fetch_bytes: u64,
+    pub full_pull_bytes: u64,
+    pub saved_bytes: i64,
+    pub single_range: SingleRangeTotals,
+    pub ignores_multi_range_bytes: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SingleRangeTotals {
+    pub requests: usize,
+    pub bytes: u64,
+}
+
+/// The plan for a whole image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullPlan {
+    pub options: PlanOptions,
+    pub layers: Vec<LayerPlan>,
+    pub totals: PlanTotals,
+}
+
+/// Plans pulling the `want` layers into a store that holds the `have` layers (all layers of the
+/// images already pulled).
+pub fn plan_pull(want: &[LayerInput<'_>], have: &[LayerInput<'_>], opts: &PlanOptions) -> PullPlan {
+    let index = HaveIndex::build(have, opts.hard_links);
+    let layers: Vec<LayerPlan> = want
+        .iter()
+        .enumerate()
+        .map(|(i, l)| plan_layer(i + 1, l, &index, opts))
+        .collect();
+    let mut t = PlanTotals {
+        layers: layers.len(),
+        ..PlanTotals::default()
+    };
+    for l in &layers {
+        t.reused_layers += usize::from(l.reused);
+        t.fallback_layers += usize::from(l.fallback.is_some());
+        t.metadata_bytes += l.metadata_bytes;
+        t.metadata_requests += l.metadata_requests;
+        t.missing_files += l.missing_files;
+        t.local_files += l.local_files;
+        t.missing_chunks += l.missing_chunks;
+        t.local_chunks += l.local_chunks;
+        t.missing_bytes += l.missing_bytes;
+        t.ranges += l.ranges;
+        t.requests += l.requests;
+        t.fetch_bytes += l.fetch_bytes;
+        t.full_pull_bytes += l.full_pull_bytes;
+        t.saved_bytes += l.saved_bytes;
+        t.single_range.requests += l.single_range.requests;
+        t.single_range.bytes += l.single_range.bytes;
+        t.ignores_multi_range_bytes += l.ignores_multi_range_bytes;
+    }
+    PullPlan {
+        options: *opts,
+        layers,
+        totals: t,
+    }
+}
+
+fn plan_layer(
+    index: usize,
+    input: &LayerInput<'_>,
+    have: &HaveIndex<'_>,
+    opts: &PlanOptions,
+) -> LayerPlan {
+    let size = input.descriptor.size;
+    let mut p = LayerPlan {
+        index,
+        digest: input.descriptor.digest.clone(),
+        full_pull_bytes: size,
+        ..LayerPlan::default()
+    };
+    let metadata_request = |m: &Metadata| {
+        let ranges = m.reference_ranges();
+        PlannedRequest {
+            kind: "metadata",
+            bytes: ranges.iter().map(|r| r.length).sum(),
+            ranges,
+        }
+    };
+    match reference::route(input, have) {
+        Route::Reused(why) => {
+            p.reused = true;
+            p.reused_by = Some(why);
+        }
+        Route::Full { reason, metadata } => {
+            p.fallback = Some(reason);
+            let mut single = 0;
+            if let Some(m) = &metadata {
+                p.request_list.push(metadata_request(m));
+                single = m.single_range().length;
+            }
+            p.request_list.push(PlannedRequest {
+                kind: "full",
+                ranges: Vec::new(),
+                bytes: size,
+            });
+            p.single_range = SingleRangePlan {
+                metadata_bytes: single,
+                requests: p.request_list.len(),
+                bytes: single + size,
+                ..SingleRangePlan::default()
+            };
+        }
+        Route::Partial { metadata, files } => {
+            let missing = classify(
+                files,
+                metadata.toc.offset,
+                have,
+                opts.chunk_reuse,
+                opts.hard_links,
+            );
+            p.missing_files = missing.files;
+            p.local_files = missing.local_files;
+            p.missing_chunks = missing.chunks;
+            p.local_chunks = missing.local_chunks;
+            p.zero_chunks = missing.zero_chunks;
+            p.missing_bytes = missing.bytes;
+            p.request_list.push(metadata_request(&metadata));
+            let merged = merge_missing_chunks(&missing.parts, MAX_NUMBER_MISSING_CHUNKS);
+            if !merged.ranges.is_empty() {
+                p.ranges = merged.ranges.len();
+                p.bridged_bytes = merged.bytes() - merged.needed_bytes;
+                p.request_list.push(PlannedRequest {
+                    kind: "data",
+                    bytes: merged.bytes(),
+                    ranges: merged.ranges,
+                });
+            }
+            // (inference) When every missing part is local or a hole, the reference still calls
+            // GetBlobAt with no ranges at all; we count no request for it.
+
+            let sr = SingleRange::new(missing.exact.iter().copied());
+            let n = sr.unbridged();
+            let k = if n == 0 {
+                0
+            } else {
+                opts.budget
+                    .unwrap_or_else(|| sr.auto_budget(AUTO_BUDGET_REQUEST_COST))
+                    .clamp(1, n)
+            };
+            let meta = metadata.single_range().length;
+            p.single_range = SingleRangePlan {
+                budget: if n == 0 {
+                    0
+                } else {
+                    opts.budget.unwrap_or(k).max(1)
+                },
+                metadata_bytes: meta,
+                data_ranges: n,
+                requests: 1 + k,
+                bytes: meta + sr.bytes(k),
+                ranges: sr.ranges(k),
+                curve: sr.curve(CURVE_POINTS),
+            };
+        }
+    }
+    for r in &p.request_list {
+        p.ranges_per_request.push(r.ranges.len());
+        p.fetch_bytes += r.bytes;
+        p.ignores_multi_range_bytes += if r.ranges.len() >= 2 || r.kind == "full" {
+            size
+        } else {
+            r.bytes
+        };
+        if r.kind == "metadata" {
+            p.metadata_requests += 1;
+            p.metadata_bytes += r.bytes;
+        }
+    }
+    p.requests = p.request_list.len();
+    p.saved_bytes = p.full_pull_bytes as i64 - p.fetch_bytes as i64;
+    p
+}

@@ -1,0 +1,360 @@
+//! A model of the reference puller (containers/image + containers/storage, as in podman 5.4):
+//! which layers it reuses, which layers it pulls whole and why, and for the rest which chunks it
+//! finds locally and which it must fetch.
+//!
+//! What "the store" holds is modelled from the *have* images: every layer of every have image
+//! that the reference would itself have pulled partially (current annotations, a TOC with a
+//! `tarSplitDigest`, TOC within 150 MiB) contributes its TOC to the lookaside cache, exactly as
+//! c/storage indexes it (`writeCache` in `cache_linux.go`):
+//! * every entry's full-file `digest` (at file offset 0),
+//! * the hard-link fingerprint of those entries (digest + `uid:gid:mode(octal)` + sorted xattrs),
+//! * every `chunkDigest` (at its `chunkOffset`).
+//!
+//! Layers pulled whole (legacy annotations, no TOC) leave no TOC in the store and so no cache: they
+//! count for layer reuse by blob digest, not for file or chunk reuse. The layers of the image
+//! being pulled are not searched: the reference pulls them in parallel, none is in the store yet.
+//! We assume a rootful pull without ID remapping (the fingerprint covers uid/gid as stored).
+
+use super::ranges::{Part, Source, Span};
+use super::LayerInput;
+use crate::format::annotations::{LayerAnnotations, Namespace, Section};
+use crate::format::digest::Digest;
+use crate::inspect::MAX_TOC;
+use crate::model::{FileEntry, LayerFiles};
+use sha2::{Digest as _, Sha256};
+use std::collections::HashSet;
+
+/// Why a layer is reused without any request.
+pub(crate) const REUSED_BLOB: &str = "blob digest";
+pub(crate) const REUSED_TOC: &str = "TOC digest";
+
+/// How the reference handles one wanted layer before looking at its files.
+pub(crate) enum Route<'a> {
+    /// Already in the store: no request at all.
+    Reused(&'static str),
+    /// Pulled with one ordinary GET. `metadata` is set when the TOC (and tar-split) were read
+    /// first and then found unusable: that request is spent before the fallback.
+    Full {
+        reason: String,
+        metadata: Option<Metadata>,
+    },
+    /// Partial pull.
+    Partial {
+        metadata: Metadata,
+        files: &'a LayerFiles,
+    },
+}
+
+/// The metadata read: the TOC and, when annotated, the tar-split, in one request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Metadata {
+    pub toc: Section,
+    pub tar_split: Option<Section>,
+}
+
+impl Metadata {
+    /// The ranges of the reference's metadata request (2 ranges, 8 bytes apart, not merged).
+    pub fn reference_ranges(&self) -> Vec<Span> {
+        let mut v = vec![Span {
+            offset: self.toc.offset,
+            length: self.toc.length,
+        }];
+        if let Some(ts) = self.tar_split {
+            v.push(Span {
+                offset: ts.offset,
+                length: ts.length,
+            });
+        }
+        v
+    }
+    /// chunkscope's single range: from the TOC to the end of the tar-split, header included.
+    pub fn single_range(&self) -> Span {
+        let end = self
+            .tar_split
+            .map(|t| t.end())
+            .unwrap_or(self.toc.end())
+            .max(self.toc.end());
+        Span {
+            offset: self.toc.offset,
+            length: end - self.toc.offset,
+        }
+    }
+}
+
+/// The annotation-level facts about a layer: `Ok` when the reference would read its metadata.
+fn annotations_route(input: &LayerInput<'_>) -> Result<(Metadata, Digest), String> {
+    let a = match LayerAnnotations::parse(&input.descriptor.annotations) {
+        Ok(LayerAnnotations::ZstdChunked(a)) => a,
+        Ok(LayerAnnotations::Estargz { .. }) => {
+            return Err("eStargz layer: the reference puller refuses it unless insecure mode is on (no tar-split, DiffID not provable), and pulls it whole".into())
+        }
+        Ok(LayerAnnotations::None) => {
+            return Err(format!(
+                "no zstd:chunked TOC annotation ({}): the reference puller finds no TOC and pulls the layer whole",
+                if input.descriptor.media_type.is_empty() { "no media type" } else { &input.descriptor.media_type }
+            ))
+        }
+        Err(e) => {
+            return Err(format!(
+                "unusable zstd:chunked annotations ({e}): the reference puller fails on this layer; a full pull is the best case"
+            ))
+        }
+    };
+    if a.namespace == Namespace::Legacy {
+        return Err("legacy io.containers.zstd-chunked.* annotations: current pullers do not recognise them (\"no TOC found\") and pull the layer whole".into());
+    }
+    for (what, n) in [
+        ("compressed", a.toc.length),
+        ("uncompressed", a.toc.uncompressed_length),
+    ] {
+        if n > MAX_TOC {
+            return Err(format!(
+                "TOC of {n} bytes ({what}) is over the reference puller's 150 MiB limit: the layer is pulled whole"
+            ));
+        }
+    }
+    Ok((
+        Metadata {
+            toc: a.toc,
+            tar_split: a.tar_split,
+        },
+        a.toc_digest,
+    ))
+}
+
+/// The reference's decision for a layer that is not reused.
+fn pull_route<'a>(input: &LayerInput<'a>) -> Route<'a> {
+    let (metadata, _) = match annotations_route(input) {
+        Ok(m) => m,
+        Err(reason) => {
+            return Route::Full {
+                reason,
+                metadata: None,
+            }
+        }
+    };
+    let Some(files) = input.files else {
+        let why = input.error.unwrap_or("not read");
+        return Route::Full {
+            reason: format!("the TOC could not be used ({why}): the reference puller fails or pulls the layer whole"),
+            metadata: Some(metadata),
+        };
+    };
+    if !input.tar_split_digest {
+        return Route::Full {
+            reason: "no tarSplitDigest in the TOC (written before containers/storage 1.54): the DiffID cannot be proven, so after reading the metadata the reference puller pulls the layer whole (unless insecure mode is on)".into(),
+            metadata: Some(metadata),
+        };
+    }
+    if metadata.tar_split.is_none() {
+        return Route::Full {
+            reason: "the TOC names a tar-split but there is no tarsplit-position annotation: the reference puller fails on this layer; a full pull is the best case".into(),
+            metadata: Some(metadata),
+        };
+    }
+    Route::Partial { metadata, files }
+}
+
+/// Whether the reference would have pulled this (have) layer partially, leaving its TOC in the
+/// store; returns its TOC digest then.
+fn partially_pulled(input: &LayerInput<'_>) -> Option<Digest> {
+    match pull_route(input) {
+        Route::Partial { .. } => annotations_route(input).ok().map(|(_, d)| d),
+        _ => None,
+    }
+}
+
+/// The store as the reference's lookaside cache sees it.
+pub(crate) struct HaveIndex<'a> {
+    blobs: HashSet<&'a str>,
+    tocs: HashSet<Digest>,
+    /// Full-file digests (lookups of whole files, offset 0).
+    files: HashSet<&'a Digest>,
+    /// Hard-link fingerprints (only computed when hard links are on).
+    fingerprints: HashSet<[u8; 32]>,
+    /// Everything a chunk lookup can hit: chunk digests and full-file digests, as strings.
+    chunks: HashSet<&'a str>,
+    /// Owned strings for file digests that exist only as `Digest` values (multi-chunk files).
+    extra: HashSet<String>,
+}
+
+impl<'a> HaveIndex<'a> {
+    pub fn build(have: &[LayerInput<'a>], hard_links: bool) -> HaveIndex<'a> {
+        let mut ix = HaveIndex {
+            blobs: HashSet::new(),
+            tocs: HashSet::new(),
+            files: HashSet::new(),
+            fingerprints: HashSet::new(),
+            chunks: HashSet::new(),
+            extra: HashSet::new(),
+        };
+        for l in have {
+            ix.blobs.insert(l.descriptor.digest.as_str());
+            let Some(toc_digest) = partially_pulled(l) else {
+                continue;
+            };
+            ix.tocs.insert(toc_digest);
+            let Some(files) = l.files else { continue };
+            for f in &files.files {
+                if let Some(d) = &f.entry.digest {
+                    ix.files.insert(d);
+                    if hard_links {
+                        ix.fingerprints.insert(fingerprint(f, d));
+                    }
+                    if f.chunks.len() > 1 {
+                        ix.extra.insert(d.to_string());
+                    }
+                }
+                for c in &f.chunks {
+                    if let Some(d) = &c.digest {
+                        ix.chunks.insert(d.as_str());
+                    }
+                }
+            }
+        }
+        ix
+    }
+
+    /// Layer reuse: by blob digest, else by TOC digest (only layers with current annotations
+    /// carry a TOC digest the reference knows about).
+    pub fn reuse(&self, input: &LayerInput<'_>) -> Option<&'static str> {
+        if self.blobs.contains(input.descriptor.digest.as_str()) {
+            return Some(REUSED_BLOB);
+        }
+        match annotations_route(input) {
+            Ok((_, d)) if self.tocs.contains(&d) => Some(REUSED_TOC),
+            _ => None,
+        }
+    }
+
+    fn has_file(&self, f: &FileEntry, hard_links: bool) -> bool {
+        let Some(d) = &f.entry.digest else {
+            return false;
+        };
+        if hard_links {
+            // With use_hard_links the reference looks up the fingerprint only.
+            self.fingerprints.contains(&fingerprint(f, d))
+        } else {
+            self.files.contains(d)
+        }
+    }
+
+    fn has_chunk(&self, digest: &str) -> bool {
+        self.chunks.contains(digest) || self.extra.contains(digest)
+    }
+}
+
+/// c/storage's `calculateHardLinkFingerprint`: sha256 over the digest string, then
+/// `uid:gid:mode` (mode in octal), then each xattr name and (base64) value, names sorted.
+fn fingerprint(f: &FileEntry, d: &Digest) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(d.to_string().as_bytes());
+    h.update(format!("{}:{}:{:o}", f.entry.uid, f.entry.gid, f.entry.mode).as_bytes());
+    for (k, v) in &f.entry.xattrs {
+        h.update(k.as_bytes());
+        h.update(v.as_bytes());
+    }
+    h.finalize().into()
+}
+
+/// What the reference finds missing in one layer.
+#[derive(Debug, Default)]
+pub(crate) struct Missing {
+    /// The parts as the reference builds them (with its chunk end offsets, see [`classify`]).
+    pub parts: Vec<Part>,
+    /// The exact extents of the chunks to fetch (`endOffset`-based), for chunkscope's own plan.
+    pub exact: Vec<Span>,
+    pub files: usize,
+    pub local_files: usize,
+    pub chunks: usize,
+    pub local_chunks: usize,
+    pub zero_chunks: usize,
+    /// Compressed bytes of the chunks to fetch, exact extents.
+    pub bytes: u64,
+}
+
+/// Looks up every regular file of the layer the way `ApplyDiff` does and lists the missing
+/// parts.
+///
+/// **Chunk ends.** The reference does not use the TOC's `endOffset` for files of two or more
+/// chunks. `mergeTocEntries` copies `EndOffset` from each of a file's entries in turn, so it ends
+/// up with the last `chunk` entry's, which is never set; it then fills the gap, walking backwards,
+/// with the `offset` of the next entry that has a payload, or the TOC's offset for the last file.
+/// So when the last chunk of a multi-chunk file is fetched, the range runs up to the byte before
+/// the *next file's* payload: it also downloads the frame that holds the next tar header(s)
+/// (and, for the layer's last file, the tar EOF frame and the TOC's 8-byte skippable-frame
+/// header). Decompression stops after the chunk's size, so the extra bytes are read and dropped.
+/// This is what podman 5.4.2 did in the measured pull (fixtures README, observed behaviour 3:
+/// 103 extra bytes for `opt/app/src/pkg06/mod_237.py`). Single-chunk files keep their `endOffset`.
+pub(crate) fn classify(
+    files: &LayerFiles,
+    toc_offset: u64,
+    index: &HaveIndex<'_>,
+    chunk_reuse: bool,
+    hard_links: bool,
+) -> Missing {
+    let mut m = Missing::default();
+    // The reference's end for each file's last chunk, computed backwards like mergeTocEntries.
+    let mut next_payload = toc_offset;
+    let mut ref_end = vec![0u64; files.files.len()];
+    for (i, f) in files.files.iter().enumerate().rev() {
+        if let (Some(first), Some(last)) = (f.chunks.first(), f.chunks.last()) {
+            ref_end[i] = if f.chunks.len() == 1 && f.entry.end_offset > last.offset {
+                f.entry.end_offset
+            } else {
+                next_payload
+            };
+            next_payload = first.offset;
+        }
+    }
+    for (i, f) in files.files.iter().enumerate() {
+        // Empty files are created from metadata; entries without a payload have no chunks.
+        if f.entry.size == 0 || f.chunks.is_empty() {
+            continue;
+        }
+        if index.has_file(f, hard_links) {
+            m.local_files += 1;
+            continue;
+        }
+        m.files += 1;
+        let multi = f.chunks.len() > 1;
+        let n = f.chunks.len();
+        for (j, c) in f.chunks.iter().enumerate() {
+            let exact_end = c.offset + c.compressed_length;
+            let end = if j + 1 == n { ref_end[i] } else { exact_end };
+            let source = if c.zeros {
+                m.zero_chunks += 1;
+                Source::Hole
+            } else if chunk_reuse
+                && multi
+                && c.digest.as_deref().is_some_and(|d| index.has_chunk(d))
+            {
+                m.local_chunks += 1;
+                Source::Local
+            } else {
+                m.chunks += 1;
+                m.bytes += c.compressed_length;
+                m.exact.push(Span {
+                    offset: c.offset,
+                    length: c.compressed_length,
+                });
+                Source::Remote
+            };
+            m.parts.push(Part {
+                offset: c.offset,
+                length: end.saturating_sub(c.offset),
+                source,
+                file: i,
+            });
+        }
+    }
+    m
+}
+
+/// The route for a wanted layer.
+pub(crate) fn route<'a>(input: &LayerInput<'a>, index: &HaveIndex<'_>) -> Route<'a> {
+    if let Some(why) = index.reuse(input) {
+        return Route::Reused(why);
+    }
+    pull_route(input)
+}

@@ -1,0 +1,353 @@
+//! The JavaScript API: a thin `#[wasm_bindgen]` layer over the core and the registry client.
+//!
+//! Each export takes one options object, runs the shared Rust logic with the browser
+//! [`FetchTransport`](fetch::FetchTransport), and resolves to a plain object whose field names
+//! are the same as the CLI's `--json` output (the same serde structs are serialized). Errors
+//! reject with an `Error` whose message says what failed and what to do.
+
+mod fetch;
+
+use crate::error::Error;
+use crate::format::digest::Digest;
+use crate::format::zstd;
+use crate::image::{inspect_image, inspect_layer, ImageSource};
+use crate::inspect::{ByteRange, InspectOptions, LayerInspection};
+use crate::oci::{Descriptor, Platform};
+use crate::registry::{Credentials, ImageRef, RegistryClient};
+use fetch::FetchTransport;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+type JsResult = std::result::Result<JsValue, JsError>;
+
+fn js_err(e: Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn to_js<T: Serialize>(v: &T) -> JsResult {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn from_js<T: for<'de> Deserialize<'de>>(
+    v: JsValue,
+    what: &str,
+) -> std::result::Result<T, JsError> {
+    serde_wasm_bindgen::from_value(v)
+        .map_err(|e| JsError::new(&format!("{what}: bad options: {e}")))
+}
+
+/// Where to find an image and how to authenticate.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct Target {
+    registry: String,
+    repository: String,
+    reference: String,
+    platform: Option<String>,
+    token: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    realm: Option<String>,
+    service: Option<String>,
+}
+
+impl Target {
+    fn client(&self) -> std::result::Result<RegistryClient<FetchTransport>, JsError> {
+        let image =
+            ImageRef::new(&self.registry, &self.repository, &self.reference).map_err(js_err)?;
+        let creds = Credentials {
+            token: self.token.clone().filter(|t| !t.is_empty()),
+            username: self.username.clone().filter(|t| !t.is_empty()),
+            password: self.password.clone(),
+            realm: self.realm.clone().filter(|t| !t.is_empty()),
+            service: self.service.clone(),
+        };
+        Ok(RegistryClient::new(FetchTransport, image, creds))
+    }
+    fn platform(&self) -> std::result::Result<Option<Platform>, JsError> {
+        self.platform
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            .map(Platform::parse)
+            .transpose()
+            .map_err(js_err)
+    }
+}
+
+/// Forwards progress to an optional `onProgress` function of the options object.
+fn attach_progress(client: &mut RegistryClient<FetchTransport>, opts: &JsValue) {
+    let Ok(f) = js_sys::Reflect::get(opts, &JsValue::from_str("onProgress")) else {
+        return;
+    };
+    let Some(f) = f.dyn_ref::<js_sys::Function>().cloned() else {
+        return;
+    };
+    client.on_progress(Box::new(move |phase, layer, bytes, requests| {
+        let ev = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| {
+            let _ = js_sys::Reflect::set(&ev, &JsValue::from_str(k), &v);
+        };
+        set("phase", JsValue::from_str(phase));
+        set(
+            "layer",
+            layer
+                .map(|l| JsValue::from_f64(l as f64))
+                .unwrap_or(JsValue::NULL),
+        );
+        set("bytesFetched", JsValue::from_f64(bytes as f64));
+        set("requests", JsValue::from_f64(requests as f64));
+        let _ = f.call1(&JsValue::NULL, &ev);
+    }));
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct InspectArgs {
+    #[serde(flatten)]
+    target: Target,
+    files: bool,
+    verify_tar_split: bool,
+    footer: bool,
+}
+
+/// `inspectImage({registry, repository, reference, platform?, files?, verifyTarSplit?, footer?,
+/// token?, username?, password?, realm?, service?, onProgress?})` → image report.
+///
+/// By default each layer costs one request of exactly its compressed TOC; `verifyTarSplit`
+/// extends that same single range over the tar-split and checks it.
+#[wasm_bindgen(js_name = inspectImage)]
+pub async fn inspect_image_js(opts: JsValue) -> JsResult {
+    let args: InspectArgs = from_js(opts.clone(), "inspectImage")?;
+    let mut client = args.target.client()?;
+    attach_progress(&mut client, &opts);
+    let platform = args.target.platform()?;
+    let o = InspectOptions {
+        tar_split: args.verify_tar_split,
+        footer: args.footer,
+        files: args.files,
+    };
+    let name = client.image.display();
+    let img = inspect_image(&mut client, &name, platform.as_ref(), o)
+        .await
+        .map_err(js_err)?;
+    to_js(&img.report)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct LayerArgs {
+    #[serde(flatten)]
+    target: Target,
+    digest: String,
+    size: u64,
+    media_type: Option<String>,
+    annotations: BTreeMap<String, String>,
+    files: bool,
+    verify_tar_split: bool,
+}
+
+/// `inspectLayer({registry, repository, digest, size, mediaType?, annotations?, files?,
+/// verifyTarSplit?})` → layer report. Without annotations the footer is read first (an
+/// absolute range computed from `size`), then the TOC: two requests.
+#[wasm_bindgen(js_name = inspectLayer)]
+pub async fn inspect_layer_js(opts: JsValue) -> JsResult {
+    let args: LayerArgs = from_js(opts.clone(), "inspectLayer")?;
+    let mut client = args.target.client()?;
+    attach_progress(&mut client, &opts);
+    let desc = Descriptor {
+        media_type: args
+            .media_type
+            .unwrap_or_else(|| "application/vnd.oci.image.layer.v1.tar+zstd".into()),
+        digest: args.digest,
+        size: args.size,
+        annotations: args.annotations,
+        platform: None,
+        urls: Vec::new(),
+    };
+    let o = InspectOptions {
+        tar_split: args.verify_tar_split,
+        footer: false,
+        files: args.files,
+    };
+    let layer = inspect_layer(&mut client, &desc, o).await;
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Out {
+        #[serde(flatten)]
+        report: crate::inspect::report::LayerReport,
+        requests: usize,
+        bytes_fetched: u64,
+        request_log: Vec<crate::inspect::report::RequestRecord>,
+    }
+    to_js(&Out {
+        report: layer.report,
+        requests: client.log().len(),
+        bytes_fetched: client.bytes_fetched(),
+        request_log: client.request_log(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct ProbeArgs {
+    #[serde(flatten)]
+    target: Target,
+    digest: String,
+    size: Option<u64>,
+    multi_range: bool,
+}
+
+/// `probeRange({registry, repository, digest, size?, multiRange?})` → how the registry answers
+/// ranges and what that means for podman/CRI-O partial pulls. `multiRange: true` sends the one
+/// multi-range request chunkscope ever makes (reading at most 8 KiB).
+#[wasm_bindgen(js_name = probeRange)]
+pub async fn probe_range_js(opts: JsValue) -> JsResult {
+    let args: ProbeArgs = from_js(opts, "probeRange")?;
+    let mut client = args.target.client()?;
+    let report = client
+        .probe(&args.digest, args.size, args.multi_range)
+        .await
+        .map_err(js_err)?;
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Out {
+        #[serde(flatten)]
+        report: crate::registry::probe::ProbeReport,
+        request_log: Vec<crate::inspect::report::RequestRecord>,
+        cors_fix: &'static str,
+    }
+    to_js(&Out {
+        report,
+        request_log: client.request_log(),
+        cors_fix: crate::registry::probe::CORS_FIX,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct ReadFileArgs {
+    #[serde(flatten)]
+    target: Target,
+    layer_digest: String,
+    layer_size: Option<u64>,
+    /// Blob offset of the file's first chunk.
+    offset: u64,
+    /// Compressed length from the first chunk to the end of the last.
+    length: u64,
+    /// Uncompressed size (TOC `size`).
+    size: u64,
+    /// TOC `digest`.
+    digest: Option<String>,
+}
+
+/// Files larger than this are not previewed in the browser.
+const MAX_PREVIEW: u64 = 64 << 20;
+
+/// `readFile({registry, repository, layerDigest, offset, length, size, digest})` → `{bytes,
+/// verified, bytesFetched, requests}`: one single-range read of the file's frames, decompressed
+/// (bounded by `size`) and checked against the TOC digest.
+#[wasm_bindgen(js_name = readFile)]
+pub async fn read_file_js(opts: JsValue) -> JsResult {
+    let args: ReadFileArgs = from_js(opts, "readFile")?;
+    if args.size > MAX_PREVIEW {
+        return Err(js_err(Error::TooLarge {
+            what: "file preview".into(),
+            size: args.size,
+            limit: MAX_PREVIEW,
+        }));
+    }
+    let mut client = args.target.client()?;
+    let bytes = if args.length == 0 {
+        Vec::new()
+    } else {
+        let range = ByteRange {
+            offset: args.offset,
+            length: args.length,
+        };
+        let compressed = client
+            .blob_range(&args.layer_digest, range, args.layer_size, "file")
+            .await
+            .map_err(js_err)?;
+        zstd::decompress_exact("file", &compressed, args.size, MAX_PREVIEW).map_err(js_err)?
+    };
+    let verified = match args.digest.as_deref().filter(|d| !d.is_empty()) {
+        Some(d) => {
+            Digest::parse(d)
+                .map_err(js_err)?
+                .verify("file", &bytes)
+                .map_err(js_err)?;
+            true
+        }
+        None => false,
+    };
+    let out = js_sys::Object::new();
+    let set =
+        |k: &str, v: JsValue| js_sys::Reflect::set(&out, &JsValue::from_str(k), &v).map(|_| ());
+    set("bytes", js_sys::Uint8Array::from(bytes.as_slice()).into())
+        .map_err(|_| JsError::new("readFile: result"))?;
+    set("verified", JsValue::from_bool(verified)).map_err(|_| JsError::new("readFile: result"))?;
+    set(
+        "bytesFetched",
+        JsValue::from_f64(client.bytes_fetched() as f64),
+    )
+    .map_err(|_| JsError::new("readFile: result"))?;
+    set("requests", JsValue::from_f64(client.log().len() as f64))
+        .map_err(|_| JsError::new("readFile: result"))?;
+    Ok(out.into())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct BlobArgs {
+    annotations: BTreeMap<String, String>,
+    files: bool,
+    verify_tar_split: bool,
+}
+
+/// `inspectBlob(blob, {annotations?, files?, verifyTarSplit?})` → layer report, for a local
+/// layer file. Reads `Blob.slice` ranges chosen by the same state machine as the network path.
+#[wasm_bindgen(js_name = inspectBlob)]
+pub async fn inspect_blob_js(blob: web_sys::Blob, opts: JsValue) -> JsResult {
+    let args: BlobArgs = if opts.is_undefined() || opts.is_null() {
+        BlobArgs::default()
+    } else {
+        from_js(opts, "inspectBlob")?
+    };
+    let desc = Descriptor {
+        media_type: "application/vnd.oci.image.layer.v1.tar+zstd".into(),
+        digest: String::new(),
+        size: blob.size() as u64,
+        annotations: args.annotations,
+        platform: None,
+        urls: Vec::new(),
+    };
+    let mut insp = LayerInspection::new(
+        &desc,
+        InspectOptions {
+            tar_split: args.verify_tar_split,
+            footer: false,
+            files: args.files,
+        },
+    );
+    while let Some(r) = insp.next_read() {
+        let slice = blob
+            .slice_with_f64_and_f64(r.offset as f64, r.end() as f64)
+            .map_err(|e| JsError::new(&format!("{e:?}")))?;
+        let buf = JsFuture::from(slice.array_buffer())
+            .await
+            .map_err(|e| JsError::new(&format!("reading the file: {e:?}")))?;
+        if insp.feed(&js_sys::Uint8Array::new(&buf).to_vec()).is_err() {
+            break;
+        }
+    }
+    to_js(&insp.finish().report)
+}
+
+/// The crate version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

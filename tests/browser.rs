@@ -1,0 +1,338 @@
+//! The browser client in a real headless Chromium, against the real registry that
+//! `scripts/test.sh` starts (CNCF distribution with CORS, plus nginx fronts).
+//!
+//! Registry addresses arrive at compile time (`option_env!`), because wasm code cannot read the
+//! environment at run time. Everything here goes through the exported JS API functions, i.e.
+//! exactly what a page calls.
+#![cfg(target_arch = "wasm32")]
+
+use chunkscope::web;
+use serde_json::Value;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The logging front: passes Range through unchanged and records every request.
+const LOG_URL: Option<&str> = option_env!("LOG_URL");
+const REGISTRY_URL: Option<&str> = option_env!("REGISTRY_URL");
+/// nginx answering ranges itself with `max_ranges 1` (multi-range → 200, like S3/minio).
+const RANGE1_URL: Option<&str> = option_env!("RANGE1_URL");
+/// nginx ignoring Range entirely (every range → 200 with the whole blob).
+const RANGE0_URL: Option<&str> = option_env!("RANGE0_URL");
+
+fn url(v: Option<&'static str>, name: &str) -> &'static str {
+    v.unwrap_or_else(|| {
+        panic!("{name} was not set at compile time: run these tests through scripts/test.sh")
+    })
+}
+
+fn obj(v: &Value) -> JsValue {
+    // Plain objects (not Maps) are what a page passes.
+    js_sys::JSON::parse(&v.to_string()).unwrap()
+}
+
+fn back(v: JsValue) -> Value {
+    let s: String = js_sys::JSON::stringify(&v).unwrap().into();
+    serde_json::from_str(&s).unwrap()
+}
+
+async fn inspect(registry: &str, repo: &str, extra: Value) -> Result<Value, String> {
+    let mut o =
+        serde_json::json!({"registry": registry, "repository": repo, "reference": "latest"});
+    o.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().cloned().unwrap_or_default());
+    web::inspect_image_js(obj(&o)).await.map(back).map_err(|e| {
+        let v: JsValue = e.into();
+        format!("{:?}", v)
+    })
+}
+
+fn metadata_requests(report: &Value) -> Vec<&Value> {
+    report["requestLog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["purpose"] == "metadata")
+        .collect()
+}
+
+const ANNOTATED: [&str; 6] = [
+    "tiny-current",
+    "pair-a",
+    "pair-b",
+    "tiny-legacy",
+    "pair-a-legacy",
+    "pair-b-legacy",
+];
+
+#[wasm_bindgen_test]
+async fn each_annotated_layer_costs_one_request_of_exactly_its_toc() {
+    for repo in ANNOTATED {
+        let r = inspect(url(LOG_URL, "LOG_URL"), repo, serde_json::json!({}))
+            .await
+            .unwrap();
+        let layers = r["layers"].as_array().unwrap();
+        let meta = metadata_requests(&r);
+        assert_eq!(
+            meta.len(),
+            layers.len(),
+            "{repo}: one metadata request per layer"
+        );
+        for (l, req) in layers.iter().zip(&meta) {
+            assert!(l["error"].is_null(), "{repo}: {}", l["error"]);
+            let toc = &l["toc"];
+            assert_eq!(l["reads"], 1, "{repo}");
+            assert_eq!(
+                l["bytesRead"], toc["length"],
+                "{repo}: exactly the compressed TOC"
+            );
+            assert_eq!(req["bytes"], toc["length"], "{repo}: body bytes received");
+            let (o, n) = (
+                toc["offset"].as_u64().unwrap(),
+                toc["length"].as_u64().unwrap(),
+            );
+            assert_eq!(
+                req["range"],
+                format!("bytes={}-{}", o, o + n - 1),
+                "{repo}: single absolute range"
+            );
+            assert_eq!(req["status"], 206);
+            assert!(toc["digestVerified"].as_bool().unwrap(), "{repo}");
+            assert!(
+                l["checks"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .all(|c| c == "pass"),
+                "{repo}: {}",
+                l["checkDetails"]
+            );
+        }
+        // manifest + config + one per layer, nothing else.
+        assert_eq!(
+            r["requests"].as_u64().unwrap() as usize,
+            2 + layers.len(),
+            "{repo}: {}",
+            r["requestLog"]
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn tar_split_is_read_in_the_same_single_range() {
+    let r = inspect(
+        url(LOG_URL, "LOG_URL"),
+        "pair-b",
+        serde_json::json!({"verifyTarSplit": true}),
+    )
+    .await
+    .unwrap();
+    let expected_tar = [3_139_584u64, 5_892_096];
+    for (l, tar) in r["layers"].as_array().unwrap().iter().zip(expected_tar) {
+        let (toc, ts) = (&l["toc"], &l["tarSplit"]);
+        assert_eq!(l["reads"], 1);
+        assert_eq!(
+            l["bytesRead"].as_u64().unwrap(),
+            toc["length"].as_u64().unwrap() + 8 + ts["length"].as_u64().unwrap()
+        );
+        assert_eq!(ts["tarSize"], tar);
+        assert_eq!(ts["digestVerified"], true);
+        assert_eq!(
+            l["checks"]["toc_matches_tarsplit"], "pass",
+            "{}",
+            l["checkDetails"]
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn files_lists_every_entry_with_chunks() {
+    let r = inspect(
+        url(LOG_URL, "LOG_URL"),
+        "tiny-current",
+        serde_json::json!({"files": true}),
+    )
+    .await
+    .unwrap();
+    let list = r["layers"][0]["fileList"].as_array().unwrap();
+    assert_eq!(list.len(), 66, "66 tar members");
+    assert_eq!(list.iter().filter(|f| f["type"] == "reg").count(), 44);
+    let big = list.iter().find(|f| f["path"] == "/data/big.bin").unwrap();
+    let chunks = big["chunks"].as_array().unwrap();
+    assert_eq!(chunks.len(), 9);
+    assert_eq!(chunks.iter().filter(|c| c["zeros"] == true).count(), 2);
+    assert!(list.iter().any(|f| f["path"] == "/data/unicodé-日本-☃.txt"));
+}
+
+#[wasm_bindgen_test]
+async fn layer_without_annotations_reads_footer_then_toc() {
+    // tiny-legacy's layer blob, inspected by digest with no descriptor annotations.
+    let (digest, size) = (
+        "sha256:3d46c72a8669225a77b92ea0eee3460c0b35b5a420e567eea72276b42db36925",
+        327_169u64,
+    );
+    let o = serde_json::json!({"registry": url(LOG_URL, "LOG_URL"), "repository": "tiny-legacy", "digest": digest, "size": size});
+    let l = back(
+        web::inspect_layer_js(obj(&o))
+            .await
+            .map_err(|e| format!("{:?}", JsValue::from(e)))
+            .unwrap(),
+    );
+    assert!(l["error"].is_null(), "{}", l["error"]);
+    assert_eq!(l["reads"], 2);
+    assert_eq!(l["requests"], 2);
+    assert_eq!(l["footer"]["variant"], "legacy-48");
+    assert_eq!(
+        l["requestLog"][0]["range"],
+        format!("bytes={}-{}", size - 72, size - 1),
+        "absolute footer range, never a suffix"
+    );
+    assert_eq!(l["entries"], 76);
+    assert_eq!(l["partialPull"]["eligible"], false);
+}
+
+#[wasm_bindgen_test]
+async fn a_server_that_ignores_range_is_stopped_at_the_first_response() {
+    let r = inspect(
+        url(RANGE0_URL, "RANGE0_URL"),
+        "pair-b",
+        serde_json::json!({}),
+    )
+    .await
+    .unwrap();
+    let meta = metadata_requests(&r);
+    assert_eq!(meta.len(), 2);
+    for (l, req) in r["layers"].as_array().unwrap().iter().zip(meta) {
+        let err = l["error"].as_str().unwrap();
+        assert!(err.contains("ignored the Range header"), "{err}");
+        assert_eq!(req["status"], 200);
+        assert_eq!(req["aborted"], true);
+        assert!(req["bytes"].as_u64().unwrap() <= 64 * 1024, "{req}");
+    }
+    assert!(
+        r["bytesFetched"].as_u64().unwrap() < 64 * 1024,
+        "whole blobs are 5.4 MB; we read {}",
+        r["bytesFetched"]
+    );
+}
+
+async fn probe(registry: &str) -> Value {
+    let o = serde_json::json!({"registry": registry, "repository": "pair-b", "multiRange": true,
+        "digest": "sha256:b43bea1d34eab10d09d3db596b4af8efb150a634f0d923e64e454cc5ba49fdee", "size": 3_598_126});
+    back(
+        web::probe_range_js(obj(&o))
+            .await
+            .map_err(|e| format!("{:?}", JsValue::from(e)))
+            .unwrap(),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn probe_verdicts_for_distribution_and_an_s3_like_front() {
+    let p = probe(url(REGISTRY_URL, "REGISTRY_URL")).await;
+    assert_eq!(p["verdict"], "partial pulls work", "{p}");
+    assert_eq!(p["multiRange"]["kind"], "multipart");
+    assert_eq!(p["singleRange"]["contentRangeExposed"], true);
+    assert!(p["bytesFetched"].as_u64().unwrap() <= 8 * 1024 + 512);
+
+    let p = probe(url(RANGE1_URL, "RANGE1_URL")).await;
+    assert_eq!(p["verdict"], "will silently download whole layers", "{p}");
+    assert_eq!(p["multiRange"]["kind"], "whole-body");
+    assert!(
+        p["bytesFetched"].as_u64().unwrap() <= 8 * 1024 + 512,
+        "the 200 body was cancelled: {p}"
+    );
+
+    let p = probe(url(RANGE0_URL, "RANGE0_URL")).await;
+    assert_eq!(p["verdict"], "will silently download whole layers", "{p}");
+    assert_eq!(p["singleRange"]["ok"], false);
+}
+
+#[wasm_bindgen_test]
+async fn file_preview_is_decompressed_and_verified() {
+    let r = inspect(
+        url(LOG_URL, "LOG_URL"),
+        "tiny-current",
+        serde_json::json!({"files": true}),
+    )
+    .await
+    .unwrap();
+    let l = &r["layers"][0];
+    let f = l["fileList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "/data/big.bin")
+        .unwrap();
+    let chunks = f["chunks"].as_array().unwrap();
+    let start = chunks[0]["offset"].as_u64().unwrap();
+    let last = chunks.last().unwrap();
+    let end = last["offset"].as_u64().unwrap() + last["compressedLength"].as_u64().unwrap();
+    let o = serde_json::json!({"registry": url(LOG_URL, "LOG_URL"), "repository": "tiny-current", "layerDigest": l["digest"],
+        "offset": start, "length": end - start, "size": f["size"], "digest": f["digest"]});
+    let out = web::read_file_js(obj(&o))
+        .await
+        .map_err(|e| format!("{:?}", JsValue::from(e)))
+        .unwrap();
+    let bytes: js_sys::Uint8Array = js_sys::Reflect::get(&out, &"bytes".into()).unwrap().into();
+    assert_eq!(bytes.length(), 524_288);
+    assert_eq!(
+        js_sys::Reflect::get(&out, &"verified".into()).unwrap(),
+        JsValue::TRUE
+    );
+    assert_eq!(
+        js_sys::Reflect::get(&out, &"bytesFetched".into())
+            .unwrap()
+            .as_f64()
+            .unwrap() as u64,
+        end - start
+    );
+
+    // The same range with a wrong digest is refused.
+    let mut bad = o.clone();
+    bad["digest"] =
+        "sha256:0000000000000000000000000000000000000000000000000000000000000000".into();
+    let e = web::read_file_js(obj(&bad))
+        .await
+        .err()
+        .map(|e| format!("{:?}", JsValue::from(e)))
+        .unwrap();
+    assert!(e.contains("digest mismatch"), "{e}");
+}
+
+#[wasm_bindgen_test]
+async fn same_report_as_the_cli() {
+    let cli = option_env!("CHUNKSCOPE_CLI_REPORT")
+        .expect("scripts/test.sh passes the CLI's report on pair-b");
+    let mut cli: Value = serde_json::from_str(cli).unwrap();
+    let mut web = inspect(url(LOG_URL, "LOG_URL"), "pair-b", serde_json::json!({}))
+        .await
+        .unwrap();
+    // The only field allowed to differ: how the source was named (docker://… vs a URL).
+    cli.as_object_mut().unwrap().remove("source");
+    web.as_object_mut().unwrap().remove("source");
+    assert_eq!(web, cli);
+}
+
+#[wasm_bindgen_test]
+async fn errors_say_what_to_do() {
+    // Nothing listens on port 9: the fetch fails the way a missing CORS header does.
+    let e = inspect("http://127.0.0.1:9", "pair-b", serde_json::json!({}))
+        .await
+        .unwrap_err();
+    assert!(e.contains("Access-Control-Allow-Origin"), "{e}");
+    let e = inspect(
+        url(LOG_URL, "LOG_URL"),
+        "no-such-repo",
+        serde_json::json!({}),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.contains("404") && e.contains("not found"), "{e}");
+    let e = inspect(url(LOG_URL, "LOG_URL"), "Bad Repo", serde_json::json!({}))
+        .await
+        .unwrap_err();
+    assert!(e.contains("repository"), "{e}");
+}
