@@ -22,6 +22,9 @@ use wasm_bindgen_futures::JsFuture;
 
 type JsResult = std::result::Result<JsValue, JsError>;
 
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("types.d.ts");
+
 fn js_err(e: Error) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -118,8 +121,10 @@ struct InspectArgs {
 ///
 /// By default each layer costs one request of exactly its compressed TOC; `verifyTarSplit`
 /// extends that same single range over the tar-split and checks it.
-#[wasm_bindgen(js_name = inspectImage)]
-pub async fn inspect_image_js(opts: JsValue) -> JsResult {
+#[wasm_bindgen(js_name = inspectImage, unchecked_return_type = "ImageReport")]
+pub async fn inspect_image_js(
+    #[wasm_bindgen(unchecked_param_type = "InspectImageOptions")] opts: JsValue,
+) -> JsResult {
     let args: InspectArgs = from_js(opts.clone(), "inspectImage")?;
     let mut client = args.target.client()?;
     attach_progress(&mut client, &opts);
@@ -152,8 +157,10 @@ struct LayerArgs {
 /// `inspectLayer({registry, repository, digest, size, mediaType?, annotations?, files?,
 /// verifyTarSplit?})` → layer report. Without annotations the footer is read first (an
 /// absolute range computed from `size`), then the TOC: two requests.
-#[wasm_bindgen(js_name = inspectLayer)]
-pub async fn inspect_layer_js(opts: JsValue) -> JsResult {
+#[wasm_bindgen(js_name = inspectLayer, unchecked_return_type = "LayerInspection")]
+pub async fn inspect_layer_js(
+    #[wasm_bindgen(unchecked_param_type = "InspectLayerOptions")] opts: JsValue,
+) -> JsResult {
     let args: LayerArgs = from_js(opts.clone(), "inspectLayer")?;
     let mut client = args.target.client()?;
     attach_progress(&mut client, &opts);
@@ -203,8 +210,10 @@ struct ProbeArgs {
 /// `probeRange({registry, repository, digest, size?, multiRange?})` → how the registry answers
 /// ranges and what that means for podman/CRI-O partial pulls. `multiRange: true` sends the one
 /// multi-range request chunkscope ever makes (reading at most 8 KiB).
-#[wasm_bindgen(js_name = probeRange)]
-pub async fn probe_range_js(opts: JsValue) -> JsResult {
+#[wasm_bindgen(js_name = probeRange, unchecked_return_type = "ProbeReport")]
+pub async fn probe_range_js(
+    #[wasm_bindgen(unchecked_param_type = "ProbeOptions")] opts: JsValue,
+) -> JsResult {
     let args: ProbeArgs = from_js(opts, "probeRange")?;
     let mut client = args.target.client()?;
     let report = client
@@ -249,8 +258,10 @@ const MAX_PREVIEW: u64 = 64 << 20;
 /// `readFile({registry, repository, layerDigest, offset, length, size, digest})` → `{bytes,
 /// verified, bytesFetched, requests}`: one single-range read of the file's frames, decompressed
 /// (bounded by `size`) and checked against the TOC digest.
-#[wasm_bindgen(js_name = readFile)]
-pub async fn read_file_js(opts: JsValue) -> JsResult {
+#[wasm_bindgen(js_name = readFile, unchecked_return_type = "FileContent")]
+pub async fn read_file_js(
+    #[wasm_bindgen(unchecked_param_type = "ReadFileOptions")] opts: JsValue,
+) -> JsResult {
     let args: ReadFileArgs = from_js(opts, "readFile")?;
     if args.size > MAX_PREVIEW {
         return Err(js_err(Error::TooLarge {
@@ -309,8 +320,11 @@ struct BlobArgs {
 
 /// `inspectBlob(blob, {annotations?, files?, verifyTarSplit?})` → layer report, for a local
 /// layer file. Reads `Blob.slice` ranges chosen by the same state machine as the network path.
-#[wasm_bindgen(js_name = inspectBlob)]
-pub async fn inspect_blob_js(blob: web_sys::Blob, opts: JsValue) -> JsResult {
+#[wasm_bindgen(js_name = inspectBlob, unchecked_return_type = "LayerReport")]
+pub async fn inspect_blob_js(
+    blob: web_sys::Blob,
+    #[wasm_bindgen(unchecked_param_type = "BlobOptions | undefined")] opts: JsValue,
+) -> JsResult {
     let args: BlobArgs = if opts.is_undefined() || opts.is_null() {
         BlobArgs::default()
     } else {

@@ -1,0 +1,182 @@
+/** Where an image lives, and how to authenticate to its registry. */
+export interface Target {
+  /** `http(s)://host[:port]`; a bare host means https. */
+  registry: string;
+  repository: string;
+  /** A tag or a digest; default `latest`. */
+  reference?: string;
+  /** `os/arch[/variant]`, used when the reference is an image index (default linux/amd64). */
+  platform?: string;
+  /** A Bearer token to send as is. */
+  token?: string;
+  /** Basic credentials (sent to the registry, or to its token realm). */
+  username?: string;
+  password?: string;
+  /** Token endpoint to use when the registry does not expose WWW-Authenticate. */
+  realm?: string;
+  service?: string;
+}
+
+export interface ProgressEvent {
+  phase: "manifest" | "config" | "layer" | "metadata" | "token" | "done" | string;
+  layer: number | null;
+  bytesFetched: number;
+  requests: number;
+}
+
+export interface InspectImageOptions extends Target {
+  /** Include every file with its chunks (`fileList`) in each layer report. */
+  files?: boolean;
+  /** Read the tar-split in the same single range as the TOC, and check it. */
+  verifyTarSplit?: boolean;
+  /** Also read the footer (72 more bytes, same range). */
+  footer?: boolean;
+  onProgress?: (ev: ProgressEvent) => void;
+}
+
+export interface InspectLayerOptions extends Target {
+  digest: string;
+  size: number;
+  mediaType?: string;
+  annotations?: Record<string, string>;
+  files?: boolean;
+  verifyTarSplit?: boolean;
+  onProgress?: (ev: ProgressEvent) => void;
+}
+
+export interface ProbeOptions extends Target {
+  digest: string;
+  size?: number;
+  /** Send the one multi-range request chunkscope ever makes (reads at most 8 KiB). */
+  multiRange?: boolean;
+}
+
+export interface ReadFileOptions extends Target {
+  layerDigest: string;
+  layerSize?: number;
+  /** Blob offset of the file's first chunk. */
+  offset: number;
+  /** Compressed bytes from the first chunk to the end of the last. */
+  length: number;
+  /** Uncompressed size (TOC `size`). */
+  size: number;
+  /** TOC `digest`; the content is verified against it. */
+  digest?: string;
+}
+
+export interface BlobOptions {
+  annotations?: Record<string, string>;
+  files?: boolean;
+  verifyTarSplit?: boolean;
+}
+
+export interface RequestRecord {
+  url: string;
+  range: string | null;
+  status: number;
+  bytes: number;
+  purpose: string;
+  aborted: boolean;
+}
+
+export interface Chunk {
+  offset: number;
+  compressedLength: number;
+  uncompressedOffset: number;
+  uncompressedLength: number;
+  digest: string | null;
+  zeros: boolean;
+}
+
+export interface FileReport {
+  path: string;
+  type: "reg" | "dir" | "symlink" | "hardlink" | "char" | "block" | "fifo";
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  modtime: string | null;
+  linkName: string | null;
+  digest: string | null;
+  /** xattr name → base64 of the raw value. */
+  xattrs: Record<string, string>;
+  devMajor: number | null;
+  devMinor: number | null;
+  chunks: Chunk[];
+}
+
+export interface LayerReport {
+  digest: string;
+  mediaType: string;
+  size: number;
+  format: "zstd:chunked" | "zstd:chunked-legacy" | "estargz" | "zstd" | "gzip" | "tar" | "unknown";
+  annotations: "current" | "legacy" | "estargz" | "none";
+  toc: { offset: number; length: number; uncompressedLength: number; digestVerified: boolean } | null;
+  tarSplit: { offset: number; length: number; uncompressedLength: number; digestVerified: boolean; tarSize: number | null } | null;
+  footer: { variant: string; tocOffset: number; tocLength: number; tocUncompressedLength: number;
+            tarSplitOffset: number | null; tarSplitLength: number | null; tarSplitUncompressedLength: number | null } | null;
+  entries: number;
+  files: number;
+  directories: number;
+  symlinks: number;
+  hardlinks: number;
+  chunks: number;
+  zeroChunks: number;
+  multiChunkFiles: number;
+  payloadBytes: number;
+  checks: Record<string, "pass" | "fail">;
+  checkDetails: Record<string, string>;
+  partialPull: { eligible: boolean; reason: string | null };
+  bytesRead: number;
+  reads: number;
+  readLog: { offset: number; length: number }[];
+  fileList?: FileReport[];
+  error: string | null;
+}
+
+export interface ImageReport {
+  source: string;
+  manifestDigest: string | null;
+  manifestMediaType: string | null;
+  platform: string | null;
+  platforms: string[];
+  configDigest: string | null;
+  diffIds: string[];
+  layers: LayerReport[];
+  bytesRead: number;
+  reads: number;
+  requests: number;
+  bytesFetched: number;
+  requestLog: RequestRecord[];
+}
+
+export interface LayerInspection extends LayerReport {
+  requests: number;
+  bytesFetched: number;
+  requestLog: RequestRecord[];
+}
+
+export interface ProbeReport {
+  blob: string;
+  blobSize: number | null;
+  singleRange: { status: number; ok: boolean; contentRangeExposed: boolean };
+  multiRange: { status: number | null; kind: "multipart" | "whole-body" | "single-part" | "rejected" | "failed" | "not-tried" };
+  acceptRanges: string | null;
+  redirectedTo: string | null;
+  verdict: "partial pulls work" | "will silently download whole layers" | "will fall back to full pulls" | "will fail" | "unknown";
+  verdictText: string;
+  /** Configuration lines that would fix what was found. */
+  fix: string;
+  /** The CORS configuration the inspector needs. */
+  corsFix: string;
+  bytesFetched: number;
+  requests: number;
+  requestLog: RequestRecord[];
+}
+
+export interface FileContent {
+  bytes: Uint8Array;
+  verified: boolean;
+  bytesFetched: number;
+  requests: number;
+}
