@@ -336,3 +336,17 @@ async fn errors_say_what_to_do() {
         .unwrap_err();
     assert!(e.contains("repository"), "{e}");
 }
+
+#[wasm_bindgen_test]
+async fn tags_are_listed() {
+    let o = serde_json::json!({"registry": url(LOG_URL, "LOG_URL"), "repository": "pair-b"});
+    let mut tags: Vec<String> = serde_json::from_value(back(
+        web::list_tags_js(obj(&o))
+            .await
+            .map_err(|e| format!("{:?}", JsValue::from(e)))
+            .unwrap(),
+    ))
+    .unwrap();
+    tags.sort();
+    assert_eq!(tags, ["latest", "pair-b"]);
+}

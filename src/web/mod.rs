@@ -360,6 +360,17 @@ pub async fn inspect_blob_js(
     to_js(&insp.finish().report)
 }
 
+/// `listTags({registry, repository})` → every tag, following the registry's pagination.
+#[wasm_bindgen(js_name = listTags, unchecked_return_type = "string[]")]
+pub async fn list_tags_js(
+    #[wasm_bindgen(unchecked_param_type = "Target")] opts: JsValue,
+) -> JsResult {
+    let target: Target = from_js(opts, "listTags")?;
+    let mut client = target.client()?;
+    let tags = client.tags().await.map_err(js_err)?;
+    to_js(&tags)
+}
+
 /// The crate version.
 #[wasm_bindgen]
 pub fn version() -> String {
