@@ -5,7 +5,7 @@
 //! questions:
 //!
 //! * **What the reference puller does** (containers/image + containers/storage as in podman 5.4,
-//!   modelled in [`reference`] and [`ranges`]): whether the layer is reused outright (by blob or
+//!   modelled in [`reference`](mod@reference) and [`ranges`]): whether the layer is reused outright (by blob or
 //!   TOC digest), pulled whole (and why), or pulled partially: one metadata request with two
 //!   ranges (TOC, tar-split), then one request with every missing range, after same-file
 //!   coalescing, bridging of gaps ≤ 1 KiB and the 1023-range cap. Checked against podman 5.4.2's
@@ -42,7 +42,7 @@ pub struct PlanOptions {
     /// mode, xattrs) instead of by digest alone. Default off, as in containers/storage.
     pub hard_links: bool,
     /// The request budget K for the single-range plan (data requests per layer). `None`: chosen per
-    /// layer to minimise `bytes + requests × 64 KiB`.
+    /// layer to minimise `bytes + requests × 4 KiB` (see [`single_range::AUTO_BUDGET_REQUEST_COST`]).
     pub budget: Option<usize>,
 }
 
@@ -323,7 +323,7 @@ fn plan_layer(
             let merged = merge_missing_chunks(&missing.parts, MAX_NUMBER_MISSING_CHUNKS);
             if !merged.ranges.is_empty() {
                 p.ranges = merged.ranges.len();
-                p.bridged_bytes = merged.bytes() - merged.needed_bytes;
+                p.bridged_bytes = merged.bytes().saturating_sub(missing.bytes);
                 p.request_list.push(PlannedRequest {
                     kind: "data",
                     bytes: merged.bytes(),

@@ -75,7 +75,7 @@ impl Part {
 pub struct Merged {
     /// The ranges of the one data request, ascending.
     pub ranges: Vec<Span>,
-    /// Bytes of network parts (what is really needed from the network).
+    /// Bytes of the network parts themselves, as the parts were sized (no gaps).
     pub needed_bytes: u64,
 }
 

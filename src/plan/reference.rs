@@ -19,10 +19,10 @@ use super::ranges::{Part, Source, Span};
 use super::LayerInput;
 use crate::format::annotations::{LayerAnnotations, Namespace, Section};
 use crate::format::digest::Digest;
+use crate::format::toc::TocEntry;
 use crate::inspect::MAX_TOC;
 use crate::model::{FileEntry, LayerFiles};
-use sha2::{Digest as _, Sha256};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Why a layer is reused without any request.
 pub(crate) const REUSED_BLOB: &str = "blob digest";
@@ -170,8 +170,8 @@ pub(crate) struct HaveIndex<'a> {
     tocs: HashSet<Digest>,
     /// Full-file digests (lookups of whole files, offset 0).
     files: HashSet<&'a Digest>,
-    /// Hard-link fingerprints (only computed when hard links are on).
-    fingerprints: HashSet<[u8; 32]>,
+    /// With hard links: the entries per full-file digest, to compare the rest of the fingerprint.
+    fingerprints: HashMap<&'a Digest, Vec<&'a TocEntry>>,
     /// Everything a chunk lookup can hit: chunk digests and full-file digests, as strings.
     chunks: HashSet<&'a str>,
     /// Owned strings for file digests that exist only as `Digest` values (multi-chunk files).
@@ -184,7 +184,7 @@ impl<'a> HaveIndex<'a> {
             blobs: HashSet::new(),
             tocs: HashSet::new(),
             files: HashSet::new(),
-            fingerprints: HashSet::new(),
+            fingerprints: HashMap::new(),
             chunks: HashSet::new(),
             extra: HashSet::new(),
         };
@@ -199,7 +199,7 @@ impl<'a> HaveIndex<'a> {
                 if let Some(d) = &f.entry.digest {
                     ix.files.insert(d);
                     if hard_links {
-                        ix.fingerprints.insert(fingerprint(f, d));
+                        ix.fingerprints.entry(d).or_default().push(&f.entry);
                     }
                     if f.chunks.len() > 1 {
                         ix.extra.insert(d.to_string());
@@ -233,7 +233,9 @@ impl<'a> HaveIndex<'a> {
         };
         if hard_links {
             // With use_hard_links the reference looks up the fingerprint only.
-            self.fingerprints.contains(&fingerprint(f, d))
+            self.fingerprints
+                .get(d)
+                .is_some_and(|c| c.iter().any(|e| same_fingerprint(e, &f.entry)))
         } else {
             self.files.contains(d)
         }
@@ -244,17 +246,12 @@ impl<'a> HaveIndex<'a> {
     }
 }
 
-/// c/storage's `calculateHardLinkFingerprint`: sha256 over the digest string, then
-/// `uid:gid:mode` (mode in octal), then each xattr name and (base64) value, names sorted.
-fn fingerprint(f: &FileEntry, d: &Digest) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(d.to_string().as_bytes());
-    h.update(format!("{}:{}:{:o}", f.entry.uid, f.entry.gid, f.entry.mode).as_bytes());
-    for (k, v) in &f.entry.xattrs {
-        h.update(k.as_bytes());
-        h.update(v.as_bytes());
-    }
-    h.finalize().into()
+/// Whether two entries with the same digest have the same hard-link fingerprint. c/storage's
+/// `calculateHardLinkFingerprint` hashes the digest string, then `uid:gid:mode` (mode in octal),
+/// then each xattr name and (base64) value, names sorted; comparing the fields directly is the
+/// same test without hashing every file.
+fn same_fingerprint(a: &TocEntry, b: &TocEntry) -> bool {
+    a.uid == b.uid && a.gid == b.gid && a.mode == b.mode && a.xattrs == b.xattrs
 }
 
 /// What the reference finds missing in one layer.

@@ -9,6 +9,7 @@ use chunkscope::{Error, Result};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
+mod plan;
 mod sources;
 
 const USAGE: &str = "usage: chunkscope inspect SOURCE [--json] [--files] [--toc-only] [--footer] [--platform OS/ARCH] [--annotations JSON] [--insecure] [--token T] [--user U:P]
@@ -26,7 +27,11 @@ SOURCE is one of:
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let result = match args.first().map(String::as_str) {
+        Some("plan") => plan::run(&args[1..]),
+        _ => run(&args),
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("chunkscope: {e}");

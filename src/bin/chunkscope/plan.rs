@@ -1,0 +1,283 @@
+//! `chunkscope plan`: what pulling an image costs when other images are already present, as the
+//! reference puller does it and as chunkscope recommends for one-range-per-request registries.
+
+use crate::sources;
+use chunkscope::inspect::InspectOptions;
+use chunkscope::oci::Platform;
+use chunkscope::plan::{plan_pull, LayerInput, LayerPlan, PlanOptions, PullPlan};
+use chunkscope::source::{inspect_image, InspectedImage};
+use chunkscope::{Error, Result};
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+pub const USAGE: &str = "usage: chunkscope plan WANT [--have SOURCE]... [--no-chunk-reuse] [--hard-links] [--budget K] [--json] [--platform OS/ARCH] [--insecure] [--token T] [--user U:P]
+
+Plans pulling the image WANT into a store that already holds the --have images (any number):
+what the reference puller (podman / containers-storage) would request per layer, and
+chunkscope's single-range plan for registries that take one range per request.
+WANT and SOURCE are oci:DIR[:TAG], file:BLOB or docker://HOST[:PORT]/REPO[:TAG|@DIGEST].
+Only the TOCs are read.
+
+  --have SOURCE     an image already in the store (repeatable)
+  --no-chunk-reuse  do not reuse chunks of changed files (newest containers-storage without reflinks)
+  --hard-links      use_hard_links = \"true\": files match by digest + uid/gid/mode/xattrs
+  --budget K        data requests per layer for the single-range plan (default: automatic)
+  --json            print the plan as one JSON document
+  --platform        OS/ARCH[/VARIANT] to pick from image indexes (all images)
+  --insecure, --token T, --user U:P   as for inspect (registry sources)";
+
+struct Args {
+    want: String,
+    have: Vec<String>,
+    opts: PlanOptions,
+    json: bool,
+    platform: Option<Platform>,
+    registry: sources::RegistryOptions,
+}
+
+fn parse_args(args: &[String]) -> Result<Args> {
+    let usage = |m: &str| Error::Unsupported(format!("{m}\n{USAGE}"));
+    let mut a = Args {
+        want: String::new(),
+        have: Vec::new(),
+        opts: PlanOptions::default(),
+        json: false,
+        platform: None,
+        registry: sources::RegistryOptions::default(),
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| usage(&format!("{name} needs a value")))
+        };
+        match arg.as_str() {
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            "--have" => a.have.push(value("--have")?),
+            "--no-chunk-reuse" => a.opts.chunk_reuse = false,
+            "--hard-links" => a.opts.hard_links = true,
+            "--budget" => {
+                let v = value("--budget")?;
+                match v.parse::<usize>() {
+                    Ok(k) if k >= 1 => a.opts.budget = Some(k),
+                    _ => return Err(usage(&format!("--budget {v:?}: expected a number ≥ 1"))),
+                }
+            }
+            "--json" => a.json = true,
+            "--platform" => a.platform = Some(Platform::parse(&value("--platform")?)?),
+            "--insecure" => a.registry.insecure = true,
+            "--token" => a.registry.credentials.token = Some(value("--token")?),
+            "--user" => {
+                let v = value("--user")?;
+                let (u, p) = v
+                    .split_once(':')
+                    .ok_or_else(|| usage("--user needs USER:PASSWORD"))?;
+                a.registry.credentials.username = Some(u.to_string());
+                a.registry.credentials.password = Some(p.to_string());
+            }
+            s if s.starts_with('-') => return Err(usage(&format!("unknown option {s}"))),
+            s if a.want.is_empty() => a.want = s.to_string(),
+            s => return Err(usage(&format!("unexpected argument {s:?}"))),
+        }
+    }
+    if a.want.is_empty() {
+        return Err(usage("no WANT image given"));
+    }
+    Ok(a)
+}
+
+fn load(spec: &str, a: &Args) -> Result<InspectedImage> {
+    let mut src = sources::open(spec, &BTreeMap::new(), &a.registry)?;
+    // The TOC is all the planner needs.
+    let opts = InspectOptions {
+        tar_split: false,
+        footer: false,
+        files: false,
+    };
+    inspect_image(&mut src, spec, a.platform.as_ref(), opts)
+}
+
+pub fn run(args: &[String]) -> Result<ExitCode> {
+    let a = parse_args(args)?;
+    let want = load(&a.want, &a)?;
+    let have: Vec<InspectedImage> = a.have.iter().map(|s| load(s, &a)).collect::<Result<_>>()?;
+    let want_inputs = LayerInput::image(&want.manifest, &want.layers);
+    let have_inputs: Vec<LayerInput> = have
+        .iter()
+        .flat_map(|i| LayerInput::image(&i.manifest, &i.layers))
+        .collect();
+    let plan = plan_pull(&want_inputs, &have_inputs, &a.opts);
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&plan).map_err(|e| Error::Io(e.to_string()))?
+        );
+    } else {
+        print_human(&a, &plan);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn n(x: u64) -> String {
+    let s = x.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn pct(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "-".into()
+    } else {
+        format!("{:.1}%", 100.0 * part as f64 / whole as f64)
+    }
+}
+
+fn short(digest: &str) -> &str {
+    let hex = digest.split_once(':').map(|(_, h)| h).unwrap_or(digest);
+    &hex[..hex.len().min(12)]
+}
+
+fn how(l: &LayerPlan) -> String {
+    match (l.reused_by, &l.fallback) {
+        (Some(by), _) => format!("reused ({by})"),
+        (None, Some(_)) => "full pull".into(),
+        (None, None) => "partial".into(),
+    }
+}
+
+fn print_human(a: &Args, p: &PullPlan) {
+    println!("plan: pull {}", a.want);
+    if a.have.is_empty() {
+        println!("  into an empty store");
+    }
+    for h in &a.have {
+        println!("  having {h}");
+    }
+    println!(
+        "  chunk reuse {}, hard links {}, single-range budget {}",
+        if p.options.chunk_reuse { "on" } else { "off" },
+        if p.options.hard_links { "on" } else { "off" },
+        p.options
+            .budget
+            .map(|k| format!("{k} per layer"))
+            .unwrap_or_else(|| "automatic".into())
+    );
+    println!();
+    println!(
+        "{:>5}  {:<12}  {:>11}  {:<20}  {:>4}  {:>8}  {:>11}  {:>6}  {:>16}  {:>11}  {:>11}",
+        "layer",
+        "digest",
+        "blob",
+        "reference puller",
+        "reqs",
+        "ranges",
+        "fetch",
+        "%",
+        "single-range",
+        "single",
+        "200-to-multi"
+    );
+    let of = p.layers.len();
+    for l in &p.layers {
+        let ranges = l
+            .ranges_per_request
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join("+");
+        println!(
+            "{:>5}  {:<12}  {:>11}  {:<20}  {:>4}  {:>8}  {:>11}  {:>6}  {:>16}  {:>11}  {:>11}",
+            format!("{}/{of}", l.index),
+            short(&l.digest),
+            n(l.full_pull_bytes),
+            how(l),
+            l.requests,
+            if ranges.is_empty() {
+                "-".into()
+            } else {
+                ranges
+            },
+            n(l.fetch_bytes),
+            pct(l.fetch_bytes, l.full_pull_bytes),
+            format!(
+                "K={} {} req",
+                l.single_range.budget, l.single_range.requests
+            ),
+            n(l.single_range.bytes),
+            n(l.ignores_multi_range_bytes),
+        );
+    }
+    let t = &p.totals;
+    println!(
+        "{:>5}  {:<12}  {:>11}  {:<20}  {:>4}  {:>8}  {:>11}  {:>6}  {:>16}  {:>11}  {:>11}",
+        "total",
+        "",
+        n(t.full_pull_bytes),
+        format!("{} reused, {} full", t.reused_layers, t.fallback_layers),
+        t.requests,
+        t.ranges,
+        n(t.fetch_bytes),
+        pct(t.fetch_bytes, t.full_pull_bytes),
+        format!("{} req", t.single_range.requests),
+        n(t.single_range.bytes),
+        n(t.ignores_multi_range_bytes),
+    );
+    println!();
+    for l in &p.layers {
+        if l.reused {
+            continue;
+        }
+        print!("layer {}: ", l.index);
+        if let Some(why) = &l.fallback {
+            println!("full pull: {why}");
+            continue;
+        }
+        println!(
+            "metadata {} bytes; files {} missing, {} local; chunks {} to fetch ({} bytes), {} local, {} zeros; {} bytes bridged",
+            n(l.metadata_bytes),
+            l.missing_files,
+            l.local_files,
+            l.missing_chunks,
+            n(l.missing_bytes),
+            l.local_chunks,
+            l.zero_chunks,
+            n(l.bridged_bytes)
+        );
+        let sr = &l.single_range;
+        if !sr.curve.is_empty() {
+            let pts: Vec<String> = sr
+                .curve
+                .iter()
+                .filter(|c| {
+                    c.requests == 1 || c.requests == sr.data_ranges || c.requests.is_power_of_two()
+                })
+                .map(|c| format!("{}→{}", c.requests, n(c.bytes)))
+                .collect();
+            println!(
+                "  single-range data requests→bytes: {} (metadata: 1 request, {} bytes)",
+                pts.join(", "),
+                n(sr.metadata_bytes)
+            );
+        }
+    }
+    println!(
+        "\nreference puller: {} requests, {} bytes ({} of a full pull, {} saved); single-range plan: {} requests, {} bytes; against a registry answering multi-range requests with 200: {} bytes",
+        t.requests,
+        n(t.fetch_bytes),
+        pct(t.fetch_bytes, t.full_pull_bytes),
+        if t.saved_bytes >= 0 { n(t.saved_bytes as u64) } else { format!("-{}", n(t.saved_bytes.unsigned_abs())) },
+        t.single_range.requests,
+        n(t.single_range.bytes),
+        n(t.ignores_multi_range_bytes),
+    );
+}
