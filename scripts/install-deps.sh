@@ -3,7 +3,9 @@
 # for a fresh Debian 12 machine as root (also what .ci/run calls first).
 #
 #   * Debian packages: chromium chromium-driver docker-registry skopeo nginx-light
-#     zstd jq curl ca-certificates (only the missing ones; `apt-get update` once);
+#     zstd jq curl ca-certificates, and for the registries with auth apache2-utils
+#     (htpasswd -B), openssl and python3 (the token issuer) (only the missing ones;
+#     `apt-get update` once);
 #   * the Rust wasm target (rustup target add wasm32-unknown-unknown);
 #   * wasm-bindgen-cli (wasm-bindgen + wasm-bindgen-test-runner) at exactly the
 #     version of the `wasm-bindgen` crate in Cargo.lock (never with --locked:
@@ -32,7 +34,8 @@ step() { # step NAME COMMAND... : run a step and print its duration
 }
 
 # ---------------------------------------------------------------- apt packages
-APT_PACKAGES=(chromium chromium-driver docker-registry skopeo nginx-light zstd jq curl ca-certificates)
+APT_PACKAGES=(chromium chromium-driver docker-registry skopeo nginx-light zstd jq curl ca-certificates
+  apache2-utils openssl python3)
 
 is_installed() {
   [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]

@@ -2,7 +2,7 @@
 # registry.sh — local OCI registry + nginx fronts for chunkscope's tests.
 #
 # Usage:
-#   scripts/registry.sh start  [STATE_DIR]   (default STATE_DIR=target/registry)
+#   [AUTH_REGISTRIES=1] scripts/registry.sh start  [STATE_DIR]   (default STATE_DIR=target/registry)
 #   scripts/registry.sh stop   [STATE_DIR]
 #   scripts/registry.sh status [STATE_DIR]
 #
@@ -23,17 +23,43 @@
 #   * pushes every OCI layout in tests/fixtures with skopeo (repo = folder name,
 #     tags = the layout's tag and `latest`) and checks that the served manifest
 #     digest equals the one in the layout's index.json;
+#   * with AUTH_REGISTRIES=1 (scripts/test.sh sets it; not named REGISTRY_AUTH because
+#     distribution reads REGISTRY_* variables as config overrides), registries that
+#     want credentials:
+#       AUTH_REGISTRY_PORT  (5065) distribution with `auth: token` (service
+#                           chunkscope-test, issuer chunkscope-test-issuer, realm
+#                           TOKEN_ISSUER_URL/token, rootcertbundle = a self-signed
+#                           cert made with openssl at start), same CORS headers;
+#       TOKEN_ISSUER_PORT   (5066) tests/registry/token_issuer.py: RS256 JWTs (x5c =
+#                           that cert); anonymous -> pull on any repository, Basic
+#                           tester:s3cret -> pull+push, other credentials -> 401;
+#                           CORS; logs every token request (scope, user) as JSON;
+#       BASIC_REGISTRY_PORT (5067) distribution with `auth: htpasswd` (tester:s3cret,
+#                           bcrypt via htpasswd -B), same CORS headers;
+#       AUTH_FRONT_PORT     (5068) an nginx server before the token registry that
+#                           answers CORS preflights (OPTIONS -> 204) itself, which
+#                           distribution with auth cannot (it answers them 401), and
+#                           logs each request's Authorization scheme;
+#     AUTH_LAYOUTS are pushed to both registries with tester's credentials (the
+#     token registry's push needs the issuer's push grant);
 #   * writes STATE_DIR/env (KEY=value shell lines) and STATE_DIR/env.json.
 # A port given in the environment is used as is (start fails if it is busy); a
 # default port that is busy is replaced by the next free one.
 #
 # Environment file keys: REGISTRY_URL RANGE1_URL RANGE0_URL LOG_URL (http://127.0.0.1:PORT),
 # REGISTRY_HOST (127.0.0.1:PORT), REGISTRY_STATE_DIR, REGISTRY_LOG (registry's own
-# log), RANGE1_ACCESS_LOG RANGE0_ACCESS_LOG LOG_ACCESS_LOG, NGINX_ERROR_LOG.
+# log), RANGE1_ACCESS_LOG RANGE0_ACCESS_LOG LOG_ACCESS_LOG, NGINX_ERROR_LOG; with
+# AUTH_REGISTRIES=1 also AUTH_REGISTRY_URL AUTH_REGISTRY_HOST TOKEN_ISSUER_URL TOKEN_REALM
+# AUTH_SERVICE AUTH_USER AUTH_PASSWORD AUTH_FRONT_URL BASIC_REGISTRY_URL AUTH_REPOS
+# (space-separated), AUTH_REGISTRY_LOG BASIC_REGISTRY_LOG TOKEN_ISSUER_LOG
+# AUTH_FRONT_ACCESS_LOG.
 #
 # Access log line (JSON): {"time","method","uri","range","if_range","status",
 #   "body_bytes_sent","content_length","content_type","origin","acr_headers",
-#   "upstream_status","front"}; "range" is "" when the request had no Range.
+#   "upstream_status","front"}; "range" is "" when the request had no Range. The auth
+#   front's lines add "auth": the request's Authorization scheme ("" when none).
+# Token issuer log line (JSON): {"time","method","path","service","scopes","auth",
+#   "user","origin","status","granted"} (see tests/registry/token_issuer.py).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,6 +70,13 @@ HOST=127.0.0.1
 
 # layout folder -> tag inside the layout (index.json's org.opencontainers.image.ref.name)
 LAYOUTS=(tiny-current:tiny tiny-legacy:tiny pair-a:pair-a pair-b:pair-b pair-a-legacy:pair-a pair-b-legacy:pair-b)
+# what the registries with auth (AUTH_REGISTRIES=1) serve
+AUTH_LAYOUTS=(tiny-current:tiny pair-b:pair-b)
+ISSUER_PY="$ROOT/tests/registry/token_issuer.py"
+AUTH_SERVICE=chunkscope-test
+AUTH_ISSUER=chunkscope-test-issuer
+AUTH_USER=tester
+AUTH_PASSWORD=s3cret
 
 log() { echo "[registry] $*" >&2; }
 die() { echo "[registry] ERROR: $*" >&2; exit 1; }
@@ -88,10 +121,15 @@ pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
 read_pid() { if [ -f "$1" ]; then tr -dc '0-9' <"$1"; fi; }
 
-wait_http() { # wait_http URL SECONDS
-  local url=$1 secs=$2 i
+wait_http() { # wait_http URL SECONDS [STATUS]: until URL answers STATUS (default: any 2xx)
+  local url=$1 secs=$2 want=${3:-} i code
   for ((i = 0; i < secs * 10; i++)); do
-    if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then return 0; fi
+    if [ -z "$want" ]; then
+      if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then return 0; fi
+    else
+      code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" 2>/dev/null || true)
+      [ "$code" = "$want" ] && return 0
+    fi
     sleep 0.1
   done
   return 1
@@ -137,12 +175,15 @@ cmd_stop() {
     if pid_alive "$w"; then kill -KILL "$w" 2>/dev/null || true; fi
   done
   stop_pid "$dir/registry.pid" docker-registry "$dir"
+  stop_pid "$dir/registry-auth.pid" "docker-registry (auth: token)" "$dir"
+  stop_pid "$dir/registry-basic.pid" "docker-registry (auth: htpasswd)" "$dir"
+  stop_pid "$dir/issuer.pid" "token issuer" "$dir"
   rm -f "$dir/env" "$dir/env.json" # logs and data stay for post-mortems
 }
 
-write_registry_config() { # DIR PORT
-  local dir=$1 port=$2
-  cat >"$dir/registry.yml" <<EOF
+write_registry_config() { # FILE PORT DATA_DIR [AUTH_YAML]
+  local file=$1 port=$2 data=$3 auth=${4:-}
+  cat >"$file" <<EOF
 # generated by scripts/registry.sh
 version: 0.1
 log:
@@ -154,7 +195,7 @@ log:
     service: registry
 storage:
   filesystem:
-    rootdirectory: $dir/data
+    rootdirectory: $data
   delete:
     enabled: false
   maintenance:
@@ -171,15 +212,49 @@ http:
 health:
   storagedriver:
     enabled: false
+$auth
 EOF
 }
 
-write_nginx_config() { # DIR REGISTRY_PORT RANGE1_PORT RANGE0_PORT LOG_PORT
-  local dir=$1 rport=$2 p1=$3 p0=$4 pl=$5 user_line=""
+write_nginx_config() { # DIR REGISTRY_PORT RANGE1_PORT RANGE0_PORT LOG_PORT [AUTH_FRONT_PORT AUTH_REGISTRY_PORT]
+  local dir=$1 rport=$2 p1=$3 p0=$4 pl=$5 pf=${6:-} aport=${7:-} user_line="" auth_front=""
   local n="$dir/nginx" logs="$dir/logs"
   mkdir -p "$n/tmp" "$logs"
   # As root, workers would run as nobody and might not reach STATE_DIR.
   [ "$(id -u)" -eq 0 ] && user_line="user root root;"
+  if [ -n "$pf" ]; then
+    # Before the token registry: answers CORS preflights itself (distribution with auth
+    # answers OPTIONS with 401, so a browser's authorised requests fail there), passes
+    # everything else through, and logs the Authorization scheme of each request.
+    auth_front=$(cat <<EOF
+  map \$http_authorization \$auth_scheme {
+    default "";
+    "~^(?<s>[^ ]+)" \$s;
+  }
+  log_format authfront escape=json '{"time":"\$time_iso8601","front":"\$server_port",'
+    '"method":"\$request_method","uri":"\$request_uri","range":"\$http_range",'
+    '"auth":"\$auth_scheme","status":\$status,"body_bytes_sent":\$body_bytes_sent,'
+    '"origin":"\$http_origin","acr_headers":"\$http_access_control_request_headers",'
+    '"upstream_status":"\$upstream_status"}';
+  server {
+    listen $HOST:$pf;
+    access_log $logs/authfront.access.jsonl authfront;
+    location / {
+      if (\$request_method = OPTIONS) {
+        add_header Access-Control-Allow-Origin * always;
+        add_header Access-Control-Allow-Methods "HEAD, GET, OPTIONS" always;
+        add_header Access-Control-Allow-Headers "Accept, Range, Authorization, Cache-Control" always;
+        add_header Access-Control-Max-Age 600 always;
+        return 204;
+      }
+      proxy_pass http://$HOST:$aport;
+      proxy_set_header Host \$http_host;
+      proxy_buffering off;
+    }
+  }
+EOF
+)
+  fi
   cat >"$n/nginx.conf" <<EOF
 # generated by scripts/registry.sh
 $user_line
@@ -246,30 +321,94 @@ http {
       proxy_buffering off;
     }
   }
+$auth_front
 }
 EOF
 }
 
-push_fixtures() { # REGISTRY_HOSTPORT
-  local hp=$1 entry dir tag want got
-  for entry in "${LAYOUTS[@]}"; do
+push_fixtures() { # REGISTRY_HOSTPORT [AUTH LAYOUT...]: AUTH none|token|basic (as AUTH_USER)
+  local hp=$1 auth=${2:-none} entry dir tag want got
+  local -a layouts=("${LAYOUTS[@]}") creds=() pull=()
+  [ $# -gt 2 ] && layouts=("${@:3}")
+  [ "$auth" = none ] || creds=(--dest-creds "$AUTH_USER:$AUTH_PASSWORD")
+  for entry in "${layouts[@]}"; do
     dir=${entry%%:*} tag=${entry#*:}
     [ -f "$FIXTURES/$dir/index.json" ] || die "missing fixture layout $FIXTURES/$dir"
     want=$(jq -r --arg t "$tag" \
       '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' \
       "$FIXTURES/$dir/index.json")
     [ -n "$want" ] || die "$dir/index.json has no manifest tagged $tag"
+    case $auth in # how the check below reads the manifest back
+      none) pull=() ;;
+      basic) pull=(-u "$AUTH_USER:$AUTH_PASSWORD") ;;
+      token) pull=(-H "Authorization: Bearer $(curl -fsS \
+        "$TOKEN_REALM_URL?service=$AUTH_SERVICE&scope=repository:$dir:pull" | jq -r .token)") ;;
+    esac
     for dest_tag in "$tag" latest; do
-      skopeo --insecure-policy copy -q --preserve-digests --dest-tls-verify=false \
+      skopeo --insecure-policy copy -q --preserve-digests --dest-tls-verify=false "${creds[@]}" \
         "oci:$FIXTURES/$dir:$tag" "docker://$hp/$dir:$dest_tag" >/dev/null
-      got=$(curl -fsS -o /dev/null -D - \
+      got=$(curl -fsS -o /dev/null -D - "${pull[@]}" \
         -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
         "http://$hp/v2/$dir/manifests/$dest_tag" |
         tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" {print $2}')
       [ "$got" = "$want" ] || die "$dir:$dest_tag served as '$got', index.json says $want"
     done
-    log "pushed $dir:{$tag,latest} = $want"
+    log "pushed $dir:{$tag,latest} = $want${creds:+ (auth: $auth, as $AUTH_USER)}"
   done
+}
+
+# The registries that want credentials (AUTH_REGISTRIES=1); ports picked by cmd_start.
+start_auth() { # DIR AUTH_REGISTRY_PORT TOKEN_ISSUER_PORT BASIC_REGISTRY_PORT
+  local dir=$1 aport=$2 iport=$3 bport=$4
+  local a="$dir/auth" logs="$dir/logs"
+  command -v openssl >/dev/null || die "openssl not installed"
+  command -v python3 >/dev/null || die "python3 not installed"
+  command -v htpasswd >/dev/null || die "htpasswd not installed (apt-get install apache2-utils)"
+  [ "${REGISTRY_KEEP_DATA:-0}" = 1 ] || rm -rf "$dir/data-auth" "$dir/data-basic"
+  rm -rf "$a"
+  mkdir -p "$a" "$dir/data-auth" "$dir/data-basic"
+  : >"$logs/token-issuer.jsonl"
+
+  # The issuer's signing key and the self-signed cert distribution trusts (rootcertbundle).
+  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=$AUTH_ISSUER" \
+    -keyout "$a/token.key" -out "$a/token.crt" >"$logs/openssl.log" 2>&1 ||
+    { cat "$logs/openssl.log" >&2; die "openssl could not make the token signing cert"; }
+  htpasswd -Bbc "$a/htpasswd" "$AUTH_USER" "$AUTH_PASSWORD" 2>/dev/null ||
+    die "htpasswd could not write $a/htpasswd"
+
+  TOKEN_REALM_URL="http://$HOST:$iport/token"
+  setsid python3 "$ISSUER_PY" --host "$HOST" --port "$iport" --key "$a/token.key" \
+    --cert "$a/token.crt" --log "$logs/token-issuer.jsonl" --service "$AUTH_SERVICE" \
+    --issuer "$AUTH_ISSUER" --users "$AUTH_USER:$AUTH_PASSWORD" \
+    >"$logs/token-issuer.stderr.log" 2>&1 </dev/null &
+  echo $! >"$dir/issuer.pid"
+  wait_http "http://$HOST:$iport/" 20 ||
+    { cat "$logs/token-issuer.stderr.log" >&2; die "token issuer did not answer on $HOST:$iport"; }
+  log "token issuer pid $(read_pid "$dir/issuer.pid") on $TOKEN_REALM_URL"
+
+  write_registry_config "$dir/registry-auth.yml" "$aport" "$dir/data-auth" "auth:
+  token:
+    realm: $TOKEN_REALM_URL
+    service: $AUTH_SERVICE
+    issuer: $AUTH_ISSUER
+    rootcertbundle: $a/token.crt"
+  write_registry_config "$dir/registry-basic.yml" "$bport" "$dir/data-basic" "auth:
+  htpasswd:
+    realm: chunkscope-basic
+    path: $a/htpasswd"
+  local entry name kind port
+  for entry in auth:token:$aport basic:htpasswd:$bport; do
+    IFS=: read -r name kind port <<<"$entry"
+    setsid "$REGISTRY_BIN" serve "$dir/registry-$name.yml" >"$logs/registry-$name.log" 2>&1 </dev/null &
+    echo $! >"$dir/registry-$name.pid"
+    # with auth on, /v2/ answers 401 to anonymous clients
+    wait_http "http://$HOST:$port/v2/" 20 401 ||
+      { tail -20 "$logs/registry-$name.log" >&2; die "registry (auth: $kind) did not answer on $HOST:$port"; }
+    log "docker-registry (auth: $kind) pid $(read_pid "$dir/registry-$name.pid") on http://$HOST:$port"
+  done
+
+  push_fixtures "$HOST:$aport" token "${AUTH_LAYOUTS[@]}"
+  push_fixtures "$HOST:$bport" basic "${AUTH_LAYOUTS[@]}"
 }
 
 cmd_start() {
@@ -285,13 +424,19 @@ cmd_start() {
   mkdir -p "$dir/data" "$dir/logs"
   rm -f "$dir/logs/"*.access.jsonl
 
-  local rport p1 p0 pl
+  local rport p1 p0 pl aport="" iport="" bport="" pf="" auth=${AUTH_REGISTRIES:-0}
   pick_port REGISTRY_PORT 5055; rport=$PICKED
   pick_port RANGE1_PORT 5056; p1=$PICKED
   pick_port RANGE0_PORT 5057; p0=$PICKED
   pick_port LOG_PORT 5058; pl=$PICKED
+  if [ "$auth" = 1 ]; then
+    pick_port AUTH_REGISTRY_PORT 5065; aport=$PICKED
+    pick_port TOKEN_ISSUER_PORT 5066; iport=$PICKED
+    pick_port BASIC_REGISTRY_PORT 5067; bport=$PICKED
+    pick_port AUTH_FRONT_PORT 5068; pf=$PICKED
+  fi
 
-  write_registry_config "$dir" "$rport"
+  write_registry_config "$dir/registry.yml" "$rport" "$dir/data"
   # setsid: own session, so the caller's Ctrl-C/job control doesn't hit it; stop uses the pid.
   setsid "$REGISTRY_BIN" serve "$dir/registry.yml" >"$dir/logs/registry.log" 2>&1 </dev/null &
   echo $! >"$dir/registry.pid"
@@ -302,7 +447,7 @@ cmd_start() {
   fi
   log "docker-registry pid $(read_pid "$dir/registry.pid") on http://$HOST:$rport"
 
-  write_nginx_config "$dir" "$rport" "$p1" "$p0" "$pl"
+  write_nginx_config "$dir" "$rport" "$p1" "$p0" "$pl" "$pf" "$aport"
   if ! "$NGINX_BIN" -q -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/logs/nginx.error.log"; then
     cat "$dir/logs/nginx.error.log" >&2 || true
     cmd_stop "$dir"
@@ -323,6 +468,18 @@ cmd_start() {
   : >"$dir/logs/range0.access.jsonl"
   : >"$dir/logs/log.access.jsonl"
 
+  if [ "$auth" = 1 ]; then
+    if ! (start_auth "$dir" "$aport" "$iport" "$bport"); then
+      cmd_stop "$dir"
+      die "starting the registries with auth failed"
+    fi
+    wait_http "http://$HOST:$pf/v2/" 10 401 || { cmd_stop "$dir"; die "nginx auth front $pf not ready"; }
+    log "nginx auth front (answers preflights) :$pf -> :$aport"
+    # the pushes' token requests are not the tests' business
+    : >"$dir/logs/token-issuer.jsonl"
+    : >"$dir/logs/authfront.access.jsonl"
+  fi
+
   {
     printf '%s=%q\n' \
       REGISTRY_URL "http://$HOST:$rport" \
@@ -336,10 +493,29 @@ cmd_start() {
       RANGE0_ACCESS_LOG "$dir/logs/range0.access.jsonl" \
       LOG_ACCESS_LOG "$dir/logs/log.access.jsonl" \
       NGINX_ERROR_LOG "$dir/logs/nginx.error.log"
+    if [ "$auth" = 1 ]; then
+      local repos="" entry
+      for entry in "${AUTH_LAYOUTS[@]}"; do repos="$repos${repos:+ }${entry%%:*}"; done
+      printf '%s=%q\n' \
+        AUTH_REGISTRY_URL "http://$HOST:$aport" \
+        AUTH_REGISTRY_HOST "$HOST:$aport" \
+        TOKEN_ISSUER_URL "http://$HOST:$iport" \
+        TOKEN_REALM "http://$HOST:$iport/token" \
+        AUTH_SERVICE "$AUTH_SERVICE" \
+        AUTH_USER "$AUTH_USER" \
+        AUTH_PASSWORD "$AUTH_PASSWORD" \
+        AUTH_REPOS "$repos" \
+        AUTH_FRONT_URL "http://$HOST:$pf" \
+        BASIC_REGISTRY_URL "http://$HOST:$bport" \
+        AUTH_REGISTRY_LOG "$dir/logs/registry-auth.log" \
+        BASIC_REGISTRY_LOG "$dir/logs/registry-basic.log" \
+        TOKEN_ISSUER_LOG "$dir/logs/token-issuer.jsonl" \
+        AUTH_FRONT_ACCESS_LOG "$dir/logs/authfront.access.jsonl"
+    fi
   } >"$dir/env.tmp"
   # shellcheck disable=SC1091
-  (set -a; . "$dir/env.tmp"; jq -n 'env | with_entries(select(.key | test(
-    "^(REGISTRY_URL|RANGE1_URL|RANGE0_URL|LOG_URL|REGISTRY_HOST|REGISTRY_STATE_DIR|REGISTRY_LOG|RANGE1_ACCESS_LOG|RANGE0_ACCESS_LOG|LOG_ACCESS_LOG|NGINX_ERROR_LOG)$")))') >"$dir/env.json"
+  (set -a; . "$dir/env.tmp"; jq -n --arg keys "$(cut -d= -f1 "$dir/env.tmp")" \
+    '($keys | split("\n")) as $k | env | with_entries(select(.key | IN($k[])))') >"$dir/env.json"
   mv "$dir/env.tmp" "$dir/env"
   log "ready; environment in $dir/env:"
   sed 's/^/  /' "$dir/env" >&2
@@ -352,14 +528,25 @@ cmd_status() {
   npid=$(read_pid "$dir/nginx/nginx.pid")
   if pid_alive "$rpid"; then echo "docker-registry: running (pid $rpid)"; else echo "docker-registry: stopped"; rc=1; fi
   if pid_alive "$npid"; then echo "nginx: running (pid $npid, workers $(nginx_worker_pids "$npid" | tr '\n' ' '))"; else echo "nginx: stopped"; rc=1; fi
+  local f name pid
+  for f in registry-auth:"docker-registry (auth: token)" registry-basic:"docker-registry (auth: htpasswd)" issuer:"token issuer"; do
+    [ -f "$dir/${f%%:*}.pid" ] || continue
+    name=${f#*:} pid=$(read_pid "$dir/${f%%:*}.pid")
+    if pid_alive "$pid"; then echo "$name: running (pid $pid)"; else echo "$name: stopped"; rc=1; fi
+  done
   if [ -f "$dir/env" ]; then
-    local k v code
+    local k v code path want
     while IFS='=' read -r k v; do
       case $k in
         *_URL)
-          code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$v/v2/" || true)
-          echo "$k=$v  (GET /v2/ -> $code)"
-          [ "$code" = 200 ] || rc=1 ;;
+          path=/v2/ want=200
+          case $k in
+            AUTH_REGISTRY_URL | BASIC_REGISTRY_URL | AUTH_FRONT_URL) want=401 ;; # credentials wanted
+            TOKEN_ISSUER_URL) path=/ ;;
+          esac
+          code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$v$path" || true)
+          echo "$k=$v  (GET $path -> $code)"
+          [ "$code" = "$want" ] || rc=1 ;;
         *) echo "$k=$v" ;;
       esac
     done <"$dir/env"

@@ -350,3 +350,158 @@ async fn tags_are_listed() {
     tags.sort();
     assert_eq!(tags, ["latest", "pair-b"]);
 }
+
+/// distribution with `auth: token` (realm: the test token issuer), and an nginx front before it
+/// that answers CORS preflights itself; `scripts/registry.sh` with `AUTH_REGISTRIES=1`.
+const AUTH_REGISTRY_URL: Option<&str> = option_env!("AUTH_REGISTRY_URL");
+const AUTH_FRONT_URL: Option<&str> = option_env!("AUTH_FRONT_URL");
+const TOKEN_ISSUER_URL: Option<&str> = option_env!("TOKEN_ISSUER_URL");
+
+/// The token issuer's requests from this page (they carry an `Origin`), after the first `from`.
+async fn issuer_log_from_browser(from: usize) -> (usize, Vec<Value>) {
+    let url = format!("{}/log", url(TOKEN_ISSUER_URL, "TOKEN_ISSUER_URL"));
+    let text = gloo_net::http::Request::get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let log: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let n = log.len();
+    let mine = log
+        .into_iter()
+        .skip(from)
+        .filter(|l| l["origin"] != "")
+        .collect();
+    (n, mine)
+}
+
+/// Cross-origin reality of a token-auth registry, seen from this page (another origin):
+/// the anonymous GET is a simple request and gets its 401 with a readable challenge, the token
+/// request to the realm succeeds, but the authorised retry needs a preflight, which
+/// distribution answers 401 (auth runs before method dispatch, distribution#4458), so fetch
+/// fails without an answer. The error must say why and what to do. With a front that answers
+/// preflights the same image reads fine, anonymously or with a username and password.
+#[wasm_bindgen_test]
+async fn token_auth_registry_cross_origin() {
+    let (n0, _) = issuer_log_from_browser(0).await;
+    let e = inspect(
+        url(AUTH_REGISTRY_URL, "AUTH_REGISTRY_URL"),
+        "tiny-current",
+        serde_json::json!({}),
+    )
+    .await
+    .unwrap_err();
+    let manifest = format!(
+        "{}/v2/tiny-current/manifests/latest",
+        url(AUTH_REGISTRY_URL, "AUTH_REGISTRY_URL")
+    );
+    assert!(
+        e.contains(&format!("{manifest}: the authorised request failed")),
+        "{e}"
+    );
+    for hint in [
+        "preflight",
+        "same-origin",
+        "answers OPTIONS",
+        "pass a token",
+    ] {
+        assert!(e.contains(hint), "{hint:?} missing in: {e}");
+    }
+    // The 401 and the token request got through: exactly one anonymous token, for pull.
+    let (n1, mine) = issuer_log_from_browser(n0).await;
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0]["auth"], "none");
+    assert_eq!(mine[0]["status"], 200);
+    assert_eq!(
+        mine[0]["granted"],
+        serde_json::json!(["repository:tiny-current:pull"])
+    );
+
+    // A token supplied up front fails at the very first request, for the same reason.
+    let e = inspect(
+        url(AUTH_REGISTRY_URL, "AUTH_REGISTRY_URL"),
+        "tiny-current",
+        serde_json::json!({"token": "anything"}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.contains(&format!("{manifest}: the authorised request failed")),
+        "{e}"
+    );
+    let (n2, mine) = issuer_log_from_browser(n1).await;
+    assert!(mine.is_empty(), "no token request: {mine:?}");
+
+    // The front answers the preflights: the whole token dance works cross-origin.
+    for creds in [
+        serde_json::json!({}),
+        serde_json::json!({"username": "tester", "password": "s3cret"}),
+    ] {
+        let r = inspect(
+            url(AUTH_FRONT_URL, "AUTH_FRONT_URL"),
+            "tiny-current",
+            creds.clone(),
+        )
+        .await
+        .unwrap();
+        let log: Vec<(String, u64)> = r["requestLog"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| {
+                (
+                    q["purpose"].as_str().unwrap().into(),
+                    q["status"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, u64)> = [
+            ("manifest", 401),
+            ("token", 200),
+            ("manifest", 200),
+            ("config", 200),
+            ("metadata", 206),
+        ]
+        .iter()
+        .map(|(p, s)| (p.to_string(), *s))
+        .collect();
+        assert_eq!(log, want, "{creds}");
+        let l = &r["layers"][0];
+        assert!(l["error"].is_null(), "{}", l["error"]);
+        assert_eq!(l["toc"]["digestVerified"], true);
+        assert_eq!(l["bytesRead"], l["toc"]["length"], "still exactly the TOC");
+    }
+    let (_, mine) = issuer_log_from_browser(n2).await;
+    let auth: Vec<_> = mine
+        .iter()
+        .map(|l| (l["auth"].as_str().unwrap(), l["user"].as_str().unwrap()))
+        .collect();
+    assert_eq!(auth, [("none", ""), ("basic", "tester")]);
+}
+
+#[wasm_bindgen_test]
+async fn plan_in_the_browser_matches_the_measured_podman_pull() {
+    // Phase ii of the fixtures' measurements: podman 5.4.2 pulling pair-b with pair-a present.
+    let reg = url(LOG_URL, "LOG_URL");
+    let o = serde_json::json!({"want": {"registry": reg, "repository": "pair-b"}, "have": [{"registry": reg, "repository": "pair-a"}]});
+    let p = back(
+        web::plan_pull_js(obj(&o))
+            .await
+            .map_err(|e| format!("{:?}", JsValue::from(e)))
+            .unwrap(),
+    );
+    let (l1, l2) = (&p["layers"][0], &p["layers"][1]);
+    assert_eq!(l1["reused"], true);
+    assert_eq!(l1["requests"], 0);
+    assert_eq!(l2["requests"], 2);
+    assert_eq!(l2["ranges"], 78);
+    assert_eq!(l2["fetchBytes"], 449_885, "what podman asked for");
+    assert_eq!(
+        l2["ignoresMultiRangeBytes"], 7_196_252,
+        "what podman received behind max_ranges 1"
+    );
+    // Reading the plan's inputs cost one TOC read per layer of each image.
+    assert_eq!(p["requests"], 2 * (2 + 2));
+}

@@ -174,11 +174,37 @@ impl<T: Transport> RegistryClient<T> {
                 let bytes = self.log.iter().map(|r| r.bytes).sum();
                 p(purpose, None, bytes, self.log.len());
             }
-            if resp.status != 401 || tried_auth {
+            if resp.status != 401 {
                 return Ok(resp);
+            }
+            if tried_auth {
+                return Err(self.refused(url));
             }
             tried_auth = true;
             self.authenticate(url, &resp).await?;
+        }
+    }
+
+    /// The error for a 401 that persists after authenticating: say which credentials failed.
+    fn refused(&self, url: &str) -> Error {
+        let used = self.tokens.get(&pull_scope(&self.image.repository));
+        let message = if used.is_some_and(|a| a.starts_with("Basic ")) {
+            "the registry rejected the username and password (Basic auth): check them".into()
+        } else if self.creds.username.is_some() {
+            format!(
+                "the registry refused the token issued for user {:?}: that account may not pull {}",
+                self.creds.username.as_deref().unwrap_or(""),
+                self.image.repository
+            )
+        } else if self.creds.token.is_some() {
+            format!("the registry refused the supplied token, and the anonymous token from its token service too: {} needs other credentials", self.image.repository)
+        } else {
+            format!("the registry refused the anonymous token from its token service: {} needs credentials (a username and password, or a token)", self.image.repository)
+        };
+        Error::Http {
+            url: url.to_string(),
+            status: 401,
+            message,
         }
     }
 
@@ -215,7 +241,12 @@ impl<T: Transport> RegistryClient<T> {
                 let req = HttpRequest { url: turl.clone(), headers, range: None, multi_range: None, limit: 1 << 20 };
                 let r = self.send_logged(req, "token").await?;
                 if r.status != 200 {
-                    return Err(ranges::status_error(&turl, r.status));
+                    let message = match (r.status, self.creds.username.is_some()) {
+                        (401 | 403, true) => "the token service rejected the username and password: check them",
+                        (401 | 403, false) => "the token service refused anonymous access: this repository needs credentials (a username and password, or a token)",
+                        (s, _) => return Err(ranges::status_error(&turl, s)),
+                    };
+                    return Err(Error::Http { url: turl, status: r.status, message: message.into() });
                 }
                 let token = auth::parse_token_response(&r.body)?;
                 self.tokens.insert(scope, format!("Bearer {token}"));
@@ -470,5 +501,200 @@ impl<T: Transport> ImageSource for RegistryClient<T> {
         if let Some(p) = &mut self.progress {
             p(phase, layer, bytes, n);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::block_on;
+
+    /// A registry at http://reg that wants Bearer tokens from http://auth/token (or, with
+    /// `basic`, Basic credentials itself), granting anonymous pulls and `good` as the user.
+    struct Mock {
+        seen: Vec<(String, Option<String>)>,
+        basic: bool,
+        good: &'static str,
+    }
+
+    impl Transport for Mock {
+        async fn send(&mut self, req: &HttpRequest) -> Result<HttpResponse> {
+            let auth = req
+                .headers
+                .iter()
+                .find(|(k, _)| k == "Authorization")
+                .map(|(_, v)| v.clone());
+            self.seen.push((req.url.clone(), auth.clone()));
+            let good_basic = format!(
+                "Basic {}",
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, self.good)
+            );
+            let mut r = HttpResponse {
+                status: 200,
+                final_url: req.url.clone(),
+                ..Default::default()
+            };
+            if req.url.starts_with("http://auth/token?") {
+                match auth.as_deref() {
+                    None => r.body = br#"{"token":"anon"}"#.to_vec(),
+                    Some(a) if a == good_basic => r.body = br#"{"access_token":"user"}"#.to_vec(),
+                    Some(_) => r.status = 401,
+                }
+            } else {
+                let ok = match auth.as_deref() {
+                    Some(a) if self.basic => a == good_basic,
+                    Some(a) => a == "Bearer anon" || a == "Bearer user",
+                    None => false,
+                };
+                if ok {
+                    r.body = b"{}".to_vec();
+                } else {
+                    r.status = 401;
+                    let c = if self.basic {
+                        r#"Basic realm="reg""#
+                    } else {
+                        r#"Bearer realm="http://auth/token",service="reg",scope="repository:a/b:pull""#
+                    };
+                    r.headers.insert("www-authenticate".into(), c.into());
+                }
+            }
+            Ok(r)
+        }
+    }
+
+    fn client(basic: bool, user: Option<&str>, token: Option<&str>) -> RegistryClient<Mock> {
+        let (username, password) = match user.and_then(|u| u.split_once(':')) {
+            Some((u, p)) => (Some(u.to_string()), Some(p.to_string())),
+            None => (None, None),
+        };
+        let creds = Credentials {
+            token: token.map(str::to_string),
+            username,
+            password,
+            ..Default::default()
+        };
+        let image = ImageRef::new("http://reg", "a/b", "latest").unwrap();
+        RegistryClient::new(
+            Mock {
+                seen: Vec::new(),
+                basic,
+                good: "tester:s3cret",
+            },
+            image,
+            creds,
+        )
+    }
+
+    fn seen(c: &RegistryClient<Mock>) -> Vec<(&str, Option<&str>)> {
+        c.transport
+            .seen
+            .iter()
+            .map(|(u, a)| (u.split('?').next().unwrap(), a.as_deref()))
+            .collect()
+    }
+
+    const MANIFEST: &str = "http://reg/v2/a/b/manifests/latest";
+
+    #[test]
+    fn anonymous_token_dance_then_cached_token() {
+        let mut c = client(false, None, None);
+        block_on(c.manifest("latest")).unwrap();
+        block_on(c.manifest("latest")).unwrap();
+        assert_eq!(
+            seen(&c),
+            [
+                (MANIFEST, None),
+                ("http://auth/token", None),
+                (MANIFEST, Some("Bearer anon")),
+                (MANIFEST, Some("Bearer anon")),
+            ]
+        );
+        assert!(c.transport.seen[1]
+            .0
+            .ends_with("?service=reg&scope=repository%3Aa%2Fb%3Apull"));
+        let statuses: Vec<_> = c
+            .log()
+            .iter()
+            .map(|r| (r.purpose.as_str(), r.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                ("manifest", 401),
+                ("token", 200),
+                ("manifest", 200),
+                ("manifest", 200)
+            ]
+        );
+        // The token belongs to the registry's origin only.
+        assert_eq!(c.authorization("http://storage.example/blob"), None);
+        assert_eq!(c.authorization("http://reg:8080/v2/"), None);
+    }
+
+    #[test]
+    fn credentials_go_to_the_token_service_only() {
+        let mut c = client(false, Some("tester:s3cret"), None);
+        block_on(c.manifest("latest")).unwrap();
+        let s = seen(&c);
+        assert_eq!(s[1].0, "http://auth/token");
+        assert!(s[1].1.unwrap().starts_with("Basic "));
+        assert_eq!(s[2], (MANIFEST, Some("Bearer user")));
+        assert!(s
+            .iter()
+            .filter(|(u, _)| u.starts_with("http://reg/"))
+            .all(|(_, a)| !a.is_some_and(|a| a.starts_with("Basic"))));
+    }
+
+    #[test]
+    fn refused_credentials_say_which() {
+        let mut c = client(false, Some("tester:wrong"), None);
+        let e = block_on(c.manifest("latest")).unwrap_err().to_string();
+        assert!(
+            e.starts_with("http://auth/token?")
+                && e.contains("HTTP 401: the token service rejected the username and password"),
+            "{e}"
+        );
+        assert_eq!(c.log().len(), 2);
+
+        let mut c = client(true, Some("tester:wrong"), None);
+        let e = block_on(c.manifest("latest")).unwrap_err().to_string();
+        assert!(
+            e.contains("the registry rejected the username and password (Basic auth)"),
+            "{e}"
+        );
+        assert_eq!(seen(&c).len(), 2, "one retry, no loop");
+
+        let mut c = client(true, None, None);
+        let e = block_on(c.manifest("latest")).unwrap_err().to_string();
+        assert!(e.contains("wants a username and password"), "{e}");
+    }
+
+    #[test]
+    fn basic_registry_gets_credentials_after_its_challenge() {
+        let mut c = client(true, Some("tester:s3cret"), None);
+        block_on(c.manifest("latest")).unwrap();
+        block_on(c.manifest("latest")).unwrap();
+        let s = seen(&c);
+        assert_eq!(s.len(), 3, "401, retry, then Basic up front: {s:?}");
+        assert_eq!(s[0].1, None);
+        assert!(s[1..].iter().all(|(_, a)| a.unwrap().starts_with("Basic ")));
+    }
+
+    #[test]
+    fn supplied_token_is_used_up_front() {
+        let mut c = client(false, None, Some("user"));
+        block_on(c.manifest("latest")).unwrap();
+        assert_eq!(seen(&c), [(MANIFEST, Some("Bearer user"))]);
+        // A token the registry refuses: the anonymous dance takes over.
+        let mut c = client(false, None, Some("stale"));
+        block_on(c.manifest("latest")).unwrap();
+        assert_eq!(
+            seen(&c),
+            [
+                (MANIFEST, Some("Bearer stale")),
+                ("http://auth/token", None),
+                (MANIFEST, Some("Bearer anon"))
+            ]
+        );
     }
 }

@@ -17,7 +17,20 @@ use web_sys::{AbortController, ReadableStreamDefaultReader, RequestCache, Reques
 #[derive(Default)]
 pub struct FetchTransport;
 
-fn cors_hint(url: &str, e: impl std::fmt::Display) -> Error {
+fn cors_hint(req: &HttpRequest, e: impl std::fmt::Display) -> Error {
+    let url = &req.url;
+    if req
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+    {
+        // Authorization is never CORS-safelisted: the browser sent an OPTIONS preflight first,
+        // without credentials, and a registry that authenticates OPTIONS (CNCF distribution with
+        // auth, distribution#4458) answers it 401, so the request itself never went out.
+        return Error::Io(format!(
+            "{url}: the authorised request failed before any answer ({e}). It carried an Authorization header, so the browser first sent a CORS preflight (OPTIONS, without credentials) and the server did not allow it: a registry with authentication (CNCF distribution answers preflights with 401) cannot be read with credentials from another origin. Serve this inspector from the registry's own origin (same-origin requests need no preflight), or use a registry or proxy that answers OPTIONS with 2xx and Access-Control-Allow-Headers: Authorization, and pass a token"
+        ));
+    }
     Error::Io(format!(
         "{url}: the request failed before any answer ({e}). Either the registry is unreachable, or it does not allow this page: it must send Access-Control-Allow-Origin (e.g. *), allow the request headers Accept, Range and Authorization, and expose Content-Range, Docker-Content-Digest and WWW-Authenticate"
     ))
@@ -33,7 +46,7 @@ impl Transport for FetchTransport {
         for (k, v) in &req.headers {
             b = b.header(k, v);
         }
-        let resp = b.send().await.map_err(|e| cors_hint(&req.url, e))?;
+        let resp = b.send().await.map_err(|e| cors_hint(req, e))?;
         let status = resp.status();
         let headers = resp
             .headers()

@@ -180,3 +180,62 @@ export interface FileContent {
   bytesFetched: number;
   requests: number;
 }
+
+export interface PlanOptions {
+  want: Target;
+  have?: Target[];
+  /** Reuse chunks of changed files found by chunk digest (podman 5.4 does). Default true. */
+  chunkReuse?: boolean;
+  /** containers/storage `use_hard_links`: match files by hard-link fingerprint. */
+  hardLinks?: boolean;
+  /** Data requests allowed per layer in the single-range plan; default: chosen per layer. */
+  budget?: number;
+  onProgress?: (ev: ProgressEvent) => void;
+}
+
+export interface SingleRangePlan {
+  budget: number;
+  metadataBytes: number;
+  dataRanges: number;
+  requests: number;
+  bytes: number;
+  ranges: { offset: number; length: number }[];
+  /** Data requests ↔ data bytes, at most ~64 points. */
+  curve: { requests: number; bytes: number }[];
+}
+
+export interface LayerPlan {
+  index: number;
+  digest: string;
+  reused: boolean;
+  reusedBy: "blob digest" | "TOC digest" | null;
+  metadataBytes: number;
+  metadataRequests: number;
+  missingFiles: number;
+  missingChunks: number;
+  localFiles: number;
+  localChunks: number;
+  zeroChunks: number;
+  missingBytes: number;
+  ranges: number;
+  rangesPerRequest: number[];
+  requests: number;
+  fetchBytes: number;
+  bridgedBytes: number;
+  fullPullBytes: number;
+  savedBytes: number;
+  singleRange: SingleRangePlan;
+  ignoresMultiRangeBytes: number;
+  fallback: string | null;
+  requestList: { kind: "metadata" | "data" | "full"; ranges: unknown[]; bytes: number }[];
+}
+
+export interface PlanReport {
+  options: { chunkReuse: boolean; hardLinks: boolean; budget: number | null };
+  layers: LayerPlan[];
+  totals: Record<string, number>;
+  want: ImageReport;
+  have: ImageReport[];
+  bytesFetched: number;
+  requests: number;
+}
