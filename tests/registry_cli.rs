@@ -18,7 +18,10 @@ fn env(name: &str) -> Option<String> {
 }
 
 fn cli(args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_chunkscope")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
+        .args(args)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "{stderr}");
     let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
@@ -40,18 +43,41 @@ const IMAGES: [(&str, &str); 6] = [
 
 #[test]
 fn registry_and_layout_give_the_same_layer_reports() {
-    let Some(reg) = env("REGISTRY_URL") else { return };
+    let Some(reg) = env("REGISTRY_URL") else {
+        return;
+    };
     for (dir, tag) in IMAGES {
-        let (code, remote, err) = cli(&["inspect", "--json", "--insecure", &docker(&reg, &format!("{dir}:{tag}"))]);
+        let (code, remote, err) = cli(&[
+            "inspect",
+            "--json",
+            "--insecure",
+            &docker(&reg, &format!("{dir}:{tag}")),
+        ]);
         assert_eq!(code, 0, "{dir}: {err}");
-        let (code, local, err) = cli(&["inspect", "--json", &format!("oci:tests/fixtures/{dir}:{tag}")]);
+        let (code, local, err) = cli(&[
+            "inspect",
+            "--json",
+            &format!("oci:tests/fixtures/{dir}:{tag}"),
+        ]);
         assert_eq!(code, 0, "{dir}: {err}");
-        for k in ["layers", "manifestDigest", "configDigest", "diffIds", "bytesRead", "reads"] {
+        for k in [
+            "layers",
+            "manifestDigest",
+            "configDigest",
+            "diffIds",
+            "bytesRead",
+            "reads",
+        ] {
             assert_eq!(remote[k], local[k], "{dir}: {k}");
         }
         // manifest + config + exactly one metadata request per layer.
         let layers = remote["layers"].as_array().unwrap().len();
-        assert_eq!(remote["requests"].as_u64().unwrap() as usize, 2 + layers, "{dir}: {}", remote["requestLog"]);
+        assert_eq!(
+            remote["requests"].as_u64().unwrap() as usize,
+            2 + layers,
+            "{dir}: {}",
+            remote["requestLog"]
+        );
     }
 }
 
@@ -59,14 +85,27 @@ fn registry_and_layout_give_the_same_layer_reports() {
 fn only_single_absolute_ranges_are_sent() {
     let Some(reg) = env("LOG_URL") else { return };
     for (dir, tag) in IMAGES {
-        let (code, r, err) = cli(&["inspect", "--json", "--insecure", &docker(&reg, &format!("{dir}:{tag}"))]);
+        let (code, r, err) = cli(&[
+            "inspect",
+            "--json",
+            "--insecure",
+            &docker(&reg, &format!("{dir}:{tag}")),
+        ]);
         assert_eq!(code, 0, "{dir}: {err}");
         for req in r["requestLog"].as_array().unwrap() {
             if let Some(range) = req["range"].as_str() {
-                let (a, b) = range.strip_prefix("bytes=").unwrap().split_once('-').unwrap();
+                let (a, b) = range
+                    .strip_prefix("bytes=")
+                    .unwrap()
+                    .split_once('-')
+                    .unwrap();
                 let (a, b): (u64, u64) = (a.parse().unwrap(), b.parse().unwrap());
                 assert!(a <= b, "{range}");
-                assert_eq!(req["bytes"].as_u64().unwrap(), b - a + 1, "{dir}: body bytes = range length");
+                assert_eq!(
+                    req["bytes"].as_u64().unwrap(),
+                    b - a + 1,
+                    "{dir}: body bytes = range length"
+                );
                 assert_eq!(req["status"], 206);
             }
         }
@@ -76,29 +115,66 @@ fn only_single_absolute_ranges_are_sent() {
 #[test]
 fn s3_like_front_is_read_with_single_ranges() {
     // max_ranges 1: multi-range requests get 200 + the whole blob; chunkscope never sends one.
-    let Some(front) = env("RANGE1_URL") else { return };
-    let (code, r, err) = cli(&["inspect", "--json", "--insecure", &docker(&front, "pair-b:latest")]);
+    let Some(front) = env("RANGE1_URL") else {
+        return;
+    };
+    let (code, r, err) = cli(&[
+        "inspect",
+        "--json",
+        "--insecure",
+        &docker(&front, "pair-b:latest"),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(r["bytesRead"], 79_463 + 101_335);
-    assert!(r["requestLog"].as_array().unwrap().iter().all(|q| q["aborted"] == false));
+    assert!(r["requestLog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|q| q["aborted"] == false));
 }
 
 #[test]
 fn server_ignoring_range_is_refused_not_read() {
-    let Some(front) = env("RANGE0_URL") else { return };
-    let (code, r, _) = cli(&["inspect", "--json", "--insecure", &docker(&front, "pair-b:latest")]);
+    let Some(front) = env("RANGE0_URL") else {
+        return;
+    };
+    let (code, r, _) = cli(&[
+        "inspect",
+        "--json",
+        "--insecure",
+        &docker(&front, "pair-b:latest"),
+    ]);
     assert_eq!(code, 1);
     for l in r["layers"].as_array().unwrap() {
-        assert!(l["error"].as_str().unwrap().contains("ignored the Range header"), "{}", l["error"]);
+        assert!(
+            l["error"]
+                .as_str()
+                .unwrap()
+                .contains("ignored the Range header"),
+            "{}",
+            l["error"]
+        );
     }
-    let metadata: Vec<_> = r["requestLog"].as_array().unwrap().iter().filter(|q| q["purpose"] == "metadata").collect();
+    let metadata: Vec<_> = r["requestLog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| q["purpose"] == "metadata")
+        .collect();
     assert_eq!(metadata.len(), 2);
-    assert!(metadata.iter().all(|q| q["aborted"] == true && q["bytes"] == 0), "{metadata:?}");
+    assert!(
+        metadata
+            .iter()
+            .all(|q| q["aborted"] == true && q["bytes"] == 0),
+        "{metadata:?}"
+    );
 }
 
 #[test]
 fn unknown_images_fail_in_one_line() {
-    let Some(reg) = env("REGISTRY_URL") else { return };
+    let Some(reg) = env("REGISTRY_URL") else {
+        return;
+    };
     let (code, _, err) = cli(&["inspect", "--insecure", &docker(&reg, "pair-b:no-such-tag")]);
     assert_eq!(code, 2);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
