@@ -1,0 +1,279 @@
+//! The bodies of the chunkscope fuzz targets, as plain functions.
+//!
+//! Each `fuzz_targets/<name>.rs` calls `chunkscope_fuzz::<name>(data)`. The stable smoke test
+//! (tests/fuzz_smoke.rs in the main crate) includes this very file with `#[path]` and runs the
+//! same functions over deterministically mutated fixture bytes, so the targets are exercised on
+//! every `cargo test` even without nightly or cargo-fuzz.
+//!
+//! The contract under test is "no panic, no unbounded allocation, whatever the bytes": every
+//! function here ignores `Err` results and only walks the `Ok` ones.
+
+use chunkscope::format::annotations::{LayerAnnotations, Section};
+use chunkscope::format::digest::Digest;
+use chunkscope::format::{footer as footer_fmt, tarsplit as tarsplit_fmt, toc as toc_fmt, zstd};
+use chunkscope::inspect::report::FileReport;
+use chunkscope::inspect::{InspectOptions, LayerInspection};
+use chunkscope::model::LayerFiles;
+use chunkscope::oci::Descriptor;
+use std::collections::BTreeMap;
+
+/// Reads larger than this are answered short (a `Truncated` error) instead of materialised, so
+/// a claimed size cannot make the harness itself allocate gigabytes.
+pub const MAX_MATERIALISED_READ: u64 = 8 << 20;
+
+/// `footer`: the blob's last bytes, any length.
+pub fn footer(data: &[u8]) {
+    if let Ok(f) = footer_fmt::parse(data) {
+        let _ = (f.variant.frame_len(), f.variant.name(), f.toc.end());
+        let _ = f.tar_split.map(|t| t.end());
+    }
+}
+
+/// The annotation keys the `annotations` target can set, in bit order of its first byte.
+pub const ANNOTATION_KEYS: [&str; 8] = [
+    "io.github.containers.zstd-chunked.manifest-checksum",
+    "io.github.containers.zstd-chunked.manifest-position",
+    "io.github.containers.zstd-chunked.tarsplit-position",
+    "io.github.containers.zstd-chunked.tarsplit-checksum",
+    "io.containers.zstd-chunked.manifest-checksum",
+    "io.containers.zstd-chunked.manifest-position",
+    "containerd.io/snapshot/stargz/toc.digest",
+    "io.containers.estargz.uncompressed-size",
+];
+
+/// `annotations`: byte 0 says which of [`ANNOTATION_KEYS`] are present; the rest, split at
+/// `\n`, are their values in order. Parsed directly and as a descriptor starting an inspection.
+pub fn annotations(data: &[u8]) {
+    let Some((&mask, rest)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(rest);
+    let mut values = text.split('\n');
+    let mut map = BTreeMap::new();
+    for (i, key) in ANNOTATION_KEYS.iter().enumerate() {
+        if mask & (1 << i) != 0 {
+            map.insert(key.to_string(), values.next().unwrap_or("").to_string());
+        }
+    }
+    let _ = LayerAnnotations::parse(&map);
+    // The descriptor size comes from the input too, so positions can fit or not.
+    let size = rest
+        .iter()
+        .fold(0u64, |a, &b| a.rotate_left(5) ^ u64::from(b));
+    let desc = descriptor(size, map, false);
+    let insp = LayerInspection::new(&desc, InspectOptions::default());
+    let _ = insp.next_read().map(|r| r.header_value());
+    let _ = serde_json::to_vec(&insp.finish().report);
+}
+
+/// `toc`: TOC JSON, or (when it starts with the zstd magic) a zstd stream holding it, as it sits
+/// in a blob. Parsed, turned into the file model, counted and serialised as the report's
+/// file list.
+pub fn toc(data: &[u8]) {
+    let decoded;
+    let json = if data.starts_with(&[0x28, 0xB5, 0x2F, 0xFD]) {
+        match zstd::decompress("TOC", data, 1 << 20) {
+            Ok(v) => {
+                decoded = v;
+                &decoded[..]
+            }
+            Err(_) => return,
+        }
+    } else {
+        data
+    };
+    let Ok(toc) = toc_fmt::parse(json) else {
+        return;
+    };
+    // Where the payload must end: a plausible bound, and one from the input itself.
+    for payload_end in [data.len() as u64, u64::MAX] {
+        let files = LayerFiles::build(&toc, payload_end);
+        let _ = files.counts();
+        let list: Vec<FileReport> = files.files.iter().map(FileReport::from).collect();
+        for f in &files.files {
+            let _ = f.extent();
+        }
+        let _ = serde_json::to_vec(&list);
+    }
+}
+
+/// `tarsplit`: `TOC JSON \0 tar-split JSON lines` (without a `\0`, all of it is the tar-split
+/// and the TOC is empty). The tar-split is parsed and checked against the TOC.
+pub fn tarsplit(data: &[u8]) {
+    let (toc_json, ts) = match data.iter().position(|&b| b == 0) {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (&data[..0], data),
+    };
+    let toc = toc_fmt::parse(toc_json).unwrap_or_default();
+    if let Ok(split) = tarsplit_fmt::parse(ts) {
+        let _ = (split.tar_size, split.files, split.segments);
+        if let Ok(c) = split.check_against(&toc) {
+            let _ = (c.ok(), c.problems.len());
+        }
+    }
+}
+
+/// Length of the fixed header of an `inspect` input.
+pub const INSPECT_HEADER: usize = 29;
+
+/// `inspect`: a whole [`LayerInspection`] over a virtual blob, with descriptor annotations and
+/// options taken from the input. Layout (integers little-endian):
+///
+/// | bytes | meaning |
+/// |---|---|
+/// | 0 | flags: bit 0 read the tar-split, 1 read the footer, 2 file list; bits 3–4 annotations (0 none, 1 current, 2 legacy, 3 eStargz); 5 manifest-checksum is the true digest of the TOC range (else a wrong one); 6 add tarsplit-position; 7 gzip media type |
+/// | 1..5 | `pad`: the blob is `pad` zero bytes followed by the tail |
+/// | 5..17 | TOC offset, length, uncompressed length (u32 each) |
+/// | 17..29 | tar-split offset, length, uncompressed length (u32 each) |
+/// | 29.. | the tail: the blob's last bytes (metadata, footer) |
+///
+/// Computing the true digest lets mutations of the TOC bytes get past authentication and reach
+/// the zstd decoder, the JSON parser, the model and the tar-split check.
+pub fn inspect(data: &[u8]) {
+    if data.len() < INSPECT_HEADER {
+        return;
+    }
+    let flags = data[0];
+    let u = |i: usize| u64::from(u32::from_le_bytes(data[i..i + 4].try_into().unwrap()));
+    let pad = u(1);
+    let toc = Section {
+        offset: u(5),
+        length: u(9),
+        uncompressed_length: u(13),
+    };
+    let ts = Section {
+        offset: u(17),
+        length: u(21),
+        uncompressed_length: u(25),
+    };
+    let tail = &data[INSPECT_HEADER..];
+    let blob = VirtualBlob { pad, tail };
+    let opts = InspectOptions {
+        tar_split: flags & 1 != 0,
+        footer: flags & 2 != 0,
+        files: flags & 4 != 0,
+    };
+    let mut ann = BTreeMap::new();
+    let ns = match (flags >> 3) & 3 {
+        1 => Some("io.github.containers.zstd-chunked."),
+        2 => Some("io.containers.zstd-chunked."),
+        3 => {
+            ann.insert(
+                "containerd.io/snapshot/stargz/toc.digest".to_string(),
+                Digest::sha256(tail).to_string(),
+            );
+            None
+        }
+        _ => None,
+    };
+    if let Some(ns) = ns {
+        let digest = match blob.read(toc.offset, toc.length) {
+            Some(bytes) if flags & 0x20 != 0 => Digest::sha256(&bytes).to_string(),
+            _ => Digest::sha256(b"wrong").to_string(),
+        };
+        ann.insert(format!("{ns}manifest-checksum"), digest);
+        ann.insert(
+            format!("{ns}manifest-position"),
+            format!(
+                "{}:{}:{}:1",
+                toc.offset, toc.length, toc.uncompressed_length
+            ),
+        );
+        if flags & 0x40 != 0 {
+            ann.insert(
+                format!("{ns}tarsplit-position"),
+                format!("{}:{}:{}", ts.offset, ts.length, ts.uncompressed_length),
+            );
+        }
+    }
+    let desc = descriptor(blob.size(), ann, flags & 0x80 != 0);
+    let mut insp = LayerInspection::new(&desc, opts);
+    let mut reads = 0;
+    while let Some(r) = insp.next_read() {
+        reads += 1;
+        assert!(reads <= 2, "an inspection never needs more than two reads");
+        assert!(
+            r.length > 0 && r.end() <= desc.size,
+            "read {r:?} outside the blob"
+        );
+        let res = match blob.read(r.offset, r.length) {
+            Some(bytes) => insp.feed(&bytes),
+            None => insp.feed(&[]),
+        };
+        if res.is_err() {
+            assert!(insp.next_read().is_none(), "an error ends the inspection");
+            break;
+        }
+    }
+    let done = insp.finish();
+    let _ = serde_json::to_vec(&done.report);
+}
+
+/// `pad` zero bytes, then `tail`.
+struct VirtualBlob<'a> {
+    pad: u64,
+    tail: &'a [u8],
+}
+
+impl VirtualBlob<'_> {
+    fn size(&self) -> u64 {
+        self.pad + self.tail.len() as u64
+    }
+    /// The bytes of `[offset, offset + length)`, or `None` if outside or too large to build.
+    fn read(&self, offset: u64, length: u64) -> Option<Vec<u8>> {
+        let end = offset.checked_add(length)?;
+        if end > self.size() || length > MAX_MATERIALISED_READ {
+            return None;
+        }
+        let mut out = Vec::with_capacity(length as usize);
+        for p in offset..end {
+            out.push(if p < self.pad {
+                0
+            } else {
+                self.tail[(p - self.pad) as usize]
+            });
+        }
+        Some(out)
+    }
+}
+
+fn descriptor(size: u64, annotations: BTreeMap<String, String>, gzip: bool) -> Descriptor {
+    Descriptor {
+        media_type: if gzip {
+            "application/vnd.oci.image.layer.v1.tar+gzip"
+        } else {
+            "application/vnd.oci.image.layer.v1.tar+zstd"
+        }
+        .to_string(),
+        digest: Digest::sha256(b"").to_string(),
+        size,
+        annotations,
+        platform: None,
+        urls: Vec::new(),
+    }
+}
+
+/// Builds an `inspect` input from a real blob: the tail from 8 bytes before the TOC, the rest
+/// as padding, positions as given. Used for seed corpora.
+pub fn inspect_input(blob: &[u8], flags: u8, toc: Section, ts: Option<Section>) -> Vec<u8> {
+    let start = toc.offset.saturating_sub(8).min(blob.len() as u64);
+    let ts = ts.unwrap_or(Section {
+        offset: 0,
+        length: 0,
+        uncompressed_length: 0,
+    });
+    let mut v = vec![flags];
+    for x in [
+        start,
+        toc.offset,
+        toc.length,
+        toc.uncompressed_length,
+        ts.offset,
+        ts.length,
+        ts.uncompressed_length,
+    ] {
+        v.extend((x as u32).to_le_bytes());
+    }
+    v.extend(&blob[start as usize..]);
+    v
+}

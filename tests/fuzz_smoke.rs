@@ -1,0 +1,636 @@
+//! The fuzz targets as a stable, deterministic smoke test.
+//!
+//! `fuzz/src/lib.rs` holds the bodies of the cargo-fuzz targets (footer, annotations, toc,
+//! tarsplit, inspect); this file includes it with `#[path]` and runs each body over the real
+//! fixture bytes (footers, annotation texts, TOC JSON and frames, tar-splits, whole metadata
+//! regions) mutated by a seeded pseudo-random generator: 20,000 inputs per target (set
+//! `CHUNKSCOPE_FUZZ_ITERS` to change it). Every call runs under `catch_unwind`; any panic fails
+//! the test and prints the input in hex and its file under target/tmp, ready to be copied into
+//! fuzz/regressions/. It also replays every file in fuzz/regressions/ (named `<target>-*.bin`).
+//!
+//! This proves no panic on these inputs, not on all inputs: for that, run the real fuzzers
+//! (`cd fuzz && cargo +nightly fuzz run <target>`, seeds from `write_fuzz_corpus` below).
+
+#[path = "../fuzz/src/lib.rs"]
+#[allow(dead_code)]
+mod bodies;
+mod core_support;
+
+use chunkscope::format::annotations::Section;
+use core_support::*;
+use std::cell::{Cell, RefCell};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{Once, OnceLock};
+
+type Body = fn(&[u8]);
+
+const TARGETS: &[(&str, Body)] = &[
+    ("footer", bodies::footer),
+    ("annotations", bodies::annotations),
+    ("toc", bodies::toc),
+    ("tarsplit", bodies::tarsplit),
+    ("inspect", bodies::inspect),
+];
+
+/// Regression inputs for bugs that are reported but not fixed yet: skipped by
+/// `fuzz_regressions_do_not_panic` until their fix lands. Empty: every known bug is fixed.
+const KNOWN_OPEN: &[&str] = &[];
+
+/// Panics of open bugs, as (source file, panic message): the mutation tests count and print them
+/// but do not fail on them, so that they keep looking for *other* panics. Empty: any panic fails.
+const KNOWN_OPEN_PANICS: &[(&str, &str)] = &[];
+
+fn iterations() -> usize {
+    std::env::var("CHUNKSCOPE_FUZZ_ITERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000)
+}
+
+/// xorshift64*: small, seeded, good enough to pick mutations.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+const INTERESTING_BYTES: &[u8] = b"\x00\x01\x7f\x80\xff\"\\:0919-.{}[],\n eE+";
+const INTERESTING_INTS: &[u64] = &[
+    0,
+    1,
+    7,
+    8,
+    9,
+    40,
+    48,
+    56,
+    64,
+    72,
+    0x7f,
+    0xff,
+    0xffff,
+    0x7fff_ffff,
+    0xffff_ffff,
+    150 << 20,
+    (150 << 20) + 1,
+    i64::MAX as u64,
+    u64::MAX,
+    u64::MAX - 1,
+];
+
+/// One to four random edits of `input`.
+fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
+    let mut v = input.to_vec();
+    for _ in 0..1 + rng.below(4) {
+        let n = v.len();
+        match rng.below(9) {
+            0 if n > 0 => {
+                let i = rng.below(n);
+                v[i] ^= 1 << rng.below(8);
+            }
+            1 if n > 0 => {
+                let i = rng.below(n);
+                v[i] = INTERESTING_BYTES[rng.below(INTERESTING_BYTES.len())];
+            }
+            2 => {
+                let i = rng.below(n + 1);
+                let b = if rng.below(2) == 0 {
+                    INTERESTING_BYTES[rng.below(INTERESTING_BYTES.len())]
+                } else {
+                    rng.next() as u8
+                };
+                v.insert(i, b);
+            }
+            3 if n > 0 => {
+                let i = rng.below(n);
+                let len = 1 + rng.below((n - i).min(64));
+                v.drain(i..i + len);
+            }
+            4 if n > 0 => v.truncate(rng.below(n)),
+            5 if n > 1 => {
+                // Copy a slice over another place (duplicates JSON fields, frames, lines).
+                let from = rng.below(n);
+                let len = 1 + rng.below((n - from).min(256));
+                let piece = v[from..from + len].to_vec();
+                let to = rng.below(n);
+                for (k, b) in piece.into_iter().enumerate() {
+                    if to + k < v.len() {
+                        v[to + k] = b;
+                    }
+                }
+            }
+            6 if n >= 8 => {
+                let i = rng.below(n - 7);
+                let x = INTERESTING_INTS[rng.below(INTERESTING_INTS.len())];
+                if rng.below(2) == 0 {
+                    v[i..i + 8].copy_from_slice(&x.to_le_bytes());
+                } else {
+                    v[i..i + 4].copy_from_slice(&(x as u32).to_le_bytes());
+                }
+            }
+            7 if n > 0 => {
+                // Overwrite a run of ASCII digits with a large or negative number.
+                let i = rng.below(n);
+                if v[i].is_ascii_digit() {
+                    let mut j = i;
+                    while j < v.len() && v[j].is_ascii_digit() {
+                        j += 1;
+                    }
+                    let repl = [
+                        "18446744073709551616",
+                        "-1",
+                        "9223372036854775807",
+                        "0",
+                        "1e3",
+                    ][rng.below(5)];
+                    v.splice(i..j, repl.bytes());
+                }
+            }
+            _ => {
+                // Splice the end of the input onto a random earlier point.
+                if n > 1 {
+                    let i = rng.below(n);
+                    let j = rng.below(n);
+                    let tail = v[j..].to_vec();
+                    v.truncate(i);
+                    v.extend(tail);
+                }
+            }
+        }
+    }
+    v
+}
+
+struct Seeds {
+    footer: Vec<Vec<u8>>,
+    annotations: Vec<Vec<u8>>,
+    toc: Vec<Vec<u8>>,
+    tarsplit: Vec<Vec<u8>>,
+    inspect: Vec<Vec<u8>>,
+}
+
+/// `annotations` input for a layer: presence mask, then values joined by `\n`.
+fn annotations_input(l: &FixtureLayer) -> Vec<u8> {
+    let mut mask = 0u8;
+    let mut values = Vec::new();
+    for (i, key) in bodies::ANNOTATION_KEYS.iter().enumerate() {
+        if let Some(v) = l.desc.annotations.get(*key) {
+            mask |= 1 << i;
+            values.push(v.clone());
+        }
+    }
+    let mut out = vec![mask];
+    out.extend(values.join("\n").into_bytes());
+    out
+}
+
+/// A consistent small TOC + tar-split pair: the first `n` tar members of a layer.
+fn small_tarsplit_input(l: &FixtureLayer, members: usize) -> Vec<u8> {
+    let ts = l.tarsplit_via_cli().unwrap();
+    let mut lines = Vec::new();
+    let mut names = Vec::new();
+    for line in ts.split(|&b| b == b'\n').filter(|s| !s.is_empty()) {
+        let v: serde_json::Value = serde_json::from_slice(line).unwrap();
+        lines.push(line);
+        if v["type"] == 1 {
+            names.push(v["name"].as_str().unwrap().to_string());
+            if names.len() == members {
+                break;
+            }
+        }
+    }
+    let mut toc: serde_json::Value = serde_json::from_slice(&l.toc_json_via_cli()).unwrap();
+    toc["entries"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|e| names.iter().any(|n| e["name"] == n.as_str()));
+    let mut out = serde_json::to_vec(&toc).unwrap();
+    out.push(0);
+    out.extend(lines.join(&b'\n'));
+    out.push(b'\n');
+    out
+}
+
+/// A small TOC: the first `n` entries of a layer's TOC, as JSON.
+fn small_toc(l: &FixtureLayer, n: usize) -> Vec<u8> {
+    let mut toc: serde_json::Value = serde_json::from_slice(&l.toc_json_via_cli()).unwrap();
+    toc["entries"].as_array_mut().unwrap().truncate(n);
+    serde_json::to_vec(&toc).unwrap()
+}
+
+/// Seeds from the real fixtures. Kept small where the body is expensive, so 20,000 debug-build
+/// iterations stay fast; the full-size inputs go to the fuzz corpus instead.
+fn seeds() -> &'static Seeds {
+    static SEEDS: OnceLock<Seeds> = OnceLock::new();
+    SEEDS.get_or_init(|| {
+        let tiny = layer("tiny-current", 1);
+        let legacy = layer("tiny-legacy", 1);
+        let pair = layer("pair-b", 2);
+        let mut s = Seeds {
+            footer: Vec::new(),
+            annotations: Vec::new(),
+            toc: Vec::new(),
+            tarsplit: Vec::new(),
+            inspect: Vec::new(),
+        };
+        for l in [&tiny, &legacy, &pair] {
+            s.footer.push(l.blob[l.blob.len() - 72..].to_vec());
+            s.annotations.push(annotations_input(l));
+        }
+        // The v1.47–1.49 56-byte footer, built from the legacy one.
+        let mut buggy = legacy.blob[legacy.blob.len() - 72..legacy.blob.len() - 8].to_vec();
+        buggy[0..8].copy_from_slice(&skippable_header(56));
+        buggy.extend([0u8; 8]);
+        let n = buggy.len();
+        buggy[n - 24..n - 16].copy_from_slice(b"GnUlInUx");
+        s.footer.push(buggy);
+        s.annotations.push({
+            let mut v = vec![0b1100_0000u8];
+            v.extend(
+                b"sha256:2a29e3f3e5e30b7e26cabf30cd1798ef3a0fa5dae6e651f19adbcf88c68a50d5\n123",
+            );
+            v
+        });
+        s.toc.push(small_toc(&tiny, 20));
+        s.toc.push(small_toc(&legacy, 20));
+        s.toc.push(zstd_compress(&small_toc(&tiny, 30)));
+        s.toc.push(tiny.bytes(tiny.toc_position()).to_vec()); // the real compressed TOC
+        s.tarsplit.push(small_tarsplit_input(&tiny, 6));
+        s.tarsplit.push(small_tarsplit_input(&pair, 4));
+        // inspect: a rebuilt tiny layer whose metadata covers only its first 6 tar members
+        // (cheap to re-inspect) after a 64-byte stand-in for the payload, in several annotation
+        // and option modes; plus the real tiny-legacy metadata region.
+        let small = {
+            let input = small_tarsplit_input(&tiny, 6);
+            let zero = input.iter().position(|&b| b == 0).unwrap();
+            let toc: serde_json::Value = serde_json::from_slice(&input[..zero]).unwrap();
+            let r = rebuild(&tiny, toc, &input[zero + 1..]);
+            // Keep the last 64 payload bytes only: the TOC's offsets then point past the short
+            // payload and the model flags them, which is fine for fuzzing.
+            let cut = r.toc.offset - 8 - 64;
+            let ts: Vec<u64> = r.annotations["io.github.containers.zstd-chunked.tarsplit-position"]
+                .split(':')
+                .map(|x| x.parse().unwrap())
+                .collect();
+            (
+                r.blob[cut as usize..].to_vec(),
+                Section {
+                    offset: r.toc.offset - cut,
+                    ..r.toc
+                },
+                Section {
+                    offset: ts[0] - cut,
+                    length: ts[1],
+                    uncompressed_length: ts[2],
+                },
+            )
+        };
+        for flags in [
+            0b0110_1001u8,
+            0b0110_1011,
+            0b0110_1111,
+            0b0111_0001,
+            0b0000_0001,
+            0b0101_1001,
+            0b1000_0000,
+        ] {
+            s.inspect.push(bodies::inspect_input(
+                &small.0,
+                flags,
+                small.1,
+                Some(small.2),
+            ));
+        }
+        s.inspect.push(bodies::inspect_input(
+            &legacy.blob,
+            0b0011_0001,
+            legacy.toc_position(),
+            None,
+        ));
+        s
+    })
+}
+
+fn seeds_for(target: &str) -> &'static [Vec<u8>] {
+    let s = seeds();
+    match target {
+        "footer" => &s.footer,
+        "annotations" => &s.annotations,
+        "toc" => &s.toc,
+        "tarsplit" => &s.tarsplit,
+        "inspect" => &s.inspect,
+        _ => unreachable!(),
+    }
+}
+
+fn hex(data: &[u8]) -> String {
+    data.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+thread_local! {
+    /// Set while a body runs: its panics are recorded here instead of printed.
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+    static LAST_PANIC_FILE: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// A panic hook that records where a body panicked (and stays quiet for those panics only;
+/// every other panic, e.g. a failing assertion of another test, is printed as usual).
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET.with(Cell::get) {
+                let file = info
+                    .location()
+                    .map(|l| l.file().to_string())
+                    .unwrap_or_default();
+                LAST_PANIC_FILE.with(|f| *f.borrow_mut() = file);
+            } else {
+                previous(info)
+            }
+        }));
+    });
+}
+
+/// A panic of a body.
+struct Crash {
+    message: String,
+    file: String,
+    report: String,
+}
+
+impl Crash {
+    fn known_open(&self) -> bool {
+        KNOWN_OPEN_PANICS
+            .iter()
+            .any(|(file, msg)| self.file.ends_with(file) && self.message.contains(msg))
+    }
+}
+
+/// Runs `body` on `input`; on a panic, saves the input and describes where it panicked.
+fn run_one(target: &str, body: Body, input: &[u8]) -> Result<(), Crash> {
+    install_panic_hook();
+    QUIET.with(|q| q.set(true));
+    let res = catch_unwind(AssertUnwindSafe(|| body(input)));
+    QUIET.with(|q| q.set(false));
+    match res {
+        Ok(()) => Ok(()),
+        Err(p) => {
+            let message = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            let file = LAST_PANIC_FILE.with(|f| f.borrow().clone());
+            let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("{target}-crash-{}.bin", &sha256_hex(input)[7..19]));
+            std::fs::write(&path, input).ok();
+            let shown = if input.len() <= 512 {
+                hex(input)
+            } else {
+                format!("{} bytes", input.len())
+            };
+            let report = format!(
+                "{target}: panic {message:?} in {file}\n  input saved to {} (copy it to fuzz/regressions/)\n  input: {shown}",
+                path.display()
+            );
+            Err(Crash {
+                message,
+                file,
+                report,
+            })
+        }
+    }
+}
+
+fn smoke(target: &str) {
+    let body = TARGETS.iter().find(|t| t.0 == target).unwrap().1;
+    let seeds = seeds_for(target);
+    for s in seeds {
+        if let Err(c) = run_one(target, body, s) {
+            panic!("unmutated seed: {}", c.report);
+        }
+    }
+    // Different stream per target, same stream on every run.
+    let mut rng =
+        Rng(0x9E37_79B9_7F4A_7C15 ^ target.len() as u64 ^ (target.as_bytes()[0] as u64) << 32);
+    let mut failures = Vec::new();
+    let mut known = 0;
+    let mut current = seeds[0].clone();
+    for i in 0..iterations() {
+        // Mostly fresh mutations of a seed; sometimes keep mutating the last input.
+        let base = if i % 4 == 3 {
+            current.clone()
+        } else {
+            seeds[rng.below(seeds.len())].clone()
+        };
+        let input = mutate(&mut rng, &base);
+        match run_one(target, body, &input) {
+            Ok(()) => current = input,
+            Err(c) if c.known_open() => known += 1,
+            Err(c) => {
+                failures.push(c.report);
+                if failures.len() >= 5 {
+                    break;
+                }
+            }
+        }
+    }
+    if known > 0 {
+        eprintln!("{target}: {known} input(s) hit already reported bugs (KNOWN_OPEN_PANICS)");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} panic(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn footer_survives_mutation() {
+    smoke("footer");
+}
+
+#[test]
+fn annotations_survive_mutation() {
+    smoke("annotations");
+}
+
+#[test]
+fn toc_survives_mutation() {
+    smoke("toc");
+}
+
+#[test]
+fn tarsplit_survives_mutation() {
+    smoke("tarsplit");
+}
+
+#[test]
+fn inspect_survives_mutation() {
+    smoke("inspect");
+}
+
+/// The seeds themselves behave as the real data does: the inspect seeds reach the TOC parser
+/// and the tar-split check (otherwise mutating them would test little).
+#[test]
+fn inspect_seeds_get_past_authentication() {
+    let s = &seeds_for("inspect")[0];
+    let flags = s[0];
+    assert_eq!(flags & 0x20, 0x20, "true digest");
+    // Rebuild the same descriptor the body builds and inspect it, to see how far it gets.
+    let pad = u32::from_le_bytes(s[1..5].try_into().unwrap()) as usize;
+    let mut blob = vec![0u8; pad];
+    blob.extend(&s[bodies::INSPECT_HEADER..]);
+    let u = |i: usize| u32::from_le_bytes(s[i..i + 4].try_into().unwrap());
+    let ns = "io.github.containers.zstd-chunked.";
+    let toc = (u(5) as usize, u(9) as usize);
+    let mut ann = std::collections::BTreeMap::new();
+    ann.insert(
+        format!("{ns}manifest-checksum"),
+        sha256_hex(&blob[toc.0..toc.0 + toc.1]),
+    );
+    ann.insert(
+        format!("{ns}manifest-position"),
+        format!("{}:{}:{}:1", u(5), u(9), u(13)),
+    );
+    ann.insert(
+        format!("{ns}tarsplit-position"),
+        format!("{}:{}:{}", u(17), u(21), u(25)),
+    );
+    let (err, done) = drive(
+        &descriptor_for(&blob, ann),
+        chunkscope::inspect::InspectOptions {
+            tar_split: true,
+            ..Default::default()
+        },
+        &blob,
+    );
+    assert!(err.is_none(), "{err:?}");
+    let r = done.report;
+    assert_eq!(
+        r.checks.get("toc_matches_tarsplit"),
+        Some(&chunkscope::inspect::report::CheckState::Pass),
+        "{:?}",
+        r.check_details
+    );
+    assert!(r.tar_split.unwrap().digest_verified);
+}
+
+fn regressions_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions")
+}
+
+/// Every saved crash input (fuzz/regressions/<target>-*.bin) runs without a panic, except the
+/// ones listed in [`KNOWN_OPEN`].
+#[test]
+fn fuzz_regressions_do_not_panic() {
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for entry in std::fs::read_dir(regressions_dir()).expect("fuzz/regressions exists") {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.ends_with(".bin") || KNOWN_OPEN.contains(&name.as_str()) {
+            continue;
+        }
+        let (target, body) = TARGETS
+            .iter()
+            .find(|(t, _)| name.starts_with(&format!("{t}-")))
+            .unwrap_or_else(|| panic!("{name}: name must start with a target name"));
+        n += 1;
+        if let Err(c) = run_one(target, *body, &std::fs::read(&path).unwrap()) {
+            failures.push(format!("{name}: {}", c.report));
+        }
+    }
+    eprintln!("{n} regression input(s) replayed");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Replays one regression file; fails on a panic.
+fn replay(name: &str) {
+    let (target, body) = TARGETS
+        .iter()
+        .find(|(t, _)| name.starts_with(&format!("{t}-")))
+        .unwrap();
+    if let Err(c) = run_one(
+        target,
+        *body,
+        &std::fs::read(regressions_dir().join(name)).unwrap(),
+    ) {
+        panic!("{}", c.report);
+    }
+}
+
+#[test]
+fn regression_inspect_footer_end_overflow() {
+    replay("inspect-footer-end-overflow.bin");
+}
+
+#[test]
+fn regression_toc_payload_bytes_overflow() {
+    replay("toc-payload-bytes-overflow.bin");
+}
+
+#[test]
+fn regression_tarsplit_tar_size_overflow() {
+    replay("tarsplit-tar-size-overflow.bin");
+}
+
+/// Writes seed corpora for cargo-fuzz to fuzz/corpus/<target>/ (full-size fixture inputs too).
+/// `cargo test --test fuzz_smoke write_fuzz_corpus -- --ignored`
+#[test]
+#[ignore = "writes files: run by hand before fuzzing"]
+fn write_fuzz_corpus() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let mut extra: Vec<(&str, Vec<u8>)> = Vec::new();
+    for l in all_layers() {
+        extra.push(("toc", l.toc_json_via_cli()));
+        extra.push(("toc", l.bytes(l.toc_position()).to_vec()));
+        let flags = if l.current { 0b0110_1001 } else { 0b0011_0001 };
+        extra.push((
+            "inspect",
+            bodies::inspect_input(&l.blob, flags, l.toc_position(), l.tarsplit_position()),
+        ));
+        extra.push((
+            "inspect",
+            bodies::inspect_input(&l.blob, 0b0000_0011, l.toc_position(), None),
+        ));
+        if l.current && l.fixture == "tiny-current" {
+            let mut ts = l.toc_json_via_cli();
+            ts.push(0);
+            ts.extend(l.tarsplit_via_cli().unwrap());
+            extra.push(("tarsplit", ts));
+        }
+    }
+    for &(target, _) in TARGETS {
+        let dir = root.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        let all = seeds_for(target).iter().cloned().chain(
+            extra
+                .iter()
+                .filter(|(t, _)| *t == target)
+                .map(|(_, v)| v.clone()),
+        );
+        for input in all {
+            std::fs::write(
+                dir.join(format!("seed-{}", &sha256_hex(&input)[7..23])),
+                &input,
+            )
+            .unwrap();
+        }
+    }
+}
