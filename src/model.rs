@@ -226,7 +226,9 @@ impl LayerFiles {
             c.chunks += f.chunks.len();
             c.zero_chunks += f.chunks.iter().filter(|k| k.zeros).count();
             c.multi_chunk_files += usize::from(f.chunks.len() > 1);
-            c.payload_bytes += f.chunks.iter().map(|k| k.compressed_length).sum::<u64>();
+            c.payload_bytes = f.chunks.iter().fold(c.payload_bytes, |acc, k| {
+                acc.saturating_add(k.compressed_length)
+            });
         }
         c
     }

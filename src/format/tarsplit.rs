@@ -81,7 +81,9 @@ pub fn parse(data: &[u8]) -> Result<TarSplit> {
                 pieces.push(Piece::File { name, size });
             }
             2 => {
-                tar_size += payload.len() as u64;
+                tar_size = tar_size
+                    .checked_add(payload.len() as u64)
+                    .ok_or_else(|| err("tar size overflows".into()))?;
                 segments += 1;
                 pieces.push(Piece::Segment(payload));
             }

@@ -375,11 +375,11 @@ impl LayerInspection {
         let meta_end = f.tar_split.map(|t| t.end()).unwrap_or(f.toc.end());
         self.check(
             "blob_size_matches_footer",
-            meta_end + f.variant.frame_len() == size,
+            meta_end.saturating_add(f.variant.frame_len()) == size,
             format!(
                 "metadata ends at {meta_end}, + {}-byte footer frame = {}, blob size {size}",
                 f.variant.frame_len(),
-                meta_end + f.variant.frame_len()
+                meta_end.saturating_add(f.variant.frame_len())
             ),
         );
         if let Some(a) = &self.annotations {

@@ -9,10 +9,21 @@ use chunkscope::{Error, Result};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
+/// `println!` that ends the process quietly when stdout is closed (`chunkscope … | head`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 mod plan;
 mod sources;
 
 const USAGE: &str = "usage: chunkscope inspect SOURCE [--json] [--files] [--toc-only] [--footer] [--platform OS/ARCH] [--annotations JSON] [--insecure] [--token T] [--user U:P]
+       chunkscope plan WANT [--have SOURCE]... [--no-chunk-reuse] [--hard-links] [--budget K] [--json] (chunkscope plan --help)
 
 SOURCE is one of:
   oci:DIR[:TAG]     an OCI image layout directory
@@ -50,12 +61,12 @@ struct Args {
 }
 
 fn parse_args(args: &[String]) -> Result<Args> {
-    let usage = |m: &str| Error::Unsupported(format!("{m}\n{USAGE}"));
+    let usage = |m: &str| Error::Unsupported(format!("{m} (see chunkscope --help)"));
     let mut it = args.iter();
     match it.next().map(String::as_str) {
         Some("inspect") => {}
         Some("-h") | Some("--help") | Some("help") => {
-            println!("{USAGE}");
+            out!("{USAGE}");
             std::process::exit(0);
         }
         Some(other) => return Err(usage(&format!("unknown command {other:?}"))),
@@ -125,7 +136,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
     let mut src = sources::open(&a.source, &a.annotations, &a.registry)?;
     let report = inspect_image(&mut src, &a.source, a.platform.as_ref(), a.opts)?.report;
     if a.json {
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| Error::Io(e.to_string()))?
         );
@@ -156,9 +167,9 @@ fn n(x: u64) -> String {
 }
 
 fn print_human(r: &ImageReport) {
-    println!("{}", r.source);
+    out!("{}", r.source);
     if let Some(d) = &r.manifest_digest {
-        println!(
+        out!(
             "  manifest {d}{}",
             r.platform
                 .as_ref()
@@ -169,7 +180,7 @@ fn print_human(r: &ImageReport) {
     for (i, l) in r.layers.iter().enumerate() {
         print_layer(i + 1, r.layers.len(), l);
     }
-    println!(
+    out!(
         "total: read {} bytes in {} range(s)",
         n(r.bytes_read),
         r.reads
@@ -177,7 +188,7 @@ fn print_human(r: &ImageReport) {
 }
 
 fn print_layer(i: usize, of: usize, l: &LayerReport) {
-    println!(
+    out!(
         "layer {i}/{of} {}  {} bytes  {} (annotations: {})",
         l.digest,
         n(l.size),
@@ -185,10 +196,10 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
         l.annotations
     );
     if let Some(f) = &l.footer {
-        println!("  footer    {}", f.variant);
+        out!("  footer    {}", f.variant);
     }
     if let Some(t) = &l.toc {
-        println!(
+        out!(
             "  TOC       offset {} length {} ({} uncompressed){}",
             n(t.offset),
             n(t.length),
@@ -205,7 +216,7 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
             .tar_size
             .map(|s| format!(", tar {} bytes", n(s)))
             .unwrap_or_default();
-        println!(
+        out!(
             "  tar-split offset {} length {} ({} uncompressed){}{tar}",
             n(t.offset),
             n(t.length),
@@ -218,14 +229,14 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
         );
     }
     if l.toc.is_some() {
-        println!(
+        out!(
             "  entries   {}: {} files ({} multi-chunk), {} dirs, {} symlinks, {} hardlinks; {} chunks ({} zeros)",
             l.entries, l.files, l.multi_chunk_files, l.directories, l.symlinks, l.hardlinks, l.chunks, l.zero_chunks
         );
     }
     match (&l.partial_pull.eligible, &l.partial_pull.reason) {
-        (true, _) => println!("  partial pull: eligible"),
-        (false, Some(r)) => println!("  partial pull: no: {r}"),
+        (true, _) => out!("  partial pull: eligible"),
+        (false, Some(r)) => out!("  partial pull: no: {r}"),
         (false, None) => {}
     }
     let passed = l
@@ -233,24 +244,24 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
         .values()
         .filter(|c| **c == CheckState::Pass)
         .count();
-    println!("  checks    {passed}/{} pass", l.checks.len());
+    out!("  checks    {passed}/{} pass", l.checks.len());
     for (name, state) in &l.checks {
         if *state == CheckState::Fail {
-            println!(
+            out!(
                 "    FAIL {name}: {}",
                 l.check_details.get(name).map(String::as_str).unwrap_or("")
             );
         }
     }
     if let Some(e) = &l.error {
-        println!("  error     {e}");
+        out!("  error     {e}");
     }
     let pct = if l.size > 0 {
         100.0 * l.bytes_read as f64 / l.size as f64
     } else {
         0.0
     };
-    println!(
+    out!(
         "  read      {} bytes in {} range(s) ({pct:.2}% of the blob)",
         n(l.bytes_read),
         l.reads

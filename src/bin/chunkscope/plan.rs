@@ -36,7 +36,7 @@ struct Args {
 }
 
 fn parse_args(args: &[String]) -> Result<Args> {
-    let usage = |m: &str| Error::Unsupported(format!("{m}\n{USAGE}"));
+    let usage = |m: &str| Error::Unsupported(format!("{m} (see chunkscope --help)"));
     let mut a = Args {
         want: String::new(),
         have: Vec::new(),
@@ -54,7 +54,7 @@ fn parse_args(args: &[String]) -> Result<Args> {
         };
         match arg.as_str() {
             "-h" | "--help" => {
-                println!("{USAGE}");
+                out!("{USAGE}");
                 std::process::exit(0);
             }
             "--have" => a.have.push(value("--have")?),
@@ -112,7 +112,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         .collect();
     let plan = plan_pull(&want_inputs, &have_inputs, &a.opts);
     if a.json {
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(&plan).map_err(|e| Error::Io(e.to_string()))?
         );
@@ -156,14 +156,14 @@ fn how(l: &LayerPlan) -> String {
 }
 
 fn print_human(a: &Args, p: &PullPlan) {
-    println!("plan: pull {}", a.want);
+    out!("plan: pull {}", a.want);
     if a.have.is_empty() {
-        println!("  into an empty store");
+        out!("  into an empty store");
     }
     for h in &a.have {
-        println!("  having {h}");
+        out!("  having {h}");
     }
-    println!(
+    out!(
         "  chunk reuse {}, hard links {}, single-range budget {}",
         if p.options.chunk_reuse { "on" } else { "off" },
         if p.options.hard_links { "on" } else { "off" },
@@ -172,8 +172,8 @@ fn print_human(a: &Args, p: &PullPlan) {
             .map(|k| format!("{k} per layer"))
             .unwrap_or_else(|| "automatic".into())
     );
-    println!();
-    println!(
+    out!();
+    out!(
         "{:>5}  {:<12}  {:>11}  {:<20}  {:>4}  {:>8}  {:>11}  {:>6}  {:>16}  {:>11}  {:>11}",
         "layer",
         "digest",
@@ -195,7 +195,7 @@ fn print_human(a: &Args, p: &PullPlan) {
             .map(|r| r.to_string())
             .collect::<Vec<_>>()
             .join("+");
-        println!(
+        out!(
             "{:>5}  {:<12}  {:>11}  {:<20}  {:>4}  {:>8}  {:>11}  {:>6}  {:>16}  {:>11}  {:>11}",
             format!("{}/{of}", l.index),
             short(&l.digest),
@@ -218,7 +218,7 @@ fn print_human(a: &Args, p: &PullPlan) {
         );
     }
     let t = &p.totals;
-    println!(
+    out!(
         "{:>5}  {:<12}  {:>11}  {:<20}  {:>4}  {:>8}  {:>11}  {:>6}  {:>16}  {:>11}  {:>11}",
         "total",
         "",
@@ -232,17 +232,17 @@ fn print_human(a: &Args, p: &PullPlan) {
         n(t.single_range.bytes),
         n(t.ignores_multi_range_bytes),
     );
-    println!();
+    out!();
     for l in &p.layers {
         if l.reused {
             continue;
         }
         print!("layer {}: ", l.index);
         if let Some(why) = &l.fallback {
-            println!("full pull: {why}");
+            out!("full pull: {why}");
             continue;
         }
-        println!(
+        out!(
             "metadata {} bytes; files {} missing, {} local; chunks {} to fetch ({} bytes), {} local, {} zeros; {} bytes bridged",
             n(l.metadata_bytes),
             l.missing_files,
@@ -263,14 +263,14 @@ fn print_human(a: &Args, p: &PullPlan) {
                 })
                 .map(|c| format!("{}→{}", c.requests, n(c.bytes)))
                 .collect();
-            println!(
+            out!(
                 "  single-range data requests→bytes: {} (metadata: 1 request, {} bytes)",
                 pts.join(", "),
                 n(sr.metadata_bytes)
             );
         }
     }
-    println!(
+    out!(
         "\nreference puller: {} requests, {} bytes ({} of a full pull, {} saved); single-range plan: {} requests, {} bytes; against a registry answering multi-range requests with 200: {} bytes",
         t.requests,
         n(t.fetch_bytes),
