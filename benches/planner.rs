@@ -147,7 +147,7 @@ fn layer(files: &[File], rng: &mut Rng, digest_seed: u64) -> (Descriptor, LayerF
         entries,
         tar_split_digest: Some(digest(9, digest_seed)),
     };
-    let files = LayerFiles::build(&toc, toc_offset - 8);
+    let files = LayerFiles::build(toc, toc_offset - 8);
     assert!(files.problems.is_empty(), "{:?}", files.problems);
     let toc_len = 40 * files.files.len() as u64;
     let ts_off = toc_offset + toc_len + 8;

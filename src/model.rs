@@ -6,6 +6,7 @@
 //! inspector shows, what the planner fetches and what verification decompresses. Inconsistencies
 //! are collected as problems rather than errors: an inspector must still show a broken layer.
 
+use crate::format::digest::Digest;
 use crate::format::toc::{EntryType, Toc, TocEntry};
 use serde::Serialize;
 
@@ -21,7 +22,7 @@ pub struct Chunk {
     pub uncompressed_offset: u64,
     pub uncompressed_length: u64,
     /// `chunkDigest`, or the file digest for a single-chunk file.
-    pub digest: Option<String>,
+    pub digest: Option<Digest>,
     /// A run of zeros (a hole) that pullers never fetch.
     pub zeros: bool,
 }
@@ -77,7 +78,9 @@ pub struct Counts {
 impl LayerFiles {
     /// Builds the file list from a TOC. `payload_end` is the blob offset where the TOC's skippable
     /// frame starts (TOC offset − 8): payload frames must end at or before it.
-    pub fn build(toc: &Toc, payload_end: u64) -> LayerFiles {
+    /// Takes the TOC by value: each entry moves into its file rather than being copied, so a large
+    /// layer is held once.
+    pub fn build(toc: Toc, payload_end: u64) -> LayerFiles {
         let mut out = LayerFiles {
             files: Vec::new(),
             payload_end,
@@ -88,7 +91,7 @@ impl LayerFiles {
                 out.push(p);
             }
         };
-        let entries = &toc.entries;
+        let mut entries = toc.entries;
         let mut i = 0;
         while i < entries.len() {
             let e = &entries[i];
@@ -103,7 +106,7 @@ impl LayerFiles {
             let mut file = FileEntry {
                 name: e.name.clone(),
                 path: clean_path(&e.name),
-                entry: e.clone(),
+                entry: TocEntry::default(),
                 chunks: Vec::new(),
             };
             let mut next = i + 1;
@@ -171,7 +174,7 @@ impl LayerFiles {
                         } else {
                             e.digest.as_ref()
                         }
-                        .map(|d| d.to_string()),
+                        .cloned(),
                         zeros: c.chunk_type == "zeros",
                     });
                 }
@@ -190,6 +193,7 @@ impl LayerFiles {
                     format!("{:?}: {} bytes but no payload offset", e.name, e.size),
                 );
             }
+            file.entry = std::mem::take(&mut entries[i]);
             out.files.push(file);
             i = next;
         }
@@ -278,7 +282,7 @@ mod tests {
             {"type":"chunk","name":"d/a","offset":160,"chunkOffset":25,"chunkSize":5},
             {"type":"reg","name":"d/b","size":4,"offset":200}
         ]}"#).unwrap();
-        let l = LayerFiles::build(&t, 300);
+        let l = LayerFiles::build(t, 300);
         assert!(l.problems.is_empty(), "{:?}", l.problems);
         let a = &l.files[1];
         let ext: Vec<_> = a
@@ -328,7 +332,7 @@ mod tests {
         ]}"#,
         )
         .unwrap();
-        let l = LayerFiles::build(&t, 800);
+        let l = LayerFiles::build(t, 800);
         assert!(l.problems.len() >= 3, "{:?}", l.problems);
     }
 }

@@ -87,7 +87,7 @@ pub fn toc(data: &[u8]) {
     };
     // Where the payload must end: a plausible bound, and one from the input itself.
     for payload_end in [data.len() as u64, u64::MAX] {
-        let files = LayerFiles::build(&toc, payload_end);
+        let files = LayerFiles::build(toc.clone(), payload_end);
         let _ = files.counts();
         let list: Vec<FileReport> = files.files.iter().map(FileReport::from).collect();
         for f in &files.files {

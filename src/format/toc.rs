@@ -25,9 +25,10 @@ pub struct Toc {
 }
 
 /// The kind of a TOC entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum EntryType {
+    #[default]
     Reg,
     Dir,
     Symlink,
@@ -68,7 +69,7 @@ impl EntryType {
 }
 
 /// One TOC entry, every field as written (zero when absent).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TocEntry {
     pub kind: EntryType,
     pub name: String,

@@ -88,15 +88,16 @@ pub struct LayerInspection {
     annotations: Option<ChunkedAnnotations>,
     report: LayerReport,
     files: Option<LayerFiles>,
-    toc: Option<Toc>,
+    tar_split_digest: Option<Digest>,
 }
 
 /// What an inspection leaves behind: the report, and the parsed model for further use
 /// (planning, file previews, the UI).
 pub struct InspectedLayer {
     pub report: LayerReport,
-    pub toc: Option<Toc>,
     pub files: Option<LayerFiles>,
+    /// The TOC's `tarSplitDigest` (without it the reference puller pulls the layer whole).
+    pub tar_split_digest: Option<Digest>,
     /// The annotated TOC digest (the key a puller uses for layer reuse).
     pub toc_digest: Option<Digest>,
 }
@@ -117,7 +118,7 @@ impl LayerInspection {
                 ..LayerReport::default()
             },
             files: None,
-            toc: None,
+            tar_split_digest: None,
         };
         if let Err(e) = me.start() {
             me.fail(e);
@@ -462,26 +463,7 @@ impl LayerInspection {
         );
         let toc = toc::parse(&json)?;
         drop(json);
-        let files = LayerFiles::build(&toc, toc_sec.offset - SKIPPABLE_HEADER_LEN);
-        self.check(
-            "chunk_extents",
-            files.problems.is_empty(),
-            if files.problems.is_empty() {
-                "every chunk has a positive compressed extent, payloads ascend and end before the TOC".into()
-            } else {
-                files.problems.join("; ")
-            },
-        );
-        let c = files.counts();
         self.report.entries = toc.entries.len();
-        self.report.files = c.files;
-        self.report.directories = c.dirs;
-        self.report.symlinks = c.symlinks;
-        self.report.hardlinks = c.hardlinks;
-        self.report.chunks = c.chunks;
-        self.report.zero_chunks = c.zero_chunks;
-        self.report.multi_chunk_files = c.multi_chunk_files;
-        self.report.payload_bytes = c.payload_bytes;
         self.assess_partial_pull(&toc);
 
         // 3. The tar-split, when it was read.
@@ -552,11 +534,31 @@ impl LayerInspection {
                 r.tar_size = Some(split.tar_size);
             }
         }
+        self.tar_split_digest = toc.tar_split_digest.clone();
+        let files = LayerFiles::build(toc, toc_sec.offset - SKIPPABLE_HEADER_LEN);
+        self.check(
+            "chunk_extents",
+            files.problems.is_empty(),
+            if files.problems.is_empty() {
+                "every chunk has a positive compressed extent, payloads ascend and end before the TOC".into()
+            } else {
+                files.problems.join("; ")
+            },
+        );
+        let c = files.counts();
+        self.report.files = c.files;
+        self.report.directories = c.dirs;
+        self.report.symlinks = c.symlinks;
+        self.report.hardlinks = c.hardlinks;
+        self.report.chunks = c.chunks;
+        self.report.zero_chunks = c.zero_chunks;
+        self.report.multi_chunk_files = c.multi_chunk_files;
+        self.report.payload_bytes = c.payload_bytes;
+
         if self.opts.files {
             self.report.file_list = Some(files.files.iter().map(FileReport::from).collect());
         }
         self.files = Some(files);
-        self.toc = Some(toc);
         Ok(())
     }
 
@@ -591,8 +593,8 @@ impl LayerInspection {
         }
         InspectedLayer {
             report: self.report,
-            toc: self.toc,
             files: self.files,
+            tar_split_digest: self.tar_split_digest,
             toc_digest: self.annotations.map(|a| a.toc_digest),
         }
     }

@@ -75,10 +75,7 @@ impl<'a> LayerInput<'a> {
         LayerInput {
             descriptor,
             files: layer.files.as_ref(),
-            tar_split_digest: layer
-                .toc
-                .as_ref()
-                .is_some_and(|t| t.tar_split_digest.is_some()),
+            tar_split_digest: layer.tar_split_digest.is_some(),
             error: layer.report.error.as_deref(),
         }
     }

@@ -172,10 +172,8 @@ pub(crate) struct HaveIndex<'a> {
     files: HashSet<&'a Digest>,
     /// With hard links: the entries per full-file digest, to compare the rest of the fingerprint.
     fingerprints: HashMap<&'a Digest, Vec<&'a TocEntry>>,
-    /// Everything a chunk lookup can hit: chunk digests and full-file digests, as strings.
-    chunks: HashSet<&'a str>,
-    /// Owned strings for file digests that exist only as `Digest` values (multi-chunk files).
-    extra: HashSet<String>,
+    /// Everything a chunk lookup can hit: chunk digests and full-file digests.
+    chunks: HashSet<&'a Digest>,
 }
 
 impl<'a> HaveIndex<'a> {
@@ -186,7 +184,6 @@ impl<'a> HaveIndex<'a> {
             files: HashSet::new(),
             fingerprints: HashMap::new(),
             chunks: HashSet::new(),
-            extra: HashSet::new(),
         };
         for l in have {
             ix.blobs.insert(l.descriptor.digest.as_str());
@@ -201,13 +198,11 @@ impl<'a> HaveIndex<'a> {
                     if hard_links {
                         ix.fingerprints.entry(d).or_default().push(&f.entry);
                     }
-                    if f.chunks.len() > 1 {
-                        ix.extra.insert(d.to_string());
-                    }
+                    ix.chunks.insert(d);
                 }
                 for c in &f.chunks {
                     if let Some(d) = &c.digest {
-                        ix.chunks.insert(d.as_str());
+                        ix.chunks.insert(d);
                     }
                 }
             }
@@ -241,8 +236,8 @@ impl<'a> HaveIndex<'a> {
         }
     }
 
-    fn has_chunk(&self, digest: &str) -> bool {
-        self.chunks.contains(digest) || self.extra.contains(digest)
+    fn has_chunk(&self, digest: &Digest) -> bool {
+        self.chunks.contains(digest)
     }
 }
 
@@ -322,9 +317,7 @@ pub(crate) fn classify(
             let source = if c.zeros {
                 m.zero_chunks += 1;
                 Source::Hole
-            } else if chunk_reuse
-                && multi
-                && c.digest.as_deref().is_some_and(|d| index.has_chunk(d))
+            } else if chunk_reuse && multi && c.digest.as_ref().is_some_and(|d| index.has_chunk(d))
             {
                 m.local_chunks += 1;
                 Source::Local
