@@ -37,24 +37,8 @@ fn entry(kind: EntryType, name: String) -> TocEntry {
     TocEntry {
         kind,
         name,
-        link_name: String::new(),
         mode: 0o644,
-        size: 0,
-        uid: 0,
-        gid: 0,
-        modtime: None,
-        accesstime: None,
-        changetime: None,
-        dev_major: 0,
-        dev_minor: 0,
-        xattrs: BTreeMap::new(),
-        digest: None,
-        offset: 0,
-        end_offset: 0,
-        chunk_size: 0,
-        chunk_offset: 0,
-        chunk_digest: None,
-        chunk_type: String::new(),
+        ..TocEntry::default()
     }
 }
 

@@ -248,28 +248,7 @@ impl<'de> Deserialize<'de> for TocEntry {
                 mut map: A,
             ) -> std::result::Result<TocEntry, A::Error> {
                 let mut kind = None;
-                let mut e = TocEntry {
-                    kind: EntryType::Reg,
-                    name: String::new(),
-                    link_name: String::new(),
-                    mode: 0,
-                    size: 0,
-                    uid: 0,
-                    gid: 0,
-                    modtime: None,
-                    accesstime: None,
-                    changetime: None,
-                    dev_major: 0,
-                    dev_minor: 0,
-                    xattrs: BTreeMap::new(),
-                    digest: None,
-                    offset: 0,
-                    end_offset: 0,
-                    chunk_size: 0,
-                    chunk_offset: 0,
-                    chunk_digest: None,
-                    chunk_type: String::new(),
-                };
+                let mut e = TocEntry::default();
                 while let Some(Key(k)) = map.next_key::<Key>()? {
                     match &*fold(&k) {
                         "type" => {
