@@ -505,3 +505,31 @@ async fn plan_in_the_browser_matches_the_measured_podman_pull() {
     // Reading the plan's inputs cost one TOC read per layer of each image.
     assert_eq!(p["requests"], 2 * (2 + 2));
 }
+
+#[wasm_bindgen_test]
+async fn progress_is_reported_through_on_progress() {
+    let o = obj(&serde_json::json!({"registry": url(LOG_URL, "LOG_URL"), "repository": "pair-b"}));
+    let events = js_sys::Array::new();
+    let sink = events.clone();
+    let cb = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+        sink.push(&ev);
+    });
+    js_sys::Reflect::set(&o, &"onProgress".into(), cb.as_ref()).unwrap();
+    let r = back(
+        web::inspect_image_js(o)
+            .await
+            .map_err(|e| format!("{:?}", JsValue::from(e)))
+            .unwrap(),
+    );
+    let events: Vec<Value> = events.iter().map(back).collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["phase"] == "layer" && e["layer"] == 1),
+        "{events:?}"
+    );
+    let last = events.last().unwrap();
+    assert_eq!(last["phase"], "done");
+    assert_eq!(last["bytesFetched"], r["bytesFetched"]);
+    assert_eq!(last["requests"], r["requests"]);
+}

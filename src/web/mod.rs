@@ -35,12 +35,20 @@ fn to_js<T: Serialize>(v: &T) -> JsResult {
         .map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// Reads an options object. Only its JSON data counts: functions such as `onProgress` (read
+/// separately) are dropped first, since serde cannot take them.
 fn from_js<T: for<'de> Deserialize<'de>>(
     v: JsValue,
     what: &str,
 ) -> std::result::Result<T, JsError> {
-    serde_wasm_bindgen::from_value(v)
-        .map_err(|e| JsError::new(&format!("{what}: bad options: {e}")))
+    let bad = |e: String| JsError::new(&format!("{what}: bad options: {e}"));
+    let data = if v.is_undefined() || v.is_null() {
+        v
+    } else {
+        let text = js_sys::JSON::stringify(&v).map_err(|e| bad(format!("{e:?}")))?;
+        js_sys::JSON::parse(&String::from(text)).map_err(|e| bad(format!("{e:?}")))?
+    };
+    serde_wasm_bindgen::from_value(data).map_err(|e| bad(e.to_string()))
 }
 
 /// Where to find an image and how to authenticate.

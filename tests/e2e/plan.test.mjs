@@ -1,0 +1,131 @@
+// plan.test.mjs — the Pull cost panel shows the planner's numbers (compared with planPull called
+// in the same page), re-plans on option changes, and the Registry check shows the right verdicts
+// for the plain registry and for the nginx front that answers multi-range requests with 200.
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason } from './helpers.mjs';
+
+const skip = skipReason();
+const env = registryEnv();
+let ui;
+
+before(async () => { if (!skip) ui = await startUi(); });
+after(async () => { if (ui) await ui.close(); });
+
+/** planPull in the page, through the module the inspector loaded. */
+function planInPage(page, want, have, opts = {}) {
+  return page.evaluate(async ([registry, w, hv, o]) => {
+    const cs = await import('./pkg/chunkscope.js');
+    const ref = (s) => { const i = s.lastIndexOf(':'); return { registry, repository: s.slice(0, i), reference: s.slice(i + 1) }; };
+    return cs.planPull({ want: ref(w), have: hv.map(ref), ...o });
+  }, [env.REGISTRY_URL, want, have, opts]);
+}
+
+/** What the panel shows: bars, totals and per-layer cells, as numbers from data attributes. */
+function panelNumbers(page) {
+  return page.locator('.plan-view').evaluate((root) => ({
+    bars: Object.fromEntries([...root.querySelectorAll('.bar-row')].map((b) => [b.dataset.plan, { bytes: Number(b.dataset.bytes), requests: Number(b.dataset.requests) }])),
+    totals: Object.fromEntries([...root.querySelectorAll('[data-plan-total]')].map((e) => [e.dataset.planTotal, Number(e.dataset.value)])),
+    layers: [...root.querySelectorAll('tr[data-plan-layer]')].map((tr) => ({
+      digest: tr.dataset.planLayer,
+      ...Object.fromEntries([...tr.querySelectorAll('td[data-key]')].map((td) => [td.dataset.key, Number(td.dataset.value)])),
+    })),
+  }));
+}
+
+function assertPanelMatches(shown, plan) {
+  const t = plan.totals;
+  const pulled = plan.layers.filter((l) => !l.reused);
+  assert.deepEqual(shown.bars.reference, { bytes: t.fetchBytes, requests: t.requests }, 'reference bar');
+  assert.deepEqual(shown.bars.single, { bytes: t.singleRange.bytes, requests: t.singleRange.requests }, 'single-range bar');
+  assert.deepEqual(shown.bars.ignores, { bytes: t.ignoresMultiRangeBytes, requests: t.requests }, 'ignores-multi-range bar');
+  assert.deepEqual(shown.bars.full, { bytes: pulled.reduce((a, l) => a + l.fullPullBytes, 0), requests: pulled.length }, 'full bar');
+  for (const k of ['metadataBytes', 'metadataRequests', 'missingFiles', 'missingChunks', 'ranges', 'requests', 'fetchBytes']) {
+    assert.equal(shown.totals[k], t[k], `total ${k}`);
+  }
+  assert.equal(shown.layers.length, plan.layers.length);
+  plan.layers.forEach((l, i) => {
+    const row = shown.layers[i];
+    assert.equal(row.digest, l.digest);
+    for (const k of ['metadataBytes', 'missingFiles', 'missingChunks', 'ranges', 'requests', 'fetchBytes', 'fullPullBytes', 'ignoresMultiRangeBytes']) {
+      assert.equal(row[k], l[k], `layer ${i + 1} ${k}`);
+    }
+    assert.equal(row.singleRange, l.singleRange.bytes, `layer ${i + 1} singleRange`);
+  });
+}
+
+test('Pull cost: pair-b over pair-a shows the planner\'s numbers; the budget re-plans', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'pair-b:latest', have: 'pair-a:latest', tab: 'plan' }));
+  assert.equal(await waitForReport(page), 'report');
+  const hasPlanner = await page.evaluate(async () => typeof (await import('./pkg/chunkscope.js')).planPull === 'function');
+  assert.ok(hasPlanner, 'the wasm module exports planPull');
+  await page.locator('.bar-row[data-plan="reference"]').waitFor({ timeout: 30000 });
+  const plan = await planInPage(page, 'pair-b:latest', ['pair-a:latest'], { chunkReuse: true, hardLinks: false });
+  assertPanelMatches(await panelNumbers(page), plan);
+  // layer 1 is the same blob in both images: reused, nothing fetched
+  assert.equal(plan.layers[0].reused, true);
+  assert.equal(await page.locator('tr[data-plan-layer] .badge').first().textContent(), 'reused');
+  // a partial pull costs a fraction of the full pull, and the bars say so
+  assert.ok(plan.totals.fetchBytes < plan.layers[1].fullPullBytes / 2);
+  assert.match(await page.locator('.bar-row.reference .bar-value').textContent(), /\d+% of full/);
+  // the curve is drawn for layer 2 with both points
+  assert.equal(await page.locator('svg.curve polyline.curve-line').count(), 1);
+  assert.equal(await page.locator('svg.curve .chosen-point').count(), 1);
+  assert.equal(await page.locator('svg.curve .ref-point').count(), 1);
+  await screenshot(page, 'plan-pair-b-over-pair-a');
+
+  // budget 4: the panel re-plans and still matches
+  await page.locator('input.budget').fill('4');
+  await page.locator('input.budget').dispatchEvent('change');
+  await page.waitForFunction(() => {
+    const root = document.querySelector('chunkscope-inspector').shadowRoot;
+    const td = root.querySelector('tr[data-plan-layer]:nth-child(2) td[data-key="singleRange"]');
+    return td && /\/ 5$/.test(td.textContent.trim());
+  }, null, { timeout: 20000 });
+  const plan4 = await planInPage(page, 'pair-b:latest', ['pair-a:latest'], { chunkReuse: true, hardLinks: false, budget: 4 });
+  assert.equal(plan4.layers[1].singleRange.requests, 5, 'metadata + 4 data requests');
+  assertPanelMatches(await panelNumbers(page), plan4);
+  assert.deepEqual(page.problems.console, []);
+  assert.deepEqual(page.problems.pageerror, []);
+});
+
+test('Pull cost: a cold pull of tiny-current', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'tiny-current:latest', tab: 'plan' }));
+  assert.equal(await waitForReport(page), 'report');
+  await page.locator('.bar-row[data-plan="reference"]').waitFor({ timeout: 30000 });
+  const plan = await planInPage(page, 'tiny-current:latest', [], { chunkReuse: true, hardLinks: false });
+  assertPanelMatches(await panelNumbers(page), plan);
+  assert.match(await page.locator('.scenario').textContent(), /empty machine/);
+  assert.deepEqual(page.problems.console, []);
+});
+
+test('Registry check: plain distribution → partial pulls work; max_ranges 1 front → whole layers, with the fix', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'pair-b:latest', tab: 'probe' }));
+  assert.equal(await waitForReport(page), 'report');
+  await page.locator('.probe-view button.btn.primary').click();
+  const verdict = page.locator('.verdict');
+  await verdict.waitFor({ timeout: 20000 });
+  assert.equal(await verdict.getAttribute('data-verdict'), 'partial pulls work');
+  assert.match(await verdict.getAttribute('class'), /\bgood\b/);
+  assert.match(await page.locator('.probe-table').textContent(), /206 · multipart/);
+
+  await page.goto(pageUrl(ui.base, { registry: env.RANGE1_URL, image: 'pair-b:latest', tab: 'probe' }));
+  assert.equal(await waitForReport(page), 'report');
+  await page.locator('.probe-view button.btn.primary').click();
+  await verdict.waitFor({ timeout: 20000 });
+  assert.match(await verdict.getAttribute('data-verdict'), /whole layers/);
+  assert.match(await verdict.getAttribute('class'), /\bwarn\b/);
+  assert.match(await page.locator('.probe-table').textContent(), /200 · whole-body/);
+  assert.ok((await page.locator('.fix-text').textContent()).length > 20, 'a configuration fix is shown');
+  // the three configuration snippets
+  for (const [tab, re] of [['nginx', /add_header Access-Control-Allow-Origin/], ['S3 bucket CORS', /"ExposeHeaders"/], ['distribution config.yml', /Access-Control-Expose-Headers: \[Content-Range/]]) {
+    await page.locator('.snippets button', { hasText: tab }).click();
+    assert.match(await page.locator('.snippets pre').textContent(), re);
+  }
+  await screenshot(page, 'probe-range1');
+  assert.deepEqual(page.problems.console, []);
+  assert.deepEqual(page.problems.pageerror, []);
+});

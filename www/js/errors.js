@@ -1,0 +1,68 @@
+// errors.js — every failure in plain words, with what to do about it.
+//
+// The wasm module's messages are already meant for users; this adds the next step that fits the
+// situation (which headers a registry must send, how to authenticate, …). Everything returned is
+// plain text and is rendered with textContent.
+
+export const CORS_HEADERS = [
+  'Access-Control-Allow-Origin: * (or this page\'s origin)',
+  'Access-Control-Allow-Headers: Accept, Range, Authorization',
+  'Access-Control-Expose-Headers: Content-Range, Content-Length, Docker-Content-Digest, WWW-Authenticate',
+];
+
+/**
+ * @param {unknown} err  what was thrown
+ * @param {{action?: string, registry?: string}} ctx
+ * @returns {{title: string, message: string, hints: string[], cors: boolean}}
+ */
+export function explain(err, ctx = {}) {
+  const message = String((err && err.message) || err || 'Unknown error');
+  const m = message.toLowerCase();
+  const hints = [];
+  let title = ctx.action ? `Could not ${ctx.action}` : 'Something went wrong';
+  let cors = false;
+  const pageHttps = typeof location !== 'undefined' && location.protocol === 'https:';
+  const registryHttp = ctx.registry && ctx.registry.startsWith('http:');
+
+  if (pageHttps && registryHttp && /fetch|network|cors|blocked/.test(m)) {
+    title = 'The browser blocked a plain-HTTP registry';
+    hints.push(
+      'This page is served over HTTPS, so the browser refuses http:// requests (mixed content). ' +
+        'Serve the registry over HTTPS, or open the inspector from an http:// address.',
+    );
+  } else if (/cors|failed to fetch|networkerror|load failed|access-control|did not answer|unreachable|could not connect|network error/.test(m)) {
+    cors = true;
+    title = 'The registry could not be read from this page';
+    hints.push(
+      'Either the registry is not reachable at that address, or it does not allow browsers from other ' +
+        'sites to read its answers (CORS). Check the URL first (does /v2/ answer in a new tab?).',
+    );
+    hints.push('For CORS, the registry (and the storage its blobs redirect to) must send:');
+  }
+  if (/\b401\b|unauthori[sz]ed|authentication required|denied|forbidden|\b403\b/.test(m)) {
+    title = 'The registry wants credentials';
+    hints.push(
+      'Open “Sign in” and give a token or a user name and password. Authenticated requests need the ' +
+        'registry to answer CORS preflight (OPTIONS) requests without credentials; CNCF distribution with ' +
+        'auth does not, so serve the inspector from the registry\'s own origin in that case.',
+    );
+  }
+  if (/manifest.?unknown|name.?unknown|\b404\b|not found/.test(m)) {
+    title = 'Image not found';
+    hints.push('Check the repository name and the tag or digest (names are lowercase; the default tag is latest).');
+  }
+  if (/ignore[sd]? (the )?range|range ignored|answered .*200|whole (blob|layer)/.test(m)) {
+    title = 'The registry ignores byte ranges';
+    hints.push(
+      'It sent the whole blob for a ranged request; chunkscope stopped reading at once. Run the ' +
+        '“Registry check” to see what to change (often a proxy or CDN in front of the registry).',
+    );
+  }
+  if (/no platform|platform .*not|not in the index/.test(m)) {
+    hints.push('Pick one of the platforms the image offers (the list is shown once the index is read).');
+  }
+  if (/wasm|webassembly|pkg\/chunkscope/.test(m) && !hints.length) {
+    title = 'chunkscope did not start';
+  }
+  return { title, message, hints, cors };
+}

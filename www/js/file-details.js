@@ -1,0 +1,136 @@
+// file-details.js — one TOC entry: type, mode, owner, time, size, digest, link target, xattrs, and
+// its chunks with their compressed ranges in the blob (zeros chunks marked).
+
+import { h, fill, Emitter, copyButton } from './dom.js';
+import * as fmt from './format.js';
+
+const MAX_CHUNK_ROWS = 5000;
+
+const TYPE_NAME = {
+  reg: 'regular file', dir: 'directory', symlink: 'symbolic link', hardlink: 'hard link',
+  fifo: 'FIFO', char: 'character device', block: 'block device',
+};
+
+export class FileDetails extends Emitter {
+  constructor() {
+    super();
+    this.el = h('section', { class: 'card file-details', 'aria-live': 'polite' });
+    this.clear();
+  }
+
+  clear(message = 'Select a file to see its metadata and chunks.') {
+    fill(this.el, h('div', { class: 'placeholder muted' }, message));
+    this.file = null;
+  }
+
+  /**
+   * @param {object|null} file  a fileList entry (null for a directory that has no TOC entry)
+   * @param {{path: string, node?: object, presence?: (digest: string) => boolean, canPreview?: boolean}} opts
+   */
+  show(file, { path, node, presence, canPreview = false } = {}) {
+    this.file = file;
+    if (!file) {
+      fill(this.el,
+        h('h3', { class: 'path' }, path || '/'),
+        h('p', { class: 'muted' }, 'A directory implied by the paths below it; the layer has no entry of its own for it.'),
+        node ? h('p', null, `${fmt.int(node.count)} files below, ${fmt.bytes(node.size)}.`) : null);
+      return;
+    }
+    const kv = (k, ...v) => h('div', { class: 'kv' }, h('dt', null, k), h('dd', null, ...v));
+    const chunks = file.chunks || [];
+    const zeros = chunks.filter((c) => c.zeros).length;
+    const compressed = chunks.reduce((a, c) => a + c.compressedLength, 0);
+    const xattrs = Object.entries(file.xattrs || {});
+    let needed = 0;
+    let neededBytes = 0;
+    if (presence) {
+      for (const c of chunks) {
+        if (!c.zeros && !presence(c.digest)) { needed++; neededBytes += c.compressedLength; }
+      }
+    }
+    const actions = h('div', { class: 'actions' });
+    if (file.type === 'reg' && chunks.length) {
+      const mapBtn = h('button', { type: 'button', class: 'btn small' }, 'Show on chunk map');
+      mapBtn.addEventListener('click', () => this.emit('show-on-map', file));
+      actions.appendChild(mapBtn);
+    }
+    if (file.type === 'reg' && canPreview) {
+      const prev = h('button', { type: 'button', class: 'btn small primary preview-btn' },
+        file.size ? 'Preview and verify' : 'Preview');
+      prev.addEventListener('click', () => this.emit('preview', file));
+      actions.appendChild(prev);
+    }
+
+    const chunkTable = chunks.length
+      ? h('div', { class: 'chunks' },
+        h('h4', null, 'Chunks ',
+          h('span', { class: 'chunk-summary muted' },
+            `${fmt.plural(chunks.length, 'chunk')} · ${fmt.plural(zeros, 'zeros chunk')} · ${fmt.bytes(compressed)} compressed` +
+              (file.size >= 256 ? ` (${fmt.percent(compressed, file.size)} of ${fmt.bytes(file.size)})` : ''))),
+        presence
+          ? h('p', { class: needed ? 'warn-text' : 'good-text' }, needed
+            ? `A pull would fetch ${fmt.plural(needed, 'chunk')} (${fmt.bytes(neededBytes)}); the rest is already present or zeros.`
+            : 'Nothing to fetch: every chunk is already present or zeros.')
+          : null,
+        h('div', { class: 'table-wrap' },
+          h('table', { class: 'data compact chunk-table' },
+            h('thead', null, h('tr', null,
+              h('th', { class: 'num' }, '#'), h('th', { class: 'num' }, 'Blob offset'),
+              h('th', { class: 'num' }, 'Compressed'), h('th', { class: 'num' }, 'File offset'),
+              h('th', { class: 'num' }, 'Length'), h('th', null, 'Digest'),
+              presence ? h('th', null, 'Pull') : null)),
+            h('tbody', null, ...chunks.slice(0, MAX_CHUNK_ROWS).map((c, k) => {
+              const have = presence && !c.zeros ? presence(c.digest) : null;
+              return h('tr', {
+                class: ['chunk-row', c.zeros && 'zeros', have === true && 'present', have === false && 'needed'],
+                dataset: { chunkIndex: k },
+                title: `blob bytes ${fmt.int(c.offset)}–${fmt.int(c.offset + c.compressedLength - 1)}`,
+              },
+              h('td', { class: 'num' }, c.zeros ? h('span', { class: 'badge muted small zeros-badge' }, 'zeros') : null, String(k + 1)),
+              h('td', { class: 'num' }, fmt.int(c.offset)),
+              h('td', { class: 'num' }, fmt.int(c.compressedLength)),
+              h('td', { class: 'num' }, fmt.int(c.uncompressedOffset)),
+              h('td', { class: 'num' }, fmt.int(c.uncompressedLength)),
+              h('td', { class: 'mono', title: c.digest || '' }, c.digest ? c.digest.replace(/^[^:]*:/, '').slice(0, 10) : '—'),
+              presence ? h('td', null, c.zeros ? h('span', { class: 'muted' }, 'never') : have
+                ? h('span', { class: 'good-text' }, 'have') : h('span', { class: 'warn-text' }, 'fetch')) : null);
+            }))),
+          chunks.length > MAX_CHUNK_ROWS ? h('p', { class: 'muted' }, `First ${fmt.int(MAX_CHUNK_ROWS)} chunks shown.`) : null))
+      : null;
+
+    fill(this.el,
+      h('div', { class: 'details-head' },
+        h('h3', { class: 'path', title: file.path }, file.path),
+        actions),
+      h('dl', { class: 'kvs' },
+        kv('Type', TYPE_NAME[file.type] || file.type || '—'),
+        kv('Mode', h('span', { class: 'mono' }, fmt.modeString(file.mode, file.type)), ' ',
+          h('span', { class: 'muted mono' }, fmt.modeOctal(file.mode))),
+        kv('Owner', h('span', { class: 'mono' }, `${file.uid}:${file.gid}`)),
+        kv('Modified', fmt.time(file.modtime)),
+        file.type === 'reg' ? kv('Size', fmt.bytesExact(file.size)) : null,
+        file.linkName != null ? kv(file.type === 'hardlink' ? 'Links to' : 'Target', h('span', { class: 'mono link-target' }, file.linkName)) : null,
+        file.devMajor != null ? kv('Device', h('span', { class: 'mono' }, `${file.devMajor}, ${file.devMinor}`)) : null,
+        file.digest ? kv('Digest', h('span', { class: 'mono digest-full' }, file.digest), ' ', copyButton(() => file.digest)) : null),
+      xattrs.length
+        ? h('div', { class: 'xattrs' },
+          h('h4', null, 'Extended attributes'),
+          h('table', { class: 'data compact' },
+            h('tbody', null, ...xattrs.map(([k, v]) => {
+              const raw = fmt.fromBase64(v);
+              const shown = raw ? fmt.bytesToDisplay(raw) : { text: String(v), kind: 'text' };
+              return h('tr', null,
+                h('td', { class: 'mono xattr-name' }, k),
+                h('td', { class: 'mono xattr-value' },
+                  shown.kind === 'hex' ? h('span', { class: 'badge muted small' }, 'hex') : null,
+                  shown.kind === 'hex' ? ' ' : null, shown.text));
+            }))))
+        : null,
+      chunkTable,
+      h('div', { class: 'preview-slot' }));
+  }
+
+  get previewSlot() {
+    return this.el.querySelector('.preview-slot');
+  }
+}

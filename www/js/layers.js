@@ -1,0 +1,171 @@
+// layers.js — the image at a glance (manifest, platform, what reading it cost) and one row per
+// layer: format, sizes, counts, checks and the bytes and requests spent on it.
+
+import { h, fill, Emitter } from './dom.js';
+import * as fmt from './format.js';
+
+function badgeForFormat(layer) {
+  const f = layer.format;
+  const cls = f === 'zstd:chunked' ? 'good' : f === 'zstd:chunked-legacy' || f === 'estargz' ? 'warn' : 'muted';
+  return h('span', { class: `badge ${cls}`, title: layer.mediaType || '' }, fmt.formatLabel(f));
+}
+
+function checkSummary(layer) {
+  const entries = Object.entries(layer.checks || {});
+  const failed = entries.filter(([, v]) => v !== 'pass');
+  if (!entries.length) return { text: '—', cls: 'muted', title: 'No checks ran for this layer' };
+  if (failed.length) {
+    return {
+      text: `${failed.length} failed`,
+      cls: 'bad',
+      title: failed.map(([k]) => `${fmt.checkLabel(k)}: ${layer.checkDetails?.[k] || 'failed'}`).join('\n'),
+    };
+  }
+  return { text: `${entries.length}/${entries.length} passed`, cls: 'good', title: 'All checks passed (click for details)' };
+}
+
+export class ImageSummary {
+  constructor() {
+    this.el = h('section', { class: 'card summary', hidden: true });
+  }
+
+  render(report, { title, haveTitle } = {}) {
+    if (!report) {
+      this.el.hidden = true;
+      return;
+    }
+    this.el.hidden = false;
+    const layers = report.layers || [];
+    const total = layers.reduce((a, l) => a + (l.size || 0), 0);
+    const kv = (k, v, cls) => h('div', { class: 'kv' }, h('dt', null, k), h('dd', { class: cls }, v));
+    const digest = (d) => h('span', { class: 'mono', title: d || '' }, fmt.shortDigest(d, 16));
+    const log = report.requestLog || [];
+    const logDetails = log.length
+      ? h('details', { class: 'request-log' },
+        h('summary', null, `Request log (${fmt.plural(log.length, 'request')})`),
+        h('div', { class: 'table-wrap' },
+          h('table', { class: 'data compact' },
+            h('thead', null, h('tr', null, ...['Purpose', 'Status', 'Range', 'Bytes', 'URL'].map((c) => h('th', null, c)))),
+            h('tbody', null, ...log.map((r) =>
+              h('tr', { class: r.aborted ? 'warn' : '' },
+                h('td', null, r.purpose || ''),
+                h('td', { class: 'num' }, String(r.status ?? ''), r.aborted ? ' (aborted)' : ''),
+                h('td', { class: 'mono' }, r.range || '—'),
+                h('td', { class: 'num' }, fmt.int(r.bytes)),
+                h('td', { class: 'mono url' }, r.url || '')))))))
+      : null;
+    fill(this.el,
+      h('div', { class: 'summary-head' },
+        h('h2', null, title || report.source || 'Image'),
+        haveTitle ? h('span', { class: 'badge muted' }, `compared with ${haveTitle}`) : null),
+      h('dl', { class: 'kvs' },
+        report.manifestDigest ? kv('Manifest', digest(report.manifestDigest)) : null,
+        report.platform ? kv('Platform', report.platform) : null,
+        report.configDigest ? kv('Config', digest(report.configDigest)) : null,
+        kv('Layers', `${fmt.int(layers.length)} · ${fmt.bytes(total)}`),
+        kv('Read', report.requests != null && report.bytesFetched != null && report.requests > 0
+          ? `${fmt.bytes(report.bytesFetched)} in ${fmt.plural(report.requests, 'request')}`
+          : `${fmt.bytes(report.bytesRead)} in ${fmt.plural(report.reads || 0, 'read')}`,
+        'strong'),
+        total ? kv('Share of layers read', fmt.percent(report.bytesRead || 0, total, 2)) : null),
+      logDetails);
+  }
+}
+
+export class LayersTable extends Emitter {
+  constructor() {
+    super();
+    this.tbody = h('tbody');
+    this.el = h('section', { class: 'card layers', hidden: true },
+      h('h3', null, 'Layers'),
+      h('div', { class: 'table-wrap' },
+        h('table', { class: 'data layers-table' },
+          h('thead', null, h('tr', null,
+            h('th', null, '#'), h('th', null, 'Layer'), h('th', null, 'Format'),
+            h('th', { class: 'num' }, 'Size'), h('th', { class: 'num' }, 'TOC'),
+            h('th', { class: 'num' }, 'tar-split'), h('th', { class: 'num', title: 'TOC entries, including the extra chunk entries of multi-chunk files' }, 'TOC entries'),
+            h('th', { class: 'num' }, 'Files'), h('th', null, 'Checks'),
+            h('th', null, 'Partial pull'), h('th', { class: 'num' }, 'Read'))),
+          this.tbody)));
+    this.selected = -1;
+    this.rows = [];
+  }
+
+  render(report, { haveDigests } = {}) {
+    const layers = report?.layers || [];
+    this.el.hidden = !layers.length;
+    this.rows = [];
+    const trs = [];
+    layers.forEach((l, i) => {
+      const cs = checkSummary(l);
+      const checksBtn = h('button', { type: 'button', class: `link ${cs.cls}`, title: cs.title, 'aria-expanded': 'false' }, cs.text);
+      const present = haveDigests && haveDigests.has(l.digest);
+      const tr = h('tr', {
+        class: 'layer-row',
+        tabindex: '0',
+        dataset: { layerDigest: l.digest, layerIndex: i },
+        'aria-selected': 'false',
+      },
+      h('td', { class: 'num' }, String(i + 1)),
+      h('td', { class: 'mono digest', title: l.digest },
+        fmt.shortDigest(l.digest),
+        present ? h('span', { class: 'badge good small', title: 'The same blob is in the image you already have' }, 'have') : null),
+      h('td', null, badgeForFormat(l)),
+      h('td', { class: 'num', title: `${fmt.int(l.size)} bytes` }, fmt.bytes(l.size)),
+      h('td', { class: 'num', title: l.toc ? `${fmt.int(l.toc.length)} bytes compressed, ${fmt.int(l.toc.uncompressedLength)} uncompressed${l.toc.digestVerified ? ', digest verified' : ''}` : '' },
+        l.toc ? fmt.bytes(l.toc.length) : '—'),
+      h('td', { class: 'num', title: l.tarSplit ? `${fmt.int(l.tarSplit.length)} bytes compressed, ${fmt.int(l.tarSplit.uncompressedLength)} uncompressed` : '' },
+        l.tarSplit ? fmt.bytes(l.tarSplit.length) : '—'),
+      h('td', { class: 'num entries' }, l.toc ? fmt.int(l.entries) : '—'),
+      h('td', { class: 'num files' }, l.toc ? fmt.int(l.files) : '—'),
+      h('td', { class: 'checks' }, checksBtn),
+      h('td', { class: 'partial' },
+        l.partialPull?.eligible
+          ? h('span', { class: 'badge good' }, 'yes')
+          : h('span', { class: 'badge warn', title: l.partialPull?.reason || '' }, 'no'),
+        !l.partialPull?.eligible && l.partialPull?.reason && !l.error ? h('span', { class: 'reason' }, l.partialPull.reason) : null),
+      h('td', { class: 'num', title: (l.readLog || []).map((r) => `bytes ${fmt.int(r.offset)}–${fmt.int(r.offset + r.length - 1)}`).join('\n') },
+        `${fmt.bytes(l.bytesRead)} · ${fmt.plural(l.reads || 0, 'read')}`));
+      const detail = h('tr', { class: 'layer-detail', hidden: true },
+        h('td', { colspan: '11' }, this.checkList(l)));
+      checksBtn.addEventListener('click', (e) => {
+        e.stopPropagation();
+        detail.hidden = !detail.hidden;
+        checksBtn.setAttribute('aria-expanded', String(!detail.hidden));
+      });
+      tr.addEventListener('click', () => this.emit('select', i));
+      tr.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.emit('select', i); }
+      });
+      trs.push(tr, detail);
+      if (l.error) {
+        trs.push(h('tr', { class: 'layer-error' }, h('td', { colspan: '11' },
+          h('span', { class: 'badge bad' }, 'error'), ' ', l.error)));
+      }
+      this.rows.push(tr);
+    });
+    fill(this.tbody, trs);
+    this.setSelected(this.selected < layers.length ? this.selected : -1);
+  }
+
+  checkList(l) {
+    const entries = Object.entries(l.checks || {});
+    return h('div', { class: 'check-list' },
+      h('div', { class: 'mono full-digest' }, l.digest),
+      entries.length
+        ? h('ul', null, ...entries.map(([k, v]) =>
+          h('li', { class: v === 'pass' ? 'good' : 'bad' },
+            h('span', { class: 'mark', 'aria-hidden': 'true' }, v === 'pass' ? '✓' : '✗'),
+            h('strong', null, fmt.checkLabel(k)), ' ',
+            h('span', { class: 'muted' }, l.checkDetails?.[k] || ''))))
+        : h('p', { class: 'muted' }, 'No checks ran: the layer has no zstd:chunked metadata.'));
+  }
+
+  setSelected(i) {
+    this.selected = i;
+    this.rows.forEach((r, k) => {
+      r.classList.toggle('selected', k === i);
+      r.setAttribute('aria-selected', String(k === i));
+    });
+  }
+}

@@ -1,0 +1,135 @@
+// registry-form.js — what to inspect: a registry image (with an optional "have" image and
+// platform), or a local layer blob with its annotations pasted.
+
+import { h, Emitter } from './dom.js';
+
+export class RegistryForm extends Emitter {
+  constructor() {
+    super();
+    const input = (name, placeholder, extra = {}) =>
+      h('input', {
+        name, placeholder, type: 'text', spellcheck: 'false', autocomplete: 'off',
+        autocapitalize: 'off', ...extra,
+      });
+    this.registry = input('registry', 'https://registry.example.com', { type: 'url', required: true, 'aria-label': 'Registry URL' });
+    this.image = input('image', 'repository:tag or repository@sha256:…', { required: true, 'aria-label': 'Image' });
+    this.have = input('have', 'repository:tag (optional)', { 'aria-label': 'Image already present' });
+    this.platform = h('select', { name: 'platform', 'aria-label': 'Platform' });
+    this.platformField = h('label', { class: 'field platform', hidden: true },
+      h('span', { class: 'label' }, 'Platform'), this.platform);
+    this.submit = h('button', { type: 'submit', class: 'btn primary' }, 'Inspect');
+
+    this.verify = h('input', { type: 'checkbox', name: 'verifyTarSplit' });
+    this.token = input('token', 'Bearer token', { type: 'password', autocomplete: 'off' });
+    this.username = input('username', 'user name', { autocomplete: 'username' });
+    this.password = input('password', 'password', { type: 'password', autocomplete: 'current-password' });
+
+    this.form = h('form', { class: 'query', novalidate: true },
+      h('div', { class: 'fields' },
+        h('label', { class: 'field registry' }, h('span', { class: 'label' }, 'Registry'), this.registry),
+        h('label', { class: 'field image' }, h('span', { class: 'label' }, 'Image'), this.image),
+        h('label', { class: 'field have' },
+          h('span', { class: 'label' }, 'Already have ', h('span', { class: 'hint' }, '— for the pull cost')),
+          this.have),
+        this.platformField,
+        h('div', { class: 'field submit' }, this.submit)),
+      h('details', { class: 'options' },
+        h('summary', null, 'Options and sign-in'),
+        h('div', { class: 'options-body' },
+          h('label', { class: 'check' }, this.verify,
+            h('span', null, 'Also read and verify each layer\'s tar-split (same single range, more bytes)')),
+          h('div', { class: 'auth' },
+            h('p', { class: 'muted' },
+              'Credentials are sent to this registry only, never stored, never put in the page URL. ' +
+                'They need a registry that answers CORS preflights (see the Registry check).'),
+            h('label', { class: 'field' }, h('span', { class: 'label' }, 'Token'), this.token),
+            h('label', { class: 'field' }, h('span', { class: 'label' }, 'User'), this.username),
+            h('label', { class: 'field' }, h('span', { class: 'label' }, 'Password'), this.password)))));
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.emit('submit', this.values());
+    });
+    this.platform.addEventListener('change', () => this.emit('submit', this.values()));
+
+    // Local blob.
+    this.file = h('input', { type: 'file', name: 'blob', 'aria-label': 'Layer blob file' });
+    this.annotations = h('textarea', {
+      name: 'annotations', rows: '3', spellcheck: 'false',
+      placeholder: '{"io.github.containers.zstd-chunked.manifest-position": "…", …}  (optional: the layer descriptor\'s annotations)',
+    });
+    this.fileSubmit = h('button', { type: 'submit', class: 'btn' }, 'Inspect file');
+    this.fileForm = h('form', { class: 'local' },
+      h('details', null,
+        h('summary', null, 'Or open a layer blob from this computer'),
+        h('div', { class: 'local-body' },
+          h('p', { class: 'muted' },
+            'The file is read in place with single byte ranges, like a registry blob; nothing is uploaded.'),
+          h('label', { class: 'field' }, h('span', { class: 'label' }, 'Layer blob'), this.file),
+          h('label', { class: 'field' }, h('span', { class: 'label' }, 'Annotations (JSON, optional)'), this.annotations),
+          this.fileSubmit)));
+    this.fileForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const f = this.file.files && this.file.files[0];
+      if (!f) {
+        this.emit('error', new Error('Choose a layer blob file first.'));
+        return;
+      }
+      let annotations = null;
+      const text = this.annotations.value.trim();
+      if (text) {
+        try {
+          annotations = JSON.parse(text);
+          if (!annotations || typeof annotations !== 'object' || Array.isArray(annotations)) throw new Error('not an object');
+          // A whole descriptor pasted: take its annotations.
+          if (annotations.annotations && typeof annotations.annotations === 'object') annotations = annotations.annotations;
+        } catch (err) {
+          this.emit('error', new Error(
+            `The annotations are not a JSON object (${err.message}). Paste the layer descriptor's "annotations" ` +
+              'object from the image manifest, or leave the box empty.'));
+          return;
+        }
+      }
+      this.emit('file', { file: f, annotations });
+    });
+
+    this.el = h('section', { class: 'card form-card' }, this.form, this.fileForm);
+  }
+
+  values() {
+    return {
+      registry: this.registry.value.trim(),
+      image: this.image.value.trim(),
+      have: this.have.value.trim(),
+      platform: this.platformField.hidden ? this._platform || '' : this.platform.value,
+      verifyTarSplit: this.verify.checked,
+      token: this.token.value || undefined,
+      username: this.username.value || undefined,
+      password: this.password.value || undefined,
+    };
+  }
+
+  setValues({ registry, image, have, platform }) {
+    if (registry !== undefined) this.registry.value = registry || '';
+    if (image !== undefined) this.image.value = image || '';
+    if (have !== undefined) this.have.value = have || '';
+    if (platform !== undefined) this._platform = platform || '';
+  }
+
+  /** Shows the platform choice when the reference is an index. */
+  setPlatforms(list, selected) {
+    if (!list || !list.length) {
+      this.platformField.hidden = true;
+      return;
+    }
+    this.platform.replaceChildren(...list.map((p) => h('option', { value: p }, p)));
+    if (selected && list.includes(selected)) this.platform.value = selected;
+    this._platform = this.platform.value;
+    this.platformField.hidden = false;
+  }
+
+  setBusy(busy) {
+    this.submit.disabled = busy;
+    this.fileSubmit.disabled = busy;
+    this.submit.textContent = busy ? 'Reading…' : 'Inspect';
+  }
+}

@@ -1,0 +1,550 @@
+// toc-view.js — a layer's files as a foldable tree or a flat list, filtered and sorted, with
+// virtualised rows: only the rows on screen exist, so 120,000 entries scroll like 100.
+//
+// Rows carry data-path (the file's path as text in an attribute) for tests and tools.
+
+import { h, setText, Emitter } from './dom.js';
+import * as fmt from './format.js';
+
+const ROW_H = 26; // px; matches --cs-row-h in inspector.css
+const OVERSCAN = 10;
+
+const SORTS = {
+  toc: { label: 'TOC order' },
+  path: { label: 'Path' },
+  size: { label: 'Size' },
+  chunks: { label: 'Chunks' },
+  offset: { label: 'Blob offset' },
+  compressed: { label: 'Compressed' },
+};
+
+const TYPE_LABEL = {
+  reg: 'file', dir: 'directory', symlink: 'symlink', hardlink: 'hard link', fifo: 'fifo', char: 'char device', block: 'block device',
+};
+
+export class TocView extends Emitter {
+  constructor() {
+    super();
+    this.mode = 'tree';
+    this.sort = 'toc';
+    this.query = '';
+    this.files = [];
+    this.selectedIndex = -1; // file index, or -1
+    this.selectedNode = null; // tree node (for implicit directories)
+    this.cursor = 0; // keyboard cursor row
+    this.pool = [];
+    this.rowCount = 0;
+    this.rowsTree = []; // nodes (tree mode)
+    this.rowsFlat = new Int32Array(0); // file indices (list mode)
+    this.status = null; // Uint8Array per file: 0 unknown, 1 present, 2 needed, 3 nothing to fetch
+    this._raf = 0;
+
+    // Toolbar.
+    this.treeBtn = h('button', { type: 'button', class: 'seg', 'aria-pressed': 'true' }, 'Tree');
+    this.listBtn = h('button', { type: 'button', class: 'seg', 'aria-pressed': 'false' }, 'List');
+    this.filter = h('input', {
+      type: 'search', class: 'filter', placeholder: 'Filter by path…', spellcheck: 'false',
+      autocomplete: 'off', 'aria-label': 'Filter files by path',
+    });
+    this.sortSel = h('select', { class: 'sort', 'aria-label': 'Sort by' },
+      ...Object.entries(SORTS).map(([k, v]) => h('option', { value: k }, v.label)));
+    this.countEl = h('span', { class: 'count muted' });
+    this.legendEl = h('span', { class: 'pull-legend muted', hidden: true },
+      h('span', { class: 'dot needed' }), 'fetched by a pull ', h('span', { class: 'dot present' }), 'already present');
+    this.treeBtn.addEventListener('click', () => this.setMode('tree'));
+    this.listBtn.addEventListener('click', () => this.setMode('list'));
+    let t = 0;
+    this.filter.addEventListener('input', () => {
+      clearTimeout(t);
+      t = setTimeout(() => this.setQuery(this.filter.value), 90);
+    });
+    this.sortSel.addEventListener('change', () => this.setSort(this.sortSel.value));
+
+    // Header and the virtual scroller.
+    const col = (k, label, cls) => {
+      const b = h('button', { type: 'button', class: `col ${cls}`, dataset: { sort: k } }, label);
+      b.addEventListener('click', () => this.setSort(k));
+      return b;
+    };
+    this.header = h('div', { class: 'toc-head', role: 'row' },
+      col('path', 'Name', 'name'), col('size', 'Size', 'num'), col('chunks', 'Chunks', 'num'),
+      col('offset', 'Offset', 'num'));
+    this.spacer = h('div', { class: 'toc-spacer' });
+    this.scroller = h('div', { class: 'toc-scroll', tabindex: '0', role: 'tree', 'aria-label': 'Files' }, this.spacer);
+    this.scroller.addEventListener('scroll', () => this.schedule(), { passive: true });
+    this.scroller.addEventListener('keydown', (e) => this.onKey(e));
+    this.scroller.addEventListener('click', (e) => this.onClick(e));
+    this.empty = h('div', { class: 'toc-empty muted', hidden: true });
+
+    this.el = h('div', { class: 'toc-view' },
+      h('div', { class: 'toolbar' },
+        h('div', { class: 'segmented', role: 'group', 'aria-label': 'View' }, this.treeBtn, this.listBtn),
+        this.filter, h('label', { class: 'inline' }, h('span', { class: 'muted' }, 'Sort'), this.sortSel),
+        this.legendEl, this.countEl),
+      h('div', { class: 'toc-table' }, this.header, this.scroller, this.empty));
+
+    if (typeof ResizeObserver !== 'undefined') new ResizeObserver(() => this.schedule()).observe(this.scroller);
+  }
+
+  /** Loads a layer's fileList. `status` (optional): per-file 1 present / 2 needed / 3 nothing to fetch. */
+  setFiles(files, { status = null } = {}) {
+    const t0 = performance.now();
+    this.files = files || [];
+    const n = this.files.length;
+    this.status = status;
+    this.legendEl.hidden = !status;
+    this.sizeArr = new Float64Array(n);
+    this.chunkArr = new Int32Array(n);
+    this.offArr = new Float64Array(n);
+    this.compArr = new Float64Array(n);
+    this.byPath = new Map();
+    this.lower = null;
+    this.regularCount = 0;
+    for (let i = 0; i < n; i++) {
+      const f = this.files[i];
+      this.sizeArr[i] = f.size || 0;
+      const c = f.chunks || [];
+      this.chunkArr[i] = c.length;
+      this.offArr[i] = c.length ? c[0].offset : Infinity;
+      let comp = 0;
+      for (let k = 0; k < c.length; k++) comp += c[k].compressedLength;
+      this.compArr[i] = comp;
+      this.byPath.set(f.path, i);
+      if (f.type === 'reg') this.regularCount++;
+    }
+    for (const r of this.pool) r.key = null;
+    this.buildTree();
+    this.selectedIndex = -1;
+    this.selectedNode = null;
+    this.cursor = 0;
+    this.scroller.scrollTop = 0;
+    this.refresh();
+    this.buildMs = performance.now() - t0;
+  }
+
+  buildTree() {
+    const root = { name: '/', path: '/', depth: -1, parent: null, children: [], fileIndex: -1, isDir: true, expanded: true, size: 0, count: 0, hit: true };
+    const dirs = new Map([['/', root]]);
+    const getDir = (p) => {
+      let d = dirs.get(p);
+      if (d) return d;
+      const cut = p.lastIndexOf('/');
+      const parent = getDir(cut <= 0 ? '/' : p.slice(0, cut));
+      d = { name: p.slice(cut + 1), path: p, depth: parent.depth + 1, parent, children: [], fileIndex: -1, isDir: true, expanded: false, size: 0, count: 0, hit: true };
+      parent.children.push(d);
+      dirs.set(p, d);
+      return d;
+    };
+    const files = this.files;
+    this.nodeOf = new Array(files.length);
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i];
+      const p = f.path || '/';
+      if (p === '/') { root.fileIndex = i; this.nodeOf[i] = root; continue; }
+      if (f.type === 'dir') {
+        const d = getDir(p);
+        d.fileIndex = i;
+        this.nodeOf[i] = d;
+        continue;
+      }
+      const cut = p.lastIndexOf('/');
+      const parent = getDir(cut <= 0 ? '/' : p.slice(0, cut));
+      const node = { name: p.slice(cut + 1), path: p, depth: parent.depth + 1, parent, children: null, fileIndex: i, isDir: false, expanded: false, size: 0, count: 0, hit: true };
+      parent.children.push(node);
+      this.nodeOf[i] = node;
+    }
+    // Totals per directory (files and payload sizes below it).
+    const total = (d) => {
+      let size = 0;
+      let count = 0;
+      for (const c of d.children) {
+        if (c.isDir) {
+          total(c);
+          size += c.size;
+          count += c.count;
+        } else {
+          size += this.sizeArr[c.fileIndex];
+          count += files[c.fileIndex].type === 'reg' ? 1 : 0;
+        }
+      }
+      d.size = size;
+      d.count = count;
+    };
+    total(root);
+    this.root = root;
+    this.dirs = dirs;
+    this.sortTree();
+    // Open the first levels while they stay short.
+    let frontier = [root];
+    let visible = root.children.length;
+    while (frontier.length) {
+      const next = [];
+      for (const d of frontier) for (const c of d.children) if (c.isDir) next.push(c);
+      const add = next.reduce((a, d) => a + d.children.length, 0);
+      if (!next.length || visible + add > 40) break;
+      for (const d of next) d.expanded = true;
+      visible += add;
+      frontier = next;
+    }
+  }
+
+  comparator() {
+    const { sizeArr, chunkArr, offArr, compArr, files } = this;
+    const byPath = (a, b) => (files[a].path < files[b].path ? -1 : files[a].path > files[b].path ? 1 : a - b);
+    switch (this.sort) {
+      case 'size': return (a, b) => sizeArr[b] - sizeArr[a] || a - b;
+      case 'chunks': return (a, b) => chunkArr[b] - chunkArr[a] || a - b;
+      case 'offset': return (a, b) => offArr[a] - offArr[b] || a - b;
+      case 'compressed': return (a, b) => compArr[b] - compArr[a] || a - b;
+      case 'path': return byPath;
+      default: return (a, b) => a - b;
+    }
+  }
+
+  sortTree() {
+    const sort = this.sort;
+    const val = (n) => {
+      if (sort === 'size') return -n.size;
+      if (n.fileIndex < 0) return 0;
+      if (sort === 'chunks') return -this.chunkArr[n.fileIndex];
+      if (sort === 'offset') return this.offArr[n.fileIndex];
+      if (sort === 'compressed') return -this.compArr[n.fileIndex];
+      return 0;
+    };
+    const cmp = (a, b) => {
+      if (a.isDir !== b.isDir) return a.isDir ? -1 : 1;
+      if (sort !== 'toc' && sort !== 'path') {
+        const d = val(a) - val(b);
+        if (d) return d;
+      }
+      return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    };
+    const rec = (d) => {
+      d.children.sort(cmp);
+      for (const c of d.children) if (c.isDir) rec(c);
+    };
+    rec(this.root);
+  }
+
+  setMode(mode) {
+    if (mode === this.mode) return;
+    this.mode = mode;
+    this.treeBtn.setAttribute('aria-pressed', String(mode === 'tree'));
+    this.listBtn.setAttribute('aria-pressed', String(mode === 'list'));
+    this.scroller.setAttribute('role', mode === 'tree' ? 'tree' : 'listbox');
+    this.refresh();
+    this.revealSelection();
+    this.emit('state');
+  }
+
+  setSort(sort) {
+    if (!SORTS[sort]) return;
+    this.sort = sort;
+    this.sortSel.value = sort;
+    if (this.root) this.sortTree();
+    this.refresh();
+    this.revealSelection();
+    this.emit('state');
+  }
+
+  setQuery(q) {
+    this.query = q.trim();
+    if (this.filter.value !== q) this.filter.value = q;
+    this.refresh();
+    this.scroller.scrollTop = 0;
+    this.revealSelection();
+    this.emit('state');
+  }
+
+  matches() {
+    const q = this.query.toLowerCase();
+    if (!q) return null;
+    if (!this.lower) this.lower = this.files.map((f) => f.path.toLowerCase());
+    const hit = new Uint8Array(this.files.length);
+    for (let i = 0; i < hit.length; i++) if (this.lower[i].includes(q)) hit[i] = 1;
+    return hit;
+  }
+
+  /** Recomputes the visible rows after a change of mode, sort, filter or folding. */
+  refresh() {
+    const hit = this.matches();
+    let matched = this.files.length;
+    if (this.mode === 'list') {
+      let idx;
+      if (hit) {
+        matched = 0;
+        for (let i = 0; i < hit.length; i++) matched += hit[i];
+        idx = new Int32Array(matched);
+        let k = 0;
+        for (let i = 0; i < hit.length; i++) if (hit[i]) idx[k++] = i;
+      } else {
+        idx = new Int32Array(this.files.length);
+        for (let i = 0; i < idx.length; i++) idx[i] = i;
+      }
+      if (this.sort !== 'toc') idx.sort(this.comparator());
+      this.rowsFlat = idx;
+      this.rowCount = idx.length;
+    } else {
+      const rows = [];
+      if (hit) {
+        matched = 0;
+        const mark = (d) => {
+          let any = d.fileIndex >= 0 && hit[d.fileIndex] === 1;
+          for (const c of d.children) {
+            if (c.isDir) any = mark(c) || any;
+            else {
+              c.hit = hit[c.fileIndex] === 1;
+              if (c.hit) matched++;
+              any = any || c.hit;
+            }
+          }
+          d.hit = any;
+          if (d !== this.root && d.fileIndex >= 0 && hit[d.fileIndex]) matched++;
+          return any;
+        };
+        mark(this.root);
+        const walk = (d) => {
+          for (const c of d.children) {
+            if (!c.hit) continue;
+            rows.push(c);
+            if (c.isDir) walk(c);
+          }
+        };
+        walk(this.root);
+      } else {
+        const walk = (d) => {
+          for (const c of d.children) {
+            rows.push(c);
+            if (c.isDir && c.expanded) walk(c);
+          }
+        };
+        walk(this.root);
+      }
+      this.rowsTree = rows;
+      this.rowCount = rows.length;
+    }
+    this.matched = matched;
+    this.spacer.style.height = `${this.rowCount * ROW_H}px`;
+    // short lists get a short box; long ones stop at --cs-list-height (CSS max-height)
+    this.scroller.style.height = `${Math.max(4, this.rowCount) * ROW_H + 2}px`;
+    this.cursor = Math.min(this.cursor, Math.max(0, this.rowCount - 1));
+    const n = this.files.length;
+    const regular = this.regularCount;
+    setText(this.countEl, this.query
+      ? `${fmt.int(matched)} of ${fmt.plural(n, 'path')} match`
+      : `${fmt.plural(n, 'path')} · ${fmt.plural(regular, 'file')}`);
+    this.empty.hidden = this.rowCount > 0;
+    setText(this.empty, this.files.length ? 'No entry matches the filter.' : 'This layer has no file list.');
+    for (const b of this.header.querySelectorAll('.col')) b.classList.toggle('active', b.dataset.sort === this.sort);
+    this.render();
+  }
+
+  schedule() {
+    if (this._raf) return;
+    this._raf = requestAnimationFrame(() => {
+      this._raf = 0;
+      this.render();
+    });
+  }
+
+  rowAt(k) {
+    if (this.mode === 'list') {
+      const i = this.rowsFlat[k];
+      return { fileIndex: i, node: null };
+    }
+    const node = this.rowsTree[k];
+    return { fileIndex: node.fileIndex, node };
+  }
+
+  makeRow() {
+    const el = h('div', { class: 'row' },
+      h('span', { class: 'name' },
+        h('span', { class: 'twisty', 'aria-hidden': 'true' }),
+        h('span', { class: 'icon', 'aria-hidden': 'true' }),
+        h('span', { class: 'label' }),
+        h('span', { class: 'target' })),
+      h('span', { class: 'num size' }),
+      h('span', { class: 'num chunks' }),
+      h('span', { class: 'num offset' }));
+    const [name, size, chunks, offset] = el.children;
+    const [twisty, icon, label, target] = name.children;
+    this.spacer.appendChild(el);
+    return { el, name, twisty, icon, label, target, size, chunks, offset, key: null };
+  }
+
+  render() {
+    const top = this.scroller.scrollTop;
+    const height = this.scroller.clientHeight || 500;
+    const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
+    const last = Math.min(this.rowCount, Math.ceil((top + height) / ROW_H) + OVERSCAN);
+    const need = last - first;
+    while (this.pool.length < need) this.pool.push(this.makeRow());
+    const tree = this.mode === 'tree';
+    for (let p = 0; p < this.pool.length; p++) {
+      const r = this.pool[p];
+      const k = first + p;
+      if (k >= last) {
+        if (!r.el.hidden) {
+          // an idle row keeps no identity: no path, no state classes
+          r.el.hidden = true;
+          r.key = null;
+          r.el.className = 'row';
+          delete r.el.dataset.path;
+          delete r.el.dataset.row;
+        }
+        continue;
+      }
+      r.el.hidden = false;
+      const { fileIndex, node } = this.rowAt(k);
+      const f = fileIndex >= 0 ? this.files[fileIndex] : null;
+      const isDir = node ? node.isDir : f.type === 'dir';
+      const key = `${this.mode}|${k}|${fileIndex}|${node ? node.path : ''}|${node ? node.expanded : ''}|${this.query ? 1 : 0}|${this.status ? 1 : 0}`;
+      r.el.style.transform = `translateY(${k * ROW_H}px)`;
+      const selected = (fileIndex >= 0 && fileIndex === this.selectedIndex) || (node && node === this.selectedNode);
+      r.el.classList.toggle('selected', !!selected);
+      r.el.classList.toggle('cursor', k === this.cursor);
+      r.el.setAttribute('aria-selected', String(!!selected));
+      if (r.key === key) continue;
+      r.key = key;
+      r.el.dataset.row = String(k);
+      const path = node ? node.path : f.path;
+      r.el.dataset.path = path;
+      const type = f ? f.type : 'dir';
+      r.el.dataset.type = type;
+      r.el.className = `row t-${type}${r.el.classList.contains('selected') ? ' selected' : ''}${k === this.cursor ? ' cursor' : ''}`;
+      const st = this.status && fileIndex >= 0 ? this.status[fileIndex] : 0;
+      if (st === 1) r.el.classList.add('present');
+      else if (st === 2) r.el.classList.add('needed');
+      if (tree) {
+        r.el.setAttribute('role', 'treeitem');
+        r.el.setAttribute('aria-level', String(node.depth + 1));
+        if (isDir) r.el.setAttribute('aria-expanded', String(this.query ? true : node.expanded));
+        else r.el.removeAttribute('aria-expanded');
+        r.name.style.paddingLeft = `${node.depth * 16 + 4}px`;
+        setText(r.twisty, isDir ? (this.query || node.expanded ? '▾' : '▸') : '');
+        setText(r.label, node.name);
+      } else {
+        r.el.setAttribute('role', 'option');
+        r.el.removeAttribute('aria-expanded');
+        r.el.removeAttribute('aria-level');
+        r.name.style.paddingLeft = '4px';
+        setText(r.twisty, '');
+        setText(r.label, f.path);
+      }
+      setText(r.icon, ICON[type] ?? '?');
+      r.icon.title = TYPE_LABEL[type] || type;
+      if (isDir && node) {
+        setText(r.target, node.count ? fmt.plural(node.count, 'file') : '');
+        setText(r.size, node.count ? fmt.bytes(node.size) : '');
+        setText(r.chunks, '');
+        setText(r.offset, '');
+      } else if (f) {
+        setText(r.target, f.linkName ? `→ ${f.linkName}` : '');
+        setText(r.size, f.type === 'reg' ? fmt.bytes(f.size) : '');
+        setText(r.chunks, f.chunks && f.chunks.length ? fmt.int(f.chunks.length) : '');
+        setText(r.offset, f.chunks && f.chunks.length ? fmt.int(f.chunks[0].offset) : '');
+      }
+    }
+  }
+
+  onClick(e) {
+    const row = e.target.closest('.row');
+    if (!row || !this.scroller.contains(row)) return;
+    const k = Number(row.dataset.row);
+    this.cursor = k;
+    this.activate(k, e.target.closest('.twisty') ? 'toggle' : 'click');
+  }
+
+  activate(k, how) {
+    if (k < 0 || k >= this.rowCount) return;
+    const { fileIndex, node } = this.rowAt(k);
+    if (this.mode === 'tree' && node.isDir && !this.query) {
+      if (how === 'toggle' || how === 'click' || how === 'enter') {
+        const wasSelected = node === this.selectedNode || (fileIndex >= 0 && fileIndex === this.selectedIndex);
+        if (how === 'toggle' || wasSelected || how === 'enter') {
+          node.expanded = !node.expanded;
+          this.refresh();
+        }
+      }
+    }
+    this.selectedIndex = fileIndex;
+    this.selectedNode = node;
+    this.render();
+    this.emit('select', { index: fileIndex, path: node ? node.path : this.files[fileIndex].path, file: fileIndex >= 0 ? this.files[fileIndex] : null, node });
+  }
+
+  onKey(e) {
+    if (!this.rowCount) return;
+    let k = this.cursor;
+    const page = Math.max(1, Math.floor(this.scroller.clientHeight / ROW_H) - 1);
+    switch (e.key) {
+      case 'ArrowDown': k++; break;
+      case 'ArrowUp': k--; break;
+      case 'PageDown': k += page; break;
+      case 'PageUp': k -= page; break;
+      case 'Home': k = 0; break;
+      case 'End': k = this.rowCount - 1; break;
+      case 'Enter': case ' ': e.preventDefault(); this.activate(k, 'enter'); return;
+      case 'ArrowRight': case 'ArrowLeft': {
+        if (this.mode !== 'tree' || this.query) return;
+        const { node } = this.rowAt(k);
+        if (node.isDir && node.expanded !== (e.key === 'ArrowRight')) {
+          node.expanded = e.key === 'ArrowRight';
+          this.refresh();
+        } else if (e.key === 'ArrowLeft' && node.parent && node.parent !== this.root) {
+          k = this.rowsTree.indexOf(node.parent);
+        }
+        e.preventDefault();
+        break;
+      }
+      default: return;
+    }
+    e.preventDefault();
+    k = Math.max(0, Math.min(this.rowCount - 1, k));
+    this.cursor = k;
+    this.scrollToRow(k);
+    this.activate(k, 'key');
+  }
+
+  scrollToRow(k) {
+    const top = k * ROW_H;
+    const s = this.scroller;
+    if (top < s.scrollTop) s.scrollTop = top;
+    else if (top + ROW_H > s.scrollTop + s.clientHeight) s.scrollTop = top + ROW_H - s.clientHeight;
+    this.render();
+  }
+
+  /** Selects a file by path (from the chunk map or the URL), opening its folders. */
+  select(path, { emit = true } = {}) {
+    const i = this.byPath.get(path);
+    let node = i !== undefined ? this.nodeOf[i] : this.dirs?.get(path);
+    if (!node) return false;
+    if (this.query) {
+      const hit = this.matches();
+      if (i === undefined || !hit[i]) this.setQuery('');
+    }
+    for (let p = node.parent; p; p = p.parent) p.expanded = true;
+    this.selectedIndex = i !== undefined ? i : -1;
+    this.selectedNode = node;
+    this.refresh();
+    this.revealSelection();
+    if (emit) this.emit('select', { index: this.selectedIndex, path, file: i !== undefined ? this.files[i] : null, node });
+    return true;
+  }
+
+  revealSelection() {
+    let k = -1;
+    if (this.mode === 'list' && this.selectedIndex >= 0) k = this.rowsFlat.indexOf(this.selectedIndex);
+    else if (this.mode === 'tree' && this.selectedNode) k = this.rowsTree.indexOf(this.selectedNode);
+    if (k < 0) return;
+    this.cursor = k;
+    const s = this.scroller;
+    const top = k * ROW_H;
+    if (top < s.scrollTop || top + ROW_H > s.scrollTop + s.clientHeight) {
+      s.scrollTop = Math.max(0, top - s.clientHeight / 3);
+    }
+    this.render();
+  }
+}
+
+const ICON = { reg: '', dir: '', symlink: '↪', hardlink: '⇉', fifo: '|', char: 'c', block: 'b' };
