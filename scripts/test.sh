@@ -28,6 +28,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 TEST_REGISTRY_DIR=${TEST_REGISTRY_DIR:-$ROOT/target/test-registry}
 TEST_ONLY=${TEST_ONLY:-registry native browser e2e}
+STEP_LOGS=$(mktemp -d)
+set -o pipefail
 declare -A RESULT=()
 FAILED=0
 
@@ -39,7 +41,7 @@ run_step() { # run_step NAME COMMAND...: time it, record ok/FAILED
   t0=$(date +%s.%N)
   echo
   echo "==> [test] $name"
-  "$@" || rc=$?
+  "$@" 2>&1 | tee "$STEP_LOGS/$name.log" || rc=$?
   t1=$(date +%s.%N)
   if [ $rc -eq 0 ]; then RESULT[$name]=ok; else RESULT[$name]="FAILED(rc=$rc)"; FAILED=1; fi
   awk -v n="$name" -v r="${RESULT[$name]}" -v a="$t0" -v b="$t1" \
@@ -125,9 +127,18 @@ if want e2e; then
 fi
 
 # ---------------------------------------------------------------- summary
+cleanup >/dev/null 2>&1
+trap - EXIT
 echo
 echo "==> [test] summary"
 for s in registry native browser e2e; do
   [ -n "${RESULT[$s]:-}" ] && echo "    $s: ${RESULT[$s]}"
 done
+# One closing line over every runner: cargo/wasm-bindgen-test ("test result: … N passed; M
+# failed") and node's test runner ("# pass N", "# fail M").
+cat "$STEP_LOGS"/*.log 2>/dev/null | awk '
+  /^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
+  /^# pass / { p += $3 } /^# fail / { f += $3 }
+  END { printf "%d passed, %d failed\n", p, f }'
+rm -rf "$STEP_LOGS"
 exit $FAILED
