@@ -232,6 +232,7 @@ async fn probe(registry: &str) -> Value {
 #[wasm_bindgen_test]
 async fn probe_verdicts_for_distribution_and_an_s3_like_front() {
     let p = probe(url(REGISTRY_URL, "REGISTRY_URL")).await;
+    assert_eq!(p["apiStatus"], 200);
     assert_eq!(p["verdict"], "partial pulls work", "{p}");
     assert_eq!(p["multiRange"]["kind"], "multipart");
     assert_eq!(p["singleRange"]["contentRangeExposed"], true);

@@ -358,6 +358,22 @@ impl<T: Transport> RegistryClient<T> {
         Ok(resp.body)
     }
 
+    /// `GET /v2/`: is this an OCI distribution registry, reachable from here? Returns the status
+    /// (200, or 401 when it wants credentials, which the blob requests will then obtain).
+    pub async fn ping(&mut self) -> Result<u16> {
+        let url = format!("{}/v2/", self.image.base);
+        let resp = self.get(&url, None, None, None, 64 << 10, "ping").await?;
+        match resp.status {
+            200 | 401 => Ok(resp.status),
+            404 => Err(Error::Http {
+                url,
+                status: 404,
+                message: "this server has no /v2/ API: it is not an OCI distribution registry (check the URL)".into(),
+            }),
+            s => Err(ranges::status_error(&url, s)),
+        }
+    }
+
     /// All tags of the repository, following pagination (`Link` when readable, else `last=`).
     pub async fn tags(&mut self) -> Result<Vec<String>> {
         #[derive(serde::Deserialize)]
@@ -407,6 +423,7 @@ impl<T: Transport> RegistryClient<T> {
         multi: bool,
     ) -> Result<ProbeReport> {
         let start = self.log.len();
+        let api_status = self.ping().await?;
         let url = self.image.blob_url(digest);
         let len = size.map(|s| s.min(512)).unwrap_or(512).max(1);
         let r = ByteRange {
@@ -457,6 +474,7 @@ impl<T: Transport> RegistryClient<T> {
         let (verdict, text, fix) = probe::verdict(&single, multi_range.kind, blob_size);
         let log = &self.log[start..];
         Ok(ProbeReport {
+            api_status,
             blob: digest.to_string(),
             blob_size,
             single_range: single,

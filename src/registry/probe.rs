@@ -29,6 +29,8 @@ pub enum MultiRangeKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProbeReport {
+    /// What `GET /v2/` answered (200, or 401 for a registry that wants credentials).
+    pub api_status: u16,
     pub blob: String,
     pub blob_size: Option<u64>,
     pub single_range: SingleRange,

@@ -157,6 +157,8 @@ export interface LayerInspection extends LayerReport {
 }
 
 export interface ProbeReport {
+  /** What `GET /v2/` answered: 200, or 401 when the registry wants credentials. */
+  apiStatus: number;
   blob: string;
   blobSize: number | null;
   singleRange: { status: number; ok: boolean; contentRangeExposed: boolean };
