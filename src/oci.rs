@@ -168,15 +168,43 @@ impl ManifestDoc {
             }
             None => v.get("manifests").is_some(),
         };
-        if is_index {
+        let doc = if is_index {
             serde_json::from_value(v)
                 .map(ManifestDoc::Index)
-                .map_err(|e| Error::Oci(format!("image index: {e}")))
+                .map_err(|e| Error::Oci(format!("image index: {e}")))?
         } else {
             serde_json::from_value(v)
                 .map(ManifestDoc::Image)
-                .map_err(|e| Error::Oci(format!("image manifest: {e}")))
+                .map_err(|e| Error::Oci(format!("image manifest: {e}")))?
+        };
+        // Digests go into URLs and sizes into JavaScript numbers: check every descriptor now.
+        let descriptors: Vec<&Descriptor> = match &doc {
+            ManifestDoc::Index(i) => i.manifests.iter().collect(),
+            ManifestDoc::Image(m) => std::iter::once(&m.config).chain(&m.layers).collect(),
+        };
+        for d in descriptors {
+            d.validate()?;
         }
+        Ok(doc)
+    }
+}
+
+/// The largest blob size accepted: 2^53, the largest integer JavaScript numbers hold exactly
+/// (8 PiB; no real layer comes near it).
+pub const MAX_BLOB_SIZE: u64 = 1 << 53;
+
+impl Descriptor {
+    /// A descriptor is usable when its digest parses and its size is below [`MAX_BLOB_SIZE`].
+    pub fn validate(&self) -> Result<()> {
+        self.parsed_digest()?;
+        if self.size > MAX_BLOB_SIZE {
+            return Err(Error::TooLarge {
+                what: format!("descriptor {} size", self.digest),
+                size: self.size,
+                limit: MAX_BLOB_SIZE,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -246,17 +274,20 @@ mod tests {
     #[test]
     fn index_selection() {
         let idx = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
-          {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aa","size":1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
-          {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:bb","size":1,"platform":{"os":"linux","architecture":"amd64"}}]}"#;
+          {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
+          {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","size":1,"platform":{"os":"linux","architecture":"amd64"}}]}"#;
         let ManifestDoc::Index(i) = ManifestDoc::parse(idx, None).unwrap() else {
             panic!()
         };
-        assert_eq!(i.select(None).unwrap().digest, "sha256:bb");
+        assert_eq!(
+            i.select(None).unwrap().digest,
+            format!("sha256:{}", "b".repeat(64))
+        );
         assert_eq!(
             i.select(Some(&Platform::parse("linux/arm64").unwrap()))
                 .unwrap()
                 .digest,
-            "sha256:aa"
+            format!("sha256:{}", "a".repeat(64))
         );
         let e = i
             .select(Some(&Platform::parse("linux/s390x").unwrap()))
@@ -265,5 +296,16 @@ mod tests {
         assert!(e.contains("linux/arm64/v8, linux/amd64"), "{e}");
         assert!(Platform::parse("linux").is_err());
         assert!(ManifestDoc::parse(b"{}", Some("text/html")).is_err());
+        // Descriptors are checked: a digest that could escape a URL path, a size JS cannot hold.
+        let bad = br#"{"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"sha256:x/../../v2","size":1},"layers":[]}"#;
+        assert!(ManifestDoc::parse(bad, None).is_err());
+        let big = format!(
+            r#"{{"config":{{"digest":"sha256:{}","size":9007199254740993}},"layers":[]}}"#,
+            "a".repeat(64)
+        );
+        assert!(matches!(
+            ManifestDoc::parse(big.as_bytes(), Some(MT_OCI_MANIFEST)),
+            Err(Error::TooLarge { .. })
+        ));
     }
 }

@@ -308,7 +308,14 @@ struct VirtualTar<'a> {
     starts: Vec<u64>,
     len: u64,
     pos: u64,
+    /// Bytes served from file content. The tar reader seeks over content, so any byte read there
+    /// is a header (GNU long name, PAX records) that claims a file's data as its own: tar-split
+    /// keeps real header bytes in segments. Capped, because the tar crate buffers such data whole.
+    content_read: u64,
 }
+
+/// How much header data may come from file content (Go's archive/tar caps special files at 1 MiB).
+const MAX_CONTENT_READ: u64 = 1 << 20;
 
 impl<'a> VirtualTar<'a> {
     fn new(pieces: &'a [Piece]) -> Self {
@@ -326,6 +333,7 @@ impl<'a> VirtualTar<'a> {
             starts,
             len: at,
             pos: 0,
+            content_read: 0,
         }
     }
 }
@@ -346,6 +354,12 @@ impl Read for VirtualTar<'_> {
             }
             Piece::File { size, .. } => {
                 let n = ((size - within).min(buf.len() as u64)) as usize;
+                self.content_read += n as u64;
+                if self.content_read > MAX_CONTENT_READ {
+                    return Err(io::Error::other(
+                        "a tar header claims more than 1 MiB of extension data",
+                    ));
+                }
                 buf[..n].fill(0);
                 n
             }
@@ -389,6 +403,23 @@ mod tests {
                 String::from_utf8_lossy(bad)
             );
         }
+    }
+
+    #[test]
+    fn header_data_claimed_from_file_content_is_capped() {
+        // A GNU long-name header announcing 200 MB, whose "data" is a file record's content.
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::GNULongName);
+        h.set_size(200 << 20);
+        h.set_cksum();
+        let seg = B64.encode(h.as_bytes());
+        let lines = format!(
+            "{{\"type\":2,\"payload\":\"{seg}\"}}\n{{\"type\":1,\"name\":\"x\",\"size\":{}}}\n",
+            200u64 << 20
+        );
+        let ts = parse(lines.as_bytes()).unwrap();
+        let e = ts.check_against(&Toc::default()).unwrap_err();
+        assert!(e.to_string().contains("extension data"), "{e}");
     }
 
     #[test]

@@ -165,8 +165,14 @@ fn time_value<'de, A: MapAccess<'de>>(
     }
 }
 
+/// A non-negative integer. Values above 2^53 are refused: no real offset, size or id comes near
+/// it, and larger ones cannot be represented exactly in the browser's numbers.
 fn num<'de, A: MapAccess<'de>>(map: &mut A) -> std::result::Result<u64, A::Error> {
-    Ok(map.next_value::<Option<u64>>()?.unwrap_or(0))
+    let v = map.next_value::<Option<u64>>()?.unwrap_or(0);
+    if v > 1 << 53 {
+        return Err(de::Error::custom(format!("{v} is larger than 2^53")));
+    }
+    Ok(v)
 }
 
 impl<'de> Deserialize<'de> for Toc {
@@ -328,6 +334,7 @@ mod tests {
             br#"{"entries":[{"name":"a"}]}"#,
             br#"{"entries":[{"type":"reg","name":"a","size":-1}]}"#,
             br#"{"entries":[{"type":"reg","name":"a","size":1.5}]}"#,
+            br#"{"entries":[{"type":"reg","name":"a","offset":9007199254740993}]}"#,
             br#"{"entries":[{"type":"reg","name":"a","digest":"sha256:zz"}]}"#,
             br#"{"entries":[{"type":"reg","name":"a","modtime":"yesterday"}]}"#,
             br#"{"tarSplitDigest":"nope"}"#,

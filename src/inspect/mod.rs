@@ -127,6 +127,13 @@ impl LayerInspection {
     }
 
     fn start(&mut self) -> Result<()> {
+        if self.desc.size > crate::oci::MAX_BLOB_SIZE {
+            return Err(Error::TooLarge {
+                what: "blob size".into(),
+                size: self.desc.size,
+                limit: crate::oci::MAX_BLOB_SIZE,
+            });
+        }
         let compression = compression_of(&self.desc.media_type);
         match LayerAnnotations::parse(&self.desc.annotations)? {
             LayerAnnotations::ZstdChunked(a) => {

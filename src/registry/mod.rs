@@ -180,6 +180,17 @@ impl<T: Transport> RegistryClient<T> {
             if tried_auth {
                 return Err(self.refused(url));
             }
+            // A 401 from wherever a redirect led (blob storage, a CDN) is not the registry asking
+            // for credentials: never hand the user's credentials to another origin.
+            if !resp.final_url.is_empty()
+                && origin_of(&resp.final_url) != Some(self.image.base.as_str())
+            {
+                return Err(Error::Http {
+                    url: resp.final_url.clone(),
+                    status: 401,
+                    message: "the storage this registry redirected to wants credentials; chunkscope sends credentials only to the registry itself".into(),
+                });
+            }
             tried_auth = true;
             self.authenticate(url, &resp).await?;
         }
@@ -232,6 +243,13 @@ impl<T: Transport> RegistryClient<T> {
             }
             Some(Challenge::Bearer { realm, service, scope: challenge_scope }) => {
                 let scope_str = challenge_scope.unwrap_or(scope.clone());
+                if self.image.base.starts_with("https://") && !realm.starts_with("https://") {
+                    return Err(Error::Http {
+                        url: url.to_string(),
+                        status: 401,
+                        message: format!("the registry names a token service that is not https ({realm}); refusing to send credentials or ask for a token over plain http"),
+                    });
+                }
                 let turl = token_url(&realm, service.as_deref(), &scope_str);
                 let mut headers = Vec::new();
                 // Credentials go only to the realm the registry named.
@@ -344,6 +362,16 @@ impl<T: Transport> RegistryClient<T> {
                     url,
                     status: 200,
                     blob_size,
+                })
+            }
+            416 => {
+                return Err(Error::Http {
+                    url,
+                    status: 416,
+                    message: format!(
+                        "range {} not satisfiable: the blob is smaller than its descriptor says",
+                        range.header_value()
+                    ),
                 })
             }
             s => return Err(ranges::status_error(&url, s)),
@@ -566,6 +594,10 @@ mod tests {
                 };
                 if ok {
                     r.body = b"{}".to_vec();
+                    if let Some(range) = req.range {
+                        r.status = 206;
+                        r.body = vec![7; range.length as usize];
+                    }
                 } else {
                     r.status = 401;
                     let c = if self.basic {
@@ -576,8 +608,47 @@ mod tests {
                     r.headers.insert("www-authenticate".into(), c.into());
                 }
             }
+            // Judge ranged heads exactly as the real transports do.
+            if let Some(range) = req.range {
+                if ranges::judge(&req.url, range, r.status, None, None)?
+                    == ranges::RangeVerdict::Ignored
+                {
+                    r.aborted = true;
+                    r.body.clear();
+                }
+            }
             Ok(r)
         }
+    }
+
+    #[test]
+    fn a_ranged_first_request_still_authenticates() {
+        // readFile and inspectLayer start with a ranged GET: its 401 must start the token dance.
+        let mut c = client(false, None, None);
+        let r = ByteRange {
+            offset: 10,
+            length: 4,
+        };
+        let body = block_on(c.blob_range(
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            r,
+            None,
+            "file",
+        ))
+        .unwrap();
+        assert_eq!(body, [7; 4]);
+        let urls: Vec<&str> = seen(&c).iter().map(|x| x.0).collect();
+        assert_eq!(urls.len(), 3, "401, token, retry: {urls:?}");
+        assert_eq!(urls[1], "http://auth/token");
+    }
+
+    #[test]
+    fn no_token_dance_with_a_cleartext_realm_for_an_https_registry() {
+        let mut c = client(false, Some("tester:s3cret"), None);
+        c.image = ImageRef::new("https://reg", "a/b", "latest").unwrap();
+        let e = block_on(c.manifest("latest")).unwrap_err().to_string();
+        assert!(e.contains("not https"), "{e}");
+        assert_eq!(seen(&c).len(), 1, "the password never left");
     }
 
     fn client(basic: bool, user: Option<&str>, token: Option<&str>) -> RegistryClient<Mock> {

@@ -125,6 +125,61 @@ struct InspectArgs {
     footer: bool,
 }
 
+thread_local! {
+    /// Images inspected in this page, newest last: `planPull` plans from them instead of reading
+    /// their TOCs again (bytes are the product's currency). Keyed by what the caller asked for.
+    static INSPECTED: std::cell::RefCell<Vec<(String, std::rc::Rc<crate::image::InspectedImage>)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+/// How many inspected images stay cached.
+const CACHE_IMAGES: usize = 8;
+
+impl Target {
+    fn cache_key(&self) -> Option<String> {
+        let image = ImageRef::new(&self.registry, &self.repository, &self.reference).ok()?;
+        Some(format!(
+            "{}|{}|{}|{}",
+            image.base,
+            image.repository,
+            image.reference,
+            self.platform.as_deref().unwrap_or("")
+        ))
+    }
+}
+
+fn cached(t: &Target) -> Option<std::rc::Rc<crate::image::InspectedImage>> {
+    let key = t.cache_key()?;
+    INSPECTED.with(|c| {
+        c.borrow()
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    })
+}
+
+fn remember(
+    t: &Target,
+    img: crate::image::InspectedImage,
+) -> std::rc::Rc<crate::image::InspectedImage> {
+    let img = std::rc::Rc::new(img);
+    if let Some(key) = t.cache_key() {
+        INSPECTED.with(|c| {
+            let mut c = c.borrow_mut();
+            c.retain(|(k, _)| *k != key);
+            c.push((key, img.clone()));
+            let excess = c.len().saturating_sub(CACHE_IMAGES);
+            c.drain(..excess);
+        });
+    }
+    img
+}
+
+/// `forgetInspected()`: drop the images kept for `planPull` (e.g. after a tag moved).
+#[wasm_bindgen(js_name = forgetInspected)]
+pub fn forget_inspected_js() {
+    INSPECTED.with(|c| c.borrow_mut().clear());
+}
+
 /// `inspectImage({registry, repository, reference, platform?, files?, verifyTarSplit?, footer?,
 /// token?, username?, password?, realm?, service?, onProgress?})` → image report.
 ///
@@ -147,7 +202,9 @@ pub async fn inspect_image_js(
     let img = inspect_image(&mut client, &name, platform.as_ref(), o)
         .await
         .map_err(js_err)?;
-    to_js(&img.report)
+    let out = to_js(&img.report);
+    remember(&args.target, img);
+    out
 }
 
 #[derive(Deserialize, Default)]
@@ -279,6 +336,34 @@ pub async fn read_file_js(
             limit: MAX_PREVIEW,
         }));
     }
+    // The compressed span comes from an untrusted TOC: bound it by what `size` can need (zstd
+    // never expands data by more than a small factor) and by the blob.
+    let max_compressed = args.size + args.size / 64 + (64 << 10);
+    if args.length > max_compressed {
+        return Err(js_err(Error::TooLarge {
+            what: "file's compressed extent".into(),
+            size: args.length,
+            limit: max_compressed,
+        }));
+    }
+    if let Some(layer_size) = args.layer_size {
+        if args
+            .offset
+            .checked_add(args.length)
+            .is_none_or(|end| end > layer_size)
+        {
+            return Err(js_err(Error::Layout(format!(
+                "file extent {}+{} lies outside the {layer_size}-byte blob",
+                args.offset, args.length
+            ))));
+        }
+    }
+    if args.length == 0 && args.size > 0 {
+        return Err(js_err(Error::Layout(format!(
+            "a {}-byte file with no compressed extent",
+            args.size
+        ))));
+    }
     let mut client = args.target.client()?;
     let bytes = if args.length == 0 {
         Vec::new()
@@ -299,16 +384,17 @@ pub async fn read_file_js(
                 .map_err(js_err)?
                 .verify("file", &bytes)
                 .map_err(js_err)?;
-            true
+            JsValue::TRUE
         }
-        None => false,
+        // No digest in the TOC (an empty file has none): nothing to verify against.
+        None => JsValue::NULL,
     };
     let out = js_sys::Object::new();
     let set =
         |k: &str, v: JsValue| js_sys::Reflect::set(&out, &JsValue::from_str(k), &v).map(|_| ());
     set("bytes", js_sys::Uint8Array::from(bytes.as_slice()).into())
         .map_err(|_| JsError::new("readFile: result"))?;
-    set("verified", JsValue::from_bool(verified)).map_err(|_| JsError::new("readFile: result"))?;
+    set("verified", verified).map_err(|_| JsError::new("readFile: result"))?;
     set(
         "bytesFetched",
         JsValue::from_f64(client.bytes_fetched() as f64),
@@ -396,6 +482,11 @@ pub async fn plan_pull_js(
     let mut images = Vec::new();
     let (mut bytes, mut requests) = (0u64, 0usize);
     for (i, t) in std::iter::once(&args.want).chain(&args.have).enumerate() {
+        // An image this page already inspected is planned from memory: no request at all.
+        if let Some(img) = cached(t) {
+            images.push(img);
+            continue;
+        }
         let mut client = t.client()?;
         attach_progress(&mut client, &opts);
         let name = client.image.display();
@@ -409,7 +500,7 @@ pub async fn plan_pull_js(
             })?;
         bytes += client.bytes_fetched();
         requests += client.log().len();
-        images.push(img);
+        images.push(remember(t, img));
     }
     let want = LayerInput::image(&images[0].manifest, &images[0].layers);
     let have: Vec<LayerInput> = images[1..]
@@ -450,6 +541,24 @@ pub async fn list_tags_js(
     let mut client = target.client()?;
     let tags = client.tags().await.map_err(js_err)?;
     to_js(&tags)
+}
+
+/// `parseReference(registry, image)` → `{registry, repository, reference}`: the registry URL
+/// normalised and `REPO[:TAG|@DIGEST]` split and validated exactly as every other call will,
+/// so a form can reject bad input before any request. Throws with a message that says what is
+/// wrong.
+#[wasm_bindgen(js_name = parseReference, unchecked_return_type = "{registry: string, repository: string, reference: string}")]
+pub fn parse_reference_js(registry: &str, image: &str) -> JsResult {
+    let (repo, reference) = crate::registry::reference::split_repo_ref(image.trim());
+    let r = ImageRef::new(registry, repo, reference).map_err(js_err)?;
+    let out = serde_json::json!({"registry": r.base, "repository": r.repository, "reference": r.reference});
+    to_js(&out)
+}
+
+/// `corsConfig()` → the CNCF distribution `http.headers` block the browser inspector needs.
+#[wasm_bindgen(js_name = corsConfig)]
+pub fn cors_config_js() -> String {
+    crate::registry::probe::CORS_FIX.to_string()
 }
 
 /// The crate version.
