@@ -166,7 +166,9 @@ impl LayerFiles {
                     }
                     file.chunks.push(Chunk {
                         offset: c.offset,
-                        compressed_length: c_end.saturating_sub(c.offset),
+                        // Clamped to the payload area, so every sum over extents stays below
+                        // the blob size; anything cut here is also reported as a problem.
+                        compressed_length: c_end.min(payload_end).saturating_sub(c.offset),
                         uncompressed_offset: u_off,
                         uncompressed_length: u_end.saturating_sub(u_off),
                         digest: if multi {

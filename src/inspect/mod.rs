@@ -78,6 +78,8 @@ struct MetadataPlan {
     tar_split: Option<Section>,
     /// Whether the range runs on to the blob's end to include the footer.
     footer_in_range: bool,
+    /// Whether the range covers the tar-split too.
+    read_tar_split: bool,
 }
 
 /// The inspection of one layer. See the module docs for the protocol.
@@ -154,6 +156,7 @@ impl LayerInspection {
                     authenticated: true,
                     tar_split: a.tar_split,
                     footer_in_range: false,
+                    read_tar_split: false,
                 };
                 self.annotations = Some(a);
                 self.plan_metadata(plan)
@@ -241,6 +244,7 @@ impl LayerInspection {
                     }
                 }
                 end = ts.end();
+                plan.read_tar_split = true;
             }
         }
         if self.opts.footer && self.report.footer.is_none() && size - end <= FOOTER_READ_LEN {
@@ -290,7 +294,19 @@ impl LayerInspection {
         let state = std::mem::replace(&mut self.state, State::Done);
         let r = match state {
             State::Footer(_) => self.on_footer(data),
-            State::Metadata { range, plan } => self.on_metadata(range, plan, data),
+            State::Metadata { range, plan } => self.on_metadata(range, plan, data).map(|()| {
+                // A footer check the metadata range could not cover: its own absolute range.
+                if self.opts.footer
+                    && self.report.footer.is_none()
+                    && !self.report.checks.contains_key("footer_magic")
+                {
+                    let len = FOOTER_READ_LEN.min(self.desc.size);
+                    self.state = State::Footer(ByteRange {
+                        offset: self.desc.size - len,
+                        length: len,
+                    });
+                }
+            }),
             State::Done => Ok(()),
         };
         if let Err(e) = &r {
@@ -324,19 +340,25 @@ impl LayerInspection {
         self.report.check_details.insert(name.into(), detail);
     }
 
+    /// Parses a footer read to check it (annotations already gave the positions): a bad footer
+    /// is a failed check, not the end of the inspection.
+    fn check_footer(&mut self, tail: &[u8]) {
+        match footer::parse(tail) {
+            Ok(f) => self.record_footer(&f),
+            Err(e) => self.check("footer_magic", false, e.to_string()),
+        }
+    }
+
     fn on_footer(&mut self, tail: &[u8]) -> Result<()> {
-        let f = match footer::parse(tail) {
-            Ok(f) => f,
-            Err(e) if self.annotations.is_none() => {
-                // No annotations and no footer: an ordinary zstd layer.
-                self.report.format = compression_of(&self.desc.media_type).to_string();
-                self.no_partial("no zstd:chunked annotations and no zstd:chunked footer: an ordinary layer, pulled whole");
-                self.report
-                    .check_details
-                    .insert("footer_magic".into(), e.to_string());
-                return Ok(());
-            }
-            Err(e) => return Err(e),
+        if self.annotations.is_some() {
+            self.check_footer(tail);
+            return Ok(());
+        }
+        let Ok(f) = footer::parse(tail) else {
+            // No annotations and no footer: an ordinary zstd layer.
+            self.report.format = compression_of(&self.desc.media_type).to_string();
+            self.no_partial("no zstd:chunked annotations and no zstd:chunked footer: an ordinary layer, pulled whole");
+            return Ok(());
         };
         self.record_footer(&f);
         self.report.format = if f.variant == FooterVariant::Current {
@@ -357,6 +379,7 @@ impl LayerInspection {
             authenticated: false,
             tar_split: f.tar_split,
             footer_in_range: false,
+            read_tar_split: false,
         })
     }
 
@@ -408,9 +431,7 @@ impl LayerInspection {
         let toc_sec = plan.toc;
         let toc_bytes = &data[at(toc_sec.offset)..at(toc_sec.end())];
         if plan.footer_in_range {
-            let tail = &data[data.len().saturating_sub(FOOTER_READ_LEN as usize)..];
-            let f = footer::parse(tail)?;
-            self.record_footer(&f);
+            self.check_footer(&data[data.len().saturating_sub(FOOTER_READ_LEN as usize)..]);
         }
         // 1. Authenticate the compressed TOC before parsing a byte of it.
         let mut verified = false;
@@ -450,11 +471,13 @@ impl LayerInspection {
                 ),
             );
             if self.report.footer.is_none() {
+                // 72: the current footer frame; 64: c/storage 1.47-1.49's, which also had tar-splits.
+                let tail = self.desc.size.saturating_sub(ts.end());
                 self.check(
                     "blob_size_matches_metadata",
-                    ts.end() + 72 == self.desc.size,
+                    tail == 72 || tail == 64,
                     format!(
-                        "tar-split end {} + 72-byte footer = blob size {}",
+                        "tar-split end {} + {tail} bytes = blob size {}; a footer frame is 72 bytes (64 for c/storage 1.47-1.49)",
                         ts.end(),
                         self.desc.size
                     ),
@@ -474,10 +497,7 @@ impl LayerInspection {
         self.assess_partial_pull(&toc);
 
         // 3. The tar-split, when it was read.
-        if let (Some(ts), true) = (
-            plan.tar_split,
-            range.end() >= plan.tar_split.map(|t| t.end()).unwrap_or(u64::MAX),
-        ) {
+        if let (Some(ts), true) = (plan.tar_split, plan.read_tar_split) {
             let header = &data[at(ts.offset - SKIPPABLE_HEADER_LEN)..at(ts.offset)];
             self.check(
                 "tarsplit_in_skippable_frame",

@@ -152,6 +152,14 @@ fn pull_route<'a>(input: &LayerInput<'a>) -> Route<'a> {
             metadata: Some(metadata),
         };
     }
+    // Chunk extents that overlap, run backwards or leave the payload area cannot be fetched as
+    // the TOC says; planning ranges from them would be fiction.
+    if let Some(problem) = files.problems.first() {
+        return Route::Full {
+            reason: format!("the TOC's chunk extents are inconsistent ({problem}): the reference puller fails on this layer; a full pull is the best case"),
+            metadata: Some(metadata),
+        };
+    }
     Route::Partial { metadata, files }
 }
 

@@ -144,7 +144,13 @@ fn pct(part: u64, whole: u64) -> String {
 
 fn short(digest: &str) -> &str {
     let hex = digest.split_once(':').map(|(_, h)| h).unwrap_or(digest);
-    &hex[..hex.len().min(12)]
+    // Up to 12 characters, cut on a character boundary whatever the input.
+    let end = hex
+        .char_indices()
+        .nth(12)
+        .map(|(i, _)| i)
+        .unwrap_or(hex.len());
+    &hex[..end]
 }
 
 fn how(l: &LayerPlan) -> String {
