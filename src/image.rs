@@ -8,7 +8,7 @@
 use crate::error::{Error, Result};
 use crate::format::digest::Digest;
 use crate::inspect::report::{ImageReport, RequestRecord};
-use crate::inspect::{ByteRange, InspectOptions, InspectedLayer, LayerInspection};
+use crate::inspect::{ByteRange, InspectOptions, InspectedLayer};
 use crate::oci::{Descriptor, ImageConfig, Manifest, ManifestDoc, Platform, MAX_MANIFEST};
 use std::future::Future;
 
@@ -19,6 +19,11 @@ pub trait ImageSource {
     async fn root_manifest(&mut self) -> Result<(Vec<u8>, Option<String>)>;
     /// A whole blob or manifest by digest (configs, platform manifests), at most `limit` bytes.
     async fn fetch(&mut self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>>;
+    /// A platform manifest named by an index. Registries serve manifests from another endpoint
+    /// than blobs; local sources keep both as blobs.
+    async fn fetch_manifest(&mut self, desc: &Descriptor) -> Result<Vec<u8>> {
+        self.fetch(desc, MAX_MANIFEST).await
+    }
     /// Exactly `range` of the blob `desc`.
     async fn read_range(&mut self, desc: &Descriptor, range: ByteRange) -> Result<Vec<u8>>;
     /// Requests made so far (registry sources); empty for local ones.
@@ -60,7 +65,7 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
             report.platforms = idx.platforms();
             let d = idx.select(platform)?.clone();
             report.platform = d.platform.as_ref().map(|p| p.to_string());
-            let bytes = src.fetch(&d, MAX_MANIFEST).await?;
+            let bytes = src.fetch_manifest(&d).await?;
             d.parsed_digest()?.verify("platform manifest", &bytes)?;
             manifest_digest = d.digest.clone();
             let mt = Some(d.media_type.as_str()).filter(|m| !m.is_empty());
@@ -108,26 +113,13 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
     })
 }
 
-/// Drives one [`LayerInspection`] over a source. Errors end up in the layer's report.
+/// Inspects one layer of a source. Errors end up in the layer's report.
 pub async fn inspect_layer<S: ImageSource + ?Sized>(
     src: &mut S,
     desc: &Descriptor,
     opts: InspectOptions,
 ) -> InspectedLayer {
-    let mut insp = LayerInspection::new(desc, opts);
-    while let Some(r) = insp.next_read() {
-        let bytes = match src.read_range(desc, r).await {
-            Ok(b) => b,
-            Err(e) => {
-                insp.abort(e);
-                break;
-            }
-        };
-        if insp.feed(&bytes).is_err() {
-            break;
-        }
-    }
-    insp.finish()
+    crate::inspect::drive(desc, opts, async |r| src.read_range(desc, r).await).await
 }
 
 /// Runs a future whose IO is synchronous (native sources never return `Pending`).

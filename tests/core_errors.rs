@@ -737,7 +737,6 @@ fn huge_extents_do_not_overflow_the_counts() {
     let failed = failed_checks(&r);
     assert!(failed.contains_key("chunk_extents"), "{failed:?}");
     // Anything larger is refused as a TOC error, not carried into arithmetic.
-    let mut toc = toc;
     for e in toc["entries"]
         .as_array_mut()
         .unwrap()

@@ -99,13 +99,16 @@ fn decompress_into(what: &str, input: &[u8], limit: u64, out: &mut Vec<u8>) -> R
             continue;
         }
         let before = rest.len();
-        let mut stream = StreamingDecoder::new_with_decoder(&mut rest, &mut decoder)
-            .map_err(|e| zerr(e.to_string()))?;
         let room = limit.saturating_sub(out.len() as u64);
-        let got = (&mut stream)
-            .take(room + 1)
-            .read_to_end(out)
-            .map_err(|e| zerr(e.to_string()))?;
+        // The decoder borrows `rest` only for this frame; afterwards `rest` starts at the next.
+        let got = {
+            let mut stream = StreamingDecoder::new_with_decoder(&mut rest, &mut decoder)
+                .map_err(|e| zerr(e.to_string()))?;
+            (&mut stream)
+                .take(room + 1)
+                .read_to_end(out)
+                .map_err(|e| zerr(e.to_string()))?
+        };
         if got as u64 > room {
             return Err(Error::TooLarge {
                 what: format!("{what} (decompressed)"),
@@ -113,7 +116,6 @@ fn decompress_into(what: &str, input: &[u8], limit: u64, out: &mut Vec<u8>) -> R
                 limit,
             });
         }
-        drop(stream);
         if rest.len() == before {
             return Err(zerr("decoder made no progress".into()));
         }

@@ -627,14 +627,15 @@ impl LayerInspection {
     }
 }
 
-/// Runs an inspection with a synchronous reader (tests, simple tools).
-pub fn inspect_with<F>(desc: &Descriptor, opts: InspectOptions, mut read: F) -> InspectedLayer
+/// Runs an inspection to its end with any reader: the one read loop every adapter uses (files,
+/// registries, browser `Blob`s). A failed read ends the inspection; the error goes into the report.
+pub async fn drive<F>(desc: &Descriptor, opts: InspectOptions, mut read: F) -> InspectedLayer
 where
-    F: FnMut(ByteRange) -> Result<Vec<u8>>,
+    F: AsyncFnMut(ByteRange) -> Result<Vec<u8>>,
 {
     let mut insp = LayerInspection::new(desc, opts);
     while let Some(r) = insp.next_read() {
-        match read(r) {
+        match read(r).await {
             Ok(bytes) => {
                 if insp.feed(&bytes).is_err() {
                     break;
@@ -647,4 +648,12 @@ where
         }
     }
     insp.finish()
+}
+
+/// [`drive`] with a synchronous reader (files, tests, simple tools).
+pub fn inspect_with<F>(desc: &Descriptor, opts: InspectOptions, mut read: F) -> InspectedLayer
+where
+    F: FnMut(ByteRange) -> Result<Vec<u8>>,
+{
+    crate::image::block_on(drive(desc, opts, async |r| read(r)))
 }

@@ -102,7 +102,8 @@ pub fn token_url(realm: &str, service: Option<&str>, scope: &str) -> String {
     u
 }
 
-fn encode(s: &str) -> String {
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+pub fn encode(s: &str) -> String {
     let mut o = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {

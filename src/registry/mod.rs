@@ -410,14 +410,17 @@ impl<T: Transport> RegistryClient<T> {
             tags: Option<Vec<String>>,
         }
         const PAGE: usize = 100;
+        /// At most this many tags (a server that ignores `last` would otherwise loop).
+        const MAX_TAGS: usize = 100_000;
         let mut out: Vec<String> = Vec::new();
-        for _ in 0..1000 {
+        let mut seen = std::collections::HashSet::new();
+        while out.len() < MAX_TAGS {
             let mut url = format!(
                 "{}/v2/{}/tags/list?n={PAGE}",
                 self.image.base, self.image.repository
             );
             if let Some(last) = out.last() {
-                url.push_str(&format!("&last={last}"));
+                url.push_str(&format!("&last={}", auth::encode(last)));
             }
             let resp = self
                 .get(&url, None, None, None, MAX_MANIFEST, "tags")
@@ -429,12 +432,14 @@ impl<T: Transport> RegistryClient<T> {
                 .map_err(|e| Error::Oci(format!("tag list: {e}")))?;
             let page = page.tags.unwrap_or_default();
             let n = page.len();
-            out.extend(page);
+            let before = out.len();
+            out.extend(page.into_iter().filter(|t| seen.insert(t.clone())));
             let more = match resp.header("link") {
                 Some(l) => l.contains("rel=\"next\""),
                 None => n >= PAGE,
             };
-            if !more || n == 0 {
+            // Stop when the server says so, or when a page brought nothing new.
+            if !more || out.len() == before {
                 break;
             }
         }
@@ -525,12 +530,11 @@ impl<T: Transport> ImageSource for RegistryClient<T> {
     }
 
     async fn fetch(&mut self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>> {
-        if desc.media_type.contains("manifest") || desc.media_type.contains("index") {
-            let (bytes, _) = self.manifest(&desc.digest).await?;
-            Ok(bytes)
-        } else {
-            self.blob(desc, limit, "config").await
-        }
+        self.blob(desc, limit, "config").await
+    }
+
+    async fn fetch_manifest(&mut self, desc: &Descriptor) -> Result<Vec<u8>> {
+        Ok(self.manifest(&desc.digest).await?.0)
     }
 
     async fn read_range(&mut self, desc: &Descriptor, range: ByteRange) -> Result<Vec<u8>> {

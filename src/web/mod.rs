@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::format::digest::Digest;
 use crate::format::zstd;
 use crate::image::{inspect_image, inspect_layer, ImageSource};
-use crate::inspect::{ByteRange, InspectOptions, LayerInspection};
+use crate::inspect::{ByteRange, InspectOptions};
 use crate::oci::{Descriptor, Platform};
 use crate::plan::{plan_pull, LayerInput, PlanOptions};
 use crate::registry::{Credentials, ImageRef, RegistryClient};
@@ -433,26 +433,22 @@ pub async fn inspect_blob_js(
         platform: None,
         urls: Vec::new(),
     };
-    let mut insp = LayerInspection::new(
-        &desc,
-        InspectOptions {
-            tar_split: args.verify_tar_split,
-            footer: false,
-            files: args.files,
-        },
-    );
-    while let Some(r) = insp.next_read() {
+    let opts = InspectOptions {
+        tar_split: args.verify_tar_split,
+        footer: false,
+        files: args.files,
+    };
+    let layer = crate::inspect::drive(&desc, opts, async |r: ByteRange| {
         let slice = blob
             .slice_with_f64_and_f64(r.offset as f64, r.end() as f64)
-            .map_err(|e| JsError::new(&format!("{e:?}")))?;
+            .map_err(|e| Error::Io(format!("{e:?}")))?;
         let buf = JsFuture::from(slice.array_buffer())
             .await
-            .map_err(|e| JsError::new(&format!("reading the file: {e:?}")))?;
-        if insp.feed(&js_sys::Uint8Array::new(&buf).to_vec()).is_err() {
-            break;
-        }
-    }
-    to_js(&insp.finish().report)
+            .map_err(|e| Error::Io(format!("reading the file: {e:?}")))?;
+        Ok(js_sys::Uint8Array::new(&buf).to_vec())
+    })
+    .await;
+    to_js(&layer.report)
 }
 
 #[derive(Deserialize, Default)]

@@ -90,24 +90,6 @@ fn parse_args(args: &[String]) -> Result<Args> {
             "--files" => a.opts.files = true,
             "--toc-only" => a.opts.tar_split = false,
             "--footer" => a.opts.footer = true,
-            "--insecure" => a.registry.insecure = true,
-            "--token" => {
-                a.registry.credentials.token = Some(
-                    it.next()
-                        .ok_or_else(|| usage("--token needs a value"))?
-                        .clone(),
-                )
-            }
-            "--user" => {
-                let v = it
-                    .next()
-                    .ok_or_else(|| usage("--user needs USER:PASSWORD"))?;
-                let (u, p) = v
-                    .split_once(':')
-                    .ok_or_else(|| usage("--user needs USER:PASSWORD"))?;
-                a.registry.credentials.username = Some(u.to_string());
-                a.registry.credentials.password = Some(p.to_string());
-            }
             "--platform" => {
                 a.platform = Some(Platform::parse(
                     it.next().ok_or_else(|| usage("--platform needs a value"))?,
@@ -120,6 +102,11 @@ fn parse_args(args: &[String]) -> Result<Args> {
                 a.annotations =
                     serde_json::from_str(v).map_err(|e| usage(&format!("--annotations: {e}")))?;
             }
+            s if a.registry.parse_flag(s, &mut |name| {
+                it.next()
+                    .cloned()
+                    .ok_or_else(|| usage(&format!("{name} needs a value")))
+            })? => {}
             s if s.starts_with('-') => return Err(usage(&format!("unknown option {s}"))),
             s if a.source.is_empty() => a.source = s.to_string(),
             s => return Err(usage(&format!("unexpected argument {s:?}"))),
@@ -154,11 +141,12 @@ fn run(args: &[String]) -> Result<ExitCode> {
     })
 }
 
-fn n(x: u64) -> String {
+/// Thousands separators: 1818924 → "1,818,924".
+pub(crate) fn n(x: u64) -> String {
     let s = x.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -1,7 +1,7 @@
 //! `chunkscope plan`: what pulling an image costs when other images are already present, as the
 //! reference puller does it and as chunkscope recommends for one-range-per-request registries.
 
-use crate::sources;
+use crate::{n, sources};
 use chunkscope::inspect::InspectOptions;
 use chunkscope::oci::Platform;
 use chunkscope::plan::{plan_pull, LayerInput, LayerPlan, PlanOptions, PullPlan};
@@ -69,16 +69,7 @@ fn parse_args(args: &[String]) -> Result<Args> {
             }
             "--json" => a.json = true,
             "--platform" => a.platform = Some(Platform::parse(&value("--platform")?)?),
-            "--insecure" => a.registry.insecure = true,
-            "--token" => a.registry.credentials.token = Some(value("--token")?),
-            "--user" => {
-                let v = value("--user")?;
-                let (u, p) = v
-                    .split_once(':')
-                    .ok_or_else(|| usage("--user needs USER:PASSWORD"))?;
-                a.registry.credentials.username = Some(u.to_string());
-                a.registry.credentials.password = Some(p.to_string());
-            }
+            s if a.registry.parse_flag(s, &mut value)? => {}
             s if s.starts_with('-') => return Err(usage(&format!("unknown option {s}"))),
             s if a.want.is_empty() => a.want = s.to_string(),
             s => return Err(usage(&format!("unexpected argument {s:?}"))),
@@ -120,18 +111,6 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         print_human(&a, &plan);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn n(x: u64) -> String {
-    let s = x.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn pct(part: u64, whole: u64) -> String {

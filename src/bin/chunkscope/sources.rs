@@ -27,6 +27,31 @@ pub struct RegistryOptions {
     pub credentials: Credentials,
 }
 
+impl RegistryOptions {
+    /// Takes `--insecure`, `--token T`, `--user U:P` (the flags every command shares); `value`
+    /// yields the flag's argument. False when `arg` is none of them.
+    pub fn parse_flag(
+        &mut self,
+        arg: &str,
+        value: &mut dyn FnMut(&str) -> Result<String>,
+    ) -> Result<bool> {
+        match arg {
+            "--insecure" => self.insecure = true,
+            "--token" => self.credentials.token = Some(value("--token")?),
+            "--user" => {
+                let v = value("--user")?;
+                let (u, p) = v.split_once(':').ok_or_else(|| {
+                    Error::Unsupported("--user needs USER:PASSWORD (see chunkscope --help)".into())
+                })?;
+                self.credentials.username = Some(u.to_string());
+                self.credentials.password = Some(p.to_string());
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
 /// Opens `oci:DIR[:TAG]`, `file:BLOB` (with optional descriptor annotations) or
 /// `docker://HOST[:PORT]/REPO[:TAG|@DIGEST]`.
 pub fn open(
@@ -78,6 +103,13 @@ impl ImageSource for AnySource {
             AnySource::Layout(s) => s.fetch(desc, limit).await,
             AnySource::Blob(s) => s.fetch(desc, limit).await,
             AnySource::Registry(s) => s.fetch(desc, limit).await,
+        }
+    }
+    async fn fetch_manifest(&mut self, desc: &Descriptor) -> Result<Vec<u8>> {
+        match self {
+            AnySource::Layout(s) => s.fetch_manifest(desc).await,
+            AnySource::Blob(s) => s.fetch_manifest(desc).await,
+            AnySource::Registry(s) => s.fetch_manifest(desc).await,
         }
     }
     async fn read_range(&mut self, desc: &Descriptor, range: ByteRange) -> Result<Vec<u8>> {
