@@ -136,9 +136,17 @@ for s in registry native browser e2e; do
 done
 # One closing line over every runner: cargo/wasm-bindgen-test ("test result: … N passed; M
 # failed") and node's test runner ("# pass N", "# fail M").
-cat "$STEP_LOGS"/*.log 2>/dev/null | awk '
+# Skipped node tests (a missing browser or registry) are counted too, and fail a CI run: a green
+# CI must mean every suite ran. (cargo's "ignored" tests are deliberate: a corpus writer.)
+counts=$(cat "$STEP_LOGS"/*.log 2>/dev/null | awk '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
-  /^# pass / { p += $3 } /^# fail / { f += $3 }
-  END { printf "%d passed, %d failed\n", p, f }'
+  /^# pass / { p += $3 } /^# fail / { f += $3 } /^# skipped / { k += $3 }
+  END { printf "%d %d %d", p, f, k }')
 rm -rf "$STEP_LOGS"
+read -r passed failed skipped <<<"$counts"
+if [ "$skipped" -gt 0 ] && [ "${CI:-}" = true ]; then
+  echo "[test] $skipped test(s) skipped themselves: in CI every suite must run"
+  FAILED=1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
 exit $FAILED
