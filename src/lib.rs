@@ -7,11 +7,15 @@
 //! * [`model`] turns a TOC into files with explicit chunk extents in the blob;
 //! * [`inspect`] is the state machine that decides which single byte range to read next and
 //!   produces the report shared by the CLI and the browser;
-//! * [`oci`] holds the few OCI image-spec types we read;
-//! * [`source`] (native only) reads blobs from OCI layout directories and files.
+//! * [`image`] walks manifest → (index → platform) → config → layers, over any async source;
+//! * [`plan`] models what a partial pull costs (the reference puller, and a single-range plan);
+//! * [`registry`] speaks the OCI distribution protocol (auth, single-range blobs, the range
+//!   probe) over a `Transport` trait, with a native `ureq` transport behind the `cli` feature;
+//! * [`oci`] holds the few OCI image-spec types we read; [`error`] the one error type;
+//! * [`source`] (native only) reads OCI layout directories and single blob files.
 //!
-//! Nothing in the core touches the network or `wasm-bindgen`; the browser binding lives in
-//! `web` and only compiles for `wasm32`.
+//! Nothing in the core touches the network or `wasm-bindgen`; the browser binding (`web`: the
+//! `#[wasm_bindgen]` API and the `fetch` transport) only compiles for `wasm32`.
 
 pub mod error;
 pub mod format;

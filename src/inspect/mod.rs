@@ -9,8 +9,11 @@
 //! What is read:
 //! * annotated layer: ONE range, the compressed TOC, or `[TOC, tar-split end)` when the tar-split
 //!   is wanted (the 8 bytes between are the tar-split's frame header);
-//! * no annotations: the last 72 bytes (absolute range), then the TOC as above;
-//! * gzip, plain zstd, tar: nothing; eStargz: nothing yet (reported, not parsed).
+//! * no annotations (zstd or unknown media type): the last 72 bytes (absolute range); if they
+//!   hold a zstd:chunked footer, then the TOC as above;
+//! * with `footer`: the last 72 bytes too, inside the one range when it reaches the blob's end,
+//!   else as a range of their own; with annotations the footer is only checked against them;
+//! * gzip, tar: nothing; eStargz: nothing yet (reported, not parsed).
 
 pub mod report;
 

@@ -183,7 +183,8 @@ pub struct RequestRecord {
     pub range: Option<String>,
     pub status: u16,
     pub bytes: u64,
-    /// Why the request was made: `manifest`, `config`, `toc`, `footer`, `probe`, `file`, `token`.
+    /// Why the request was made: `manifest`, `config`, `metadata` (TOC/tar-split/footer ranges),
+    /// `token`, `ping`, `probe`, `tags` or `file`.
     pub purpose: String,
     /// Set when the body was cancelled (a 200 to a ranged request).
     pub aborted: bool,

@@ -1,8 +1,9 @@
 //! Native adapters: where blobs come from when chunkscope runs outside a browser.
 //!
-//! Local sources (OCI layout directories, single blob files) and, with the `cli` feature, a
-//! registry over a blocking HTTP client. All implement [`ImageSource`], so the one image flow in
-//! [`crate::image`] serves them; [`inspect_image`] runs it to completion synchronously.
+//! Local sources: OCI layout directories and single blob files (registries are in
+//! [`crate::registry`], whose native transport lives in `registry::native`). All implement
+//! [`ImageSource`], so the one image flow in [`crate::image`] serves them; [`inspect_image`] runs
+//! it to completion synchronously.
 
 pub mod layout;
 

@@ -18,7 +18,7 @@ export interface Target {
 }
 
 export interface ProgressEvent {
-  phase: "manifest" | "config" | "layer" | "metadata" | "token" | "done" | string;
+  phase: "manifest" | "config" | "layer" | "metadata" | "token" | "ping" | "probe" | "tags" | "file" | "done" | string;
   layer: number | null;
   bytesFetched: number;
   requests: number;
@@ -178,7 +178,8 @@ export interface ProbeReport {
 
 export interface FileContent {
   bytes: Uint8Array;
-  verified: boolean;
+  /** true: matched the TOC digest; null: the TOC has no digest (a mismatch rejects). */
+  verified: true | null;
   bytesFetched: number;
   requests: number;
 }
@@ -235,7 +236,14 @@ export interface LayerPlan {
 export interface PlanReport {
   options: { chunkReuse: boolean; hardLinks: boolean; budget: number | null };
   layers: LayerPlan[];
-  totals: Record<string, number>;
+  totals: {
+    layers: number; reusedLayers: number; fallbackLayers: number;
+    metadataBytes: number; metadataRequests: number; missingFiles: number; localFiles: number;
+    missingChunks: number; localChunks: number; missingBytes: number; ranges: number;
+    requests: number; fetchBytes: number; fullPullBytes: number; savedBytes: number;
+    singleRange: { requests: number; bytes: number };
+    ignoresMultiRangeBytes: number;
+  };
   want: ImageReport;
   have: ImageReport[];
   bytesFetched: number;
