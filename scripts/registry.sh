@@ -311,9 +311,12 @@ http {
     }
   }
 
-  # plain pass-through that only logs what clients sent (Range forwarded unchanged).
+  # plain pass-through that only logs what clients sent (Range forwarded unchanged). Large
+  # header buffers: a puller's data request carries up to 1023 ranges (~16 KB of Range header),
+  # which nginx's default 8 KiB buffers would refuse with 400.
   server {
     listen $HOST:$pl;
+    large_client_header_buffers 4 256k;
     access_log $logs/log.access.jsonl ranges;
     location / {
       proxy_pass http://$HOST:$rport;

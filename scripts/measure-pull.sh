@@ -1,0 +1,371 @@
+#!/usr/bin/env bash
+# measure-pull.sh — pull real images with podman through a request-logging front and compare,
+# layer by layer, the requests podman made with `chunkscope plan`. Not run by CI: it needs root,
+# podman and overlay mounts (Debian 12: `apt-get install podman`, done here when missing).
+#
+# Usage (as root):
+#   scripts/measure-pull.sh [A:B ...]   default: pair-a:pair-b pair-a-legacy:pair-b-legacy
+#
+# For every pair A:B, in a fresh private store: `podman pull` A (empty store), then B (A
+# present), each through the logging front; for each pull the front's access log is kept and
+# `chunkscope plan` is run (A cold; B --have A, straight against the registry so its own
+# requests are not logged). scripts/compare-pull.py then compares per layer: GETs, ranges per
+# GET (exact ranges), bytes requested (sum of range lengths), bytes received; prints a table and
+# a VERDICT line. Exit status: 0 = every layer as planned or the difference explained, 1 = an
+# unexplained difference (or a failed pull), 2 = the measurement could not be made.
+#
+# Environment:
+#   MEASURE_FRONT=log     (default) registry.sh's LOG front (nginx, default 8 KiB header buffers)
+#                 wide    a private nginx pass-through with 256 KiB header buffers and the same
+#                         JSON log, so long multi-range Range headers reach the registry
+#   MEASURE_OUT=DIR       results, logs, private store (default target/measure-pull)
+#   MEASURE_REGISTRY_STATE=DIR   registry.sh state dir (default target/measure-registry)
+#   MEASURE_MOUNT_PROGRAM=auto|none|PATH   overlay: kernel first, fuse-overlayfs if that fails
+#                         (auto, default); none = kernel only; PATH = that mount_program
+#   MEASURE_KEEP=1        leave the registry running and the store in place
+#   MEASURE_SKIP_BUILD=1  do not run `cargo build --release`
+#
+# The store: graphroot/runroot under $MEASURE_OUT/store, driver overlay,
+# pull_options enable_partial_images = "true", use_hard_links = "false" (storage.conf as in
+# ../shared/fixtures/pulls/storage.conf). containers.conf: events_logger file, cgroupfs,
+# tmp_dir in the store. podman runs in a private mount namespace (unshare -m) with its own
+# c/image blob-info cache bound over /var/lib/containers/cache, so neither the system cache nor
+# earlier runs influence blob reuse (each pair starts with an empty cache, like the fixtures'
+# "empty store"). On exit (unless MEASURE_KEEP=1): the private store and cache are removed and
+# the registry (and the private front) stopped; logs and results stay in $MEASURE_OUT.
+#
+# Output in $MEASURE_OUT: run.json (what was run), results.json (per layer: podman, planner,
+# model, verdict), report.txt (the printed table), registry-data.json (the manifests and TOCs
+# the comparison read: `python3 scripts/compare-pull.py $MEASURE_OUT/run.json` re-runs it
+# without the registry), logs/<pair>-<image>.{access.jsonl,podman.log,
+# plan.json}, podman.txt (podman/c-storage versions, annotation keys compiled into podman).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${MEASURE_OUT:-$ROOT/target/measure-pull}
+REG_STATE=${MEASURE_REGISTRY_STATE:-$ROOT/target/measure-registry}
+FRONT_KIND=${MEASURE_FRONT:-log}
+MOUNT_PROGRAM=${MEASURE_MOUNT_PROGRAM:-auto}
+CS="$ROOT/target/release/chunkscope"
+PAIRS=("$@")
+[ ${#PAIRS[@]} -gt 0 ] || PAIRS=(pair-a:pair-b pair-a-legacy:pair-b-legacy)
+
+log() { echo "[measure] $*" >&2; }
+die() { echo "[measure] ERROR: $*" >&2; exit 2; }
+
+case $OUT in /*) ;; *) OUT="$PWD/$OUT" ;; esac
+case $REG_STATE in /*) ;; *) REG_STATE="$PWD/$REG_STATE" ;; esac
+STORE="$OUT/store"
+CONF="$OUT/conf"
+LOGS="$OUT/logs"
+BIC="$OUT/blob-info-cache"
+FRONT_DIR="$OUT/front"
+
+[ "$(id -u)" -eq 0 ] || die "run as root (podman with overlay storage, unshare -m)"
+case $FRONT_KIND in log | wide) ;; *) die "MEASURE_FRONT must be log or wide" ;; esac
+
+# ------------------------------------------------------------------ packages
+APT_UPDATED=0
+apt_install() { # apt_install PKG... (Debian packages, installed only when missing)
+  local missing=() p
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get"
+  log "installing ${missing[*]}"
+  if [ $APT_UPDATED = 0 ]; then apt-get update -qq >/dev/null 2>&1 || true; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >"$OUT/apt.log" 2>&1 ||
+    { tail -20 "$OUT/apt.log" >&2; die "apt-get install ${missing[*]} failed"; }
+}
+mkdir -p "$OUT"
+rm -rf "$LOGS" "$FRONT_DIR" "$OUT/run.json" "$OUT/results.json" "$OUT/report.txt" "$OUT/registry-data.json" \
+  "$OUT/steps.jsonl"
+mkdir -p "$LOGS"
+need() { # need COMMAND PACKAGE: install the package when the command is missing
+  command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ] || apt_install "$2"
+  command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ] || die "$1 still missing after installing $2"
+}
+need podman podman
+need docker-registry docker-registry
+need skopeo skopeo
+need nginx nginx-light
+need jq jq
+need zstd zstd
+need curl curl
+need unshare util-linux
+need python3 python3
+
+if [ "${MEASURE_SKIP_BUILD:-0}" != 1 ]; then
+  log "cargo build --release --bin chunkscope"
+  (cd "$ROOT" && cargo build --release --bin chunkscope -q) || die "cargo build failed"
+fi
+[ -x "$CS" ] || die "no $CS (build it: cargo build --release)"
+
+# ------------------------------------------------------------------ cleanup
+FRONT_PID_FILE="$FRONT_DIR/nginx.pid"
+REGISTRY_STARTED=0
+# shellcheck disable=SC2317 # (called from the EXIT trap)
+cleanup() {
+  local rc=$?
+  set +e
+  if [ "${MEASURE_KEEP:-0}" = 1 ]; then
+    log "MEASURE_KEEP=1: store $STORE, registry $REG_STATE and front left as they are"
+    exit "$rc"
+  fi
+  remove_store
+  rm -rf "$BIC"
+  if [ -f "$FRONT_PID_FILE" ]; then
+    local p; p=$(tr -dc 0-9 <"$FRONT_PID_FILE")
+    if [ -n "$p" ] && kill -0 "$p" 2>/dev/null && tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF "$FRONT_DIR"; then
+      kill -TERM "$p"; log "stopped the private front (nginx $p)"
+    fi
+    rm -f "$FRONT_PID_FILE"
+  fi
+  [ "$REGISTRY_STARTED" = 1 ] && "$ROOT/scripts/registry.sh" stop "$REG_STATE" 2>/dev/null
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+remove_store() { # unmount whatever podman left mounted under the store, then delete it
+  local m
+  if [ -d "$STORE" ]; then
+    # podman runs in its own mount namespace, so normally nothing is mounted here
+    awk -v s="$STORE" '$2 ~ "^"s {print $2}' /proc/self/mounts | sort -r | while read -r m; do
+      umount -l "$m" 2>/dev/null || true
+    done
+    chattr -R -i "$STORE" 2>/dev/null || true
+    rm -rf "$STORE"
+  fi
+}
+
+# ------------------------------------------------------------------ private podman configuration
+mkdir -p "$CONF"
+write_storage_conf() { # [MOUNT_PROGRAM]
+  {
+    echo '# generated by scripts/measure-pull.sh'
+    echo '[storage]'
+    echo 'driver = "overlay"'
+    echo "graphroot = \"$STORE/graph\""
+    echo "runroot = \"$STORE/run\""
+    echo '[storage.options]'
+    if [ -n "${1:-}" ]; then
+      echo '[storage.options.overlay]'
+      echo "mount_program = \"$1\""
+      echo 'mountopt = "nodev"'
+    fi
+    echo '[storage.options.pull_options]'
+    echo 'enable_partial_images = "true"'
+    echo 'use_hard_links = "false"'
+    echo 'ostree_repos = ""'
+  } >"$CONF/storage.conf"
+}
+cat >"$CONF/containers.conf" <<EOF
+# generated by scripts/measure-pull.sh
+[engine]
+events_logger = "file"
+events_logfile_path = "$STORE/events.log"
+cgroup_manager = "cgroupfs"
+tmp_dir = "$STORE/libpod-tmp"
+EOF
+cat >"$CONF/registries.conf" <<EOF
+# generated by scripts/measure-pull.sh: no search registries, no mirrors
+unqualified-search-registries = []
+EOF
+write_storage_conf ""
+export CONTAINERS_STORAGE_CONF="$CONF/storage.conf" CONTAINERS_CONF="$CONF/containers.conf" \
+  CONTAINERS_REGISTRIES_CONF="$CONF/registries.conf"
+
+# podman in a private mount namespace with its own blob-info cache (c/image keeps it in
+# /var/lib/containers/cache for root, whatever the graphroot)
+ISOLATED=0
+if unshare -m --propagation private true 2>/dev/null; then
+  mkdir -p /var/lib/containers/cache
+  ISOLATED=1
+fi
+pm() { # pm ARGS...: podman with the private store (and cache, when isolated)
+  if [ $ISOLATED = 1 ]; then
+    mkdir -p "$BIC"
+    # shellcheck disable=SC2016 # $0 and $@ are the inner shell's
+    unshare -m --propagation private /bin/sh -c \
+      'mount --bind "$0" /var/lib/containers/cache && exec podman "$@"' "$BIC" "$@"
+  else
+    podman "$@"
+  fi
+}
+[ $ISOLATED = 1 ] || log "unshare -m failed: podman uses the system blob-info cache /var/lib/containers/cache"
+
+# ------------------------------------------------------------------ what podman is
+PODMAN_BIN=$(readlink -f "$(command -v podman)")
+PODMAN_VERSION=$(podman --version | awk '{print $NF}')
+built_using() { # the Debian source package version podman was built with
+  dpkg-query -W -f='${Built-Using}' podman 2>/dev/null | tr ',' '\n' |
+    awk -v p="$1" '$1 == p {gsub(/[()=]/, ""); print $2}' | head -1
+}
+CSTORAGE=$(built_using golang-github-containers-storage)
+CIMAGE=$(built_using golang-github-containers-image)
+# (Go keeps string constants back to back, so match the known key names, not [a-z-]+)
+ANNOTATION_KEYS=$(grep -aoE 'io\.(github\.)?containers\.zstd-chunked\.(manifest-checksum|manifest-position|tarsplit-position|tarsplit-checksum)' \
+  "$PODMAN_BIN" | sort -u | tr '\n' ' ' || true)
+{
+  echo "podman $PODMAN_VERSION ($PODMAN_BIN, Debian package $(dpkg-query -W -f='${Version}' podman 2>/dev/null || echo '?'))"
+  echo "containers/storage ${CSTORAGE:-unknown}, containers/image ${CIMAGE:-unknown} (Debian Built-Using)"
+  echo "zstd:chunked annotation keys in the binary: ${ANNOTATION_KEYS:-none}"
+} | tee "$OUT/podman.txt" >&2
+case " $ANNOTATION_KEYS " in
+  *" io.github.containers.zstd-chunked.manifest-checksum "*) ;;
+  *) log "this podman does not know the io.github.containers.zstd-chunked.* annotations:" \
+    "current-format layers are not partial-pull candidates for it" ;;
+esac
+
+# ------------------------------------------------------------------ overlay check
+remove_store
+overlay_ok() { pm --log-level=debug info --format '{{.Store.GraphDriverName}}' >"$LOGS/podman-info.log" 2>&1; }
+STORAGE_NOTE="overlay (kernel)"
+case $MOUNT_PROGRAM in
+  none | auto)
+    if ! overlay_ok; then
+      [ "$MOUNT_PROGRAM" = none ] && { tail -5 "$LOGS/podman-info.log" >&2; die "overlay storage does not work here"; }
+      log "kernel overlay failed ($(grep -m1 -iE 'error|fail' "$LOGS/podman-info.log" || true)); trying fuse-overlayfs"
+      apt_install fuse-overlayfs
+      remove_store
+      write_storage_conf /usr/bin/fuse-overlayfs
+      overlay_ok || { tail -5 "$LOGS/podman-info.log" >&2; die "overlay storage fails with the kernel and with fuse-overlayfs"; }
+      STORAGE_NOTE="overlay via fuse-overlayfs"
+    fi ;;
+  *)
+    write_storage_conf "$MOUNT_PROGRAM"
+    overlay_ok || { tail -5 "$LOGS/podman-info.log" >&2; die "overlay with mount_program $MOUNT_PROGRAM fails"; }
+    STORAGE_NOTE="overlay via $MOUNT_PROGRAM" ;;
+esac
+log "storage: $STORAGE_NOTE, graphroot $STORE/graph; blob-info cache: $([ $ISOLATED = 1 ] && echo "private ($BIC)" || echo system)"
+
+# ------------------------------------------------------------------ registry and front
+"$ROOT/scripts/registry.sh" start "$REG_STATE" >"$LOGS/registry-start.log" 2>&1 ||
+  { tail -20 "$LOGS/registry-start.log" >&2; die "scripts/registry.sh start failed"; }
+REGISTRY_STARTED=1
+# shellcheck disable=SC1091
+. "$REG_STATE/env"
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if [ "$FRONT_KIND" = log ]; then
+  FRONT_URL=$LOG_URL FRONT_LOG=$LOG_ACCESS_LOG
+  # nginx's default: a header line must fit one of large_client_header_buffers' 8k buffers
+  HEADER_LIMIT=8192
+  b=$(grep -m1 -oE 'large_client_header_buffers +[0-9]+ +[0-9]+[kKmM]?' "$REG_STATE/nginx/nginx.conf" | awk '{print $3}' || true)
+  case $b in
+    *[kK]) HEADER_LIMIT=$(( ${b%?} * 1024 )) ;;
+    *[mM]) HEADER_LIMIT=$(( ${b%?} * 1048576 )) ;;
+    [0-9]*) HEADER_LIMIT=$b ;;
+  esac
+else
+  mkdir -p "$FRONT_DIR/tmp"
+  fport=5090
+  while port_busy $fport; do fport=$((fport + 1)); done
+  user_line=""; [ "$(id -u)" -eq 0 ] && user_line="user root root;"
+  cat >"$FRONT_DIR/nginx.conf" <<EOF
+# generated by scripts/measure-pull.sh: pass-through logging front with large header buffers
+$user_line
+daemon on;
+worker_processes 1;
+pid $FRONT_PID_FILE;
+error_log $FRONT_DIR/error.log warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $FRONT_DIR/tmp/body;
+  proxy_temp_path $FRONT_DIR/tmp/proxy;
+  fastcgi_temp_path $FRONT_DIR/tmp/fastcgi;
+  uwsgi_temp_path $FRONT_DIR/tmp/uwsgi;
+  scgi_temp_path $FRONT_DIR/tmp/scgi;
+  client_max_body_size 0;
+  proxy_http_version 1.1;
+  large_client_header_buffers 4 256k;
+  log_format ranges escape=json '{"time":"\$time_iso8601","front":"\$server_port",'
+    '"method":"\$request_method","uri":"\$request_uri","range":"\$http_range",'
+    '"if_range":"\$http_if_range","status":\$status,"body_bytes_sent":\$body_bytes_sent,'
+    '"content_length":"\$sent_http_content_length","content_type":"\$sent_http_content_type",'
+    '"origin":"\$http_origin","acr_headers":"\$http_access_control_request_headers",'
+    '"upstream_status":"\$upstream_status"}';
+  server {
+    listen 127.0.0.1:$fport;
+    access_log $FRONT_DIR/access.jsonl ranges;
+    location / {
+      proxy_pass $REGISTRY_URL;
+      proxy_set_header Host \$http_host;
+      proxy_buffering off;
+    }
+  }
+}
+EOF
+  NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+  "$NGINX_BIN" -q -p "$FRONT_DIR" -c "$FRONT_DIR/nginx.conf" -e "$FRONT_DIR/error.log" ||
+    die "the private front (nginx) did not start"
+  FRONT_URL="http://127.0.0.1:$fport" FRONT_LOG="$FRONT_DIR/access.jsonl" HEADER_LIMIT=262144
+  for _ in $(seq 50); do curl -fsS -o /dev/null "$FRONT_URL/v2/" 2>/dev/null && break; sleep 0.1; done
+fi
+FRONT_HOST=${FRONT_URL#http://}
+log "registry $REGISTRY_URL; podman pulls through the $FRONT_KIND front $FRONT_URL (log $FRONT_LOG)"
+
+# ------------------------------------------------------------------ the pulls
+STEPS_JSON="$OUT/steps.jsonl"
+: >"$STEPS_JSON"
+PULL_FAILED=0
+for pair in "${PAIRS[@]}"; do
+  A=${pair%%:*} B=${pair#*:}
+  name="$A+$B"
+  log "=== $name: fresh store and blob-info cache"
+  remove_store
+  rm -rf "$BIC"
+  have=()
+  for img in "$A" "$B"; do
+    base="$LOGS/$name-$img"
+    : >"$FRONT_LOG"
+    log "podman pull $FRONT_HOST/$img:latest (store: ${have[*]:-empty})"
+    set +e
+    pm --log-level=debug pull --tls-verify=false "$FRONT_HOST/$img:latest" >"$base.podman.out" 2>"$base.podman.log"
+    rc=$?
+    set -e
+    [ $rc = 0 ] || { PULL_FAILED=1; log "podman pull failed (rc $rc): $(grep -m1 -E 'level=(error|fatal)|^Error' "$base.podman.log" || tail -1 "$base.podman.log")"; }
+    sleep 0.3 # nginx writes its access log line when the response ends; let the last one land
+    cp "$FRONT_LOG" "$base.access.jsonl"
+    # the plan, straight from the registry (not through the front)
+    planargs=(plan "docker://$REGISTRY_HOST/$img:latest" --insecure --json)
+    for h in "${have[@]}"; do planargs+=(--have "docker://$REGISTRY_HOST/$h:latest"); done
+    plan_err=""
+    if ! "$CS" "${planargs[@]}" >"$base.plan.json" 2>"$base.plan.err"; then
+      plan_err=$(tail -1 "$base.plan.err")
+      log "chunkscope plan failed: $plan_err"
+    fi
+    jq -cn --arg pair "$name" --arg img "$img" --arg log "$base.access.jsonl" \
+      --arg plog "$base.podman.log" --argjson rc "$rc" --arg plan "$base.plan.json" \
+      --arg perr "$plan_err" --argjson have "$(printf '%s\n' "${have[@]}" | jq -R . | jq -sc 'map(select(. != ""))')" \
+      '{pair: $pair, image: $img, tag: "latest", access_log: $log, podman_log: $plog, podman_rc: $rc,
+        plan: (if $perr == "" then $plan else null end), plan_error: (if $perr == "" then null else $perr end),
+        have: $have}' >>"$STEPS_JSON"
+    have+=("$img")
+  done
+  pm images --digests --format '{{.Repository}}:{{.Tag}} {{.Digest}} {{.ID}}' >"$LOGS/$name.images.txt" 2>&1 || true
+done
+
+# ------------------------------------------------------------------ compare
+jq -n --arg registry "$REGISTRY_URL" --arg fkind "$FRONT_KIND" --arg furl "$FRONT_URL" \
+  --argjson hl "$HEADER_LIMIT" --arg pv "$PODMAN_VERSION" --arg cs "${CSTORAGE:-unknown}" \
+  --arg ci "${CIMAGE:-unknown}" --arg keys "$ANNOTATION_KEYS" --arg storage "$STORAGE_NOTE" \
+  --argjson iso "$ISOLATED" --arg results "$OUT/results.json" --slurpfile steps "$STEPS_JSON" \
+  '{registry: $registry, front: {kind: $fkind, url: $furl, header_limit: $hl},
+    podman: {version: $pv, storage: $cs, image: $ci, annotation_keys: ($keys | split(" ") | map(select(. != ""))),
+             storage_driver: $storage, private_blob_info_cache: ($iso == 1)},
+    results: $results, cache: ($results | sub("results.json$"; "registry-data.json")),
+    scenarios: ($steps | group_by(.pair) | map({name: .[0].pair,
+      note: ("podman pull " + (map(.image) | join(", then ")) + " into one fresh store"), steps: .}))}' >"$OUT/run.json"
+# keep the order the pairs were given in
+jq --argjson order "$(printf '%s\n' "${PAIRS[@]}" | jq -R 'sub(":"; "+")' | jq -sc .)" \
+  '.scenarios |= sort_by(.name as $n | $order | index($n))' "$OUT/run.json" >"$OUT/run.json.tmp" && mv "$OUT/run.json.tmp" "$OUT/run.json"
+
+set +e
+python3 "$ROOT/scripts/compare-pull.py" "$OUT/run.json" | tee "$OUT/report.txt"
+rc=${PIPESTATUS[0]}
+set -e
+[ $PULL_FAILED = 0 ] || { [ "$rc" = 0 ] && rc=1; }
+log "report: $OUT/report.txt, details: $OUT/results.json, logs: $LOGS"
+exit "$rc"
