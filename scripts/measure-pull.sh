@@ -15,7 +15,7 @@
 # unexplained difference (or a failed pull), 2 = the measurement could not be made.
 #
 # Environment:
-#   MEASURE_FRONT=log     (default) registry.sh's LOG front (nginx, default 8 KiB header buffers)
+#   MEASURE_FRONT=log     (default) registry.sh's LOG front (nginx, 256 KiB header buffers)
 #                 wide    a private nginx pass-through with 256 KiB header buffers and the same
 #                         JSON log, so long multi-range Range headers reach the registry
 #   MEASURE_OUT=DIR       results, logs, private store (default target/measure-pull)
@@ -27,7 +27,7 @@
 #
 # The store: graphroot/runroot under $MEASURE_OUT/store, driver overlay,
 # pull_options enable_partial_images = "true", use_hard_links = "false" (storage.conf as in
-# ../shared/fixtures/pulls/storage.conf). containers.conf: events_logger file, cgroupfs,
+# tests/fixtures/pulls/storage.conf). containers.conf: events_logger file, cgroupfs,
 # tmp_dir in the store. podman runs in a private mount namespace (unshare -m) with its own
 # c/image blob-info cache bound over /var/lib/containers/cache, so neither the system cache nor
 # earlier runs influence blob reuse (each pair starts with an empty cache, like the fixtures'
