@@ -11,7 +11,13 @@
 //
 // Prints one line `serving DIR at http://HOST:PORT/` on stdout once listening (and, with --query,
 // `open: http://HOST:PORT/?QS`). GET and HEAD only; paths never leave the root; `.wasm` is served
-// as application/wasm so that WebAssembly.instantiateStreaming works. Nothing is cached.
+// as application/wasm so that WebAssembly.instantiateStreaming works. Nothing is cached; every
+// answer carries `X-Content-Type-Options: nosniff`.
+//
+// An HTML page's Content-Security-Policy <meta> is also sent as the HTTP header (the same text,
+// read from the page, so the two can't drift apart); `index.html` additionally gets
+// `frame-ancestors 'none'` (only a header can carry it): the inspector page can't be framed.
+// `embed.html` demonstrates embedding, so it gets no frame-ancestors.
 //
 // As a module: `import { serve } from './serve.mjs'; const s = await serve({ root, port: 0 });`
 // gives { server, url, port, close() }.
@@ -38,6 +44,16 @@ export const MIME = {
   '.txt': 'text/plain; charset=utf-8',
   '.md': 'text/plain; charset=utf-8',
 };
+
+const CSP_META = /<meta\s+http-equiv=["']Content-Security-Policy["']\s+content="([^"]*)"/i;
+
+/** The CSP of an HTML page (its <meta>), as sent in the header; null for none. */
+export function pageCsp(file, html) {
+  const m = CSP_META.exec(html);
+  if (!m) return null;
+  const csp = m[1].replace(/&#39;|&apos;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').trim().replace(/;\s*$/, '');
+  return path.basename(file) === 'index.html' ? `${csp}; frame-ancestors 'none'` : csp;
+}
 
 function send(res, status, body, headers = {}) {
   res.writeHead(status, {
@@ -77,12 +93,23 @@ function handler(root) {
     }
     if (file !== realRoot && !file.startsWith(realRoot + path.sep)) return send(res, 404, 'not found\n');
     if (!st.isFile()) return send(res, 404, 'not found\n');
-    res.writeHead(200, {
-      'Content-Type': MIME[path.extname(file).toLowerCase()] || 'application/octet-stream',
+    const ext = path.extname(file).toLowerCase();
+    const headers = {
+      'Content-Type': MIME[ext] || 'application/octet-stream',
       'Content-Length': st.size,
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
-    });
+    };
+    if (ext === '.html') {
+      let csp = null;
+      try {
+        csp = pageCsp(file, fs.readFileSync(file, 'utf8'));
+      } catch {
+        return send(res, 500, 'could not read the page\n');
+      }
+      if (csp) headers['Content-Security-Policy'] = csp;
+    }
+    res.writeHead(200, headers);
     if (req.method === 'HEAD') return res.end();
     fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
   };

@@ -1,26 +1,33 @@
 // inspector.js — <chunkscope-inspector registry image have platform>: the whole inspector as one
 // custom element (shadow DOM, styled by inspector.css next to this file, themable with --cs-*
 // custom properties). www/index.html is just this element with `sync-url`, which reads the page's
-// ?registry=&image=&have=&platform= at start and keeps the address bar in step with the view.
+// ?registry=&image=&have=&platform= at start and keeps the address bar in step with the view
+// (js/url-state.js).
 //
 //   <script type="module" src="/chunkscope/inspector.js"></script>
 //   <chunkscope-inspector registry="https://registry.example.com" image="app:1.2" have="app:1.1">
 //   </chunkscope-inspector>
+//
+// This file builds the views and shows what js/controller.js (inspect, plan, probe, preview)
+// hands it: the report, the selected layer and file, the plan's colours, status and errors.
 //
 // Events (bubbling, composed): `chunkscope-report` {detail: {report}}, `chunkscope-error` {detail:
 // {message}}. Everything that comes from a registry is rendered as text, never parsed as HTML.
 
 import { h, fill } from './js/dom.js';
 import * as fmt from './js/format.js';
-import { loadModule, parseImage, normaliseRegistry, imageText } from './js/api.js';
-import { explain, CORS_HEADERS } from './js/errors.js';
+import { loadModule, loadedModule } from './js/api.js';
+import { explain, errorNodes } from './js/errors.js';
+import { readInitial, writeUrl, layerFromParam } from './js/url-state.js';
+import { Controller } from './js/controller.js';
+import { planCoverage } from './js/plan-coverage.js';
 import { RegistryForm } from './js/registry-form.js';
 import { ImageSummary, LayersTable } from './js/layers.js';
 import { TocView } from './js/toc-view.js';
 import { FileDetails } from './js/file-details.js';
 import { ChunkMap } from './js/chunk-map.js';
 import { PlanView } from './js/plan-view.js';
-import { ProbeView, configSnippets } from './js/probe-view.js';
+import { ProbeView } from './js/probe-view.js';
 import { Preview } from './js/preview.js';
 
 const STYLESHEET = new URL('./inspector.css', import.meta.url).href;
@@ -31,35 +38,6 @@ const TABS = [
   ['probe', 'Registry check'],
 ];
 
-/** Query string with readable ':', '/' and '@'. */
-function queryString(params) {
-  return Object.entries(params)
-    .filter(([, v]) => v !== undefined && v !== null && v !== '')
-    .map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%3A/gi, ':').replace(/%2F/gi, '/').replace(/%40/g, '@')}`)
-    .join('&');
-}
-
-/**
- * cs.inspectImage with progress events. `onProgress` is passed as a non-enumerable property: the
- * module finds it by name, while option parsers that walk the object's own enumerable keys (serde
- * `flatten`) never see a function value. Should a build still reject it ("bad options …
- * onProgress"), the call is repeated without progress rather than failing.
- */
-async function inspectWithProgress(cs, opts) {
-  const { onProgress, ...rest } = opts;
-  const withProgress = { ...rest };
-  if (onProgress) Object.defineProperty(withProgress, 'onProgress', { value: onProgress, enumerable: false });
-  try {
-    return await cs.inspectImage(withProgress);
-  } catch (e) {
-    if (onProgress && /bad options.*onProgress/i.test(String(e && e.message))) {
-      console.warn('chunkscope: this build rejects onProgress; inspecting without progress events');
-      return cs.inspectImage(rest);
-    }
-    throw e;
-  }
-}
-
 export class ChunkscopeInspector extends HTMLElement {
   static get observedAttributes() {
     return ['registry', 'image', 'have', 'platform'];
@@ -68,17 +46,18 @@ export class ChunkscopeInspector extends HTMLElement {
   constructor() {
     super();
     this.root = this.attachShadow({ mode: 'open' });
-    this.loadSeq = 0;
     this.state = { tab: 'files', layer: -1, file: null, source: null };
+    this.controller = new Controller(this);
     this.build();
   }
 
   // ------------------------------------------------------------------ construction
 
   build() {
+    const c = this.controller;
     this.form = new RegistryForm();
-    this.form.on('submit', (v) => this.inspect(v));
-    this.form.on('file', (v) => this.inspectLocal(v));
+    this.form.on('submit', (v) => c.inspect(v));
+    this.form.on('file', (v) => c.inspectLocal(v));
     this.form.on('error', (e) => this.showError(e, { action: 'open the file' }));
 
     this.progressText = h('span', { class: 'progress-text' });
@@ -97,7 +76,7 @@ export class ChunkscopeInspector extends HTMLElement {
     this.toc.on('state', () => this.syncUrl());
     this.details = new FileDetails();
     this.preview = new Preview();
-    this.details.on('preview', (f) => this.previewFile(f));
+    this.details.on('preview', (f) => c.previewFile(f));
     this.details.on('show-on-map', (f) => {
       this.setTab('map');
       const i = this.toc.byPath.get(f.path);
@@ -109,9 +88,9 @@ export class ChunkscopeInspector extends HTMLElement {
       this.selectFile(path, { file, from: 'map' });
     });
     this.plan = new PlanView();
-    this.plan.on('options', () => this.runPlan());
+    this.plan.on('options', () => c.runPlan());
     this.probe = new ProbeView();
-    this.probe.on('run', (o) => this.runProbe(o));
+    this.probe.on('run', (o) => c.runProbe(o));
 
     this.tabButtons = new Map();
     this.panels = new Map();
@@ -151,27 +130,19 @@ export class ChunkscopeInspector extends HTMLElement {
   connectedCallback() {
     if (this._connected) return;
     this._connected = true;
-    const q = this.hasAttribute('sync-url') ? new URLSearchParams(location.search) : new URLSearchParams();
-    const pick = (k) => q.get(k) ?? this.getAttribute(k) ?? '';
-    this.initial = {
-      registry: pick('registry'),
-      image: pick('image'),
-      have: q.getAll('have').length ? q.getAll('have').join(', ') : this.getAttribute('have') || '',
-      platform: pick('platform'),
-      layer: q.get('layer'),
-      file: q.get('file'),
-      tab: q.get('tab'),
-      view: q.get('view'),
-    };
+    this.initial = readInitial(this);
     if (this.initial.tab && this.tabButtons.has(this.initial.tab)) this.setTab(this.initial.tab, { sync: false });
     if (this.initial.view === 'list') this.toc.setMode('list');
     this.form.setValues(this.initial);
     loadModule().then((m) => {
       try {
         this.versionEl.textContent = `chunkscope ${m.version()}`;
+        this.probe.setCorsConfig(m.corsConfig());
       } catch { /* optional */ }
     }, () => {});
-    if (this.initial.registry && this.initial.image) this.inspect({ ...this.form.values(), platform: this.initial.platform });
+    if (this.initial.registry && this.initial.image) {
+      this.controller.inspect({ ...this.form.values(), platform: this.initial.platform });
+    }
   }
 
   attributeChangedCallback(name, oldValue, value) {
@@ -180,7 +151,7 @@ export class ChunkscopeInspector extends HTMLElement {
     clearTimeout(this._attrTimer);
     this._attrTimer = setTimeout(() => {
       const v = this.form.values();
-      if (v.registry && v.image) this.inspect({ ...v, platform: this.getAttribute('platform') || v.platform });
+      if (v.registry && v.image) this.controller.inspect({ ...v, platform: this.getAttribute('platform') || v.platform });
     }, 0);
   }
 
@@ -208,19 +179,19 @@ export class ChunkscopeInspector extends HTMLElement {
     this.progressText.textContent = this._progressBase + (el > 1000 ? ` · ${fmt.duration(el)}` : '');
   }
 
+  /** The CORS configuration registries need for this page: the module's own text (or null). */
+  corsConfig() {
+    const m = loadedModule();
+    try {
+      return m ? m.corsConfig() : null;
+    } catch {
+      return null;
+    }
+  }
+
   showError(err, ctx = {}) {
     const e = explain(err, ctx);
-    const children = [
-      h('div', { class: 'error-title' }, e.title),
-      h('p', { class: 'error-message' }, e.message),
-      e.hints.length ? h('ul', { class: 'hints' }, ...e.hints.map((t) => h('li', null, t))) : null,
-    ];
-    if (e.cors) {
-      children.push(h('pre', { class: 'code' }, CORS_HEADERS.join('\n')));
-      const sn = configSnippets(null)[0];
-      children.push(h('details', null, h('summary', null, 'For CNCF distribution (config.yml)'), h('pre', { class: 'code' }, sn.text)));
-    }
-    fill(this.errorBox, children);
+    fill(this.errorBox, errorNodes(e, { corsConfig: this.corsConfig() }));
     this.errorBox.hidden = false;
     this.dispatchEvent(new CustomEvent('chunkscope-error', { detail: { message: e.message }, bubbles: true, composed: true }));
   }
@@ -235,139 +206,23 @@ export class ChunkscopeInspector extends HTMLElement {
     this.notice.textContent = text || '';
   }
 
-  // ------------------------------------------------------------------ loading
+  // ------------------------------------------------------------------ report, layer, file
 
-  /** Inspects a registry image (and the have-image) from form values. */
-  async inspect(v) {
-    let registry;
-    let want;
-    let haves = [];
-    this.clearError();
-    this.showNotice('');
-    try {
-      want = parseImage(v.image);
-      registry = normaliseRegistry(v.registry || want.registry || '');
-      if (!v.registry && want.registry) this.form.setValues({ registry });
-      haves = (v.have || '').split(',').map((x) => x.trim()).filter(Boolean).map(parseImage);
-    } catch (e) {
-      this.showError(e, { action: 'start' });
-      return;
-    }
-    const seq = ++this.loadSeq;
-    const auth = { token: v.token, username: v.username, password: v.password };
-    const base = { registry, ...Object.fromEntries(Object.entries(auth).filter(([, x]) => x)) };
-    const wantText = imageText(want);
-    const haveTexts = haves.map(imageText);
-    this.form.setBusy(true);
-    const t0 = performance.now();
-    const phaseText = (ev, what) => {
-      const where = ev.phase === 'manifest' ? 'manifest' : ev.phase === 'config' ? 'config'
-        : ev.phase === 'token' ? 'signing in'
-          : ev.layer != null ? `layer ${ev.layer + 1} metadata` : ev.phase === 'done' ? 'done' : String(ev.phase);
-      return `${what}: ${where} · ${fmt.bytes(ev.bytesFetched || 0)} in ${fmt.plural(ev.requests || 0, 'request')}`;
-    };
-    try {
-      this.setProgress(`Loading chunkscope…`);
-      const cs = await loadModule();
-      if (seq !== this.loadSeq) return;
-      this.setProgress(`Reading ${wantText} from ${registry}…`);
-      let nLayers = 0;
-      const report = await inspectWithProgress(cs, {
-        ...base, repository: want.repository, reference: want.reference,
-        platform: v.platform || undefined, files: true, verifyTarSplit: !!v.verifyTarSplit,
-        onProgress: (ev) => {
-          if (seq !== this.loadSeq) return;
-          if (ev.phase === 'layer') nLayers = Math.max(nLayers, ev.layer + 1);
-          this.setProgress(phaseText(ev, `Reading ${wantText}`));
-        },
-      });
-      if (seq !== this.loadSeq) return;
-      const haveReports = [];
-      for (const hv of haves) {
-        this.setProgress(`Reading ${imageText(hv)} (already present) for comparison…`);
-        try {
-          haveReports.push(await inspectWithProgress(cs, {
-            ...base, repository: hv.repository, reference: hv.reference,
-            platform: report.platform || v.platform || undefined, files: true,
-            onProgress: (ev) => { if (seq === this.loadSeq) this.setProgress(phaseText(ev, `Reading ${imageText(hv)}`)); },
-          }));
-        } catch (e) {
-          if (seq !== this.loadSeq) return;
-          this.showNotice(`Could not read ${imageText(hv)} for the comparison: ${e.message || e}`);
-        }
-        if (seq !== this.loadSeq) return;
-      }
-      this.setProgress('');
-      this.state = {
-        ...this.state, source: 'registry', registry, want, haves, haveReports, wantText, haveTexts,
-        report, auth: base, elapsed: performance.now() - t0,
-      };
-      this.form.setPlatforms(report.platforms, report.platform);
-      this.showReport();
-      this.runPlan();
-    } catch (e) {
-      if (seq !== this.loadSeq) return;
-      this.setProgress('');
-      this.showError(e, { action: `read ${wantText}`, registry });
-    } finally {
-      if (seq === this.loadSeq) this.form.setBusy(false);
-    }
-  }
-
-  async inspectLocal({ file, annotations }) {
-    const seq = ++this.loadSeq;
-    this.clearError();
-    this.showNotice('');
-    this.form.setBusy(true);
-    try {
-      this.setProgress(`Reading ${file.name} (${fmt.bytes(file.size)})…`);
-      const cs = await loadModule();
-      const layer = await cs.inspectBlob(file, { ...(annotations ? { annotations } : {}), files: true });
-      if (seq !== this.loadSeq) return;
-      this.setProgress('');
-      const report = {
-        source: file.name, layers: [layer], bytesRead: layer.bytesRead, reads: layer.reads, platforms: [],
-      };
-      this.state = { ...this.state, source: 'local', report, haveReports: [], haves: [], haveTexts: [], wantText: file.name, fileName: file.name };
-      this.form.setPlatforms([]);
-      this.showReport();
-      this.plan.showEmpty('The pull cost needs a registry image (a local blob has no manifest to plan with).');
-      this.probe.setEnabled(false, 'Needs a registry image');
-    } catch (e) {
-      if (seq !== this.loadSeq) return;
-      this.setProgress('');
-      this.showError(e, { action: `read ${file.name}` });
-    } finally {
-      if (seq === this.loadSeq) this.form.setBusy(false);
-    }
-  }
-
-  /** Chunks and files the have-images provide: the reference puller's reuse rules. */
-  buildPresence() {
-    const haveReports = this.state.haveReports || [];
-    if (!haveReports.length) return null;
-    const digests = new Set();
-    const blobs = new Set();
-    for (const r of haveReports) {
-      for (const l of r.layers || []) {
-        blobs.add(l.digest);
-        for (const f of l.fileList || []) {
-          if (f.digest) digests.add(f.digest);
-          for (const c of f.chunks || []) if (c.digest) digests.add(c.digest);
-        }
-      }
-    }
-    return { digests, blobs };
+  /** Per layer, how the plan reuses it (only when comparing with images already present). */
+  reusedLayers() {
+    const { plan, haves } = this.state;
+    if (!plan || !haves?.length) return null;
+    return plan.layers.map((l) => (l.reused ? l.reusedBy || 'blob digest' : null));
   }
 
   showReport() {
     const { report } = this.state;
-    this.presence = this.buildPresence();
+    this.state.shown = true;
     this.summary.render(report, {
       title: this.state.source === 'local' ? this.state.fileName : `${this.state.wantText}`,
       haveTitle: (this.state.haveTexts || []).join(', '),
     });
-    this.layers.render(report, { haveDigests: this.presence?.blobs });
+    this.layers.render(report, { reused: this.reusedLayers() });
     const failed = report.layers.filter((l) => l.error);
     if (failed.length) {
       const ex = explain(new Error(failed[0].error), { registry: this.state.registry });
@@ -380,28 +235,37 @@ export class ChunkscopeInspector extends HTMLElement {
     this.workspace.hidden = false;
     this.probe.setEnabled(this.state.source === 'registry' && report.layers.length > 0, '');
     this.probe.clear();
-    this.plan.showLoading(this.state.haveTexts?.length ? 'Planning the pull…' : 'Planning a cold pull…');
     // the layer and file from the URL (first load), else the first layer with files
     const init = this.initial || {};
     this.initial = null;
-    let li = -1;
-    if (init.layer) {
-      const n = Number(init.layer);
-      li = Number.isInteger(n) && n >= 1 && n <= report.layers.length
-        ? n - 1
-        : report.layers.findIndex((l) => l.digest === init.layer || l.digest.startsWith(init.layer));
-    }
+    let li = layerFromParam(init.layer, report.layers);
     if (li < 0) li = report.layers.findIndex((l) => l.fileList && l.fileList.length);
     if (li < 0) li = report.layers.length ? 0 : -1;
     this.selectLayer(li, { file: init.file || null });
     this.dispatchEvent(new CustomEvent('chunkscope-report', { detail: { report }, bubbles: true, composed: true }));
   }
 
-  presenceFor(layer) {
-    if (!this.presence) return null;
-    if (this.presence.blobs.has(layer.digest)) return () => true;
-    const d = this.presence.digests;
-    return (digest) => !!digest && d.has(digest);
+  /** A plan arrived (or failed: null): its colours for the layers, the map, the list, the details. */
+  applyPlan(plan) {
+    const s = this.state;
+    s.plan = plan;
+    s.coverage = plan && s.haves?.length ? planCoverage(plan, s.report.layers) : null;
+    if (!s.shown || s.layer < 0) return; // showReport() will use it
+    this.layers.markReused(this.reusedLayers());
+    const cov = this.coverageOf(s.layer);
+    this.map.setCoverage(cov);
+    this.toc.setStatus(this.fileStatus(s.layer));
+    if (this.details.file) this.showDetails(this.details.file, { path: s.file, node: this.toc.selectedNode });
+  }
+
+  /** The plan's coverage of layer `i`, when comparing with images already present. */
+  coverageOf(i) {
+    return this.state.coverage ? this.state.coverage[i] || null : null;
+  }
+
+  fileStatus(i) {
+    const cov = this.coverageOf(i);
+    return cov ? cov.fileStatus(this.state.report.layers[i].fileList || []) : null;
   }
 
   selectLayer(i, { file = null } = {}) {
@@ -412,30 +276,18 @@ export class ChunkscopeInspector extends HTMLElement {
     this.layers.setSelected(i);
     const layer = report.layers[i];
     const files = layer.fileList || [];
-    const presence = this.presenceFor(layer);
-    let status = null;
-    if (presence) {
-      status = new Uint8Array(files.length);
-      for (let k = 0; k < files.length; k++) {
-        const cs = files[k].chunks || [];
-        if (!cs.length) continue;
-        let need = false;
-        for (const c of cs) if (!c.zeros && !presence(c.digest)) { need = true; break; }
-        status[k] = need ? 2 : 1;
-      }
-    }
     fill(this.layerTitle,
       h('span', { class: 'muted' }, `Layer ${i + 1} of ${report.layers.length}`), ' ',
       h('span', { class: 'mono', title: layer.digest }, fmt.shortDigest(layer.digest)), ' ',
       h('span', { class: 'muted' }, `· ${fmt.formatLabel(layer.format)} · ${fmt.bytes(layer.size)}`));
     const t0 = performance.now();
-    this.toc.setFiles(files, { status });
+    this.toc.setFiles(files, { status: this.fileStatus(i) });
     this.toc.el.hidden = !files.length;
     this.noFiles.hidden = !!files.length;
     this.noFiles.textContent = files.length ? '' : layer.error
       ? `No file list: ${layer.error}`
       : `This layer (${fmt.formatLabel(layer.format)}) has no table of contents to list: a puller downloads it whole.`;
-    this.map.setLayer(layer, files, { presence });
+    this.map.setLayer(layer, files, { pull: !!this.state.haves?.length, coverage: this.coverageOf(i) });
     this.layerMs = performance.now() - t0;
     this.details.clear(files.length ? 'Select a file to see its metadata and chunks.' : '');
     this.preview.hide();
@@ -449,19 +301,22 @@ export class ChunkscopeInspector extends HTMLElement {
 
   selectFile(path, { file, node, from }) {
     this.state.file = path;
-    const layer = this.state.report.layers[this.state.layer];
     this.preview.hide();
-    this.details.show(file, {
-      path, node,
-      presence: this.presenceFor(layer),
-      canPreview: this.state.source === 'registry' && !!file && file.type === 'reg' && !(file.chunks || []).every((c) => c.zeros) ,
-    });
-    this.details.previewSlot.appendChild(this.preview.el);
+    this.showDetails(file, { path, node });
     if (from !== 'map') {
       const fi = this.toc.byPath.get(path);
       this.map.select(fi !== undefined ? fi : -1);
     }
     this.syncUrl();
+  }
+
+  showDetails(file, { path, node }) {
+    this.details.show(file, {
+      path, node,
+      coverage: this.coverageOf(this.state.layer),
+      canPreview: this.state.source === 'registry' && !!file && file.type === 'reg' && !(file.chunks || []).every((c) => c.zeros),
+    });
+    this.details.previewSlot.appendChild(this.preview.el);
   }
 
   setTab(key, { sync = true } = {}) {
@@ -482,90 +337,16 @@ export class ChunkscopeInspector extends HTMLElement {
   syncUrl() {
     if (!this.hasAttribute('sync-url') || this.state.source !== 'registry') return;
     const s = this.state;
-    const params = {
+    writeUrl({
       registry: s.registry,
       image: s.wantText,
-      have: (s.haveTexts || []).join(','),
+      have: s.haveTexts,
       platform: s.report?.platforms?.length ? s.report.platform : this.form.values().platform,
-      layer: s.layer >= 0 ? String(s.layer + 1) : '',
-      file: s.file || '',
-      tab: s.tab !== 'files' ? s.tab : '',
-      view: this.toc.mode === 'list' ? 'list' : '',
-    };
-    const qs = queryString(params);
-    const url = `${location.pathname}?${qs}${location.hash}`;
-    if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(history.state, '', url);
-  }
-
-  // ------------------------------------------------------------------ actions
-
-  async runPlan() {
-    const s = this.state;
-    if (s.source !== 'registry' || !s.want) return;
-    const seq = this.loadSeq;
-    const opts = this.plan.options();
-    this.plan.showLoading(s.haveTexts.length ? `Planning ${s.wantText} over ${s.haveTexts.join(', ')}…` : `Planning a cold pull of ${s.wantText}…`);
-    const ref = (x) => ({ ...s.auth, repository: x.repository, reference: x.reference, platform: s.report.platform || undefined });
-    try {
-      const cs = await loadModule();
-      if (typeof cs.planPull !== 'function') {
-        this.plan.showEmpty('This build of chunkscope has no pull planner (planPull).');
-        return;
-      }
-      const plan = await cs.planPull({ want: ref(s.want), have: s.haves.map(ref), ...opts });
-      if (seq !== this.loadSeq) return;
-      this.plan.render(plan, { want: s.wantText, have: s.haveTexts });
-    } catch (e) {
-      if (seq !== this.loadSeq) return;
-      const ex = explain(e, { action: 'plan the pull', registry: s.registry });
-      fill(this.plan.body, h('div', { class: 'error-box inline' },
-        h('div', { class: 'error-title' }, ex.title), h('p', null, ex.message),
-        ex.hints.length ? h('ul', { class: 'hints' }, ...ex.hints.map((t) => h('li', null, t))) : null));
-    }
-  }
-
-  async runProbe({ multiRange }) {
-    const s = this.state;
-    if (s.source !== 'registry') return;
-    const layer = s.report.layers[Math.max(0, s.layer)];
-    if (!layer) return;
-    this.probe.showRunning(`Probing ${s.registry} with ${fmt.shortDigest(layer.digest)}…`);
-    try {
-      const cs = await loadModule();
-      const p = await cs.probeRange({
-        ...s.auth, repository: s.want.repository, digest: layer.digest, size: layer.size, multiRange,
-      });
-      this.probe.render(p, { registry: s.registry, digest: layer.digest });
-    } catch (e) {
-      const ex = explain(e, { action: 'probe the registry', registry: s.registry });
-      this.probe.showError(h('div', { class: 'error-box inline' },
-        h('div', { class: 'error-title' }, ex.title), h('p', null, ex.message),
-        ex.hints.length ? h('ul', { class: 'hints' }, ...ex.hints.map((t) => h('li', null, t))) : null));
-    }
-  }
-
-  async previewFile(file) {
-    const s = this.state;
-    const layer = s.report.layers[s.layer];
-    this.preview.loading(file);
-    try {
-      const cs = await loadModule();
-      const chunks = file.chunks || [];
-      const first = chunks[0];
-      const last = chunks[chunks.length - 1];
-      const r = await cs.readFile({
-        ...s.auth, repository: s.want.repository, layerDigest: layer.digest, layerSize: layer.size,
-        offset: first ? first.offset : 0,
-        length: first ? last.offset + last.compressedLength - first.offset : 0,
-        chunks, size: file.size, digest: file.digest || undefined,
-      });
-      if (this.details.file !== file) return;
-      this.preview.show(file, r);
-    } catch (e) {
-      const ex = explain(e, { action: `read ${file.path}`, registry: s.registry });
-      this.preview.error(h('div', { class: 'error-box inline' },
-        h('div', { class: 'error-title' }, ex.title), h('p', null, ex.message)));
-    }
+      layer: s.layer,
+      file: s.file,
+      tab: s.tab,
+      listView: this.toc.mode === 'list',
+    });
   }
 }
 

@@ -164,7 +164,10 @@ test('errors are explained: unknown image, unreachable registry (CORS headers na
   assert.equal(await waitForReport(page), 'error');
   const text = await page.locator('.error-box').textContent();
   assert.match(text, /Access-Control-Allow-Origin/);
-  assert.match(text, /Access-Control-Expose-Headers: Content-Range/);
+  // the distribution config.yml the module gives (corsConfig()), not a JS copy
+  assert.match(text, /Access-Control-Expose-Headers: \[Content-Range/);
+  const corsConfig = await page.evaluate(async () => (await import('./pkg/chunkscope.js')).corsConfig());
+  assert.equal(await page.locator('.error-box pre.cors-config').textContent(), corsConfig);
   await screenshot(page, 'error-unreachable');
 
   // nginx front that ignores ranges: the layer fails, nothing is downloaded whole

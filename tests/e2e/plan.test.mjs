@@ -4,6 +4,8 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason } from './helpers.mjs';
+import { bytes } from '../../www/js/format.js';
+import { LayerCoverage } from '../../www/js/plan-coverage.js';
 
 const skip = skipReason();
 const env = registryEnv();
@@ -19,6 +21,24 @@ function planInPage(page, want, have, opts = {}) {
     const ref = (s) => { const i = s.lastIndexOf(':'); return { registry, repository: s.slice(0, i), reference: s.slice(i + 1) }; };
     return cs.planPull({ want: ref(w), have: hv.map(ref), ...o });
   }, [env.REGISTRY_URL, want, have, opts]);
+}
+
+/** The panel's "Planning read … in N requests." line. */
+function planningCost(page) {
+  return page.locator('.plan-view .totals-panel p.muted.small').textContent();
+}
+
+/** The selected layer's files and the file list's pull marks (0 none, 1 present, 2 fetched). */
+function listMarks(page) {
+  return page.evaluate(() => {
+    const toc = document.querySelector('chunkscope-inspector').toc;
+    return { files: toc.files, status: toc.status ? [...toc.status] : null };
+  });
+}
+
+/** The marks the plan's request list implies for `files` (plan-coverage.js's rule). */
+function marksFromPlan(planLayer, files) {
+  return [...new LayerCoverage(planLayer).fileStatus(files)];
 }
 
 /** What the panel shows: bars, totals and per-layer cells, as numbers from data attributes. */
@@ -56,13 +76,15 @@ function assertPanelMatches(shown, plan) {
 
 test('Pull cost: pair-b over pair-a shows the planner\'s numbers; the budget re-plans', { skip, timeout: 60000 }, async () => {
   const page = await ui.page();
-  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'pair-b:latest', have: 'pair-a:latest', tab: 'plan' }));
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'pair-b:latest', have: 'pair-a:latest', tab: 'plan', layer: '2' }));
   assert.equal(await waitForReport(page), 'report');
   const hasPlanner = await page.evaluate(async () => typeof (await import('./pkg/chunkscope.js')).planPull === 'function');
   assert.ok(hasPlanner, 'the wasm module exports planPull');
   await page.locator('.bar-row[data-plan="reference"]').waitFor({ timeout: 30000 });
   const plan = await planInPage(page, 'pair-b:latest', ['pair-a:latest'], { chunkReuse: true, hardLinks: false });
   assertPanelMatches(await panelNumbers(page), plan);
+  // the first plan read only the have-image: the wanted one came from the module's cache
+  assert.equal(await planningCost(page), `Planning read ${bytes(plan.have[0].bytesFetched)} in ${plan.have[0].requests} requests.`);
   // layer 1 is the same blob in both images: reused, nothing fetched
   assert.equal(plan.layers[0].reused, true);
   assert.equal(await page.locator('tr[data-plan-layer] .badge').first().textContent(), 'reused');
@@ -86,6 +108,31 @@ test('Pull cost: pair-b over pair-a shows the planner\'s numbers; the budget re-
   const plan4 = await planInPage(page, 'pair-b:latest', ['pair-a:latest'], { chunkReuse: true, hardLinks: false, budget: 4 });
   assert.equal(plan4.layers[1].singleRange.requests, 5, 'metadata + 4 data requests');
   assertPanelMatches(await panelNumbers(page), plan4);
+  // re-planning costs nothing: both images come from the module's cache
+  assert.equal(await planningCost(page), 'Planning read 0 B in 0 requests.');
+  assert.equal(plan4.requests, 0);
+
+  // the file list's marks are the plan's: layer 2 is shown
+  const before = await listMarks(page);
+  assert.deepEqual(before.status, marksFromPlan(plan4.layers[1], before.files));
+  assert.ok(before.status.includes(2) && before.status.includes(1), 'layer 2 has fetched and present files');
+
+  // chunk reuse off: re-planned (still 0 requests), and the colours follow the new plan
+  await page.locator('.plan-view label.check', { hasText: 'Reuse chunks' }).locator('input').uncheck();
+  const planNoReuse = await planInPage(page, 'pair-b:latest', ['pair-a:latest'], { chunkReuse: false, hardLinks: false, budget: 4 });
+  await page.waitForFunction((n) => {
+    const root = document.querySelector('chunkscope-inspector').shadowRoot;
+    const td = root.querySelector('.plan-view [data-plan-total="missingChunks"]');
+    return td && Number(td.dataset.value) === n;
+  }, planNoReuse.totals.missingChunks, { timeout: 20000 });
+  assertPanelMatches(await panelNumbers(page), planNoReuse);
+  assert.equal(await planningCost(page), 'Planning read 0 B in 0 requests.');
+  const after = await listMarks(page);
+  assert.deepEqual(after.status, marksFromPlan(planNoReuse.layers[1], after.files));
+  const fetched = (m) => m.status.filter((x) => x === 2).length;
+  assert.ok(fetched(after) >= fetched(before), 'without chunk reuse a pull fetches at least as many files');
+  const mapState = await page.evaluate(() => document.querySelector('chunkscope-inspector').map.el.dataset.colours);
+  assert.equal(mapState, 'plan');
   assert.deepEqual(page.problems.console, []);
   assert.deepEqual(page.problems.pageerror, []);
 });
@@ -120,11 +167,17 @@ test('Registry check: plain distribution → partial pulls work; max_ranges 1 fr
   assert.match(await verdict.getAttribute('class'), /\bwarn\b/);
   assert.match(await page.locator('.probe-table').textContent(), /200 · whole-body/);
   assert.ok((await page.locator('.fix-text').textContent()).length > 20, 'a configuration fix is shown');
-  // the three configuration snippets
-  for (const [tab, re] of [['nginx', /add_header Access-Control-Allow-Origin/], ['S3 bucket CORS', /"ExposeHeaders"/], ['distribution config.yml', /Access-Control-Expose-Headers: \[Content-Range/]]) {
-    await page.locator('.snippets button', { hasText: tab }).click();
-    assert.match(await page.locator('.snippets pre').textContent(), re);
-  }
+  // the configuration text is the module's: the probe's fix for this verdict (nginx / storage
+  // lines) and the CORS config.yml (corsFix = corsConfig())
+  const { probe, corsConfig } = await page.evaluate(async ([registry, repository, digest]) => {
+    const cs = await import('./pkg/chunkscope.js');
+    return { probe: await cs.probeRange({ registry, repository, digest, multiRange: true }), corsConfig: cs.corsConfig() };
+  }, [env.RANGE1_URL, 'pair-b', await page.locator('tr.layer-row').first().getAttribute('data-layer-digest')]);
+  assert.equal(await page.locator('.fix-text').textContent(), probe.fix);
+  assert.match(probe.fix, /location \/v2\/ \{/);
+  assert.equal(probe.corsFix, corsConfig);
+  assert.equal(await page.locator('.snippets pre.cors-config').textContent(), corsConfig);
+  assert.match(corsConfig, /Access-Control-Expose-Headers: \[Content-Range/);
   await screenshot(page, 'probe-range1');
   assert.deepEqual(page.problems.console, []);
   assert.deepEqual(page.problems.pageerror, []);

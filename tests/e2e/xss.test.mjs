@@ -22,12 +22,15 @@ const LINK_TARGET = '<script>alert(7)</script>';
 const XATTR_NAME = 'user.<script>alert(8)</script>'; // no '=': a PAX key can't hold one
 const XATTR_VALUE = '<img src=x onerror=alert(9)>';
 const CONTENT = '<script>alert(10)</script>\n<img src=x onerror=alert(11)>\n';
+// a right-to-left override and leading dots: "..‮exe.txt" reads as "..txt.exe"
+const BIDI_NAME = '..\u202Eexe.txt';
 
 const MEMBERS = [
   { name: 'evil', type: 'dir' },
   ...PAYLOADS.map((p) => ({ name: `evil/${p}`, type: 'file', data: CONTENT })),
   { name: 'evil/link', type: 'symlink', target: LINK_TARGET },
   { name: 'evil/xattr', type: 'file', data: 'x', xattrs: { [XATTR_NAME]: XATTR_VALUE } },
+  { name: `evil/${BIDI_NAME}`, type: 'file', data: 'bidi\n' },
 ];
 
 before(async () => {
@@ -71,6 +74,16 @@ test('file names, link targets and xattrs that are HTML/JS payloads render as te
   await page.locator('button.preview-btn').click();
   await page.locator('.preview [data-verified="true"]').waitFor({ timeout: 20000 });
   assert.equal(await page.locator('.preview-body').textContent(), CONTENT);
+
+  // the download name of a file named with a bidi override and leading dots is cleaned, and the
+  // button label can't be reordered by it
+  await page.locator(`.row[data-path="/evil/${BIDI_NAME}"]`).click();
+  await page.locator('button.preview-btn').click();
+  await page.locator('.preview [data-verified="true"]').waitFor({ timeout: 20000 });
+  const download = page.locator('.preview a[download]');
+  assert.equal(await download.getAttribute('download'), 'exe.txt');
+  assert.equal(await download.textContent(), 'Download \u2068exe.txt\u2069');
+  assert.match(await download.getAttribute('href'), /^blob:/);
 
   // the symlink's target and the xattr, as text
   await page.locator('.row[data-path="/evil/link"]').click();

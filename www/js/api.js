@@ -1,6 +1,9 @@
-// api.js — loading the wasm module once, and parsing what users type into references.
+// api.js — loading the wasm module once, and turning what users type into the targets its calls
+// take. Reference rules (registry URL, repository, tag, digest) are the module's own
+// (`parseReference`), so the form accepts exactly what every later call accepts.
 
 let modulePromise = null;
+let loaded = null;
 
 /** The initialised chunkscope module (www/pkg/chunkscope.js + its .wasm). */
 export function loadModule() {
@@ -23,6 +26,7 @@ export function loadModule() {
             ".wasm as application/wasm, and a Content-Security-Policy must allow 'wasm-unsafe-eval'.",
         );
       }
+      loaded = m;
       return m;
     })();
     modulePromise.catch(() => { modulePromise = null; });
@@ -30,72 +34,29 @@ export function loadModule() {
   return modulePromise;
 }
 
-const LOOKS_LIKE_HOST = /^(localhost|[^/]*[.:][^/]*)$/;
-
-/**
- * "repo:tag", "repo@sha256:…", "host:port/repo:tag" → {registry?, repository, reference}.
- * Throws an Error with a plain explanation when it can't be a reference.
- */
-export function parseImage(text) {
-  let s = String(text || '').trim();
-  if (!s) throw new Error('Enter an image, for example pair-b:latest or library/alpine@sha256:…');
-  s = s.replace(/^docker:\/\//, '');
-  let registry = null;
-  const slash = s.indexOf('/');
-  if (slash > 0 && LOOKS_LIKE_HOST.test(s.slice(0, slash))) {
-    const host = s.slice(0, slash);
-    const local = /^(localhost|127\.|\[::1\])/.test(host);
-    registry = `${local ? 'http' : 'https'}://${host}`;
-    s = s.slice(slash + 1);
-  }
-  let repository;
-  let reference;
-  const at = s.indexOf('@');
-  if (at >= 0) {
-    repository = s.slice(0, at);
-    reference = s.slice(at + 1);
-    if (!/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(reference)) {
-      throw new Error(`"${reference}" is not a digest (expected sha256:<64 hex digits>).`);
-    }
-  } else {
-    const colon = s.lastIndexOf(':');
-    if (colon > s.lastIndexOf('/')) {
-      repository = s.slice(0, colon);
-      reference = s.slice(colon + 1);
-    } else {
-      repository = s;
-      reference = 'latest';
-    }
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(reference)) {
-      throw new Error(`"${reference}" is not a valid tag (letters, digits, _ . - ; up to 128).`);
-    }
-  }
-  if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(repository)) {
-    throw new Error(
-      `"${repository}" is not a repository name: lowercase letters, digits and . _ - separated by /.`,
-    );
-  }
-  return { registry, repository, reference };
+/** The module if it has started, else null (for synchronous callers such as error views). */
+export function loadedModule() {
+  return loaded;
 }
 
-/** Normalises a registry URL: adds http(s):// when missing, drops a trailing slash or /v2/. */
-export function normaliseRegistry(text) {
-  let s = String(text || '').trim();
-  if (!s) throw new Error('Enter the registry URL, for example http://127.0.0.1:5055.');
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
-    s = (/^(localhost|127\.|\[::1\])/.test(s) ? 'http://' : 'https://') + s;
-  }
-  let u;
+/**
+ * `registry` + `image` ("repo", "repo:tag", "repo@sha256:…") → {registry, repository, reference},
+ * registry normalised, by the module's parseReference. Throws an Error whose message says what to
+ * fix (empty fields get a prompt with an example instead of the parser's message) and `input: true`.
+ */
+export function parseTarget(cs, registry, image) {
+  const r = String(registry || '').trim();
+  const i = String(image || '').trim();
+  const bad = (message) => Object.assign(new Error(message), { input: true });
+  if (!r) throw bad('Enter the registry URL, for example http://127.0.0.1:5055.');
+  if (!i) throw bad('Enter an image, for example pair-b:latest or library/alpine@sha256:…');
   try {
-    u = new URL(s);
-  } catch {
-    throw new Error(`"${text}" is not a URL. Use the registry's address, for example https://registry.example.com.`);
+    return cs.parseReference(r, i);
+  } catch (e) {
+    // The module files bad input under its "not found" error kind; the rest of the message is
+    // the useful part.
+    throw bad(String((e && e.message) || e).replace(/^not found: /, ''));
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new Error(`The registry URL must start with http:// or https://, not ${u.protocol}//.`);
-  }
-  let path = u.pathname.replace(/\/+$/, '').replace(/\/v2$/, '');
-  return `${u.protocol}//${u.host}${path}`;
 }
 
 /** The text form of an image for the URL and the form: "repo:tag" or "repo@digest". */

@@ -1,40 +1,21 @@
 // chunk-map.js — the layer blob from byte 0 to its end as a picture: file chunks, TOC, tar-split
-// and footer as coloured regions, laid out in rows like text. Colours by directory, or by "needed /
-// already present" when a have-image is set. Zoom (Ctrl/⌘ + wheel, buttons), scroll, hover for the
-// file under the pointer, click to select it.
+// and footer as coloured regions, laid out in rows like text (chunk-map-layout.js) and painted by
+// chunk-map-draw.js. This is the component: toolbar, legend, and input — zoom (Ctrl/⌘ + wheel,
+// buttons, + / - / 0), scroll (wheel, drag, keys), hover for the file under the pointer, click to
+// select it.
 //
-// Drawing is one pass over the visible cells with a cursor into the sorted segment arrays, written
-// into an ImageData: O(cells + segments on screen), a few milliseconds at 100k+ segments.
+// Colours by directory, or, with an image already present, by the pull plan: what a partial pull
+// fetches versus what is already present (plan-coverage.js).
 
-import { h, fill, Emitter, hashIndex } from './dom.js';
+import { h, fill, Emitter } from './dom.js';
 import * as fmt from './format.js';
-
-const CELL = 3; // css px per cell (square)
-const GUTTER = 76; // css px for the offset labels
-const VIEW_ROWS = 96; // rows in view at zoom 1
-const SEG_TOC = -2;
-const SEG_TARSPLIT = -3;
-const SEG_FOOTER = -4;
-const MAX_GROUPS = 11;
-
-// colour slots in the palette array
-const C_GAP = 0;
-const C_TOC = 1;
-const C_TARSPLIT = 2;
-const C_FOOTER = 3;
-const C_ZEROS = 4;
-const C_PRESENT = 5;
-const C_NEEDED = 6;
-const C_OTHER = 7;
-const C_GROUP0 = 8;
-
-function groupKey(path) {
-  const parts = path.split('/');
-  // "/usr/lib/x" → "/usr/lib"; "/etc/x" → "/etc"; "/x" → "/"
-  if (parts.length <= 2) return '/';
-  if (parts.length === 3) return `/${parts[1]}`;
-  return `/${parts[1]}/${parts[2]}`;
-}
+import {
+  MAX_GROUPS, SEG_TOC, SEG_TARSPLIT, SEG_FOOTER, buildSegments, geometry, maxZoom, byteAtPoint, segmentAt,
+} from './chunk-map-layout.js';
+import {
+  C_GAP, C_TOC, C_TARSPLIT, C_FOOTER, C_ZEROS, C_PRESENT, C_NEEDED, C_OTHER, C_GROUP0, Palette, segmentColours, drawMap,
+} from './chunk-map-draw.js';
+import { FETCHED } from './plan-coverage.js';
 
 export class ChunkMap extends Emitter {
   constructor() {
@@ -44,7 +25,9 @@ export class ChunkMap extends Emitter {
     this.mode = 'dir';
     this.selected = -1;
     this.hover = -1;
-    this.segCount = 0;
+    this.segs = null;
+    this.coverage = null;
+    this.pullWanted = false;
 
     this.canvas = h('canvas', { class: 'map-canvas', tabindex: '0', 'aria-label': 'Chunk map of the layer blob' });
     this.tooltip = h('div', { class: 'map-tooltip', hidden: true, role: 'status' });
@@ -52,7 +35,7 @@ export class ChunkMap extends Emitter {
     this.info = h('span', { class: 'muted map-info' });
     this.modeSel = h('select', { 'aria-label': 'Colour by' },
       h('option', { value: 'dir' }, 'directory'),
-      h('option', { value: 'pull' }, 'needed / already present'));
+      h('option', { value: 'pull' }, 'fetched / already present'));
     this.modeSel.addEventListener('change', () => this.setMode(this.modeSel.value));
     const btn = (label, title, fn) => {
       const b = h('button', { type: 'button', class: 'btn small', title }, label);
@@ -84,180 +67,95 @@ export class ChunkMap extends Emitter {
     }
   }
 
-  /** Loads a layer: its report (size, TOC, tar-split) and fileList; `presence(digest)` for pull colours. */
-  setLayer(layer, files, { presence = null } = {}) {
+  /** Bytes in the blob. */
+  get size() {
+    return this.segs ? this.segs.size : 1;
+  }
+
+  /** Number of segments (chunks and metadata regions). */
+  get segCount() {
+    return this.segs ? this.segs.count : 0;
+  }
+
+  /**
+   * Loads a layer: its report (size, TOC, tar-split) and fileList. `pull`: an image is already
+   * present, so colour by the plan; `coverage`: the plan's LayerCoverage for this layer (null
+   * while planning).
+   */
+  setLayer(layer, files, { pull = false, coverage = null } = {}) {
     const t0 = performance.now();
     this.layer = layer;
     this.files = files || [];
-    this.presence = presence;
-    this.size = Math.max(1, layer.size || 1);
-    const starts = [];
-    const ends = [];
-    const fileIdx = [];
-    const chunkIdx = [];
-    for (let i = 0; i < this.files.length; i++) {
-      const cs = this.files[i].chunks;
-      if (!cs) continue;
-      for (let k = 0; k < cs.length; k++) {
-        const c = cs[k];
-        if (!(c.compressedLength > 0)) continue;
-        starts.push(c.offset);
-        ends.push(c.offset + c.compressedLength);
-        fileIdx.push(i);
-        chunkIdx.push(k);
-      }
-    }
-    const region = (s, e, kind) => {
-      if (e > s) { starts.push(s); ends.push(e); fileIdx.push(kind); chunkIdx.push(0); }
-    };
-    let metaEnd = 0;
-    if (layer.toc) {
-      const s = Math.max(0, layer.toc.offset - 8);
-      region(s, layer.toc.offset + layer.toc.length, SEG_TOC);
-      metaEnd = Math.max(metaEnd, layer.toc.offset + layer.toc.length);
-    }
-    if (layer.tarSplit) {
-      const s = Math.max(0, layer.tarSplit.offset - 8);
-      region(s, layer.tarSplit.offset + layer.tarSplit.length, SEG_TARSPLIT);
-      metaEnd = Math.max(metaEnd, layer.tarSplit.offset + layer.tarSplit.length);
-    }
-    if (metaEnd && this.size - metaEnd > 0 && this.size - metaEnd <= 1024) region(metaEnd, this.size, SEG_FOOTER);
-    const n = starts.length;
-    let sorted = true;
-    for (let i = 1; i < n; i++) if (starts[i] < starts[i - 1]) { sorted = false; break; }
-    let order = null;
-    if (!sorted) {
-      order = Array.from({ length: n }, (_, i) => i).sort((a, b) => starts[a] - starts[b]);
-    }
-    const pick = (arr, T) => {
-      const out = new T(n);
-      for (let i = 0; i < n; i++) out[i] = arr[order ? order[i] : i];
-      return out;
-    };
-    this.starts = pick(starts, Float64Array);
-    this.ends = pick(ends, Float64Array);
-    this.fileIdx = pick(fileIdx, Int32Array);
-    this.chunkIdx = pick(chunkIdx, Int32Array);
-    this.segCount = n;
-
-    // Directory groups, largest first.
-    const groupBytes = new Map();
-    this.groupOf = new Int32Array(this.files.length);
-    const keys = this.files.map((f) => groupKey(f.path || '/'));
-    for (let s = 0; s < n; s++) {
-      const f = this.fileIdx[s];
-      if (f < 0) continue;
-      groupBytes.set(keys[f], (groupBytes.get(keys[f]) || 0) + this.ends[s] - this.starts[s]);
-    }
-    const groups = [...groupBytes.entries()].sort((a, b) => b[1] - a[1]);
-    // colours by rank, repeating after MAX_GROUPS: neighbours rarely share one
-    const slot = new Map(groups.map(([k], i) => [k, i % MAX_GROUPS]));
-    this.groups = groups;
-    for (let i = 0; i < this.files.length; i++) {
-      const g = slot.get(keys[i]);
-      this.groupOf[i] = g === undefined ? -1 : g;
-    }
+    this.segs = buildSegments(layer, this.files);
     this.selected = -1;
     this.hover = -1;
     this.zoom = 1;
     this.scrollRow = 0;
-    this.modeSel.querySelector('option[value="pull"]').disabled = !presence;
-    if (!presence && this.mode === 'pull') this.mode = 'dir';
-    if (presence && this.mode === 'dir' && this.autoPull !== false) this.mode = 'pull';
+    this.pullWanted = pull;
+    this.coverage = coverage;
+    this.modeSel.querySelector('option[value="pull"]').disabled = !pull;
+    if (!pull && this.mode === 'pull') this.mode = 'dir';
+    if (pull && this.mode === 'dir' && this.autoPull !== false) this.mode = 'pull';
     this.modeSel.value = this.mode;
-    this.computeColours();
+    this.recolour();
     this.buildMs = performance.now() - t0;
-    this.renderLegend();
-    this.schedule();
+  }
+
+  /** The plan's coverage of this layer arrived or changed (options re-planned). */
+  setCoverage(coverage) {
+    this.coverage = coverage;
+    this.recolour();
   }
 
   setMode(mode) {
     this.mode = mode;
     this.autoPull = mode === 'pull';
     this.modeSel.value = mode;
-    this.computeColours();
-    this.renderLegend();
-    this.schedule();
+    this.recolour();
     this.emit('state');
   }
 
-  computeColours() {
-    const n = this.segCount;
-    const col = new Uint8Array(n);
-    const pull = this.mode === 'pull' && this.presence;
-    for (let s = 0; s < n; s++) {
-      const f = this.fileIdx[s];
-      if (f === SEG_TOC) col[s] = C_TOC;
-      else if (f === SEG_TARSPLIT) col[s] = C_TARSPLIT;
-      else if (f === SEG_FOOTER) col[s] = C_FOOTER;
-      else {
-        const c = this.files[f].chunks[this.chunkIdx[s]];
-        if (c.zeros) col[s] = C_ZEROS;
-        else if (pull) col[s] = this.presence(c.digest) ? C_PRESENT : C_NEEDED;
-        else col[s] = this.groupOf[f] < 0 ? C_OTHER : C_GROUP0 + this.groupOf[f];
-      }
-    }
-    this.colour = col;
+  get pullColours() {
+    return this.mode === 'pull' && this.pullWanted;
   }
 
-  readPalette() {
-    const cs = getComputedStyle(this.el);
-    const probe = document.createElement('canvas').getContext('2d');
-    const rgb = (css, fallback) => {
-      probe.fillStyle = '#000';
-      probe.fillStyle = (css || '').trim() || fallback;
-      const v = probe.fillStyle;
-      if (v.startsWith('#')) return [parseInt(v.slice(1, 3), 16), parseInt(v.slice(3, 5), 16), parseInt(v.slice(5, 7), 16)];
-      const m = v.match(/\d+(\.\d+)?/g) || [0, 0, 0];
-      return [Number(m[0]), Number(m[1]), Number(m[2])];
-    };
-    const v = (name, fb) => rgb(cs.getPropertyValue(name), fb);
-    const dark = matchMedia?.('(prefers-color-scheme: dark)').matches;
-    const groups = (cs.getPropertyValue('--_map-palette') || '').split(/,(?![^(]*\))/).map((x) => x.trim()).filter(Boolean);
-    const fallbackGroups = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#86bcb6', '#d37295'];
-    const pal = [
-      v('--_map-gap', dark ? '#1c2129' : '#eef0f3'),
-      v('--_map-toc', '#7c3aed'),
-      v('--_map-tarsplit', '#2563eb'),
-      v('--_map-footer', '#dc2626'),
-      v('--_map-zeros', dark ? '#3a4150' : '#d5d9e0'),
-      v('--_map-present', '#16a34a'),
-      v('--_map-needed', '#f59e0b'),
-      v('--_map-other', dark ? '#6b7280' : '#9ca3af'),
-    ];
-    for (let i = 0; i < MAX_GROUPS; i++) pal.push(rgb(groups[i], fallbackGroups[i % fallbackGroups.length]));
-    this.palette = pal;
-    this.selectRGB = v('--_map-select', dark ? '#ffffff' : '#111827');
-    this.hoverRGB = v('--_map-hover', dark ? '#e5e7eb' : '#374151');
-    this.textColour = cs.getPropertyValue('--_muted').trim() || (dark ? '#9aa3b2' : '#5b6474');
-    this.little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-    this.packed = new Uint32Array(pal.length);
-    pal.forEach(([r, g, b], i) => { this.packed[i] = this.pack(r, g, b); });
-    this.packSelect = this.pack(...this.selectRGB);
-    // with a file selected, everything else fades towards the background
-    const bg = v('--_surface', dark ? '#151b23' : '#ffffff');
-    this.faded = new Uint32Array(pal.length);
-    pal.forEach(([r, g, b], i) => {
-      const m = (x, y) => Math.round(x * 0.35 + y * 0.65);
-      this.faded[i] = this.pack(m(r, bg[0]), m(g, bg[1]), m(b, bg[2]));
-    });
+  recolour() {
+    if (!this.segs) return;
+    this.colour = segmentColours(this.segs, this.files, { pull: this.pullColours, coverage: this.coverage });
+    this.el.dataset.colours = this.pullColours ? (this.coverage ? 'plan' : 'planning') : 'directory';
+    this.renderLegend();
+    this.schedule();
   }
 
   renderLegend() {
     if (!this.layer) return;
+    this.legendSwatches = [];
     const chip = (slot, label, title) => {
       const sw = h('span', { class: 'swatch' });
       this.legendSwatches.push([sw, slot]);
       return h('span', { class: 'chip', title: title || label }, sw, label);
     };
-    this.legendSwatches = [];
     const items = [];
-    if (this.mode === 'pull' && this.presence) {
-      items.push(chip(C_NEEDED, 'needed (fetched)'), chip(C_PRESENT, 'already present'), chip(C_ZEROS, 'zeros (never fetched)'));
+    const cov = this.coverage;
+    if (this.pullColours && !cov) {
+      items.push(chip(C_OTHER, 'planning the pull…'), chip(C_ZEROS, 'zeros (never fetched)'));
+    } else if (this.pullColours) {
+      const fromPlan = 'From the pull plan: a byte is fetched when a request of the partial pull covers it, gaps ' +
+        'between missing chunks that the puller bridges included (podman downloads them too).';
+      if (cov.kind === 'reused') {
+        items.push(chip(C_PRESENT, `already present: the layer is reused${cov.reason ? ` (same ${cov.reason})` : ''}, nothing is fetched`));
+      } else if (cov.kind === 'fallback') {
+        items.push(chip(C_NEEDED, `fetched: the whole blob (full pull: ${cov.reason})`));
+      } else {
+        items.push(
+          chip(C_NEEDED, `fetched by a pull (${fmt.bytes(cov.fetchBytes)} of data, bridged gaps included)`, fromPlan),
+          chip(C_PRESENT, 'already present (in no request)', fromPlan));
+      }
+      items.push(chip(C_ZEROS, 'zeros (never fetched)'));
     } else {
-      this.groups.slice(0, MAX_GROUPS).forEach(([k, b], i) => items.push(chip(C_GROUP0 + i, k, `${k}: ${fmt.bytes(b)} compressed`)));
-      if (this.groups.length > MAX_GROUPS) {
-        items.push(h('span', { class: 'chip muted' }, `+ ${fmt.int(this.groups.length - MAX_GROUPS)} more directories (colours repeat)`));
+      this.segs.groups.slice(0, MAX_GROUPS).forEach(([k, b], i) => items.push(chip(C_GROUP0 + i, k, `${k}: ${fmt.bytes(b)} compressed`)));
+      if (this.segs.groups.length > MAX_GROUPS) {
+        items.push(h('span', { class: 'chip muted' }, `+ ${fmt.int(this.segs.groups.length - MAX_GROUPS)} more directories (colours repeat)`));
       }
       items.push(chip(C_ZEROS, 'zeros chunks'));
     }
@@ -269,31 +167,20 @@ export class ChunkMap extends Emitter {
   }
 
   paintSwatches() {
-    if (!this.palette) this.readPalette();
-    for (const [sw, slot] of this.legendSwatches || []) {
-      const [r, g, b] = this.palette[slot];
-      sw.style.backgroundColor = `rgb(${r}, ${g}, ${b})`;
-    }
+    if (!this.palette) this.palette = new Palette(this.el);
+    for (const [sw, slot] of this.legendSwatches || []) sw.style.backgroundColor = this.palette.css(slot);
   }
 
-  // ---------------------------------------------------------------- geometry
+  // ---------------------------------------------------------------- view
 
   geometry() {
-    const dpr = window.devicePixelRatio || 1;
-    const cssW = Math.max(200, this.canvas.clientWidth || 800);
-    const cell = Math.max(1, Math.round(CELL * dpr));
-    const gutter = Math.round(GUTTER * dpr);
-    const cols = Math.max(16, Math.floor((cssW * dpr - gutter) / cell));
-    const rowsView = VIEW_ROWS;
-    const totalRows = Math.max(rowsView, Math.round(rowsView * this.zoom));
-    const bpc = this.size / (cols * totalRows);
-    return { dpr, cssW, cell, gutter, cols, rowsView, totalRows, bpc };
+    return geometry({
+      cssWidth: this.canvas.clientWidth, dpr: window.devicePixelRatio || 1, zoom: this.zoom, size: this.size,
+    });
   }
 
   maxZoom() {
-    const g = this.geometry();
-    // Stop around 16 bytes per cell: beyond that there is nothing more to see.
-    return Math.max(1, this.size / (g.cols * g.rowsView * 16));
+    return maxZoom(this.geometry(), this.size);
   }
 
   setZoom(z, centreByte = null) {
@@ -327,31 +214,8 @@ export class ChunkMap extends Emitter {
   byteAt(clientX, clientY) {
     const r = this.canvas.getBoundingClientRect();
     const g = this.geometry();
-    const x = (clientX - r.left) * g.dpr - g.gutter;
-    const y = (clientY - r.top) * g.dpr;
-    if (x < 0) return -1;
-    const col = Math.floor(x / g.cell);
-    const row = Math.floor(y / g.cell) + Math.floor(this.scrollRow);
-    if (col >= g.cols || row < 0 || row >= g.totalRows) return -1;
-    const b = (row * g.cols + col + 0.5) * g.bpc;
-    return b < this.size ? b : -1;
+    return byteAtPoint(g, (clientX - r.left) * g.dpr, (clientY - r.top) * g.dpr, this.scrollRow, this.size);
   }
-
-  /** The segment under a byte (or the nearest within its cell), or -1. */
-  segmentAt(byte, slack = 0) {
-    const s = this.starts;
-    let lo = 0;
-    let hi = this.segCount;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.ends[mid] <= byte - slack) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo < this.segCount && s[lo] <= byte + slack) return lo;
-    return -1;
-  }
-
-  // ---------------------------------------------------------------- drawing
 
   schedule() {
     if (this._raf) return;
@@ -364,7 +228,7 @@ export class ChunkMap extends Emitter {
   draw() {
     if (!this.layer || !this.canvas.isConnected || !this.canvas.clientWidth) return;
     const t0 = performance.now();
-    if (!this.palette) { this.readPalette(); this.paintSwatches(); }
+    if (!this.palette) { this.palette = new Palette(this.el); this.paintSwatches(); }
     const g = this.geometry();
     const W = Math.round(g.cssW * g.dpr);
     const H = g.rowsView * g.cell;
@@ -374,144 +238,34 @@ export class ChunkMap extends Emitter {
       this.canvas.style.height = `${H / g.dpr}px`;
     }
     this.clampScroll();
-    const ctx = this.canvas.getContext('2d');
-    const mapW = g.cols * g.cell;
-    const img = ctx.createImageData(mapW, H);
-    const px = new Uint32Array(img.data.buffer);
-    const firstRow = Math.floor(this.scrollRow);
-    const pal = this.packed;
-    const faded = this.faded;
-    const { starts, ends, colour, fileIdx } = this;
-    const n = this.segCount;
-    const bpc = g.bpc;
-    const cellStart = firstRow * g.cols;
-    // first segment that ends after the first visible byte
-    let j = this.segmentIndexAfter(cellStart * bpc);
-    const sel = this.selected;
-    const hov = this.hover;
-    for (let r = 0; r < g.rowsView; r++) {
-      const row = firstRow + r;
-      for (let c = 0; c < g.cols; c++) {
-        const a = (row * g.cols + c) * bpc;
-        let colourIdx = C_GAP;
-        let packed;
-        if (a >= this.size) {
-          packed = 0; // transparent past the end
-        } else {
-          const b = a + bpc;
-          while (j < n && ends[j] <= a) j++;
-          let best = -1;
-          let bestOv = 0;
-          let hasSel = false;
-          for (let m = j; m < n && starts[m] < b; m++) {
-            const ov = Math.min(ends[m], b) - Math.max(starts[m], a);
-            if (ov > bestOv) { bestOv = ov; best = m; }
-            if (sel >= 0 && fileIdx[m] === sel) hasSel = true;
-          }
-          if (best >= 0) colourIdx = colour[best];
-          if (sel < 0) packed = pal[colourIdx];
-          else if (hasSel) packed = fileIdx[best] === sel ? pal[colourIdx] : this.packSelect;
-          else packed = faded[colourIdx];
-          if (!hasSel && hov >= 0 && best >= 0 && fileIdx[best] === hov) packed = this.lighten(colourIdx);
-        }
-        const x0 = c * g.cell;
-        const y0 = r * g.cell;
-        for (let dy = 0; dy < g.cell; dy++) {
-          const base = (y0 + dy) * mapW + x0;
-          for (let dx = 0; dx < g.cell; dx++) px[base + dx] = packed;
-        }
-      }
-    }
-    ctx.clearRect(0, 0, W, H);
-    ctx.putImageData(img, g.gutter, 0);
-
-    // a ring around a small selected file, so that one cell can be found at a glance
-    if (this.selected >= 0) this.drawRing(ctx, g, firstRow);
-
-    // offset labels
-    ctx.fillStyle = this.textColour;
-    ctx.font = `${Math.round(10 * g.dpr)}px ui-monospace, SFMono-Regular, Menlo, monospace`;
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'top';
-    const every = Math.max(1, Math.ceil((14 * g.dpr) / g.cell) * 2);
-    for (let r = 0; r < g.rowsView; r += every) {
-      const off = (firstRow + r) * g.cols * bpc;
-      if (off >= this.size) break;
-      ctx.fillText(fmt.bytes(Math.round(off)), g.gutter - 6 * g.dpr, r * g.cell);
-    }
-    // scroll position bar
-    if (g.totalRows > g.rowsView) {
-      const barH = Math.max(8 * g.dpr, (H * g.rowsView) / g.totalRows);
-      const barY = ((H - barH) * this.scrollRow) / (g.totalRows - g.rowsView);
-      ctx.fillStyle = this.textColour;
-      ctx.globalAlpha = 0.5;
-      ctx.fillRect(W - 4 * g.dpr, barY, 3 * g.dpr, barH);
-      ctx.globalAlpha = 1;
-    }
-    const viewStart = cellStart * bpc;
-    const viewEnd = Math.min(this.size, (firstRow + g.rowsView) * g.cols * bpc);
+    const { viewStart, viewEnd } = drawMap(this.canvas, g, this.palette, {
+      segs: this.segs, colour: this.colour, files: this.files, scrollRow: this.scrollRow,
+      selected: this.selected, hover: this.hover,
+    });
     this.info.textContent =
-      `1 cell = ${fmt.bytes(Math.max(1, Math.round(bpc)))} · bytes ${fmt.bytes(Math.round(viewStart))}–${fmt.bytes(Math.round(viewEnd))} of ${fmt.bytes(this.size)} · ` +
+      `1 cell = ${fmt.bytes(Math.max(1, Math.round(g.bpc)))} · bytes ${fmt.bytes(Math.round(viewStart))}–${fmt.bytes(Math.round(viewEnd))} of ${fmt.bytes(this.size)} · ` +
       `${fmt.int(this.segCount)} regions · zoom ${this.zoom < 10 ? this.zoom.toFixed(1) : Math.round(this.zoom)}×`;
     this.lastDrawMs = performance.now() - t0;
     this.el.dataset.drawMs = this.lastDrawMs.toFixed(1);
   }
 
-  drawRing(ctx, g, firstRow) {
-    const cs = this.files[this.selected]?.chunks;
-    if (!cs || !cs.length) return;
-    const start = cs[0].offset;
-    const end = cs[cs.length - 1].offset + cs[cs.length - 1].compressedLength;
-    if ((end - start) / g.bpc > 40) return; // big enough to see
-    const cell = Math.floor((start + end) / 2 / g.bpc);
-    const row = Math.floor(cell / g.cols) - firstRow;
-    if (row < 0 || row >= g.rowsView) return;
-    const x = g.gutter + (cell % g.cols) * g.cell + g.cell / 2;
-    const y = row * g.cell + g.cell / 2;
-    const [r, gg, b] = this.selectRGB;
-    ctx.strokeStyle = `rgb(${r}, ${gg}, ${b})`;
-    ctx.lineWidth = 2 * g.dpr;
-    ctx.beginPath();
-    ctx.arc(x, y, 7 * g.dpr, 0, Math.PI * 2);
-    ctx.stroke();
-  }
-
-  lighten(idx) {
-    const [r, g, b] = this.palette[idx];
-    const [hr, hg, hb] = this.hoverRGB;
-    const m = (x, y) => Math.round(x * 0.45 + y * 0.55);
-    return this.pack(m(r, hr), m(g, hg), m(b, hb));
-  }
-
-  pack(r, g, b) {
-    return this.little ? ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | 255) >>> 0;
-  }
-
-  segmentIndexAfter(byte) {
-    let lo = 0;
-    let hi = this.segCount;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.ends[mid] <= byte) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  // ---------------------------------------------------------------- interaction
+  // ---------------------------------------------------------------- input
 
   describe(seg) {
-    const f = this.fileIdx[seg];
-    const len = this.ends[seg] - this.starts[seg];
-    const range = `bytes ${fmt.int(this.starts[seg])}–${fmt.int(this.ends[seg] - 1)} (${fmt.bytes(len)})`;
+    const { starts, ends, fileIdx, chunkIdx } = this.segs;
+    const f = fileIdx[seg];
+    const len = ends[seg] - starts[seg];
+    const range = `bytes ${fmt.int(starts[seg])}–${fmt.int(ends[seg] - 1)} (${fmt.bytes(len)})`;
     if (f === SEG_TOC) return ['TOC (table of contents, zstd skippable frame)', range];
     if (f === SEG_TARSPLIT) return ['tar-split (tar headers to rebuild the layer)', range];
     if (f === SEG_FOOTER) return ['footer', range];
     const file = this.files[f];
-    const c = file.chunks[this.chunkIdx[seg]];
-    const lines = [file.path, `chunk ${this.chunkIdx[seg] + 1} of ${file.chunks.length} · ${range}`];
+    const c = file.chunks[chunkIdx[seg]];
+    const lines = [file.path, `chunk ${chunkIdx[seg] + 1} of ${file.chunks.length} · ${range}`];
     lines.push(`${fmt.bytes(c.uncompressedLength)} uncompressed${c.zeros ? ' · zeros chunk (never fetched)' : ''}`);
-    if (this.presence && !c.zeros) lines.push(this.presence(c.digest) ? 'already present' : 'needed: a pull fetches it');
+    if (this.pullWanted && this.coverage && !c.zeros) {
+      lines.push(this.coverage.chunkState(c) === FETCHED ? 'fetched by a pull' : 'already present: a pull does not fetch it');
+    }
     return lines;
   }
 
@@ -520,7 +274,7 @@ export class ChunkMap extends Emitter {
     if (this._drag) return;
     const byte = this.byteAt(e.clientX, e.clientY);
     const g = this.geometry();
-    const seg = byte < 0 ? -1 : this.segmentAt(byte, g.bpc / 2);
+    const seg = byte < 0 ? -1 : segmentAt(this.segs, byte, g.bpc / 2);
     if (seg < 0) {
       this.tooltip.hidden = true;
       this.setHover(-1);
@@ -535,8 +289,9 @@ export class ChunkMap extends Emitter {
     const tw = this.tooltip.offsetWidth;
     this.tooltip.style.left = `${Math.min(x + 14, wrap.width - tw - 4)}px`;
     this.tooltip.style.top = `${y + 18}px`;
-    this.setHover(this.fileIdx[seg] >= 0 ? this.fileIdx[seg] : -1);
-    this.canvas.style.cursor = this.fileIdx[seg] >= 0 ? 'pointer' : 'default';
+    const f = this.segs.fileIdx[seg];
+    this.setHover(f >= 0 ? f : -1);
+    this.canvas.style.cursor = f >= 0 ? 'pointer' : 'default';
   }
 
   setHover(f) {
@@ -550,9 +305,9 @@ export class ChunkMap extends Emitter {
     const byte = this.byteAt(e.clientX, e.clientY);
     if (byte < 0) return;
     const g = this.geometry();
-    const seg = this.segmentAt(byte, g.bpc / 2);
-    if (seg < 0 || this.fileIdx[seg] < 0) return;
-    const f = this.fileIdx[seg];
+    const seg = segmentAt(this.segs, byte, g.bpc / 2);
+    if (seg < 0 || this.segs.fileIdx[seg] < 0) return;
+    const f = this.segs.fileIdx[seg];
     this.select(f);
     this.emit('select', { index: f, path: this.files[f].path, file: this.files[f] });
   }
@@ -567,9 +322,8 @@ export class ChunkMap extends Emitter {
     this.select(fileIndex);
     const c = this.files[fileIndex]?.chunks;
     if (!c || !c.length) return;
-    const start = c[0].offset;
     const last = c[c.length - 1];
-    this.reveal(start, last.offset + last.compressedLength);
+    this.reveal(c[0].offset, last.offset + last.compressedLength);
   }
 
   onWheel(e) {
@@ -629,5 +383,3 @@ export class ChunkMap extends Emitter {
     window.addEventListener('pointerup', up);
   }
 }
-
-export { groupKey, hashIndex };

@@ -1,7 +1,32 @@
 // dom.js — building DOM safely. Every string becomes a text node or an attribute value: nothing
 // here (or anywhere in chunkscope's UI) parses HTML, so names from a registry can't inject markup.
+// `props` sets only whitelisted state properties; URL attributes take only blob:/http(s):/#
+// values; inline handlers, `style` and `srcdoc` attributes throw.
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** DOM properties `props` may set: plain state, nothing that parses markup or loads a URL. */
+const PROPS = new Set(['checked', 'value', 'disabled', 'selected', 'indeterminate', 'multiple']);
+
+/** Attributes that take a URL: only these schemes (or a fragment) are ever set. */
+const URL_ATTRS = new Set(['href', 'src', 'xlink:href', 'action', 'formaction']);
+const SAFE_URL = /^(blob:|https:|http:|#)/;
+
+/** Attributes that are never set at all (markup, inline code and styles). */
+const FORBIDDEN_ATTRS = new Set(['srcdoc', 'style']);
+
+/**
+ * Checks one attribute before it is set, and throws on anything unsafe: a failure in development
+ * beats a quiet hole. Exported for the few places that call setAttribute themselves.
+ */
+export function checkAttribute(name, value) {
+  const k = String(name).toLowerCase();
+  if (/^on/.test(k)) throw new Error(`dom: no inline handlers (${name})`);
+  if (FORBIDDEN_ATTRS.has(k)) throw new Error(`dom: attribute ${name} is not allowed (set styles through el.style)`);
+  if (URL_ATTRS.has(k) && !SAFE_URL.test(String(value))) {
+    throw new Error(`dom: ${name} must be a blob:, https:, http: or #fragment URL, not ${JSON.stringify(String(value).slice(0, 40))}`);
+  }
+}
 
 function applyProps(el, props) {
   if (!props) return;
@@ -11,10 +36,16 @@ function applyProps(el, props) {
     else if (k === 'text') el.textContent = String(v);
     else if (k === 'on') for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);
     else if (k === 'dataset') for (const [dk, dv] of Object.entries(v)) { if (dv != null) el.dataset[dk] = String(dv); }
-    else if (k === 'props') Object.assign(el, v);
-    else if (k === 'style') throw new Error('dom.h: set styles through el.style (CSSOM), not attributes');
-    else if (/^on/i.test(k)) throw new Error(`dom.h: no inline handlers (${k})`);
-    else el.setAttribute(k, v === true ? '' : String(v));
+    else if (k === 'props') {
+      for (const [pk, pv] of Object.entries(v)) {
+        if (!PROPS.has(pk)) throw new Error(`dom.h: property ${pk} is not in the props whitelist (${[...PROPS].join(', ')})`);
+        el[pk] = pv;
+      }
+    } else {
+      const value = v === true ? '' : String(v);
+      checkAttribute(k, value);
+      el.setAttribute(k, value);
+    }
   }
 }
 
@@ -83,14 +114,4 @@ export class Emitter {
   emit(type, detail) {
     for (const fn of this._handlers.get(type) || []) fn(detail);
   }
-}
-
-/** Stable colour index for a string (directory colouring). */
-export function hashIndex(str, n) {
-  let x = 2166136261;
-  for (let i = 0; i < str.length; i++) {
-    x ^= str.charCodeAt(i);
-    x = Math.imul(x, 16777619);
-  }
-  return (x >>> 0) % n;
 }

@@ -1,22 +1,20 @@
 // errors.js — every failure in plain words, with what to do about it.
 //
 // The wasm module's messages are already meant for users; this adds the next step that fits the
-// situation (which headers a registry must send, how to authenticate, …). Everything returned is
-// plain text and is rendered with textContent.
+// situation (how to authenticate, what a proxy does to ranges, …). The CORS configuration shown
+// for an unreadable registry is the module's own `corsConfig()`: one source for that text.
+// Everything returned is plain text and is rendered with textContent.
 
-export const CORS_HEADERS = [
-  'Access-Control-Allow-Origin: * (or this page\'s origin)',
-  'Access-Control-Allow-Headers: Accept, Range, Authorization',
-  'Access-Control-Expose-Headers: Content-Range, Content-Length, Docker-Content-Digest, WWW-Authenticate',
-];
+import { h } from './dom.js';
 
 /**
- * @param {unknown} err  what was thrown
+ * @param {unknown} err  what was thrown (an Error with `input: true` is a form value to fix)
  * @param {{action?: string, registry?: string}} ctx
  * @returns {{title: string, message: string, hints: string[], cors: boolean}}
  */
 export function explain(err, ctx = {}) {
   const message = String((err && err.message) || err || 'Unknown error');
+  if (err && err.input) return { title: 'Check the registry and image', message, hints: [], cors: false };
   const m = message.toLowerCase();
   const hints = [];
   let title = ctx.action ? `Could not ${ctx.action}` : 'Something went wrong';
@@ -37,7 +35,10 @@ export function explain(err, ctx = {}) {
       'Either the registry is not reachable at that address, or it does not allow browsers from other ' +
         'sites to read its answers (CORS). Check the URL first (does /v2/ answer in a new tab?).',
     );
-    hints.push('For CORS, the registry (and the storage its blobs redirect to) must send:');
+    hints.push(
+      'For CORS, the registry must send these headers (as CNCF distribution\'s config.yml below; a proxy ' +
+        'in front, or the storage its blobs redirect to, needs the same):',
+    );
   }
   if (/\b401\b|unauthori[sz]ed|authentication required|denied|forbidden|\b403\b/.test(m)) {
     title = 'The registry wants credentials';
@@ -65,4 +66,22 @@ export function explain(err, ctx = {}) {
     title = 'chunkscope did not start';
   }
   return { title, message, hints, cors };
+}
+
+/**
+ * The nodes of an explained error: title, message, hints, and for CORS trouble the module's
+ * `corsConfig()` text (when the module is running; it is, whenever a registry was asked).
+ */
+export function errorNodes(e, { corsConfig = null } = {}) {
+  return [
+    h('div', { class: 'error-title' }, e.title),
+    h('p', { class: 'error-message' }, e.message),
+    e.hints.length ? h('ul', { class: 'hints' }, ...e.hints.map((t) => h('li', null, t))) : null,
+    e.cors && corsConfig ? h('pre', { class: 'code cors-config' }, corsConfig) : null,
+  ];
+}
+
+/** An inline error box (inside a panel) for `err`. */
+export function errorBox(err, ctx = {}, opts = {}) {
+  return h('div', { class: 'error-box inline' }, ...errorNodes(explain(err, ctx), opts));
 }

@@ -1,8 +1,10 @@
 // file-details.js — one TOC entry: type, mode, owner, time, size, digest, link target, xattrs, and
-// its chunks with their compressed ranges in the blob (zeros chunks marked).
+// its chunks with their compressed ranges in the blob (zeros chunks marked; with a pull plan, which
+// chunks a pull fetches and which are already present).
 
 import { h, fill, Emitter, copyButton } from './dom.js';
 import * as fmt from './format.js';
+import { FETCHED, PRESENT } from './plan-coverage.js';
 
 const MAX_CHUNK_ROWS = 5000;
 
@@ -25,9 +27,10 @@ export class FileDetails extends Emitter {
 
   /**
    * @param {object|null} file  a fileList entry (null for a directory that has no TOC entry)
-   * @param {{path: string, node?: object, presence?: (digest: string) => boolean, canPreview?: boolean}} opts
+   * @param {{path: string, node?: object, coverage?: import('./plan-coverage.js').LayerCoverage|null,
+   *   canPreview?: boolean}} opts  `coverage`: the pull plan's, for the fetched / present column
    */
-  show(file, { path, node, presence, canPreview = false } = {}) {
+  show(file, { path, node, coverage = null, canPreview = false } = {}) {
     this.file = file;
     if (!file) {
       fill(this.el,
@@ -41,13 +44,7 @@ export class FileDetails extends Emitter {
     const zeros = chunks.filter((c) => c.zeros).length;
     const compressed = chunks.reduce((a, c) => a + c.compressedLength, 0);
     const xattrs = Object.entries(file.xattrs || {});
-    let needed = 0;
-    let neededBytes = 0;
-    if (presence) {
-      for (const c of chunks) {
-        if (!c.zeros && !presence(c.digest)) { needed++; neededBytes += c.compressedLength; }
-      }
-    }
+    const fetched = coverage ? coverage.fetchedOf(chunks) : null;
     const actions = h('div', { class: 'actions' });
     if (file.type === 'reg' && chunks.length) {
       const mapBtn = h('button', { type: 'button', class: 'btn small' }, 'Show on chunk map');
@@ -67,9 +64,9 @@ export class FileDetails extends Emitter {
           h('span', { class: 'chunk-summary muted' },
             `${fmt.plural(chunks.length, 'chunk')} · ${fmt.plural(zeros, 'zeros chunk')} · ${fmt.bytes(compressed)} compressed` +
               (file.size >= 256 ? ` (${fmt.percent(compressed, file.size)} of ${fmt.bytes(file.size)})` : ''))),
-        presence
-          ? h('p', { class: needed ? 'warn-text' : 'good-text' }, needed
-            ? `A pull would fetch ${fmt.plural(needed, 'chunk')} (${fmt.bytes(neededBytes)}); the rest is already present or zeros.`
+        fetched
+          ? h('p', { class: fetched.chunks ? 'warn-text' : 'good-text' }, fetched.chunks
+            ? `A pull fetches ${fmt.plural(fetched.chunks, 'chunk')} (${fmt.bytes(fetched.bytes)}); the rest is already present or zeros.`
             : 'Nothing to fetch: every chunk is already present or zeros.')
           : null,
         h('div', { class: 'table-wrap' },
@@ -78,11 +75,11 @@ export class FileDetails extends Emitter {
               h('th', { class: 'num' }, '#'), h('th', { class: 'num' }, 'Blob offset'),
               h('th', { class: 'num' }, 'Compressed'), h('th', { class: 'num' }, 'File offset'),
               h('th', { class: 'num' }, 'Length'), h('th', null, 'Digest'),
-              presence ? h('th', null, 'Pull') : null)),
+              coverage ? h('th', null, 'Pull') : null)),
             h('tbody', null, ...chunks.slice(0, MAX_CHUNK_ROWS).map((c, k) => {
-              const have = presence && !c.zeros ? presence(c.digest) : null;
+              const st = coverage ? coverage.chunkState(c) : null;
               return h('tr', {
-                class: ['chunk-row', c.zeros && 'zeros', have === true && 'present', have === false && 'needed'],
+                class: ['chunk-row', c.zeros && 'zeros', st === PRESENT && 'present', st === FETCHED && 'needed'],
                 dataset: { chunkIndex: k },
                 title: `blob bytes ${fmt.int(c.offset)}–${fmt.int(c.offset + c.compressedLength - 1)}`,
               },
@@ -92,7 +89,7 @@ export class FileDetails extends Emitter {
               h('td', { class: 'num' }, fmt.int(c.uncompressedOffset)),
               h('td', { class: 'num' }, fmt.int(c.uncompressedLength)),
               h('td', { class: 'mono', title: c.digest || '' }, c.digest ? c.digest.replace(/^[^:]*:/, '').slice(0, 10) : '—'),
-              presence ? h('td', null, c.zeros ? h('span', { class: 'muted' }, 'never') : have
+              coverage ? h('td', null, c.zeros ? h('span', { class: 'muted' }, 'never') : st === PRESENT
                 ? h('span', { class: 'good-text' }, 'have') : h('span', { class: 'warn-text' }, 'fetch')) : null);
             }))),
           chunks.length > MAX_CHUNK_ROWS ? h('p', { class: 'muted' }, `First ${fmt.int(MAX_CHUNK_ROWS)} chunks shown.`) : null))

@@ -138,3 +138,26 @@ export function basename(p) {
   const i = s.lastIndexOf('/');
   return i < 0 ? s : s.slice(i + 1);
 }
+
+// C0 and C1 controls, DEL, and the bidi controls (LRM, RLM, ALM, LRE…RLO, LRI…PDI) that can make
+// a name read differently from what it is ("evil\u202Etxt.exe").
+// eslint-disable-next-line no-control-regex
+const UNSAFE_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A download file name from a TOC path (untrusted): its last component without control or bidi
+ * characters, path separators or leading dots; "file" when nothing is left.
+ */
+export function safeFileName(path) {
+  const name = basename(String(path ?? ''))
+    .replace(UNSAFE_NAME_CHARS, '')
+    .replace(/[/\\]/g, '')
+    .replace(/^[.\s]+/, '')
+    .trim();
+  return name || 'file';
+}
+
+/** Text wrapped in a first-strong isolate (U+2068 … U+2069): it can't reorder what surrounds it. */
+export function isolate(text) {
+  return `\u2068${String(text).replace(UNSAFE_NAME_CHARS, '')}\u2069`;
+}

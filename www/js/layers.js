@@ -91,7 +91,8 @@ export class LayersTable extends Emitter {
     this.rows = [];
   }
 
-  render(report, { haveDigests } = {}) {
+  /** @param {{reused?: (string|null)[]}} opts  per layer, how the pull plan reuses it (or null) */
+  render(report, { reused = null } = {}) {
     const layers = report?.layers || [];
     this.el.hidden = !layers.length;
     this.rows = [];
@@ -99,7 +100,6 @@ export class LayersTable extends Emitter {
     layers.forEach((l, i) => {
       const cs = checkSummary(l);
       const checksBtn = h('button', { type: 'button', class: `link ${cs.cls}`, title: cs.title, 'aria-expanded': 'false' }, cs.text);
-      const present = haveDigests && haveDigests.has(l.digest);
       const tr = h('tr', {
         class: 'layer-row',
         tabindex: '0',
@@ -107,9 +107,7 @@ export class LayersTable extends Emitter {
         'aria-selected': 'false',
       },
       h('td', { class: 'num' }, String(i + 1)),
-      h('td', { class: 'mono digest', title: l.digest },
-        fmt.shortDigest(l.digest),
-        present ? h('span', { class: 'badge good small', title: 'The same blob is in the image you already have' }, 'have') : null),
+      h('td', { class: 'mono digest', title: l.digest }, fmt.shortDigest(l.digest), h('span', { class: 'have-slot' })),
       h('td', null, badgeForFormat(l)),
       h('td', { class: 'num', title: `${fmt.int(l.size)} bytes` }, fmt.bytes(l.size)),
       h('td', { class: 'num', title: l.toc ? `${fmt.int(l.toc.length)} bytes compressed, ${fmt.int(l.toc.uncompressedLength)} uncompressed${l.toc.digestVerified ? ', digest verified' : ''}` : '' },
@@ -145,7 +143,23 @@ export class LayersTable extends Emitter {
       this.rows.push(tr);
     });
     fill(this.tbody, trs);
+    this.markReused(reused);
     this.setSelected(this.selected < layers.length ? this.selected : -1);
+  }
+
+  /** Marks the layers a pull reuses from the image already present (per layer: reusedBy or null). */
+  markReused(reused) {
+    this.rows.forEach((tr, i) => {
+      const by = reused ? reused[i] : null;
+      fill(tr.querySelector('.have-slot'), by
+        ? h('span', {
+          class: 'badge good small',
+          title: by === 'blob digest'
+            ? 'The same blob is in the image you already have: a pull reuses it'
+            : `A pull reuses the layer you already have (same ${by})`,
+        }, 'have')
+        : null);
+    });
   }
 
   checkList(l) {

@@ -50,6 +50,11 @@ export class PlanView extends Emitter {
     fill(this.body, h('p', { class: 'placeholder muted loading' }, text));
   }
 
+  showError(node) {
+    this.plan = null;
+    fill(this.body, node);
+  }
+
   /** @param {object} plan planPull's result; @param {{want: string, have: string[]}} labels */
   render(plan, { want, have = [] } = {}) {
     this.plan = plan;

@@ -1,5 +1,6 @@
 // preview.js — one file's content: fetched as its compressed range, decompressed and checked
-// against the TOC digest by the wasm module, then shown as text or a hex dump, and downloadable.
+// against the TOC digest by the wasm module, then shown as text or a hex dump, and downloadable
+// under a cleaned name (no control or bidi characters, separators or leading dots).
 
 import { h, fill } from './dom.js';
 import * as fmt from './format.js';
@@ -65,27 +66,32 @@ export class Preview {
     fill(this.el, node);
   }
 
-  /** @param {{bytes: Uint8Array, verified: boolean, bytesFetched: number, requests: number}} r */
+  /**
+   * @param {{bytes: Uint8Array, verified: true|null, bytesFetched: number, requests: number}} r
+   *   readFile's result: `verified` is true when the TOC digest matched, null when the TOC has no
+   *   digest for the file (a mismatch never gets here: readFile rejects).
+   */
   show(file, r) {
     this.release();
     const u8 = r.bytes instanceof Uint8Array ? r.bytes : new Uint8Array(r.bytes || []);
     const text = asText(u8);
-    const name = fmt.basename(file.path) || 'file';
+    const name = fmt.safeFileName(file.path);
     this.url = URL.createObjectURL(new Blob([u8], { type: 'application/octet-stream' }));
-    const download = h('a', { class: 'btn small', href: this.url, download: name }, `Download ${name}`);
+    const download = h('a', { class: 'btn small', href: this.url, download: name }, `Download ${fmt.isolate(name)}`);
     const truncated = text !== null ? u8.length > TEXT_LIMIT : u8.length > HEX_LIMIT;
+    const verified = r.verified === true;
     this.el.hidden = false;
     fill(this.el,
       h('div', { class: 'preview-head' },
-        r.verified
+        verified
           ? h('span', { class: 'badge good', dataset: { verified: 'true' } }, '✓ digest verified')
-          : h('span', { class: 'badge bad', dataset: { verified: 'false' } }, '✗ digest NOT verified'),
+          : h('span', { class: 'badge muted', dataset: { verified: 'none' } }, 'no digest to verify'),
         h('span', { class: 'muted' },
           ` ${fmt.bytes(u8.length)} · fetched ${fmt.bytes(r.bytesFetched)} in ${fmt.plural(r.requests || 0, 'request')} · `),
         h('span', { class: 'muted' }, text !== null ? 'text' : 'binary, hex dump'),
         download),
-      r.verified ? null : h('p', { class: 'bad-text' },
-        'The content does not match the digest in the TOC: the layer or the registry is serving something else.'),
+      verified ? null : h('p', { class: 'muted small' },
+        'The TOC gives no digest for this file (an empty file has none), so its content could not be checked.'),
       h('pre', { class: `code preview-body ${text !== null ? 'text' : 'hex'}` },
         text !== null ? text : hexDump(u8)),
       truncated ? h('p', { class: 'muted small' },

@@ -1,22 +1,16 @@
-// toc-view.js — a layer's files as a foldable tree or a flat list, filtered and sorted, with
-// virtualised rows: only the rows on screen exist, so 120,000 entries scroll like 100.
+// toc-view.js — a layer's files as a foldable tree or a flat list (the model is toc-tree.js):
+// toolbar, filter, sort, keyboard, and virtualised rows: only the rows on screen exist, so 120,000
+// entries scroll like 100. With a pull plan, rows are marked fetched / already present.
 //
 // Rows carry data-path (the file's path as text in an attribute) for tests and tools.
 
 import { h, setText, Emitter } from './dom.js';
 import * as fmt from './format.js';
+import { TocTree, SORTS } from './toc-tree.js';
 
 const ROW_H = 26; // px; matches --cs-row-h in inspector.css
 const OVERSCAN = 10;
-
-const SORTS = {
-  toc: { label: 'TOC order' },
-  path: { label: 'Path' },
-  size: { label: 'Size' },
-  chunks: { label: 'Chunks' },
-  offset: { label: 'Blob offset' },
-  compressed: { label: 'Compressed' },
-};
+const MAX_INDENT = 48; // levels of indentation shown; deeper rows stay at this one
 
 const TYPE_LABEL = {
   reg: 'file', dir: 'directory', symlink: 'symlink', hardlink: 'hard link', fifo: 'fifo', char: 'char device', block: 'block device',
@@ -36,7 +30,7 @@ export class TocView extends Emitter {
     this.rowCount = 0;
     this.rowsTree = []; // nodes (tree mode)
     this.rowsFlat = new Int32Array(0); // file indices (list mode)
-    this.status = null; // Uint8Array per file: 0 unknown, 1 present, 2 needed, 3 nothing to fetch
+    this.status = null; // Uint8Array per file: 0 no mark, 1 already present, 2 fetched by a pull
     this._raf = 0;
 
     // Toolbar.
@@ -49,8 +43,12 @@ export class TocView extends Emitter {
     this.sortSel = h('select', { class: 'sort', 'aria-label': 'Sort by' },
       ...Object.entries(SORTS).map(([k, v]) => h('option', { value: k }, v.label)));
     this.countEl = h('span', { class: 'count muted' });
-    this.legendEl = h('span', { class: 'pull-legend muted', hidden: true },
-      h('span', { class: 'dot needed' }), 'fetched by a pull ', h('span', { class: 'dot present' }), 'already present');
+    this.legendEl = h('span', {
+      class: 'pull-legend muted', hidden: true,
+      title: 'From the pull plan: a file is fetched when a request of the partial pull covers any of its chunks ' +
+        '(gaps it bridges included, as podman downloads them; a layer pulled whole is all fetched); already ' +
+        'present when none does (a reused layer is all present).',
+    }, h('span', { class: 'dot needed' }), 'fetched by a pull ', h('span', { class: 'dot present' }), 'already present');
     this.treeBtn.addEventListener('click', () => this.setMode('tree'));
     this.listBtn.addEventListener('click', () => this.setMode('list'));
     let t = 0;
@@ -86,144 +84,37 @@ export class TocView extends Emitter {
     if (typeof ResizeObserver !== 'undefined') new ResizeObserver(() => this.schedule()).observe(this.scroller);
   }
 
-  /** Loads a layer's fileList. `status` (optional): per-file 1 present / 2 needed / 3 nothing to fetch. */
+  /** Loads a layer's fileList. `status` (optional): see setStatus. */
   setFiles(files, { status = null } = {}) {
     const t0 = performance.now();
-    this.files = files || [];
-    const n = this.files.length;
-    this.status = status;
-    this.legendEl.hidden = !status;
-    this.sizeArr = new Float64Array(n);
-    this.chunkArr = new Int32Array(n);
-    this.offArr = new Float64Array(n);
-    this.compArr = new Float64Array(n);
-    this.byPath = new Map();
-    this.lower = null;
-    this.regularCount = 0;
-    for (let i = 0; i < n; i++) {
-      const f = this.files[i];
-      this.sizeArr[i] = f.size || 0;
-      const c = f.chunks || [];
-      this.chunkArr[i] = c.length;
-      this.offArr[i] = c.length ? c[0].offset : Infinity;
-      let comp = 0;
-      for (let k = 0; k < c.length; k++) comp += c[k].compressedLength;
-      this.compArr[i] = comp;
-      this.byPath.set(f.path, i);
-      if (f.type === 'reg') this.regularCount++;
-    }
+    this.tree = new TocTree(files);
+    this.files = this.tree.files;
+    this.byPath = this.tree.byPath;
+    this.setStatus(status, { render: false });
     for (const r of this.pool) r.key = null;
-    this.buildTree();
     this.selectedIndex = -1;
     this.selectedNode = null;
     this.cursor = 0;
     this.scroller.scrollTop = 0;
+    if (this.sort !== 'toc') this.tree.sort(this.sort);
     this.refresh();
     this.buildMs = performance.now() - t0;
   }
 
-  buildTree() {
-    const root = { name: '/', path: '/', depth: -1, parent: null, children: [], fileIndex: -1, isDir: true, expanded: true, size: 0, count: 0, hit: true };
-    const dirs = new Map([['/', root]]);
-    const getDir = (p) => {
-      let d = dirs.get(p);
-      if (d) return d;
-      const cut = p.lastIndexOf('/');
-      const parent = getDir(cut <= 0 ? '/' : p.slice(0, cut));
-      d = { name: p.slice(cut + 1), path: p, depth: parent.depth + 1, parent, children: [], fileIndex: -1, isDir: true, expanded: false, size: 0, count: 0, hit: true };
-      parent.children.push(d);
-      dirs.set(p, d);
-      return d;
-    };
-    const files = this.files;
-    this.nodeOf = new Array(files.length);
-    for (let i = 0; i < files.length; i++) {
-      const f = files[i];
-      const p = f.path || '/';
-      if (p === '/') { root.fileIndex = i; this.nodeOf[i] = root; continue; }
-      if (f.type === 'dir') {
-        const d = getDir(p);
-        d.fileIndex = i;
-        this.nodeOf[i] = d;
-        continue;
-      }
-      const cut = p.lastIndexOf('/');
-      const parent = getDir(cut <= 0 ? '/' : p.slice(0, cut));
-      const node = { name: p.slice(cut + 1), path: p, depth: parent.depth + 1, parent, children: null, fileIndex: i, isDir: false, expanded: false, size: 0, count: 0, hit: true };
-      parent.children.push(node);
-      this.nodeOf[i] = node;
-    }
-    // Totals per directory (files and payload sizes below it).
-    const total = (d) => {
-      let size = 0;
-      let count = 0;
-      for (const c of d.children) {
-        if (c.isDir) {
-          total(c);
-          size += c.size;
-          count += c.count;
-        } else {
-          size += this.sizeArr[c.fileIndex];
-          count += files[c.fileIndex].type === 'reg' ? 1 : 0;
-        }
-      }
-      d.size = size;
-      d.count = count;
-    };
-    total(root);
-    this.root = root;
-    this.dirs = dirs;
-    this.sortTree();
-    // Open the first levels while they stay short.
-    let frontier = [root];
-    let visible = root.children.length;
-    while (frontier.length) {
-      const next = [];
-      for (const d of frontier) for (const c of d.children) if (c.isDir) next.push(c);
-      const add = next.reduce((a, d) => a + d.children.length, 0);
-      if (!next.length || visible + add > 40) break;
-      for (const d of next) d.expanded = true;
-      visible += add;
-      frontier = next;
-    }
+  /**
+   * Per-file pull marks from the plan (Uint8Array: 0 none, 1 already present, 2 fetched by a
+   * pull), or null for none. Rows are redrawn, the list is not rebuilt.
+   */
+  setStatus(status, { render = true } = {}) {
+    this.status = status;
+    this.legendEl.hidden = !status;
+    for (const r of this.pool) r.key = null;
+    if (render) this.render();
   }
 
-  comparator() {
-    const { sizeArr, chunkArr, offArr, compArr, files } = this;
-    const byPath = (a, b) => (files[a].path < files[b].path ? -1 : files[a].path > files[b].path ? 1 : a - b);
-    switch (this.sort) {
-      case 'size': return (a, b) => sizeArr[b] - sizeArr[a] || a - b;
-      case 'chunks': return (a, b) => chunkArr[b] - chunkArr[a] || a - b;
-      case 'offset': return (a, b) => offArr[a] - offArr[b] || a - b;
-      case 'compressed': return (a, b) => compArr[b] - compArr[a] || a - b;
-      case 'path': return byPath;
-      default: return (a, b) => a - b;
-    }
-  }
-
-  sortTree() {
-    const sort = this.sort;
-    const val = (n) => {
-      if (sort === 'size') return -n.size;
-      if (n.fileIndex < 0) return 0;
-      if (sort === 'chunks') return -this.chunkArr[n.fileIndex];
-      if (sort === 'offset') return this.offArr[n.fileIndex];
-      if (sort === 'compressed') return -this.compArr[n.fileIndex];
-      return 0;
-    };
-    const cmp = (a, b) => {
-      if (a.isDir !== b.isDir) return a.isDir ? -1 : 1;
-      if (sort !== 'toc' && sort !== 'path') {
-        const d = val(a) - val(b);
-        if (d) return d;
-      }
-      return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-    };
-    const rec = (d) => {
-      d.children.sort(cmp);
-      for (const c of d.children) if (c.isDir) rec(c);
-    };
-    rec(this.root);
+  /** The tree's root node. */
+  get root() {
+    return this.tree?.root;
   }
 
   setMode(mode) {
@@ -241,7 +132,7 @@ export class TocView extends Emitter {
     if (!SORTS[sort]) return;
     this.sort = sort;
     this.sortSel.value = sort;
-    if (this.root) this.sortTree();
+    if (this.tree) this.tree.sort(sort);
     this.refresh();
     this.revealSelection();
     this.emit('state');
@@ -257,71 +148,24 @@ export class TocView extends Emitter {
   }
 
   matches() {
-    const q = this.query.toLowerCase();
-    if (!q) return null;
-    if (!this.lower) this.lower = this.files.map((f) => f.path.toLowerCase());
-    const hit = new Uint8Array(this.files.length);
-    for (let i = 0; i < hit.length; i++) if (this.lower[i].includes(q)) hit[i] = 1;
-    return hit;
+    return this.tree ? this.tree.matches(this.query) : null;
   }
 
   /** Recomputes the visible rows after a change of mode, sort, filter or folding. */
   refresh() {
+    if (!this.tree) return;
     const hit = this.matches();
-    let matched = this.files.length;
+    let matched;
     if (this.mode === 'list') {
-      let idx;
-      if (hit) {
-        matched = 0;
-        for (let i = 0; i < hit.length; i++) matched += hit[i];
-        idx = new Int32Array(matched);
-        let k = 0;
-        for (let i = 0; i < hit.length; i++) if (hit[i]) idx[k++] = i;
-      } else {
-        idx = new Int32Array(this.files.length);
-        for (let i = 0; i < idx.length; i++) idx[i] = i;
-      }
-      if (this.sort !== 'toc') idx.sort(this.comparator());
-      this.rowsFlat = idx;
-      this.rowCount = idx.length;
+      const r = this.tree.listRows(hit, this.sort);
+      this.rowsFlat = r.rows;
+      this.rowCount = r.rows.length;
+      matched = hit ? r.matched : this.files.length;
     } else {
-      const rows = [];
-      if (hit) {
-        matched = 0;
-        const mark = (d) => {
-          let any = d.fileIndex >= 0 && hit[d.fileIndex] === 1;
-          for (const c of d.children) {
-            if (c.isDir) any = mark(c) || any;
-            else {
-              c.hit = hit[c.fileIndex] === 1;
-              if (c.hit) matched++;
-              any = any || c.hit;
-            }
-          }
-          d.hit = any;
-          if (d !== this.root && d.fileIndex >= 0 && hit[d.fileIndex]) matched++;
-          return any;
-        };
-        mark(this.root);
-        const walk = (d) => {
-          for (const c of d.children) {
-            if (!c.hit) continue;
-            rows.push(c);
-            if (c.isDir) walk(c);
-          }
-        };
-        walk(this.root);
-      } else {
-        const walk = (d) => {
-          for (const c of d.children) {
-            rows.push(c);
-            if (c.isDir && c.expanded) walk(c);
-          }
-        };
-        walk(this.root);
-      }
-      this.rowsTree = rows;
-      this.rowCount = rows.length;
+      const r = this.tree.treeRows(hit);
+      this.rowsTree = r.rows;
+      this.rowCount = r.rows.length;
+      matched = r.matched;
     }
     this.matched = matched;
     this.spacer.style.height = `${this.rowCount * ROW_H}px`;
@@ -329,7 +173,7 @@ export class TocView extends Emitter {
     this.scroller.style.height = `${Math.max(4, this.rowCount) * ROW_H + 2}px`;
     this.cursor = Math.min(this.cursor, Math.max(0, this.rowCount - 1));
     const n = this.files.length;
-    const regular = this.regularCount;
+    const regular = this.tree.regularCount;
     setText(this.countEl, this.query
       ? `${fmt.int(matched)} of ${fmt.plural(n, 'path')} match`
       : `${fmt.plural(n, 'path')} · ${fmt.plural(regular, 'file')}`);
@@ -420,7 +264,7 @@ export class TocView extends Emitter {
         r.el.setAttribute('aria-level', String(node.depth + 1));
         if (isDir) r.el.setAttribute('aria-expanded', String(this.query ? true : node.expanded));
         else r.el.removeAttribute('aria-expanded');
-        r.name.style.paddingLeft = `${node.depth * 16 + 4}px`;
+        r.name.style.paddingLeft = `${Math.min(node.depth, MAX_INDENT) * 16 + 4}px`;
         setText(r.twisty, isDir ? (this.query || node.expanded ? '▾' : '▸') : '');
         setText(r.label, node.name);
       } else {
@@ -516,8 +360,9 @@ export class TocView extends Emitter {
 
   /** Selects a file by path (from the chunk map or the URL), opening its folders. */
   select(path, { emit = true } = {}) {
+    if (!this.tree) return false;
     const i = this.byPath.get(path);
-    let node = i !== undefined ? this.nodeOf[i] : this.dirs?.get(path);
+    const node = this.tree.find(path);
     if (!node) return false;
     if (this.query) {
       const hit = this.matches();

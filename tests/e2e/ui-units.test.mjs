@@ -1,0 +1,141 @@
+// ui-units.test.mjs — the inspector's DOM-free modules in node, no browser and no registry: the
+// file tree model (a path of 50,000 components must not overflow the stack), the pull plan's
+// coverage rules, download file names, the URL checks of dom.js and the URL query string.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { TocTree } from '../../www/js/toc-tree.js';
+import { LayerCoverage, planCoverage, PRESENT, FETCHED, ZEROS, NONE } from '../../www/js/plan-coverage.js';
+import { safeFileName, isolate } from '../../www/js/format.js';
+import { checkAttribute } from '../../www/js/dom.js';
+import { queryString } from '../../www/js/url-state.js';
+
+const file = (path, type = 'reg', size = 1, chunks = []) => ({ path, type, size, chunks });
+
+test('toc tree: implied directories, totals, filter and rows', () => {
+  const files = [
+    file('/etc', 'dir', 0),
+    file('/etc/hosts', 'reg', 10),
+    file('/usr/lib/a.so', 'reg', 100),
+    file('/usr/lib/b.so', 'reg', 50),
+    file('/usr/bin/sh', 'symlink', 0),
+  ];
+  const t = new TocTree(files);
+  assert.deepEqual(t.root.children.map((n) => n.path), ['/etc', '/usr']);
+  const usr = t.find('/usr');
+  assert.equal(usr.fileIndex, -1, 'implied directory');
+  assert.deepEqual([usr.size, usr.count], [150, 2]);
+  assert.deepEqual([t.root.size, t.root.count], [160, 3]);
+  assert.equal(t.find('/usr/lib').children.length, 2);
+  assert.equal(t.find('/nope'), null);
+  // sort by size: directories first, largest first
+  t.sort('size');
+  assert.deepEqual(t.root.children.map((n) => n.name), ['usr', 'etc']);
+  assert.deepEqual(t.find('/usr/lib').children.map((n) => n.name), ['a.so', 'b.so']);
+  // filter: matches and their folders, all open
+  const hit = t.matches('b.SO');
+  const { rows, matched } = t.treeRows(hit);
+  assert.equal(matched, 1);
+  assert.deepEqual(rows.map((n) => n.path), ['/usr', '/usr/lib', '/usr/lib/b.so']);
+  // list rows by path
+  assert.deepEqual([...t.listRows(null, 'path').rows].map((i) => files[i].path),
+    ['/etc', '/etc/hosts', '/usr/bin/sh', '/usr/lib/a.so', '/usr/lib/b.so']);
+});
+
+test('toc tree: a path of 50,000 components builds, totals, sorts, filters and lists without recursion', () => {
+  const depth = 50000;
+  const deep = `/${Array.from({ length: depth }, (_, i) => `d${i % 10}`).join('/')}/leaf`;
+  const files = [file('/a', 'reg', 3), file(deep, 'reg', 7), file('/d0/d1', 'dir', 0)];
+  const t0 = performance.now();
+  const t = new TocTree(files);
+  assert.equal(t.root.size, 10);
+  assert.equal(t.root.count, 2);
+  const leaf = t.find(deep);
+  assert.equal(leaf.depth, depth);
+  assert.equal(leaf.name, 'leaf');
+  let top = leaf;
+  while (top.parent !== t.root) top = top.parent;
+  assert.deepEqual([top.path, top.size, top.count], ['/d0', 7, 1]);
+  assert.equal(t.find('/d0/d1').fileIndex, 2, 'a directory entry on the deep path');
+  t.sort('size');
+  // open every folder on the way, then list the tree
+  for (let p = leaf.parent; p; p = p.parent) p.expanded = true;
+  assert.equal(t.treeRows(null).rows.length, depth + 2);
+  const { rows, matched } = t.treeRows(t.matches('leaf'));
+  assert.equal(matched, 1);
+  assert.equal(rows.length, depth + 1);
+  const ms = performance.now() - t0;
+  assert.ok(ms < 5000, `${ms} ms`);
+});
+
+test('plan coverage: data ranges (bridged gaps included), full pulls, reuse, zeros', () => {
+  const chunk = (offset, compressedLength, zeros = false) => ({ offset, compressedLength, zeros });
+  const files = [
+    file('/a', 'reg', 1, [chunk(0, 100)]),
+    file('/b', 'reg', 1, [chunk(100, 50), chunk(150, 50)]),
+    file('/c', 'reg', 1, [chunk(200, 0, true), chunk(200, 30)]),
+    file('/d', 'reg', 1, [chunk(230, 70)]),
+    file('/e', 'reg', 0, []),
+  ];
+  // one data request: [0,100) and a bridged range [160, 240) — b's 2nd chunk, c, d's first bytes
+  const partial = new LayerCoverage({
+    digest: 'sha256:x', reused: false, fallback: null,
+    requestList: [
+      { kind: 'metadata', ranges: [{ offset: 300, length: 50 }], bytes: 50 },
+      { kind: 'data', ranges: [{ offset: 160, length: 80 }, { offset: 0, length: 100 }], bytes: 180 },
+    ],
+  });
+  assert.equal(partial.kind, 'partial');
+  assert.equal(partial.fetchBytes, 180);
+  assert.equal(partial.chunkState(files[0].chunks[0]), FETCHED);
+  assert.equal(partial.chunkState(files[1].chunks[0]), PRESENT, 'no requested byte in [100,150)');
+  assert.equal(partial.chunkState(files[1].chunks[1]), FETCHED, 'partly covered');
+  assert.equal(partial.chunkState(files[2].chunks[0]), ZEROS);
+  assert.equal(partial.covers(300, 50), false, 'the metadata request is not file data');
+  assert.deepEqual([...partial.fileStatus(files)], [FETCHED, FETCHED, FETCHED, FETCHED, NONE]);
+  assert.deepEqual(partial.fetchedOf(files[1].chunks), { chunks: 1, bytes: 50 });
+
+  const full = new LayerCoverage({ digest: 'sha256:y', reused: false, fallback: 'no TOC', requestList: [{ kind: 'full', ranges: [], bytes: 400 }] });
+  assert.equal(full.kind, 'fallback');
+  assert.deepEqual([...full.fileStatus(files)], [FETCHED, FETCHED, FETCHED, FETCHED, NONE]);
+  assert.equal(full.chunkState(files[2].chunks[0]), ZEROS, 'zeros are never fetched');
+
+  const reused = new LayerCoverage({ digest: 'sha256:z', reused: true, reusedBy: 'blob digest', requestList: [] });
+  assert.deepEqual([reused.kind, reused.reason], ['reused', 'blob digest']);
+  assert.deepEqual([...reused.fileStatus(files)], [PRESENT, PRESENT, PRESENT, PRESENT, NONE]);
+
+  const byLayer = planCoverage({ layers: [{ digest: 'sha256:z', reused: true, requestList: [] }] },
+    [{ digest: 'sha256:z' }, { digest: 'sha256:other' }]);
+  assert.equal(byLayer[0].kind, 'reused');
+  assert.equal(byLayer[1], null);
+});
+
+test('download names: no controls, bidi overrides, separators or leading dots', () => {
+  assert.equal(safeFileName('/usr/bin/sh'), 'sh');
+  assert.equal(safeFileName('/x/evil\u202Etxt.exe'), 'eviltxt.exe');
+  assert.equal(safeFileName('/x/a\u0000b\u001fc\u007fd\u0085e\u200ef\u2066g\u2069h'), 'abcdefgh');
+  assert.equal(safeFileName('/x/..'), 'file');
+  assert.equal(safeFileName('/x/.bashrc'), 'bashrc');
+  assert.equal(safeFileName('/x/..\\..\\win.ini'), 'win.ini');
+  assert.equal(safeFileName('/x/\u202E'), 'file');
+  assert.equal(safeFileName(''), 'file');
+  assert.equal(safeFileName('/dir/'), 'dir');
+  assert.equal(isolate('a\u202Eb'), '\u2068ab\u2069');
+});
+
+test('dom attribute checks: URL attributes take blob:, http(s): or #; handlers, style, srcdoc never', () => {
+  for (const [k, v] of [['href', 'blob:http://x/1'], ['href', 'https://x/'], ['src', 'http://x/'], ['href', '#top'], ['title', 'javascript:x']]) {
+    assert.doesNotThrow(() => checkAttribute(k, v), `${k}=${v}`);
+  }
+  for (const [k, v] of [
+    ['href', 'javascript:alert(1)'], ['HREF', 'javascript:alert(1)'], ['src', 'data:text/html,x'], ['xlink:href', 'javascript:x'],
+    ['action', '/submit'], ['formaction', ' javascript:x'], ['href', 'relative.html'], ['onclick', 'x'], ['style', 'color:red'],
+    ['srcdoc', '<b>'],
+  ]) {
+    assert.throws(() => checkAttribute(k, v), `${k}=${v}`);
+  }
+});
+
+test('URL query strings keep : / @ readable', () => {
+  assert.equal(queryString({ registry: 'http://h:5/', image: 'a/b@sha256:1', file: '/x y', empty: '' }),
+    'registry=http://h:5/&image=a/b@sha256:1&file=/x%20y');
+});

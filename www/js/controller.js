@@ -1,0 +1,212 @@
+// controller.js — the inspector's flow: inspect an image (or a local blob), plan its pull over the
+// images already present, probe the registry, preview a file. It calls the wasm module and hands
+// results to the element (inspector.js), which owns the views; a newer load makes older answers
+// stale, and they are dropped.
+//
+// Requests are the product's currency: the wanted image is inspected once; `planPull` gets the
+// very same registry / repository / reference / platform, so the module plans it from its cache,
+// and reads each image already present once (its TOCs only). Re-planning with other options then
+// costs no request at all.
+
+import * as fmt from './format.js';
+import { loadModule, parseTarget, imageText } from './api.js';
+import { errorBox } from './errors.js';
+
+/** "Reading X: layer 2 metadata · 12 kB in 3 requests" from a progress event. */
+function phaseText(ev, what) {
+  const where = ev.phase === 'manifest' ? 'manifest' : ev.phase === 'config' ? 'config'
+    : ev.phase === 'token' ? 'signing in'
+      : ev.layer != null ? `layer ${ev.layer + 1} metadata` : ev.phase === 'done' ? 'done' : String(ev.phase);
+  return `${what}: ${where} · ${fmt.bytes(ev.bytesFetched || 0)} in ${fmt.plural(ev.requests || 0, 'request')}`;
+}
+
+export class Controller {
+  /** @param {import('../inspector.js').ChunkscopeInspector} view */
+  constructor(view) {
+    this.view = view;
+    this.loadSeq = 0;
+    this.planSeq = 0;
+  }
+
+  /** Inspects a registry image from the form's values, then plans its pull over the have-images. */
+  async inspect(v) {
+    const view = this.view;
+    const seq = ++this.loadSeq;
+    view.clearError();
+    view.showNotice('');
+    view.form.setBusy(true);
+    let cs;
+    let want;
+    let haves;
+    try {
+      view.setProgress('Loading chunkscope…');
+      cs = await loadModule();
+      if (seq !== this.loadSeq) return;
+      want = parseTarget(cs, v.registry, v.image);
+      haves = (v.have || '').split(',').map((x) => x.trim()).filter(Boolean)
+        .map((x) => parseTarget(cs, want.registry, x));
+    } catch (e) {
+      if (seq !== this.loadSeq) return;
+      view.setProgress('');
+      view.form.setBusy(false);
+      view.showError(e, { action: 'start' });
+      return;
+    }
+    const { registry } = want;
+    const auth = Object.fromEntries(
+      Object.entries({ token: v.token, username: v.username, password: v.password }).filter(([, x]) => x));
+    // one platform for every image: the one asked for (the module's default when none)
+    const platform = v.platform || undefined;
+    const target = (r) => ({ ...auth, registry, repository: r.repository, reference: r.reference, platform });
+    const wantTarget = target(want);
+    const haveTargets = haves.map(target);
+    const wantText = imageText(want);
+    const haveTexts = haves.map(imageText);
+    const t0 = performance.now();
+    try {
+      view.setProgress(`Reading ${wantText} from ${registry}…`);
+      const report = await cs.inspectImage({
+        ...wantTarget, files: true, verifyTarSplit: !!v.verifyTarSplit,
+        onProgress: (ev) => { if (seq === this.loadSeq) view.setProgress(phaseText(ev, `Reading ${wantText}`)); },
+      });
+      if (seq !== this.loadSeq) return;
+      view.state = {
+        ...view.state, source: 'registry', registry, want, haves, wantText, haveTexts, wantTarget, haveTargets,
+        report, auth: { registry, ...auth }, plan: null, coverage: null, shown: false, elapsed: performance.now() - t0,
+      };
+      view.form.setPlatforms(report.platforms, report.platform);
+      if (haves.length) {
+        // the colours of the report come from the plan: read the have-images first
+        view.setProgress(`Reading ${haveTexts.join(', ')} (already present) for comparison…`);
+        await this.runPlan({
+          seq,
+          onProgress: (ev) => {
+            if (seq === this.loadSeq) view.setProgress(phaseText(ev, `Reading ${haveTexts.join(', ')}`));
+          },
+        });
+        if (seq !== this.loadSeq) return;
+        view.setProgress('');
+        view.showReport();
+      } else {
+        view.setProgress('');
+        view.showReport();
+        await this.runPlan({ seq });
+      }
+    } catch (e) {
+      if (seq !== this.loadSeq) return;
+      view.setProgress('');
+      view.showError(e, { action: `read ${wantText}`, registry });
+    } finally {
+      if (seq === this.loadSeq) view.form.setBusy(false);
+    }
+  }
+
+  /** Inspects a layer blob from this computer (no plan, no probe: there is no registry). */
+  async inspectLocal({ file, annotations }) {
+    const view = this.view;
+    const seq = ++this.loadSeq;
+    view.clearError();
+    view.showNotice('');
+    view.form.setBusy(true);
+    try {
+      view.setProgress(`Reading ${file.name} (${fmt.bytes(file.size)})…`);
+      const cs = await loadModule();
+      const layer = await cs.inspectBlob(file, { ...(annotations ? { annotations } : {}), files: true });
+      if (seq !== this.loadSeq) return;
+      view.setProgress('');
+      const report = {
+        source: file.name, layers: [layer], bytesRead: layer.bytesRead, reads: layer.reads, platforms: [],
+      };
+      view.state = {
+        ...view.state, source: 'local', report, haves: [], haveTexts: [], wantText: file.name, fileName: file.name,
+        plan: null, coverage: null, shown: false, wantTarget: null,
+      };
+      view.form.setPlatforms([]);
+      view.showReport();
+      view.plan.showEmpty('The pull cost needs a registry image (a local blob has no manifest to plan with).');
+      view.probe.setEnabled(false, 'Needs a registry image');
+    } catch (e) {
+      if (seq !== this.loadSeq) return;
+      view.setProgress('');
+      view.showError(e, { action: `read ${file.name}` });
+    } finally {
+      if (seq === this.loadSeq) view.form.setBusy(false);
+    }
+  }
+
+  /**
+   * Plans the pull with the Pull cost options and shows it (panel, layer badges, colours). The
+   * targets are the ones the image was inspected with, so the module answers from its cache.
+   */
+  async runPlan({ seq = this.loadSeq, onProgress = null } = {}) {
+    const view = this.view;
+    const s = view.state;
+    if (s.source !== 'registry' || !s.wantTarget) return;
+    const mine = ++this.planSeq;
+    const stale = () => seq !== this.loadSeq || mine !== this.planSeq;
+    view.plan.showLoading(s.haveTexts.length
+      ? `Planning ${s.wantText} over ${s.haveTexts.join(', ')}…`
+      : `Planning a cold pull of ${s.wantText}…`);
+    try {
+      const cs = await loadModule();
+      const plan = await cs.planPull({
+        want: s.wantTarget, have: s.haveTargets, ...view.plan.options(), ...(onProgress ? { onProgress } : {}),
+      });
+      if (stale()) return;
+      view.plan.render(plan, { want: s.wantText, have: s.haveTexts });
+      view.applyPlan(plan);
+    } catch (e) {
+      if (stale()) return;
+      const ctx = { action: 'plan the pull', registry: s.registry };
+      view.plan.showError(errorBox(e, ctx, { corsConfig: view.corsConfig() }));
+      view.applyPlan(null);
+      if (s.haveTexts.length) {
+        view.showNotice(`Could not plan over ${s.haveTexts.join(', ')} for the comparison: ${e.message || e}`);
+      }
+    }
+  }
+
+  /** The registry range check on the selected layer's blob. */
+  async runProbe({ multiRange }) {
+    const view = this.view;
+    const s = view.state;
+    if (s.source !== 'registry') return;
+    const layer = s.report.layers[Math.max(0, s.layer)];
+    if (!layer) return;
+    view.probe.showRunning(`Probing ${s.registry} with ${fmt.shortDigest(layer.digest)}…`);
+    try {
+      const cs = await loadModule();
+      const p = await cs.probeRange({
+        ...s.auth, repository: s.want.repository, digest: layer.digest, size: layer.size, multiRange,
+      });
+      view.probe.render(p, { registry: s.registry, digest: layer.digest });
+    } catch (e) {
+      view.probe.showError(errorBox(e, { action: 'probe the registry', registry: s.registry }, { corsConfig: view.corsConfig() }));
+    }
+  }
+
+  /** One file: its compressed extent in one range, decompressed and digest-checked by the module. */
+  async previewFile(file) {
+    const view = this.view;
+    const s = view.state;
+    const layer = s.report.layers[s.layer];
+    view.preview.loading(file);
+    try {
+      const cs = await loadModule();
+      const chunks = file.chunks || [];
+      const first = chunks[0];
+      const last = chunks[chunks.length - 1];
+      const r = await cs.readFile({
+        ...s.auth, repository: s.want.repository, layerDigest: layer.digest, layerSize: layer.size,
+        offset: first ? first.offset : 0,
+        length: first ? last.offset + last.compressedLength - first.offset : 0,
+        size: file.size, digest: file.digest || undefined,
+      });
+      if (view.details.file !== file) return;
+      view.preview.show(file, r);
+    } catch (e) {
+      if (view.details.file !== file) return;
+      view.preview.error(errorBox(e, { action: `read ${file.path}`, registry: s.registry }));
+    }
+  }
+}
