@@ -53,6 +53,8 @@ pub enum Error {
     Oci(String),
     /// A caller asked for something that does not exist (tag, platform, layer, file).
     NotFound(String),
+    /// What the user typed is malformed (a registry URL, an image reference, a platform).
+    Input(String),
     /// The layer has no zstd:chunked metadata to read.
     Unsupported(String),
     /// Reading from a source (file, registry) failed.
@@ -110,6 +112,7 @@ impl fmt::Display for Error {
             Error::Layout(m) => write!(f, "layout: {m}"),
             Error::Oci(m) => write!(f, "OCI: {m}"),
             Error::NotFound(m) => write!(f, "not found: {m}"),
+            Error::Input(m) => f.write_str(m),
             Error::Unsupported(m) => write!(f, "unsupported: {m}"),
             Error::Io(m) => write!(f, "read failed: {m}"),
             Error::Http {

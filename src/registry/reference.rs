@@ -17,7 +17,7 @@ impl ImageRef {
     /// Parses `HOST[:PORT]/REPO[:TAG|@DIGEST]` (the part after `docker://`). `insecure` picks
     /// plain http.
     pub fn parse(s: &str, insecure: bool) -> Result<ImageRef> {
-        let bad = |m: &str| Error::NotFound(format!("image reference {s:?}: {m}"));
+        let bad = |m: &str| Error::Input(format!("image reference {s:?}: {m}"));
         let (host, rest) = s
             .split_once('/')
             .ok_or_else(|| bad("expected HOST/REPO[:TAG]"))?;
@@ -46,7 +46,7 @@ impl ImageRef {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
         {
-            return Err(Error::NotFound(format!("tag {reference:?}: only letters, digits, '.', '_' and '-' are allowed (at most 128)")));
+            return Err(Error::Input(format!("tag {reference:?}: only letters, digits, '.', '_' and '-' are allowed (at most 128)")));
         }
         Ok(ImageRef {
             base,
@@ -96,7 +96,7 @@ pub fn normalize_registry(s: &str) -> Result<String> {
     };
     let host = with_scheme.split_once("://").map(|x| x.1).unwrap_or("");
     if host.is_empty() || host.contains(['/', '?', '#', '@', ' ']) {
-        return Err(Error::NotFound(format!(
+        return Err(Error::Input(format!(
             "registry {s:?}: expected http(s)://HOST[:PORT]"
         )));
     }
@@ -119,7 +119,7 @@ fn validate_repository(r: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::NotFound(format!("repository {r:?}: lowercase path components of letters, digits, '.', '_', '-' expected")))
+        Err(Error::Input(format!("repository {r:?}: lowercase path components of letters, digits, '.', '_', '-' expected")))
     }
 }
 

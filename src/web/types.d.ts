@@ -230,7 +230,7 @@ export interface LayerPlan {
   singleRange: SingleRangePlan;
   ignoresMultiRangeBytes: number;
   fallback: string | null;
-  requestList: { kind: "metadata" | "data" | "full"; ranges: unknown[]; bytes: number }[];
+  requestList: { kind: "metadata" | "data" | "full"; ranges: { offset: number; length: number }[]; bytes: number }[];
 }
 
 export interface PlanReport {

@@ -53,9 +53,7 @@ export function parseTarget(cs, registry, image) {
   try {
     return cs.parseReference(r, i);
   } catch (e) {
-    // The module files bad input under its "not found" error kind; the rest of the message is
-    // the useful part.
-    throw bad(String((e && e.message) || e).replace(/^not found: /, ''));
+    throw bad(String((e && e.message) || e));
   }
 }
 
