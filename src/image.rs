@@ -7,7 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::format::digest::Digest;
-use crate::inspect::report::{ImageReport, RequestRecord};
+use crate::inspect::report::{ImageReport, LayerReport, RequestRecord};
 use crate::inspect::{ByteRange, InspectOptions, InspectedLayer};
 use crate::oci::{Descriptor, ImageConfig, Manifest, ManifestDoc, Platform, MAX_MANIFEST};
 use std::future::Future;
@@ -96,10 +96,16 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
     let mut layers = Vec::new();
     for (i, desc) in manifest.layers.iter().enumerate() {
         src.progress("layer", Some(i));
-        let layer = inspect_layer(src, desc, opts).await;
+        let mut layer = inspect_layer(src, desc, opts).await;
         report.bytes_read += layer.report.bytes_read;
         report.reads += layer.report.reads;
-        report.layers.push(layer.report.clone());
+        // The file list (large for big layers) moves to the image report; the layer keeps the
+        // file model it was made from.
+        let file_list = layer.report.file_list.take();
+        report.layers.push(LayerReport {
+            file_list,
+            ..layer.report.clone()
+        });
         layers.push(layer);
     }
     report.request_log = src.request_log();

@@ -15,6 +15,7 @@
 //!   else as a range of their own; with annotations the footer is only checked against them;
 //! * gzip, tar: nothing; eStargz: nothing yet (reported, not parsed).
 
+pub mod eligibility;
 pub mod report;
 
 use crate::error::{Error, Result};
@@ -167,7 +168,12 @@ impl LayerInspection {
             LayerAnnotations::Estargz { .. } => {
                 self.report.format = "estargz".into();
                 self.report.annotations = "estargz".into();
-                self.no_partial("eStargz layer: the reference puller refuses it unless insecure mode is on (no tar-split, DiffID not provable); chunkscope does not read eStargz TOCs yet");
+                let why = eligibility::by_descriptor(&self.desc)
+                    .err()
+                    .unwrap_or_default();
+                self.no_partial(&format!(
+                    "{why} (chunkscope does not read eStargz TOCs yet)"
+                ));
                 Ok(())
             }
             LayerAnnotations::None if compression == "zstd" || compression == "unknown" => {
@@ -184,9 +190,10 @@ impl LayerInspection {
                 Ok(())
             }
             LayerAnnotations::None => {
-                self.no_partial(&format!(
-                    "{compression} layer: no zstd:chunked metadata, a puller downloads it whole"
-                ));
+                let why = eligibility::by_descriptor(&self.desc)
+                    .err()
+                    .unwrap_or_default();
+                self.no_partial(&why);
                 Ok(())
             }
         }
@@ -592,25 +599,16 @@ impl LayerInspection {
         Ok(())
     }
 
-    /// The reference puller's eligibility rules (containers/storage `NewDiffer` and
-    /// `makeZstdChunkedDiffer`), given what the annotations and TOC say.
+    /// The reference puller's verdict ([`eligibility`]), once the TOC is known.
     fn assess_partial_pull(&mut self, toc: &Toc) {
-        if self.report.partial_pull.reason.is_some() {
+        if self.report.partial_pull.reason.is_some() || self.annotations.is_none() {
             return;
         }
-        let Some(a) = &self.annotations else { return };
-        let reason = if a.namespace == Namespace::Legacy {
-            Some("legacy io.containers.zstd-chunked.* annotations: current pullers do not recognise them and pull the layer whole")
-        } else if toc.tar_split_digest.is_some() && a.tar_split.is_none() {
-            Some("the TOC names a tar-split digest but there is no tarsplit-position annotation: the pull fails")
-        } else if toc.tar_split_digest.is_none() {
-            Some("no tarSplitDigest in the TOC (written before c/storage 1.54): the DiffID cannot be proven, so the layer is pulled whole unless insecure mode is on")
-        } else {
-            None
-        };
+        let verdict = eligibility::by_descriptor(&self.desc)
+            .and_then(|a| eligibility::by_toc(&a, toc.tar_split_digest.is_some()));
         self.report.partial_pull = PartialPull {
-            eligible: reason.is_none(),
-            reason: reason.map(str::to_string),
+            eligible: verdict.is_ok(),
+            reason: verdict.err(),
         };
     }
 

@@ -17,10 +17,10 @@
 
 use super::ranges::{Part, Source, Span};
 use super::LayerInput;
-use crate::format::annotations::{LayerAnnotations, Namespace, Section};
+use crate::format::annotations::Section;
 use crate::format::digest::Digest;
 use crate::format::toc::TocEntry;
-use crate::inspect::MAX_TOC;
+use crate::inspect::eligibility;
 use crate::model::{FileEntry, LayerFiles};
 use std::collections::{HashMap, HashSet};
 
@@ -81,57 +81,27 @@ impl Metadata {
     }
 }
 
-/// The annotation-level facts about a layer: `Ok` when the reference would read its metadata.
-fn annotations_route(input: &LayerInput<'_>) -> Result<(Metadata, Digest), String> {
-    let a = match LayerAnnotations::parse(&input.descriptor.annotations) {
-        Ok(LayerAnnotations::ZstdChunked(a)) => a,
-        Ok(LayerAnnotations::Estargz { .. }) => {
-            return Err("eStargz layer: the reference puller refuses it unless insecure mode is on (no tar-split, DiffID not provable), and pulls it whole".into())
-        }
-        Ok(LayerAnnotations::None) => {
-            return Err(format!(
-                "no zstd:chunked TOC annotation ({}): the reference puller finds no TOC and pulls the layer whole",
-                if input.descriptor.media_type.is_empty() { "no media type" } else { &input.descriptor.media_type }
-            ))
-        }
-        Err(e) => {
-            return Err(format!(
-                "unusable zstd:chunked annotations ({e}): the reference puller fails on this layer; a full pull is the best case"
-            ))
-        }
-    };
-    if a.namespace == Namespace::Legacy {
-        return Err("legacy io.containers.zstd-chunked.* annotations: current pullers do not recognise them (\"no TOC found\") and pull the layer whole".into());
-    }
-    for (what, n) in [
-        ("compressed", a.toc.length),
-        ("uncompressed", a.toc.uncompressed_length),
-    ] {
-        if n > MAX_TOC {
-            return Err(format!(
-                "TOC of {n} bytes ({what}) is over the reference puller's 150 MiB limit: the layer is pulled whole"
-            ));
-        }
-    }
-    Ok((
-        Metadata {
-            toc: a.toc,
-            tar_split: a.tar_split,
-        },
-        a.toc_digest,
-    ))
+/// The TOC digest the reference knows this layer by (current annotations only).
+fn toc_digest(input: &LayerInput<'_>) -> Option<Digest> {
+    eligibility::by_descriptor(input.descriptor)
+        .ok()
+        .map(|a| a.toc_digest)
 }
 
 /// The reference's decision for a layer that is not reused.
 fn pull_route<'a>(input: &LayerInput<'a>) -> Route<'a> {
-    let (metadata, _) = match annotations_route(input) {
-        Ok(m) => m,
+    let a = match eligibility::by_descriptor(input.descriptor) {
+        Ok(a) => a,
         Err(reason) => {
             return Route::Full {
                 reason,
                 metadata: None,
             }
         }
+    };
+    let metadata = Metadata {
+        toc: a.toc,
+        tar_split: a.tar_split,
     };
     let Some(files) = input.files else {
         let why = input.error.unwrap_or("not read");
@@ -140,15 +110,9 @@ fn pull_route<'a>(input: &LayerInput<'a>) -> Route<'a> {
             metadata: Some(metadata),
         };
     };
-    if !input.tar_split_digest {
+    if let Err(reason) = eligibility::by_toc(&a, input.tar_split_digest) {
         return Route::Full {
-            reason: "no tarSplitDigest in the TOC (written before containers/storage 1.54): the DiffID cannot be proven, so after reading the metadata the reference puller pulls the layer whole (unless insecure mode is on)".into(),
-            metadata: Some(metadata),
-        };
-    }
-    if metadata.tar_split.is_none() {
-        return Route::Full {
-            reason: "the TOC names a tar-split but there is no tarsplit-position annotation: the reference puller fails on this layer; a full pull is the best case".into(),
+            reason,
             metadata: Some(metadata),
         };
     }
@@ -167,7 +131,7 @@ fn pull_route<'a>(input: &LayerInput<'a>) -> Route<'a> {
 /// store; returns its TOC digest then.
 fn partially_pulled(input: &LayerInput<'_>) -> Option<Digest> {
     match pull_route(input) {
-        Route::Partial { .. } => annotations_route(input).ok().map(|(_, d)| d),
+        Route::Partial { .. } => toc_digest(input),
         _ => None,
     }
 }
@@ -224,8 +188,8 @@ impl<'a> HaveIndex<'a> {
         if self.blobs.contains(input.descriptor.digest.as_str()) {
             return Some(REUSED_BLOB);
         }
-        match annotations_route(input) {
-            Ok((_, d)) if self.tocs.contains(&d) => Some(REUSED_TOC),
+        match toc_digest(input) {
+            Some(d) if self.tocs.contains(&d) => Some(REUSED_TOC),
             _ => None,
         }
     }
