@@ -6,6 +6,9 @@
 //! (spec §3.5): 206 multipart works; 200 makes it read the whole blob for every such request
 //! (S3, minio); 400 makes it fall back to a full pull; anything else fails the pull.
 
+use super::{ranges, reference::origin_of, RegistryClient, Transport};
+use crate::error::Result;
+use crate::inspect::ByteRange;
 use serde::Serialize;
 
 /// How the server answered the multi-range request.
@@ -124,6 +127,84 @@ const FIX_MULTI: &str = "# Serve blobs from storage that answers multi-range req
 
 /// The CORS configuration a registry needs for the browser inspector.
 pub const CORS_FIX: &str = "# CNCF distribution config.yml\nhttp:\n  headers:\n    Access-Control-Allow-Origin: ['*']\n    Access-Control-Allow-Methods: [HEAD, GET, OPTIONS]\n    Access-Control-Allow-Headers: [Accept, Range, Authorization]\n    Access-Control-Expose-Headers: [Content-Range, Content-Length, Docker-Content-Digest, WWW-Authenticate]";
+
+impl<T: Transport> RegistryClient<T> {
+    /// Probes how the registry answers ranges on a blob. The multi-range request (sent only when
+    /// `multi` is true) is the one place chunkscope sends a multi-range header; it reads at most
+    /// 8 KiB and cancels a 200 at once.
+    pub async fn probe(
+        &mut self,
+        digest: &str,
+        size: Option<u64>,
+        multi: bool,
+    ) -> Result<ProbeReport> {
+        let start = self.log.len();
+        let api_status = self.ping().await?;
+        let url = self.image.blob_url(digest);
+        let len = size.map(|s| s.min(512)).unwrap_or(512).max(1);
+        let r = ByteRange {
+            offset: 0,
+            length: len,
+        };
+        let resp = self
+            .get(&url, None, Some(r), None, r.length, "probe")
+            .await?;
+        let single = SingleRange {
+            status: resp.status,
+            ok: resp.status == 206,
+            content_range_exposed: resp.header("content-range").is_some(),
+        };
+        let blob_size = size.or_else(|| {
+            resp.header("content-range")
+                .and_then(ranges::parse_content_range)
+                .and_then(|x| x.2)
+        });
+        let accept_ranges = resp.header("accept-ranges").map(str::to_string);
+        let redirected_to = (origin_of(&resp.final_url) != origin_of(&url)
+            && !resp.final_url.is_empty())
+        .then(|| origin_of(&resp.final_url).unwrap_or_default().to_string());
+        if !matches!(resp.status, 200 | 206) {
+            return Err(ranges::status_error(&url, resp.status));
+        }
+        let multi_range = if multi && single.ok {
+            let resp = self
+                .get(
+                    &url,
+                    None,
+                    None,
+                    Some("bytes=0-99,200-299".into()),
+                    8 << 10,
+                    "probe",
+                )
+                .await?;
+            MultiRange {
+                status: Some(resp.status),
+                kind: classify_multi(resp.status, resp.header("content-type")),
+            }
+        } else {
+            MultiRange {
+                status: None,
+                kind: MultiRangeKind::NotTried,
+            }
+        };
+        let (verdict, text, fix) = self::verdict(&single, multi_range.kind, blob_size);
+        let log = &self.log[start..];
+        Ok(ProbeReport {
+            api_status,
+            blob: digest.to_string(),
+            blob_size,
+            single_range: single,
+            multi_range,
+            accept_ranges,
+            redirected_to,
+            verdict: verdict.into(),
+            verdict_text: text,
+            fix,
+            bytes_fetched: log.iter().map(|r| r.bytes).sum(),
+            requests: log.len(),
+        })
+    }
+}
 
 #[cfg(test)]
 mod tests {
