@@ -486,6 +486,7 @@ async fn token_auth_registry_cross_origin() {
 async fn plan_in_the_browser_matches_the_measured_podman_pull() {
     // Phase ii of the fixtures' measurements: podman 5.4.2 pulling pair-b with pair-a present.
     let reg = url(LOG_URL, "LOG_URL");
+    web::forget_inspected_js();
     let o = serde_json::json!({"want": {"registry": reg, "repository": "pair-b"}, "have": [{"registry": reg, "repository": "pair-a"}]});
     let p = back(
         web::plan_pull_js(obj(&o))
@@ -505,6 +506,21 @@ async fn plan_in_the_browser_matches_the_measured_podman_pull() {
     );
     // Reading the plan's inputs cost one TOC read per layer of each image.
     assert_eq!(p["requests"], 2 * (2 + 2));
+    // Planning again (other options) reads nothing: the page already holds both images' TOCs.
+    let mut o2 = o.clone();
+    o2["budget"] = 4.into();
+    let p2 = back(
+        web::plan_pull_js(obj(&o2))
+            .await
+            .map_err(|e| format!("{:?}", JsValue::from(e)))
+            .unwrap(),
+    );
+    assert_eq!(
+        (p2["requests"].as_u64(), p2["bytesFetched"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(p2["layers"][1]["fetchBytes"], 449_885);
+    assert_eq!(p2["layers"][1]["singleRange"]["budget"], 4);
 }
 
 #[wasm_bindgen_test]
