@@ -1,0 +1,86 @@
+//! `planPull`: the planner over images inspected in the page (or inspected now, once).
+
+use super::inspect::{cached, remember};
+use super::{attach_progress, from_js, to_js, JsResult, Target};
+use crate::image::inspect_image;
+use crate::inspect::InspectOptions;
+use crate::plan::{plan_pull, LayerInput, PlanOptions};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct PlanArgs {
+    want: Target,
+    have: Vec<Target>,
+    chunk_reuse: Option<bool>,
+    hard_links: bool,
+    budget: Option<usize>,
+}
+
+/// `planPull({want: Target, have: [Target], chunkReuse?, hardLinks?, budget?})` → what pulling
+/// `want` into a store holding the `have` images costs: the reference puller's plan per layer, the
+/// single-range plan and its requests↔bytes curve, and the cost against a registry that ignores
+/// multi-range requests. Reads each image's TOCs only (one request per layer).
+#[wasm_bindgen(js_name = planPull, unchecked_return_type = "PlanReport")]
+pub async fn plan_pull_js(
+    #[wasm_bindgen(unchecked_param_type = "PlanOptions")] opts: JsValue,
+) -> JsResult {
+    let args: PlanArgs = from_js(opts.clone(), "planPull")?;
+    let o = InspectOptions {
+        tar_split: false,
+        footer: false,
+        files: false,
+    };
+    let mut images = Vec::new();
+    let (mut bytes, mut requests) = (0u64, 0usize);
+    for (i, t) in std::iter::once(&args.want).chain(&args.have).enumerate() {
+        // An image this page already inspected is planned from memory: no request at all.
+        if let Some(img) = cached(t) {
+            images.push(img);
+            continue;
+        }
+        let mut client = t.client()?;
+        attach_progress(&mut client, &opts);
+        let name = client.image.display();
+        let img = inspect_image(&mut client, &name, t.platform()?.as_ref(), o)
+            .await
+            .map_err(|e| {
+                JsError::new(&format!(
+                    "{} image {name}: {e}",
+                    if i == 0 { "wanted" } else { "have" }
+                ))
+            })?;
+        bytes += client.bytes_fetched();
+        requests += client.log().len();
+        images.push(remember(t, img));
+    }
+    let want = LayerInput::image(&images[0].manifest, &images[0].layers);
+    let have: Vec<LayerInput> = images[1..]
+        .iter()
+        .flat_map(|i| LayerInput::image(&i.manifest, &i.layers))
+        .collect();
+    let popts = PlanOptions {
+        chunk_reuse: args.chunk_reuse.unwrap_or(true),
+        hard_links: args.hard_links,
+        budget: args.budget,
+    };
+    let plan = plan_pull(&want, &have, &popts);
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Out<'a> {
+        #[serde(flatten)]
+        plan: crate::plan::PullPlan,
+        want: &'a crate::inspect::report::ImageReport,
+        have: Vec<&'a crate::inspect::report::ImageReport>,
+        bytes_fetched: u64,
+        requests: usize,
+    }
+    to_js(&Out {
+        plan,
+        want: &images[0].report,
+        have: images[1..].iter().map(|i| &i.report).collect(),
+        bytes_fetched: bytes,
+        requests,
+    })
+}

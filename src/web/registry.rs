@@ -1,0 +1,74 @@
+//! Registry-level calls: `probeRange`, `listTags`, `parseReference`, `corsConfig`.
+
+use super::{from_js, js_err, to_js, JsResult, Target};
+use crate::image::ImageSource;
+use crate::registry::ImageRef;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct ProbeArgs {
+    #[serde(flatten)]
+    target: Target,
+    digest: String,
+    size: Option<u64>,
+    multi_range: bool,
+}
+
+/// `probeRange({registry, repository, digest, size?, multiRange?})` → how the registry answers
+/// ranges and what that means for podman/CRI-O partial pulls. `multiRange: true` sends the one
+/// multi-range request chunkscope ever makes (reading at most 8 KiB).
+#[wasm_bindgen(js_name = probeRange, unchecked_return_type = "ProbeReport")]
+pub async fn probe_range_js(
+    #[wasm_bindgen(unchecked_param_type = "ProbeOptions")] opts: JsValue,
+) -> JsResult {
+    let args: ProbeArgs = from_js(opts, "probeRange")?;
+    let mut client = args.target.client()?;
+    let report = client
+        .probe(&args.digest, args.size, args.multi_range)
+        .await
+        .map_err(js_err)?;
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Out {
+        #[serde(flatten)]
+        report: crate::registry::probe::ProbeReport,
+        request_log: Vec<crate::inspect::report::RequestRecord>,
+        cors_fix: &'static str,
+    }
+    to_js(&Out {
+        report,
+        request_log: client.request_log(),
+        cors_fix: crate::registry::probe::CORS_FIX,
+    })
+}
+
+/// `listTags({registry, repository})` → every tag, following the registry's pagination.
+#[wasm_bindgen(js_name = listTags, unchecked_return_type = "string[]")]
+pub async fn list_tags_js(
+    #[wasm_bindgen(unchecked_param_type = "Target")] opts: JsValue,
+) -> JsResult {
+    let target: Target = from_js(opts, "listTags")?;
+    let mut client = target.client()?;
+    let tags = client.tags().await.map_err(js_err)?;
+    to_js(&tags)
+}
+
+/// `parseReference(registry, image)` → `{registry, repository, reference}`: the registry URL
+/// normalised and `REPO[:TAG|@DIGEST]` split and validated exactly as every other call will,
+/// so a form can reject bad input before any request. Throws with a message that says what is
+/// wrong.
+#[wasm_bindgen(js_name = parseReference, unchecked_return_type = "{registry: string, repository: string, reference: string}")]
+pub fn parse_reference_js(registry: &str, image: &str) -> JsResult {
+    let (repo, reference) = crate::registry::reference::split_repo_ref(image.trim());
+    let r = ImageRef::new(registry, repo, reference).map_err(js_err)?;
+    let out = serde_json::json!({"registry": r.base, "repository": r.repository, "reference": r.reference});
+    to_js(&out)
+}
+
+/// `corsConfig()` → the CNCF distribution `http.headers` block the browser inspector needs.
+#[wasm_bindgen(js_name = corsConfig)]
+pub fn cors_config_js() -> String {
+    crate::registry::probe::CORS_FIX.to_string()
+}
