@@ -189,3 +189,16 @@ pub struct RequestRecord {
     /// Set when the body was cancelled (a 200 to a ranged request).
     pub aborted: bool,
 }
+
+/// Thousands separators for people: `1818924` → `1,818,924`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -88,7 +88,7 @@ pub fn verdict(
     blob_size: Option<u64>,
 ) -> (&'static str, String, String) {
     let size = blob_size
-        .map(|s| format!("{s} bytes"))
+        .map(|s| format!("{} bytes", crate::inspect::report::thousands(s)))
         .unwrap_or_else(|| "the whole blob".into());
     if !single.ok && single.status == 200 {
         return (
@@ -124,6 +124,10 @@ pub fn verdict(
 
 const FIX_RANGES: &str = "# nginx in front of the registry: let the registry answer ranges itself\nlocation /v2/ {\n  proxy_pass http://registry:5000;\n  proxy_set_header Range $http_range;\n  proxy_set_header If-Range $http_if_range;\n}";
 const FIX_MULTI: &str = "# Serve blobs from storage that answers multi-range requests (CNCF distribution's\n# filesystem driver does), or put a proxy in front that does, e.g. nginx without\n# `max_ranges 1` and passing Range through:\nlocation /v2/ {\n  proxy_pass http://registry:5000;\n  proxy_set_header Range $http_range;\n}\n# S3/minio answer one range per request only; with them, disable redirects\n# (storage.redirect.disable: true) so the registry serves ranges itself.";
+
+/// CORS rules for the object store a registry redirects blobs to (S3 bucket CORS as JSON; the
+/// redirected request's origin is `null`, so `*` is needed).
+pub const BUCKET_CORS_FIX: &str = "# Blobs are redirected to object storage: give the bucket CORS rules too (S3 JSON shown)\n[{\"AllowedOrigins\": [\"*\"], \"AllowedMethods\": [\"GET\", \"HEAD\"], \"AllowedHeaders\": [\"Range\", \"Accept\"], \"ExposeHeaders\": [\"Content-Range\", \"Content-Length\", \"ETag\"]}]";
 
 /// The CORS configuration a registry needs for the browser inspector.
 pub const CORS_FIX: &str = "# CNCF distribution config.yml\nhttp:\n  headers:\n    Access-Control-Allow-Origin: ['*']\n    Access-Control-Allow-Methods: [HEAD, GET, OPTIONS]\n    Access-Control-Allow-Headers: [Accept, Range, Authorization]\n    Access-Control-Expose-Headers: [Content-Range, Content-Length, Docker-Content-Digest, WWW-Authenticate]";
@@ -187,7 +191,15 @@ impl<T: Transport> RegistryClient<T> {
                 kind: MultiRangeKind::NotTried,
             }
         };
-        let (verdict, text, fix) = self::verdict(&single, multi_range.kind, blob_size);
+        let (verdict, text, mut fix) = self::verdict(&single, multi_range.kind, blob_size);
+        if redirected_to.is_some() {
+            // The browser reads the blob from wherever the registry redirects: that store needs
+            // CORS rules of its own.
+            if !fix.is_empty() {
+                fix.push_str("\n\n");
+            }
+            fix.push_str(BUCKET_CORS_FIX);
+        }
         let log = &self.log[start..];
         Ok(ProbeReport {
             api_status,

@@ -143,15 +143,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
 
 /// Thousands separators: 1818924 → "1,818,924".
 pub(crate) fn n(x: u64) -> String {
-    let s = x.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    chunkscope::inspect::report::thousands(x)
 }
 
 fn print_human(r: &ImageReport) {
