@@ -82,7 +82,13 @@ impl LayerFiles {
     /// layer is held once.
     pub fn build(toc: Toc, payload_end: u64) -> LayerFiles {
         let mut out = LayerFiles {
-            files: Vec::new(),
+            // One file per non-chunk entry at most: sized from entries that exist, not a claim.
+            files: Vec::with_capacity(
+                toc.entries
+                    .iter()
+                    .filter(|e| e.kind != EntryType::Chunk)
+                    .count(),
+            ),
             payload_end,
             problems: Vec::new(),
         };

@@ -95,6 +95,17 @@ pub struct TocEntry {
     pub chunk_type: String,
 }
 
+/// Parses TOC JSON as it streams out of a reader (the decompressor), so the JSON text is never
+/// held whole. Same rules as [`parse`].
+pub fn parse_reader<R: std::io::Read>(json: R) -> Result<Toc> {
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(64 << 10, json));
+    let toc = Toc::deserialize(&mut de).map_err(|e| Error::Toc(e.to_string()))?;
+    de.end()
+        .map_err(|_| Error::Toc("trailing data after the top-level JSON object".into()))?;
+    Ok(toc)
+}
+
 /// Parses TOC JSON bytes. Trailing whitespace is allowed, anything else after the object is not.
 pub fn parse(json: &[u8]) -> Result<Toc> {
     let mut de = serde_json::Deserializer::from_slice(json);
@@ -113,24 +124,47 @@ fn fold(key: &str) -> Cow<'_, str> {
     }
 }
 
-/// A map key that may be borrowed from the input or unescaped into a new string.
-struct Key<'a>(Cow<'a, str>);
-impl<'de> Deserialize<'de> for Key<'de> {
+/// Every key the TOC reader knows, lower-cased.
+const FIELDS: &[&str] = &[
+    "version",
+    "entries",
+    "tarsplitdigest",
+    "type",
+    "name",
+    "linkname",
+    "mode",
+    "size",
+    "uid",
+    "gid",
+    "modtime",
+    "accesstime",
+    "changetime",
+    "devmajor",
+    "devminor",
+    "xattrs",
+    "digest",
+    "offset",
+    "endoffset",
+    "chunksize",
+    "chunkoffset",
+    "chunkdigest",
+    "chunktype",
+];
+
+/// A map key, folded and resolved to one of [`FIELDS`] (or `""` for an unknown key) as it is
+/// read, so that keys cost no allocation however the JSON arrives.
+struct Key(&'static str);
+impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
+            type Value = Key;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a string key")
             }
-            fn visit_borrowed_str<E: de::Error>(
-                self,
-                v: &'de str,
-            ) -> std::result::Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Key, E> {
+                let k = fold(v);
+                Ok(Key(FIELDS.iter().find(|f| **f == k).copied().unwrap_or("")))
             }
         }
         d.deserialize_str(V)
@@ -189,7 +223,7 @@ impl<'de> Deserialize<'de> for Toc {
             ) -> std::result::Result<Toc, A::Error> {
                 let mut toc = Toc::default();
                 while let Some(Key(k)) = map.next_key::<Key>()? {
-                    match &*fold(&k) {
+                    match k {
                         "version" => toc.version = map.next_value::<Option<i64>>()?.unwrap_or(0),
                         "entries" => {
                             toc.entries = map
@@ -256,7 +290,7 @@ impl<'de> Deserialize<'de> for TocEntry {
                 let mut kind = None;
                 let mut e = TocEntry::default();
                 while let Some(Key(k)) = map.next_key::<Key>()? {
-                    match &*fold(&k) {
+                    match k {
                         "type" => {
                             let t: String = map.next_value()?;
                             kind = Some(EntryType::parse(&t).ok_or_else(|| {

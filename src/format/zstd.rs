@@ -7,7 +7,7 @@
 //! small input expand past the limit the caller gives (the "zstd bomb" defence).
 
 use crate::error::{Error, Result};
-use ruzstd::decoding::{FrameDecoder, StreamingDecoder};
+use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
 use std::io::Read;
 
 /// The magic the zstd:chunked writer uses for its skippable frames (RFC 8878 allows ..50 to ..5F).
@@ -72,55 +72,149 @@ pub fn decompress_exact(what: &str, input: &[u8], expected: u64, limit: u64) -> 
 }
 
 fn decompress_into(what: &str, input: &[u8], limit: u64, out: &mut Vec<u8>) -> Result<()> {
-    let zerr = |m: String| Error::Zstd {
-        what: what.to_string(),
-        message: m,
-    };
-    let mut rest = input;
-    let mut decoder = FrameDecoder::new();
-    decoder.set_max_window_size(MAX_WINDOW);
-    while !rest.is_empty() {
-        if rest.len() < 4 {
-            return Err(zerr(format!(
-                "{} stray bytes after the last frame",
-                rest.len()
-            )));
-        }
-        let magic = u32::from_le_bytes(rest[0..4].try_into().expect("4 bytes"));
-        if is_skippable(magic) {
-            if rest.len() < 8 {
-                return Err(zerr("truncated skippable frame header".into()));
-            }
-            let len = u32::from_le_bytes(rest[4..8].try_into().expect("4 bytes")) as usize;
-            if rest.len() - 8 < len {
-                return Err(zerr("truncated skippable frame".into()));
-            }
-            rest = &rest[8 + len..];
-            continue;
-        }
-        let before = rest.len();
-        let room = limit.saturating_sub(out.len() as u64);
-        // The decoder borrows `rest` only for this frame; afterwards `rest` starts at the next.
-        let got = {
-            let mut stream = StreamingDecoder::new_with_decoder(&mut rest, &mut decoder)
-                .map_err(|e| zerr(e.to_string()))?;
-            (&mut stream)
-                .take(room + 1)
-                .read_to_end(out)
-                .map_err(|e| zerr(e.to_string()))?
-        };
-        if got as u64 > room {
-            return Err(Error::TooLarge {
-                what: format!("{what} (decompressed)"),
-                size: out.len() as u64,
-                limit,
-            });
-        }
-        if rest.len() == before {
-            return Err(zerr("decoder made no progress".into()));
+    let mut r = Frames::new(what, input, limit);
+    r.read_to_end(out).map_err(|e| r.error(e))?;
+    Ok(())
+}
+
+/// A `Read` over the decompressed content of every frame in a byte slice, skipping skippable
+/// frames, that fails once more than `limit` bytes come out. Lets a consumer (the TOC parser)
+/// take the data as it is produced instead of holding all of it.
+pub struct Frames<'a> {
+    what: &'a str,
+    rest: &'a [u8],
+    decoder: FrameDecoder,
+    in_frame: bool,
+    produced: u64,
+    limit: u64,
+    /// The typed error behind the last `io::Error` this reader returned.
+    failure: Option<Error>,
+}
+
+impl<'a> Frames<'a> {
+    pub fn new(what: &'a str, input: &'a [u8], limit: u64) -> Frames<'a> {
+        let mut decoder = FrameDecoder::new();
+        decoder.set_max_window_size(MAX_WINDOW);
+        Frames {
+            what,
+            rest: input,
+            decoder,
+            in_frame: false,
+            produced: 0,
+            limit,
+            failure: None,
         }
     }
-    Ok(())
+
+    /// Bytes produced so far.
+    pub fn produced(&self) -> u64 {
+        self.produced
+    }
+
+    /// The typed error behind the last failed read, if a read failed.
+    pub fn take_failure(&mut self) -> Option<Error> {
+        self.failure.take()
+    }
+
+    /// The typed error for an `io::Error` this reader returned (or a read error of its own).
+    pub fn error(&mut self, e: std::io::Error) -> Error {
+        self.failure
+            .take()
+            .unwrap_or_else(|| self.zerr(e.to_string()))
+    }
+
+    fn zerr(&self, message: String) -> Error {
+        Error::Zstd {
+            what: self.what.to_string(),
+            message,
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> std::io::Error {
+        let io = std::io::Error::other(e.to_string());
+        self.failure = Some(e);
+        io
+    }
+
+    /// Moves past skippable frames; false at the end of the input.
+    fn next_frame(&mut self) -> Result<bool> {
+        loop {
+            if self.rest.is_empty() {
+                return Ok(false);
+            }
+            if self.rest.len() < 4 {
+                return Err(self.zerr(format!(
+                    "{} stray bytes after the last frame",
+                    self.rest.len()
+                )));
+            }
+            let magic = u32::from_le_bytes(self.rest[0..4].try_into().expect("4 bytes"));
+            if !is_skippable(magic) {
+                break;
+            }
+            if self.rest.len() < 8 {
+                return Err(self.zerr("truncated skippable frame header".into()));
+            }
+            let len = u32::from_le_bytes(self.rest[4..8].try_into().expect("4 bytes")) as usize;
+            if self.rest.len() - 8 < len {
+                return Err(self.zerr("truncated skippable frame".into()));
+            }
+            self.rest = &self.rest[8 + len..];
+        }
+        self.decoder
+            .reset(&mut self.rest)
+            .map_err(|e| self.zerr(e.to_string()))?;
+        Ok(true)
+    }
+}
+
+impl Read for Frames<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if !self.in_frame {
+                match self.next_frame() {
+                    Ok(true) => self.in_frame = true,
+                    Ok(false) => return Ok(0),
+                    Err(e) => return Err(self.fail(e)),
+                }
+            }
+            if self.decoder.can_collect() > 0 {
+                let n = self.decoder.read(buf)?;
+                self.produced += n as u64;
+                if self.produced > self.limit {
+                    let e = Error::TooLarge {
+                        what: format!("{} (decompressed)", self.what),
+                        size: self.produced,
+                        limit: self.limit,
+                    };
+                    return Err(self.fail(e));
+                }
+                return Ok(n);
+            }
+            if self.decoder.is_finished() {
+                self.in_frame = false;
+                continue;
+            }
+            let before = self.rest.len();
+            if let Err(e) = self
+                .decoder
+                .decode_blocks(&mut self.rest, BlockDecodingStrategy::UptoBlocks(1))
+            {
+                let e = self.zerr(e.to_string());
+                return Err(self.fail(e));
+            }
+            if self.rest.len() == before
+                && self.decoder.can_collect() == 0
+                && !self.decoder.is_finished()
+            {
+                let e = self.zerr("decoder made no progress".into());
+                return Err(self.fail(e));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
