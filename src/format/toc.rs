@@ -95,17 +95,6 @@ pub struct TocEntry {
     pub chunk_type: String,
 }
 
-/// Parses TOC JSON as it streams out of a reader (the decompressor), so the JSON text is never
-/// held whole. Same rules as [`parse`].
-pub fn parse_reader<R: std::io::Read>(json: R) -> Result<Toc> {
-    let mut de =
-        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(64 << 10, json));
-    let toc = Toc::deserialize(&mut de).map_err(|e| Error::Toc(e.to_string()))?;
-    de.end()
-        .map_err(|_| Error::Toc("trailing data after the top-level JSON object".into()))?;
-    Ok(toc)
-}
-
 /// Parses TOC JSON bytes. Trailing whitespace is allowed, anything else after the object is not.
 pub fn parse(json: &[u8]) -> Result<Toc> {
     let mut de = serde_json::Deserializer::from_slice(json);

@@ -106,16 +106,6 @@ impl<'a> Frames<'a> {
         }
     }
 
-    /// Bytes produced so far.
-    pub fn produced(&self) -> u64 {
-        self.produced
-    }
-
-    /// The typed error behind the last failed read, if a read failed.
-    pub fn take_failure(&mut self) -> Option<Error> {
-        self.failure.take()
-    }
-
     /// The typed error for an `io::Error` this reader returned (or a read error of its own).
     pub fn error(&mut self, e: std::io::Error) -> Error {
         self.failure
