@@ -6,7 +6,7 @@ Usage: compare-pull.py RUN.json
 RUN.json is written by scripts/measure-pull.sh:
 
   {"registry": "http://127.0.0.1:PORT",          # the registry itself (manifests, TOCs)
-   "front": {"kind": "log" | "wide", "url": ..., "header_limit": 8192},
+   "front": {"kind": "log", "url": ..., "header_limit": 8192},
    "podman": {"version", "storage", "image", "annotation_keys": [...], ...},
    "results": "PATH.json",                        # where the comparison is written
    "cache": "PATH.json",                          # manifests and TOCs read (re-runs offline)
@@ -652,7 +652,7 @@ def main():
                                  + (f" (the planner's {len(big[0]['ranges'])}-range request needs "
                                     f"{fmt(range_header_len(big[0]['ranges']))} bytes)" if big else "")
                                  + "; the puller then retried with merged ranges. Not comparable: "
-                                 "measure again with MEASURE_FRONT=wide")
+                                 "raise large_client_header_buffers on the LOG front in scripts/registry.sh")
                     failures.append(f"{scn['name']}/{repo} L{idx} (front rejected a request)")
                 else:
                     verdict = "UNEXPLAINED"
