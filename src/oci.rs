@@ -13,6 +13,8 @@ pub const MT_OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub const MT_OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const MT_DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 pub const MT_DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+/// The layer media type zstd:chunked layers carry.
+pub const MT_LAYER_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
 /// The two OCI types: 82 bytes, under the 128-byte limit for a CORS-safelisted `Accept`.
 pub const ACCEPT_OCI: &str =
     "application/vnd.oci.image.index.v1+json,application/vnd.oci.image.manifest.v1+json";
@@ -36,6 +38,23 @@ pub struct Descriptor {
 }
 
 impl Descriptor {
+    /// A descriptor with no platform or URLs (what a bare blob is described by).
+    pub fn new(
+        media_type: &str,
+        digest: String,
+        size: u64,
+        annotations: BTreeMap<String, String>,
+    ) -> Descriptor {
+        Descriptor {
+            media_type: media_type.to_string(),
+            digest,
+            size,
+            annotations,
+            platform: None,
+            urls: Vec::new(),
+        }
+    }
+
     pub fn parsed_digest(&self) -> Result<Digest> {
         Digest::parse(&self.digest).map_err(|e| Error::Oci(format!("descriptor: {e}")))
     }

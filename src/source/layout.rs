@@ -123,14 +123,7 @@ impl BlobFile {
         }
         Ok(BlobFile {
             path: path.to_path_buf(),
-            descriptor: Descriptor {
-                media_type: media_type.to_string(),
-                digest: hasher.finish().to_string(),
-                size,
-                annotations,
-                platform: None,
-                urls: Vec::new(),
-            },
+            descriptor: Descriptor::new(media_type, hasher.finish().to_string(), size, annotations),
         })
     }
 }
@@ -140,14 +133,12 @@ impl ImageSource for BlobFile {
         let m = crate::oci::Manifest {
             schema_version: 2,
             media_type: Some(crate::oci::MT_OCI_MANIFEST.into()),
-            config: Descriptor {
-                media_type: "application/vnd.oci.image.config.v1+json".into(),
-                digest: crate::format::digest::Digest::sha256(EMPTY_CONFIG).to_string(),
-                size: EMPTY_CONFIG.len() as u64,
-                annotations: Default::default(),
-                platform: None,
-                urls: Vec::new(),
-            },
+            config: Descriptor::new(
+                "application/vnd.oci.image.config.v1+json",
+                crate::format::digest::Digest::sha256(EMPTY_CONFIG).to_string(),
+                EMPTY_CONFIG.len() as u64,
+                Default::default(),
+            ),
             layers: vec![self.descriptor.clone()],
             annotations: Default::default(),
         };

@@ -4,7 +4,7 @@ use super::{attach_progress, from_js, js_err, to_js, JsResult, Target};
 use crate::error::Error;
 use crate::image::{inspect_image, inspect_layer, ImageSource};
 use crate::inspect::{ByteRange, InspectOptions};
-use crate::oci::Descriptor;
+use crate::oci::{Descriptor, MT_LAYER_ZSTD};
 use crate::registry::ImageRef;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -126,16 +126,8 @@ pub async fn inspect_layer_js(
     let args: LayerArgs = from_js(opts.clone(), "inspectLayer")?;
     let mut client = args.target.client()?;
     attach_progress(&mut client, &opts);
-    let desc = Descriptor {
-        media_type: args
-            .media_type
-            .unwrap_or_else(|| "application/vnd.oci.image.layer.v1.tar+zstd".into()),
-        digest: args.digest,
-        size: args.size,
-        annotations: args.annotations,
-        platform: None,
-        urls: Vec::new(),
-    };
+    let media_type = args.media_type.as_deref().unwrap_or(MT_LAYER_ZSTD);
+    let desc = Descriptor::new(media_type, args.digest, args.size, args.annotations);
     let o = InspectOptions {
         tar_split: args.verify_tar_split,
         footer: false,
@@ -179,14 +171,12 @@ pub async fn inspect_blob_js(
     } else {
         from_js(opts, "inspectBlob")?
     };
-    let desc = Descriptor {
-        media_type: "application/vnd.oci.image.layer.v1.tar+zstd".into(),
-        digest: String::new(),
-        size: blob.size() as u64,
-        annotations: args.annotations,
-        platform: None,
-        urls: Vec::new(),
-    };
+    let desc = Descriptor::new(
+        MT_LAYER_ZSTD,
+        String::new(),
+        blob.size() as u64,
+        args.annotations,
+    );
     let opts = InspectOptions {
         tar_split: args.verify_tar_split,
         footer: false,

@@ -11,8 +11,6 @@ use chunkscope::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub const LAYER_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
-
 /// Any source the CLI can read.
 pub enum AnySource {
     Layout(OciLayout),
@@ -65,7 +63,7 @@ pub fn open(
     } else if let Some(path) = spec.strip_prefix("file:") {
         Ok(AnySource::Blob(BlobFile::open(
             Path::new(path),
-            LAYER_ZSTD,
+            chunkscope::oci::MT_LAYER_ZSTD,
             annotations.clone(),
         )?))
     } else if let Some(rest) = spec.strip_prefix("docker://") {
