@@ -8,6 +8,7 @@
 //! stopped before its body is read.
 
 pub mod auth;
+pub mod behaviour;
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod native;
 pub mod probe;
