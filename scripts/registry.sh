@@ -42,6 +42,11 @@
 #                           logs each request's Authorization scheme;
 #     AUTH_LAYOUTS are pushed to both registries with tester's credentials (the
 #     token registry's push needs the issuer's push grant);
+#   * behaviour fronts (tests/registry/behaviour_front.py, one process, one port per
+#     front from 5070 up, all proxying to REGISTRY_PORT), each answering ranges like one
+#     registry behaviour class (see BEHAVIOUR_FRONTS below and README "Registry behaviour
+#     classes"); lifetime BEHAVIOUR_LIFETIME_MINUTES (120), and it exits early when
+#     BEHAVIOUR_WATCH_PID (scripts/test.sh sets its own pid) is gone;
 #   * writes STATE_DIR/env (KEY=value shell lines) and STATE_DIR/env.json.
 # A port given in the environment is used as is (start fails if it is busy); a
 # default port that is busy is replaced by the next free one.
@@ -52,7 +57,9 @@
 # AUTH_REGISTRIES=1 also AUTH_REGISTRY_URL AUTH_REGISTRY_HOST TOKEN_ISSUER_URL TOKEN_REALM
 # AUTH_SERVICE AUTH_USER AUTH_PASSWORD AUTH_FRONT_URL BASIC_REGISTRY_URL AUTH_REPOS
 # (space-separated), AUTH_REGISTRY_LOG BASIC_REGISTRY_LOG TOKEN_ISSUER_LOG
-# AUTH_FRONT_ACCESS_LOG.
+# AUTH_FRONT_ACCESS_LOG. Behaviour fronts: BEHAVIOUR_<NAME>_URL and BEHAVIOUR_<NAME>_LOG for
+# each NAME of BEHAVIOUR_FRONTS in upper case with '-' as '_' (BEHAVIOUR_WHOLE_BODY_URL,
+# BEHAVIOUR_RANGE_CAP_416_16_URL, ...), and BEHAVIOUR_FRONT_NAMES (space-separated).
 #
 # Access log line (JSON): {"time","method","uri","range","if_range","status",
 #   "body_bytes_sent","content_length","content_type","origin","acr_headers",
@@ -73,6 +80,12 @@ LAYOUTS=(tiny-current:tiny tiny-legacy:tiny pair-a:pair-a pair-b:pair-b pair-a-l
 # what the registries with auth (AUTH_REGISTRIES=1) serve
 AUTH_LAYOUTS=(tiny-current:tiny pair-b:pair-b)
 ISSUER_PY="$ROOT/tests/registry/token_issuer.py"
+# behaviour fronts: NAME:BEHAVIOUR (behaviour_front.py's CLASS[:STATUS][:CAP][:plain])
+BEHAVIOUR_FRONTS=(multipart:multipart whole-body:whole-body rejected-400:rejected:400
+  rejected-416:rejected:416 rejected-416-plain:rejected:416:plain rejected-501:rejected:501
+  range-cap-416-16:range-cap:416:16 range-cap-400-64:range-cap:400:64
+  first-range-only:first-range-only no-range:no-range first-200:first-200)
+BEHAVIOUR_PY="$ROOT/tests/registry/behaviour_front.py"
 AUTH_SERVICE=chunkscope-test
 AUTH_ISSUER=chunkscope-test-issuer
 AUTH_USER=tester
@@ -178,6 +191,7 @@ cmd_stop() {
   stop_pid "$dir/registry-auth.pid" "docker-registry (auth: token)" "$dir"
   stop_pid "$dir/registry-basic.pid" "docker-registry (auth: htpasswd)" "$dir"
   stop_pid "$dir/issuer.pid" "token issuer" "$dir"
+  stop_pid "$dir/behaviour.pid" "behaviour fronts" "$dir"
   rm -f "$dir/env" "$dir/env.json" # logs and data stay for post-mortems
 }
 
@@ -414,6 +428,33 @@ start_auth() { # DIR AUTH_REGISTRY_PORT TOKEN_ISSUER_PORT BASIC_REGISTRY_PORT
   push_fixtures "$HOST:$bport" basic "${AUTH_LAYOUTS[@]}"
 }
 
+behaviour_key() { # behaviour_key NAME -> BEHAVIOUR_NAME (upper case, '-' -> '_')
+  local k=${1^^}
+  echo "BEHAVIOUR_${k//-/_}"
+}
+
+# The behaviour fronts before the registry on port $2; ports picked by cmd_start (BPORTS).
+start_behaviour() { # DIR REGISTRY_PORT
+  local dir=$1 rport=$2 logs="$dir/logs" i entry name args=()
+  command -v python3 >/dev/null || die "python3 not installed"
+  for i in "${!BEHAVIOUR_FRONTS[@]}"; do
+    entry=${BEHAVIOUR_FRONTS[$i]} name=${entry%%:*}
+    args+=(--front "$name=${BPORTS[$i]}:${entry#*:}")
+    : >"$logs/behaviour-$name.jsonl"
+  done
+  setsid python3 "$BEHAVIOUR_PY" --host "$HOST" --upstream "http://$HOST:$rport" \
+    --log-dir "$logs" --lifetime-minutes "${BEHAVIOUR_LIFETIME_MINUTES:-120}" \
+    --watch-pid "${BEHAVIOUR_WATCH_PID:-0}" "${args[@]}" \
+    >"$logs/behaviour.stderr.log" 2>&1 </dev/null &
+  echo $! >"$dir/behaviour.pid"
+  for i in "${!BEHAVIOUR_FRONTS[@]}"; do
+    wait_http "http://$HOST:${BPORTS[$i]}/v2/" 10 ||
+      { cat "$logs/behaviour.stderr.log" >&2; die "behaviour front ${BEHAVIOUR_FRONTS[$i]%%:*} not ready on ${BPORTS[$i]}"; }
+  done
+  for entry in "${BEHAVIOUR_FRONTS[@]}"; do : >"$logs/behaviour-${entry%%:*}.jsonl"; done
+  log "behaviour fronts pid $(read_pid "$dir/behaviour.pid"): ${#BEHAVIOUR_FRONTS[@]} ports from ${BPORTS[0]}"
+}
+
 cmd_start() {
   local dir; dir=$(state_dir "${1:-}")
   command -v jq >/dev/null || die "jq not installed (scripts/install-deps.sh)"
@@ -438,6 +479,12 @@ cmd_start() {
     pick_port BASIC_REGISTRY_PORT 5067; bport=$PICKED
     pick_port AUTH_FRONT_PORT 5068; pf=$PICKED
   fi
+
+  BPORTS=()
+  local i
+  for i in "${!BEHAVIOUR_FRONTS[@]}"; do
+    pick_port "$(behaviour_key "${BEHAVIOUR_FRONTS[$i]%%:*}")_PORT" $((5070 + i)); BPORTS+=("$PICKED")
+  done
 
   write_registry_config "$dir/registry.yml" "$rport" "$dir/data"
   # setsid: own session, so the caller's Ctrl-C/job control doesn't hit it; stop uses the pid.
@@ -471,6 +518,11 @@ cmd_start() {
   : >"$dir/logs/range0.access.jsonl"
   : >"$dir/logs/log.access.jsonl"
 
+  if ! (start_behaviour "$dir" "$rport"); then
+    cmd_stop "$dir"
+    die "starting the behaviour fronts failed"
+  fi
+
   if [ "$auth" = 1 ]; then
     if ! (start_auth "$dir" "$aport" "$iport" "$bport"); then
       cmd_stop "$dir"
@@ -496,6 +548,14 @@ cmd_start() {
       RANGE0_ACCESS_LOG "$dir/logs/range0.access.jsonl" \
       LOG_ACCESS_LOG "$dir/logs/log.access.jsonl" \
       NGINX_ERROR_LOG "$dir/logs/nginx.error.log"
+    local bnames="" bentry bi bkey
+    for bi in "${!BEHAVIOUR_FRONTS[@]}"; do
+      bentry=${BEHAVIOUR_FRONTS[$bi]} bkey=$(behaviour_key "${bentry%%:*}")
+      bnames="$bnames${bnames:+ }${bentry%%:*}"
+      printf '%s=%q\n' "${bkey}_URL" "http://$HOST:${BPORTS[$bi]}" \
+        "${bkey}_LOG" "$dir/logs/behaviour-${bentry%%:*}.jsonl"
+    done
+    printf '%s=%q\n' BEHAVIOUR_FRONT_NAMES "$bnames"
     if [ "$auth" = 1 ]; then
       local repos="" entry
       for entry in "${AUTH_LAYOUTS[@]}"; do repos="$repos${repos:+ }${entry%%:*}"; done
@@ -532,7 +592,7 @@ cmd_status() {
   if pid_alive "$rpid"; then echo "docker-registry: running (pid $rpid)"; else echo "docker-registry: stopped"; rc=1; fi
   if pid_alive "$npid"; then echo "nginx: running (pid $npid, workers $(nginx_worker_pids "$npid" | tr '\n' ' '))"; else echo "nginx: stopped"; rc=1; fi
   local f name pid
-  for f in registry-auth:"docker-registry (auth: token)" registry-basic:"docker-registry (auth: htpasswd)" issuer:"token issuer"; do
+  for f in registry-auth:"docker-registry (auth: token)" registry-basic:"docker-registry (auth: htpasswd)" issuer:"token issuer" behaviour:"behaviour fronts"; do
     [ -f "$dir/${f%%:*}.pid" ] || continue
     name=${f#*:} pid=$(read_pid "$dir/${f%%:*}.pid")
     if pid_alive "$pid"; then echo "$name: running (pid $pid)"; else echo "$name: stopped"; rc=1; fi

@@ -58,7 +58,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 echo "==> [test] starting the test registry in $TEST_REGISTRY_DIR"
-AUTH_REGISTRIES=${AUTH_REGISTRIES:-1} bash scripts/registry.sh start "$TEST_REGISTRY_DIR"
+BEHAVIOUR_WATCH_PID=$$ AUTH_REGISTRIES=${AUTH_REGISTRIES:-1} bash scripts/registry.sh start "$TEST_REGISTRY_DIR"
 set -a
 # shellcheck disable=SC1091
 . "$TEST_REGISTRY_DIR/env"
