@@ -561,7 +561,16 @@ async fn progress_is_reported_through_on_progress() {
 // The behaviour fronts (tests/registry/behaviour_front.py) before the real registry, one per
 // class, and the S3 topology (distribution with the s3 driver, redirects on, over moto_server).
 
-const BEHAVIOUR: [(Option<&str>, &str, &str, Option<u16>, Option<u32>, &str); 11] = [
+/// (URL, its env name, class, status, cap, verdict)
+type Expected = (
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    Option<u16>,
+    Option<u32>,
+    &'static str,
+);
+const BEHAVIOUR: [Expected; 11] = [
     (
         option_env!("BEHAVIOUR_MULTIPART_URL"),
         "BEHAVIOUR_MULTIPART_URL",

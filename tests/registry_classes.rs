@@ -65,7 +65,14 @@ fn probe(url: &str, ladder: bool) -> Value {
 }
 
 /// front, class, status, cap, verdict (with --ladder)
-const CLASSES: [(&str, &str, Option<u16>, Option<u32>, &str); 11] = [
+type Expected = (
+    &'static str,
+    &'static str,
+    Option<u16>,
+    Option<u32>,
+    &'static str,
+);
+const CLASSES: [Expected; 11] = [
     ("multipart", "multipart", None, None, "partial-pulls-work"),
     ("whole-body", "whole-body", None, None, "whole-layers"),
     (
