@@ -28,6 +28,6 @@ pub mod registry;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod source;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 #[cfg(target_arch = "wasm32")]
 pub mod web;

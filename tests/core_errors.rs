@@ -109,9 +109,14 @@ fn tiny() -> FixtureLayer {
 fn feed_error(desc: &chunkscope::oci::Descriptor, opts: InspectOptions, blob: &[u8]) -> Error {
     let (err, done) = drive(desc, opts, blob);
     let err = err.unwrap_or_else(|| panic!("no error; report: {:?}", done.report));
-    let msg = done.report.error.expect("the report records the error");
-    assert_eq!(msg, err.to_string(), "report.error is the error's message");
+    let recorded = done.report.error.expect("the report records the error");
+    assert_eq!(recorded, err, "report.error is the typed error itself");
+    let msg = recorded.to_string();
     assert_eq!(msg.lines().count(), 1, "one-line message: {msg:?}");
+    // Serialized as {kind, message, …fields}.
+    let json = serde_json::to_value(&recorded).unwrap();
+    assert_eq!(json["kind"], recorded.kind().as_str());
+    assert_eq!(json["message"], msg.as_str());
     err
 }
 
@@ -302,7 +307,13 @@ fn bad_annotation_text_names_key_and_value() {
         );
         assert_eq!(insp.next_read(), None, "{full_key}={value:?}");
         let r = insp.finish().report;
-        let e = r.error.expect("error reported");
+        let err = r.error.expect("error reported");
+        assert_eq!(err.kind(), chunkscope::ErrorKind::Format, "{err}");
+        assert!(
+            matches!(&err, Error::Annotation { key, value: v, .. } if *key == full_key && v == value),
+            "{err:?}"
+        );
+        let e = err.to_string();
         assert!(
             e.contains(&full_key) && e.contains(&format!("{value:?}")),
             "{e}"
@@ -435,6 +446,12 @@ fn declared_sizes_over_the_cap() {
         assert_eq!(insp.next_read(), None, "{what}: nothing is read");
         let r = insp.finish().report;
         let e = r.error.expect("error");
+        assert!(
+            matches!(&e, Error::TooLarge { what: w, .. } if w == what),
+            "{e:?}"
+        );
+        assert_eq!(e.kind(), chunkscope::ErrorKind::Limit);
+        let e = e.to_string();
         assert!(e.contains(what) && e.contains("over the limit"), "{e}");
         assert_eq!((r.reads, r.bytes_read), (0, 0));
     }
@@ -453,12 +470,10 @@ fn declared_sizes_over_the_cap() {
     };
     let (insp, peak) = peak_heap(|| LayerInspection::new(&desc, ALL));
     assert_eq!(insp.next_read(), None);
-    assert!(insp
-        .finish()
-        .report
-        .error
-        .unwrap()
-        .contains("TOC (compressed)"));
+    assert!(matches!(
+        insp.finish().report.error,
+        Some(Error::TooLarge { ref what, .. }) if what == "TOC (compressed)"
+    ));
     assert!(peak < MIB, "peak heap {peak} bytes");
 
     // The same claim in a footer (no annotations): typed TooLarge from feeding the footer.
