@@ -194,7 +194,7 @@ async fn layer_without_annotations_reads_footer_then_toc() {
     let l = back(
         web::inspect_layer_js(obj(&o))
             .await
-            .map_err(|e| format!("{:?}", JsValue::from(e)))
+            .map_err(|e| format!("{e:?}"))
             .unwrap(),
     );
     assert!(l["error"].is_null(), "{}", l["error"]);
@@ -249,7 +249,7 @@ async fn probe(registry: &str) -> Value {
     back(
         web::probe_range_js(obj(&o))
             .await
-            .map_err(|e| format!("{:?}", JsValue::from(e)))
+            .map_err(|e| format!("{e:?}"))
             .unwrap(),
     )
 }
@@ -300,7 +300,7 @@ async fn file_preview_is_decompressed_and_verified() {
         "offset": start, "length": end - start, "size": f["size"], "digest": f["digest"]});
     let out = web::read_file_js(obj(&o))
         .await
-        .map_err(|e| format!("{:?}", JsValue::from(e)))
+        .map_err(|e| format!("{e:?}"))
         .unwrap();
     let bytes: js_sys::Uint8Array = js_sys::Reflect::get(&out, &"bytes".into()).unwrap().into();
     assert_eq!(bytes.length(), 524_288);
@@ -329,6 +329,9 @@ async fn file_preview_is_decompressed_and_verified() {
 }
 
 #[wasm_bindgen_test]
+// Missing at compile time is a failure of this test at run time, on purpose (like env!, but the
+// other tests still run).
+#[allow(clippy::option_env_unwrap)]
 async fn same_report_as_the_cli() {
     let cli = option_env!("CHUNKSCOPE_CLI_REPORT")
         .expect("scripts/test.sh passes the CLI's report on pair-b");
@@ -379,7 +382,7 @@ async fn tags_are_listed() {
     let mut tags: Vec<String> = serde_json::from_value(back(
         web::list_tags_js(obj(&o))
             .await
-            .map_err(|e| format!("{:?}", JsValue::from(e)))
+            .map_err(|e| format!("{e:?}"))
             .unwrap(),
     ))
     .unwrap();
@@ -519,7 +522,7 @@ async fn plan_in_the_browser_matches_the_measured_podman_pull() {
     let p = back(
         web::plan_pull_js(obj(&o))
             .await
-            .map_err(|e| format!("{:?}", JsValue::from(e)))
+            .map_err(|e| format!("{e:?}"))
             .unwrap(),
     );
     let (l1, l2) = (&p["layers"][0], &p["layers"][1]);
@@ -540,7 +543,7 @@ async fn plan_in_the_browser_matches_the_measured_podman_pull() {
     let p2 = back(
         web::plan_pull_js(obj(&o2))
             .await
-            .map_err(|e| format!("{:?}", JsValue::from(e)))
+            .map_err(|e| format!("{e:?}"))
             .unwrap(),
     );
     assert_eq!(
@@ -563,7 +566,7 @@ async fn progress_is_reported_through_on_progress() {
     let r = back(
         web::inspect_image_js(o)
             .await
-            .map_err(|e| format!("{:?}", JsValue::from(e)))
+            .map_err(|e| format!("{e:?}"))
             .unwrap(),
     );
     let events: Vec<Value> = events.iter().map(back).collect();
