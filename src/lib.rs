@@ -18,6 +18,7 @@
 //! `#[wasm_bindgen]` API and the `fetch` transport) only compiles for `wasm32`.
 
 pub mod error;
+pub mod executor;
 pub mod format;
 pub mod image;
 pub mod inspect;

@@ -574,5 +574,5 @@ pub fn inspect_with<F>(desc: &Descriptor, opts: InspectOptions, mut read: F) -> 
 where
     F: FnMut(ByteRange) -> Result<Vec<u8>>,
 {
-    crate::image::block_on(drive(desc, opts, async |r| read(r)))
+    crate::executor::block_on(drive(desc, opts, async |r| read(r)))
 }
