@@ -129,6 +129,13 @@ pub enum Error {
         expected: u64,
         actual: u64,
     },
+    /// Decompression produced more than the declared length (decoding stopped there).
+    Overlong {
+        /// What was decompressed.
+        what: String,
+        /// The declared length.
+        expected: u64,
+    },
     /// The zstd stream is corrupt.
     Zstd { what: String, message: String },
     /// The TOC JSON is malformed or violates the format.
@@ -214,6 +221,10 @@ impl fmt::Display for Error {
             } => {
                 write!(f, "{what}: expected {expected} bytes, got {actual}")
             }
+            Error::Overlong { what, expected } => write!(
+                f,
+                "{what}: expected {expected} bytes, but the data decompresses to more (decoding stopped there)"
+            ),
             Error::Zstd { what, message } => write!(f, "{what}: zstd: {message}"),
             Error::Toc(m) => write!(f, "TOC: {m}"),
             Error::TarSplit(m) => write!(f, "tar-split: {m}"),
@@ -278,7 +289,9 @@ impl Error {
             | Error::Layout(_)
             | Error::Oci(_) => ErrorKind::Format,
             Error::BadDigest { .. } | Error::Input(_) => ErrorKind::Input,
-            Error::DigestMismatch { .. } | Error::LengthMismatch { .. } => ErrorKind::Verification,
+            Error::DigestMismatch { .. }
+            | Error::LengthMismatch { .. }
+            | Error::Overlong { .. } => ErrorKind::Verification,
             Error::TooLarge { .. } => ErrorKind::Limit,
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::Unsupported(_) => ErrorKind::Unsupported,
@@ -316,6 +329,17 @@ impl Error {
     }
 }
 
+fn what_expected_actual<M: SerializeMap, T: Serialize + ?Sized>(
+    m: &mut M,
+    what: &str,
+    expected: &T,
+    actual: &T,
+) -> Result<(), M::Error> {
+    m.serialize_entry("what", what)?;
+    m.serialize_entry("expected", expected)?;
+    m.serialize_entry("actual", actual)
+}
+
 /// `{kind, message, …fields}`: the kind and the one-line message, then whichever structured
 /// fields the variant carries (`status`, `url`, `what`, `size`, `limit`, `expected`, `actual`,
 /// `needed`, `got`, `key`, `value`, `blobSize`, `preflight`).
@@ -345,24 +369,20 @@ impl Serialize for Error {
                 what,
                 expected,
                 actual,
-            } => {
-                m.serialize_entry("what", what)?;
-                m.serialize_entry("expected", expected)?;
-                m.serialize_entry("actual", actual)?;
-            }
+            } => what_expected_actual(&mut m, what, expected, actual)?,
+            Error::LengthMismatch {
+                what,
+                expected,
+                actual,
+            } => what_expected_actual(&mut m, what, expected, actual)?,
             Error::TooLarge { what, size, limit } => {
                 m.serialize_entry("what", what)?;
                 m.serialize_entry("size", size)?;
                 m.serialize_entry("limit", limit)?;
             }
-            Error::LengthMismatch {
-                what,
-                expected,
-                actual,
-            } => {
+            Error::Overlong { what, expected } => {
                 m.serialize_entry("what", what)?;
                 m.serialize_entry("expected", expected)?;
-                m.serialize_entry("actual", actual)?;
             }
             Error::Zstd { what, .. } => m.serialize_entry("what", what)?,
             Error::RangeIgnored {

@@ -30,5 +30,8 @@ pub mod registry;
 pub mod source;
 
 pub use error::{Error, ErrorKind, Result};
-#[cfg(target_arch = "wasm32")]
+/// The `#[wasm_bindgen]` JavaScript API (`inspectImage`, `planPull`, …), behind the default
+/// `js-api` feature: a wasm crate that depends on chunkscope turns it off
+/// (`default-features = false`) to keep these exports out of its own JS module.
+#[cfg(all(target_arch = "wasm32", feature = "js-api"))]
 pub mod web;

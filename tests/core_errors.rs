@@ -10,7 +10,7 @@
 //! * trailing bytes after the TOC JSON (a real TOC + "x", recompressed with the `zstd` CLI and
 //!   correctly annotated, so only the trailing data is wrong) → `Toc`;
 //! * declared sizes over the 150 MiB cap → `TooLarge` before any read (and nothing allocated);
-//! * a zstd bomb (300 MB of zeros in ~9 KB) → `TooLarge` / `LengthMismatch`, quickly, with the
+//! * a zstd bomb (300 MB of zeros in ~9 KB) → `TooLarge` / `Overlong`, quickly, with the
 //!   memory use measured by a counting allocator;
 //! * a tar-split that disagrees with the TOC → the `toc_matches_tarsplit` check fails;
 //! * a chunk extent running past the TOC → the `chunk_extents` check fails.
@@ -542,7 +542,7 @@ fn zstd_bomb_is_refused_quickly_without_a_large_allocation() {
     assert!(
         matches!(
             res,
-            Err(Error::LengthMismatch {
+            Err(Error::Overlong {
                 expected: 13946,
                 ..
             })
@@ -567,7 +567,7 @@ fn zstd_bomb_is_refused_quickly_without_a_large_allocation() {
     let r = assemble(prefix, &bomb, 13946, None);
     let t = Instant::now();
     let (err, peak) = peak_heap(|| feed_error(&r.descriptor(), ALL, &r.blob));
-    assert!(matches!(err, Error::LengthMismatch { .. }), "{err:?}");
+    assert!(matches!(err, Error::Overlong { .. }), "{err:?}");
     assert!(t.elapsed() < Duration::from_secs(10));
     assert!(
         peak < 40 * MIB + 2 * l.blob.len() as u64,

@@ -145,6 +145,14 @@ export class ChunkscopeInspector extends HTMLElement {
     }
   }
 
+  /** Removed from the page: stop the timers it owns (a re-attached element starts them again). */
+  disconnectedCallback() {
+    clearInterval(this._progressTimer);
+    this._progressTimer = null;
+    clearTimeout(this._attrTimer);
+    this._attrTimer = null;
+  }
+
   attributeChangedCallback(name, oldValue, value) {
     if (!this._connected || oldValue === value) return;
     this.form.setValues({ [name]: value || '' });

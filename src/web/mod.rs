@@ -1,11 +1,10 @@
 //! The JavaScript API: a thin `#[wasm_bindgen]` layer over the core and the registry client.
 //!
 //! Each export takes one options object, runs the shared Rust logic with the browser
-//! [`FetchTransport`](fetch::FetchTransport), and resolves to a plain object whose field names
+//! [`FetchTransport`](crate::registry::fetch::FetchTransport), and resolves to a plain object whose field names
 //! are the same as the CLI's `--json` output (the same serde structs are serialized). Errors
 //! reject with an `Error` whose message says what failed and what to do.
 
-mod fetch;
 mod files;
 mod inspect;
 mod plan;
@@ -18,8 +17,8 @@ pub use registry::{cors_config_js, list_tags_js, parse_reference_js, probe_range
 
 use crate::error::Error;
 use crate::oci::Platform;
+use crate::registry::fetch::FetchTransport;
 use crate::registry::{Credentials, ImageRef, RegistryClient};
-use fetch::FetchTransport;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
