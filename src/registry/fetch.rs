@@ -18,9 +18,16 @@ use web_sys::{AbortController, ReadableStreamDefaultReader, RequestCache, Reques
 pub struct FetchTransport;
 
 /// Why a `fetch` rejected before any answer. The browser does not say (a `TypeError` either
-/// way), so a second, opaque `no-cors` request to the origin's `/v2/` tells them apart: it
-/// resolves when the server answers at all (then CORS is what stopped us) and rejects when
-/// nothing is there. The opaque answer has no readable body, so no byte is counted.
+/// way), so a look at the origin's `/v2/` tells them apart: first as a simple CORS request (no
+/// preflight; it resolves when the registry sends CORS headers, so a refused preflight of an
+/// authorised request was the cause), then as an opaque `no-cors` request, which resolves when
+/// the server answers at all. Either answer means the origin is reachable and CORS stopped us;
+/// both failing means nothing is there. No body is read, so no byte is counted.
+///
+/// A cross-origin isolated page (`Cross-Origin-Embedder-Policy: require-corp`, e.g. a test
+/// runner's) refuses every opaque answer without a `Cross-Origin-Resource-Policy` header: there, a
+/// registry that sends no CORS headers at all cannot be told from an unreachable one and reads as
+/// `network`.
 async fn failure_kind(req: &HttpRequest, e: impl std::fmt::Display) -> Error {
     let preflight = req
         .headers
@@ -33,12 +40,15 @@ async fn failure_kind(req: &HttpRequest, e: impl std::fmt::Display) -> Error {
     let Some(origin) = crate::registry::reference::origin_of(&req.url) else {
         return network();
     };
-    let reachable = Request::get(&format!("{origin}/v2/"))
-        .mode(RequestMode::NoCors)
-        .cache(RequestCache::NoStore)
-        .send()
-        .await
-        .is_ok();
+    let v2 = format!("{origin}/v2/");
+    let answers = |mode| {
+        Request::get(&v2)
+            .mode(mode)
+            .cache(RequestCache::NoStore)
+            .send()
+    };
+    let reachable =
+        answers(RequestMode::Cors).await.is_ok() || answers(RequestMode::NoCors).await.is_ok();
     if reachable {
         Error::Cors {
             url: req.url.clone(),
