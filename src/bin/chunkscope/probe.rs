@@ -2,7 +2,7 @@
 //! in, and what the reference puller will do there.
 
 use crate::{n, sources};
-use chunkscope::image::block_on;
+use chunkscope::executor::block_on;
 use chunkscope::oci::{ManifestDoc, Platform};
 use chunkscope::registry::native::UreqTransport;
 use chunkscope::registry::probe::{ProbeOptions, ProbeReport};
