@@ -96,7 +96,7 @@ BEHAVIOUR_FRONTS=(multipart:multipart whole-body:whole-body rejected-400:rejecte
   first-range-only:first-range-only no-range:no-range first-200:first-200)
 BEHAVIOUR_PY="$ROOT/tests/registry/behaviour_front.py"
 # what the registry on S3 storage (S3_REGISTRY=1) serves
-S3_LAYOUTS=(tiny-current:tiny pair-b:pair-b)
+S3_LAYOUTS=(pair-b:pair-b)
 S3_BUCKET=chunkscope
 AUTH_SERVICE=chunkscope-test
 AUTH_ISSUER=chunkscope-test-issuer
