@@ -782,3 +782,40 @@ async fn s3_topology_is_read_through_the_redirect_and_classified() {
     assert_eq!(meta.len(), layers.len(), "{r}");
     assert!(meta.iter().all(|q| q["status"] == 206), "{r}");
 }
+
+#[wasm_bindgen_test]
+async fn first_200_seen_by_the_toc_reads_is_named_by_the_later_probe() {
+    let base = url(BEHAVIOUR[10].0, BEHAVIOUR[10].1);
+    assert_eq!(BEHAVIOUR[10].2, "first-200");
+    let r = gloo_net::http::Request::get(&format!("{base}/_behaviour/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // The TOC reads meet the 200 first: each layer's request is cancelled and retried once.
+    let r = inspect(base, "pair-b", serde_json::json!({}))
+        .await
+        .unwrap();
+    let layers = r["layers"].as_array().unwrap();
+    assert!(layers.iter().all(|l| l["error"].is_null()), "{r}");
+    let meta = metadata_requests(&r);
+    assert_eq!(meta.len(), 2 * layers.len(), "{r}");
+    for pair in meta.chunks(2) {
+        assert_eq!(pair[0]["status"], 200);
+        assert_eq!(pair[0]["aborted"], true);
+        assert!(pair[0]["bytes"].as_u64().unwrap() < 64 * 1024);
+        assert_eq!(pair[1]["status"], 206);
+        assert_eq!(pair[0]["range"], pair[1]["range"]);
+    }
+    // The probe comes too late to see it itself …
+    let p = probe_ladder(base).await;
+    assert_eq!(p["class"], "multipart", "{p}");
+    // … unless told what the TOC reads saw.
+    let o = serde_json::json!({"registry": base, "repository": "pair-b", "multiRange": true,
+        "first200Seen": true,
+        "digest": "sha256:b43bea1d34eab10d09d3db596b4af8efb150a634f0d923e64e454cc5ba49fdee", "size": 3_598_126});
+    let p = back(web::probe_range_js(obj(&o)).await.unwrap());
+    assert_eq!(p["class"], "first-200", "{p}");
+    assert_eq!(p["verdict"], "whole-layers", "{p}");
+    assert!(p["fix"].as_str().unwrap().contains("blobdescriptor"), "{p}");
+}

@@ -112,6 +112,8 @@ export interface ProbeOptions extends Target {
   multiRange?: boolean;
   /** Also send 16, 64, 256 and 1024 ranges and bisect to find a range cap (256 bytes read each). */
   ladder?: boolean;
+  /** An earlier read saw a cancelled 200, then a 206 for the same range (the `first-200` behaviour). */
+  first200Seen?: boolean;
 }
 
 /** The probe's verdict for the reference puller (registry::probe::Verdict). */
