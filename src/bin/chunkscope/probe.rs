@@ -33,7 +33,7 @@ struct Args {
 }
 
 fn parse_args(args: &[String]) -> Result<Args> {
-    let usage = |m: &str| Error::Unsupported(format!("{m} (see chunkscope probe --help)"));
+    let usage = |m: &str| Error::Usage(format!("{m} (see chunkscope probe --help)"));
     let mut a = Args {
         image: String::new(),
         json: false,
@@ -74,7 +74,7 @@ fn parse_args(args: &[String]) -> Result<Args> {
 pub fn run(args: &[String]) -> Result<ExitCode> {
     let a = parse_args(args)?;
     let rest = a.image.strip_prefix("docker://").ok_or_else(|| {
-        Error::Unsupported(format!(
+        Error::Usage(format!(
             "probe needs a registry image, docker://HOST[:PORT]/REPO[:TAG|@DIGEST], not {:?}",
             a.image
         ))
