@@ -43,6 +43,9 @@
 #     AUTH_LAYOUTS are pushed to both registries with tester's credentials (the
 #     token registry's push needs the issuer's push grant);
 #   * writes STATE_DIR/env (KEY=value shell lines) and STATE_DIR/env.json.
+#   * NOCORS_REGISTRY_PORT (5075): a second CNCF distribution on the same storage with no
+#     http.headers at all (no CORS): what most registries look like to a browser; the page
+#     reads it through `chunkscope serve` (tests/serve.rs, tests/e2e/serve.test.mjs);
 # A port given in the environment is used as is (start fails if it is busy); a
 # default port that is busy is replaced by the next free one.
 #
@@ -52,7 +55,7 @@
 # AUTH_REGISTRIES=1 also AUTH_REGISTRY_URL AUTH_REGISTRY_HOST TOKEN_ISSUER_URL TOKEN_REALM
 # AUTH_SERVICE AUTH_USER AUTH_PASSWORD AUTH_FRONT_URL BASIC_REGISTRY_URL AUTH_REPOS
 # (space-separated), AUTH_REGISTRY_LOG BASIC_REGISTRY_LOG TOKEN_ISSUER_LOG
-# AUTH_FRONT_ACCESS_LOG.
+# AUTH_FRONT_ACCESS_LOG; always NOCORS_REGISTRY_URL NOCORS_REGISTRY_HOST NOCORS_REGISTRY_LOG.
 #
 # Access log line (JSON): {"time","method","uri","range","if_range","status",
 #   "body_bytes_sent","content_length","content_type","origin","acr_headers",
@@ -178,6 +181,7 @@ cmd_stop() {
   stop_pid "$dir/registry-auth.pid" "docker-registry (auth: token)" "$dir"
   stop_pid "$dir/registry-basic.pid" "docker-registry (auth: htpasswd)" "$dir"
   stop_pid "$dir/issuer.pid" "token issuer" "$dir"
+  stop_pid "$dir/registry-nocors.pid" "docker-registry (no CORS)" "$dir"
   rm -f "$dir/env" "$dir/env.json" # logs and data stay for post-mortems
 }
 
@@ -360,6 +364,25 @@ push_fixtures() { # REGISTRY_HOSTPORT [AUTH LAYOUT...]: AUTH none|token|basic (a
   done
 }
 
+# The registry without CORS headers: the same storage, its config without http.headers.
+start_nocors() { # DIR PORT
+  local dir=$1 port=$2
+  write_registry_config "$dir/registry-nocors.yml" "$port" "$dir/data"
+  awk '/^  headers:/ {skip = 1; next} skip && /^    / {next} {skip = 0; print}' \
+    "$dir/registry-nocors.yml" >"$dir/registry-nocors.yml.tmp"
+  mv "$dir/registry-nocors.yml.tmp" "$dir/registry-nocors.yml"
+  ! grep -qi 'access-control' "$dir/registry-nocors.yml" || die "registry-nocors.yml still has CORS headers"
+  setsid "$REGISTRY_BIN" serve "$dir/registry-nocors.yml" >"$dir/logs/registry-nocors.log" 2>&1 </dev/null &
+  echo $! >"$dir/registry-nocors.pid"
+  wait_http "http://$HOST:$port/v2/" 20 ||
+    { tail -20 "$dir/logs/registry-nocors.log" >&2; die "registry (no CORS) did not answer on $HOST:$port"; }
+  if curl -fsS -o /dev/null -D - -H 'Origin: http://example.invalid' "http://$HOST:$port/v2/" |
+    grep -qi '^access-control-'; then
+    die "registry (no CORS) on $HOST:$port sends CORS headers"
+  fi
+  log "docker-registry (no CORS) pid $(read_pid "$dir/registry-nocors.pid") on http://$HOST:$port"
+}
+
 # The registries that want credentials (AUTH_REGISTRIES=1); ports picked by cmd_start.
 start_auth() { # DIR AUTH_REGISTRY_PORT TOKEN_ISSUER_PORT BASIC_REGISTRY_PORT
   local dir=$1 aport=$2 iport=$3 bport=$4
@@ -432,6 +455,7 @@ cmd_start() {
   pick_port RANGE1_PORT 5056; p1=$PICKED
   pick_port RANGE0_PORT 5057; p0=$PICKED
   pick_port LOG_PORT 5058; pl=$PICKED
+  local ncport; pick_port NOCORS_REGISTRY_PORT 5075; ncport=$PICKED
   if [ "$auth" = 1 ]; then
     pick_port AUTH_REGISTRY_PORT 5065; aport=$PICKED
     pick_port TOKEN_ISSUER_PORT 5066; iport=$PICKED
@@ -470,6 +494,10 @@ cmd_start() {
   : >"$dir/logs/range1.access.jsonl"
   : >"$dir/logs/range0.access.jsonl"
   : >"$dir/logs/log.access.jsonl"
+  if ! (start_nocors "$dir" "$ncport"); then
+    cmd_stop "$dir"
+    die "starting the registry without CORS failed"
+  fi
 
   if [ "$auth" = 1 ]; then
     if ! (start_auth "$dir" "$aport" "$iport" "$bport"); then
@@ -495,7 +523,10 @@ cmd_start() {
       RANGE1_ACCESS_LOG "$dir/logs/range1.access.jsonl" \
       RANGE0_ACCESS_LOG "$dir/logs/range0.access.jsonl" \
       LOG_ACCESS_LOG "$dir/logs/log.access.jsonl" \
-      NGINX_ERROR_LOG "$dir/logs/nginx.error.log"
+      NGINX_ERROR_LOG "$dir/logs/nginx.error.log" \
+      NOCORS_REGISTRY_URL "http://$HOST:$ncport" \
+      NOCORS_REGISTRY_HOST "$HOST:$ncport" \
+      NOCORS_REGISTRY_LOG "$dir/logs/registry-nocors.log"
     if [ "$auth" = 1 ]; then
       local repos="" entry
       for entry in "${AUTH_LAYOUTS[@]}"; do repos="$repos${repos:+ }${entry%%:*}"; done
@@ -532,7 +563,7 @@ cmd_status() {
   if pid_alive "$rpid"; then echo "docker-registry: running (pid $rpid)"; else echo "docker-registry: stopped"; rc=1; fi
   if pid_alive "$npid"; then echo "nginx: running (pid $npid, workers $(nginx_worker_pids "$npid" | tr '\n' ' '))"; else echo "nginx: stopped"; rc=1; fi
   local f name pid
-  for f in registry-auth:"docker-registry (auth: token)" registry-basic:"docker-registry (auth: htpasswd)" issuer:"token issuer"; do
+  for f in registry-nocors:"docker-registry (no CORS)" registry-auth:"docker-registry (auth: token)" registry-basic:"docker-registry (auth: htpasswd)" issuer:"token issuer"; do
     [ -f "$dir/${f%%:*}.pid" ] || continue
     name=${f#*:} pid=$(read_pid "$dir/${f%%:*}.pid")
     if pid_alive "$pid"; then echo "$name: running (pid $pid)"; else echo "$name: stopped"; rc=1; fi

@@ -6,6 +6,7 @@
 // Everything returned is plain text and is rendered with textContent.
 
 import { h } from './dom.js';
+import { serveInfo } from './api.js';
 
 /**
  * @param {unknown} err  what was thrown (an Error with `input: true` is a form value to fix)
@@ -19,6 +20,7 @@ export function explain(err, ctx = {}) {
   const hints = [];
   let title = ctx.action ? `Could not ${ctx.action}` : 'Something went wrong';
   let cors = false;
+  const serve = serveInfo();
   const pageHttps = typeof location !== 'undefined' && location.protocol === 'https:';
   const registryHttp = ctx.registry && ctx.registry.startsWith('http:');
 
@@ -28,6 +30,10 @@ export function explain(err, ctx = {}) {
       'This page is served over HTTPS, so the browser refuses http:// requests (mixed content). ' +
         'Serve the registry over HTTPS, or open the inspector from an http:// address.',
     );
+  } else if (serve && /cors|failed to fetch|networkerror|load failed|access-control|did not answer|unreachable|could not connect|network error/.test(m)) {
+    // Behind chunkscope serve the page talks to its own origin only: no CORS involved.
+    title = 'The local server did not answer';
+    hints.push('Is chunkscope serve still running? Start it again and reload the page.');
   } else if (/cors|failed to fetch|networkerror|load failed|access-control|did not answer|unreachable|could not connect|network error/.test(m)) {
     cors = true;
     title = 'The registry could not be read from this page';
@@ -58,6 +64,9 @@ export function explain(err, ctx = {}) {
       'It sent the whole blob for a ranged request; chunkscope stopped reading at once. Run the ' +
         '“Registry check” to see what to change (often a proxy or CDN in front of the registry).',
     );
+  }
+  if (serve) {
+    hints.push('Requests go through chunkscope serve: the terminal where it runs shows what it refused or could not reach.');
   }
   if (/no platform|platform .*not|not in the index/.test(m)) {
     hints.push('Pick one of the platforms the image offers (the list is shown once the index is read).');

@@ -5,6 +5,7 @@
 
 import { h, fill, Emitter, copyButton } from './dom.js';
 import * as fmt from './format.js';
+import { serveInfo } from './api.js';
 
 function verdictClass(v) {
   const t = String(v || '').toLowerCase();
@@ -17,7 +18,9 @@ function verdictClass(v) {
 export class ProbeView extends Emitter {
   constructor() {
     super();
-    this.multi = h('input', { type: 'checkbox', props: { checked: true } });
+    // chunkscope serve forwards single ranges only: no multi-range request through its gateway.
+    this.viaServe = !!serveInfo();
+    this.multi = h('input', { type: 'checkbox', props: { checked: !this.viaServe, disabled: this.viaServe } });
     this.run = h('button', { type: 'button', class: 'btn primary' }, 'Run the range check');
     this.run.addEventListener('click', () => this.emit('run', { multiRange: this.multi.checked }));
     this.result = h('div', { class: 'probe-result' });
@@ -35,7 +38,10 @@ export class ProbeView extends Emitter {
         'Checks how the registry answers byte-range requests for one layer blob: a single range (what chunkscope ' +
           'uses), and optionally two ranges in one request (what podman and CRI-O send for partial pulls; reads a few kB).'),
       h('div', { class: 'toolbar' }, this.run,
-        h('label', { class: 'check' }, this.multi, h('span', null, 'Also try a multi-range request'))),
+        h('label', { class: 'check', title: this.viaServe ? 'chunkscope serve forwards single ranges only' : '' }, this.multi,
+          h('span', null, this.viaServe
+            ? 'Also try a multi-range request (not through chunkscope serve: it forwards single ranges only)'
+            : 'Also try a multi-range request'))),
       this.result,
       this.cors);
   }
