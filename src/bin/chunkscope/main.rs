@@ -19,6 +19,7 @@ macro_rules! out {
     }};
 }
 
+mod http1;
 mod plan;
 mod serve;
 mod sources;

@@ -14,6 +14,7 @@
 //! that is not its own (DNS rebinding), cross-site requests (`Sec-Fetch-Site`), request bodies,
 //! other methods and any other path; responses are capped in size and upstream reads time out.
 
+use crate::http1::{self, Body, Request, Response};
 use chunkscope::format::digest::Digest;
 use chunkscope::registry::auth::{parse_challenge, Challenge};
 use chunkscope::{Error, Result};
@@ -23,7 +24,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
 
 pub const USAGE: &str = "usage: chunkscope serve [--port P] [--open] [--insecure] [--www DIR]
 
@@ -41,8 +41,6 @@ headers (Docker Hub, a default CNCF distribution). Type a plain registry name in
 Only GET/HEAD of the distribution API (/v2/, manifests, blobs, tags/list) and the token service a
 registry names in its challenge are forwarded; one `bytes=N-M` range at most; loopback clients only.";
 
-/// Worker threads answering requests (each holds at most one upstream request).
-const WORKERS: usize = 8;
 /// Response body caps by kind of request.
 const MAX_PING: u64 = 64 << 10;
 const MAX_MANIFEST: u64 = chunkscope::oci::MAX_MANIFEST;
@@ -382,17 +380,16 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
             )));
         }
     }
-    let server = Server::http(("127.0.0.1", o.port)).map_err(|e| {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", o.port)).map_err(|e| {
         Error::Io(format!(
             "cannot listen on 127.0.0.1:{}: {e} (try --port 0 for any free port)",
             o.port
         ))
     })?;
-    let port = server
-        .server_addr()
-        .to_ip()
-        .map(|a| a.port())
-        .ok_or_else(|| Error::Io("the server has no IP address".into()))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| Error::Io(e.to_string()))?
+        .port();
     let agent = ureq::AgentBuilder::new()
         .redirects(5)
         .timeout_connect(Duration::from_secs(15))
@@ -424,24 +421,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     if o.open {
         open_browser(&url);
     }
-    let server = Arc::new(server);
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            let (server, gw) = (server.clone(), gw.clone());
-            std::thread::spawn(move || loop {
-                match server.recv() {
-                    Ok(req) => gw.handle(req),
-                    Err(e) => {
-                        eprintln!("chunkscope serve: {e}");
-                        return;
-                    }
-                }
-            })
-        })
-        .collect();
-    for w in workers {
-        let _ = w.join();
-    }
+    http1::serve(listener, move |req| gw.handle(req));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -463,41 +443,26 @@ fn open_browser(url: &str) {
     }
 }
 
-fn header<'a>(req: &'a Request, name: &'static str) -> Option<&'a str> {
-    req.headers()
-        .iter()
-        .find(|h| h.field.equiv(name))
-        .map(|h| h.value.as_str())
-}
-
-fn hdr(name: &str, value: &str) -> Option<Header> {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
-}
-
 /// Headers every answer carries.
-fn base_headers() -> Vec<Header> {
+fn base_headers() -> Vec<(String, String)> {
     [
         ("Cache-Control", "no-store"),
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "no-referrer"),
     ]
     .iter()
-    .filter_map(|(k, v)| hdr(k, v))
+    .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect()
 }
 
-fn text(status: u16, body: String) -> Response<std::io::Cursor<Vec<u8>>> {
-    let mut h = base_headers();
-    h.extend(hdr("Content-Type", "text/plain; charset=utf-8"));
-    let body = format!("chunkscope serve: {body}\n").into_bytes();
-    let len = body.len();
-    Response::new(
-        StatusCode(status),
-        h,
-        std::io::Cursor::new(body),
-        Some(len),
-        None,
-    )
+fn text(status: u16, body: String) -> Response {
+    let mut headers = base_headers();
+    headers.push(("Content-Type".into(), "text/plain; charset=utf-8".into()));
+    Response {
+        status,
+        headers,
+        body: Body::Bytes(format!("chunkscope serve: {body}\n").into_bytes()),
+    }
 }
 
 /// A body reader that fails (cutting the connection) past `cap` bytes, so a response is never
@@ -524,81 +489,59 @@ impl<R: Read> Read for Capped<R> {
 }
 
 impl Gateway {
-    fn handle(&self, req: Request) {
-        let method = req.method().clone();
-        let raw = req.url().to_string();
-        let result = self.route(&req);
-        let status;
-        let outcome = match result {
-            Ok(Answer::Text(code, body)) => {
-                status = code;
-                req.respond(text(code, body))
-            }
-            Ok(Answer::File(resp)) => {
-                status = 200;
-                req.respond(resp)
-            }
-            Ok(Answer::Upstream(resp)) => {
-                status = resp.status_code().0;
-                req.respond(resp)
-            }
+    fn handle(&self, req: &Request) -> Response {
+        match self.route(req) {
+            Ok(resp) => resp,
             Err(r) => {
-                status = r.status();
                 eprintln!(
-                    "chunkscope serve: refused {method} {}: {}",
-                    clip(&raw),
+                    "chunkscope serve: refused {} {}: {}",
+                    clip(&req.method),
+                    clip(&req.target),
                     r.message()
                 );
                 let mut resp = text(r.status(), r.message());
                 if matches!(r, Refusal::Method { .. }) {
-                    resp.add_header(hdr("Allow", "GET, HEAD").expect("static header"));
+                    resp.headers.push(("Allow".into(), "GET, HEAD".into()));
                 }
-                req.respond(resp)
+                resp
             }
-        };
-        if let Err(e) = outcome {
-            eprintln!(
-                "chunkscope serve: {method} {} ({status}): connection ended: {e}",
-                clip(&raw)
-            );
         }
     }
 
-    fn route(&self, req: &Request) -> std::result::Result<Answer, Refusal> {
-        if !loopback_peer(req.remote_addr()) {
+    fn route(&self, req: &Request) -> std::result::Result<Response, Refusal> {
+        if !loopback_peer(Some(&req.peer)) {
             return Err(Refusal::NotLoopback {
-                peer: req.remote_addr().map(|a| a.to_string()).unwrap_or_default(),
+                peer: req.peer.to_string(),
             });
         }
-        let host = header(req, "Host").unwrap_or("");
+        let host = req.header("host").unwrap_or("");
         if !own_host(host, self.port) {
             return Err(Refusal::WrongHost {
                 host: host.chars().take(100).collect(),
             });
         }
-        if let Some(site) = header(req, "Sec-Fetch-Site") {
+        if let Some(site) = req.header("sec-fetch-site") {
             if !matches!(site, "same-origin" | "none") {
                 return Err(Refusal::CrossSite {
-                    site: site.to_string(),
+                    site: site.chars().take(40).collect(),
                 });
             }
         }
-        let head = match req.method() {
-            Method::Get => false,
-            Method::Head => true,
+        let head = match req.method.as_str() {
+            "GET" => false,
+            "HEAD" => true,
             m => {
                 return Err(Refusal::Method {
-                    method: m.to_string(),
+                    method: m.chars().take(20).collect(),
                 })
             }
         };
-        if req.body_length().is_some_and(|n| n > 0) || header(req, "Transfer-Encoding").is_some() {
+        if req.has_body() {
             return Err(Refusal::Body);
         }
-        let url = req.url();
-        let (path, query) = match url.split_once('?') {
+        let (path, query) = match req.target.split_once('?') {
             Some((p, q)) => (p, Some(q)),
-            None => (url, None),
+            None => (req.target.as_str(), None),
         };
         if path.starts_with("/registry/") {
             let t = parse_api_path(path, query, self.insecure)?;
@@ -616,11 +559,11 @@ impl Gateway {
         req: &Request,
         head: bool,
         t: &ApiTarget,
-    ) -> std::result::Result<Answer, Refusal> {
+    ) -> std::result::Result<Response, Refusal> {
         let mut up = self
             .agent
             .request(if head { "HEAD" } else { "GET" }, &t.url);
-        if let Some(r) = header(req, "Range") {
+        if let Some(r) = req.header("range") {
             if t.kind != ApiKind::Blob {
                 return Err(Refusal::Range {
                     value: r.chars().take(100).collect(),
@@ -630,7 +573,7 @@ impl Gateway {
             up = up.set("Range", r);
         }
         for name in ["Accept", "Authorization"] {
-            if let Some(v) = header(req, name) {
+            if let Some(v) = req.header(name) {
                 if v.len() > MAX_HEADER {
                     return Err(Refusal::Header { name });
                 }
@@ -639,15 +582,15 @@ impl Gateway {
         }
         let resp = match call(up) {
             Ok(r) => r,
-            Err(e) => return Ok(Answer::Text(502, format!("{}: {e}", t.url))),
-        };
-        let challenge = resp.header("www-authenticate").map(str::to_string);
-        let mut extra = Vec::new();
-        if let Some(c) = challenge {
-            match self.remember_realm(&c) {
-                Some(rewritten) => extra.extend(hdr("WWW-Authenticate", &rewritten)),
-                None => extra.extend(hdr("WWW-Authenticate", &c)),
+            Err(e) => {
+                eprintln!("chunkscope serve: {}: {e}", t.url);
+                return Ok(text(502, format!("{}: {e}", t.url)));
             }
+        };
+        let mut extra = Vec::new();
+        if let Some(c) = resp.header("www-authenticate") {
+            let c = self.remember_realm(c).unwrap_or_else(|| c.to_string());
+            extra.push(("WWW-Authenticate".to_string(), c));
         }
         Ok(self.stream(resp, t.kind.cap(), extra))
     }
@@ -678,7 +621,7 @@ impl Gateway {
         head: bool,
         index: &str,
         query: Option<&str>,
-    ) -> std::result::Result<Answer, Refusal> {
+    ) -> std::result::Result<Response, Refusal> {
         let unknown = || Refusal::UnknownRealm {
             index: index.chars().take(20).collect(),
         };
@@ -705,7 +648,7 @@ impl Gateway {
             url.push_str(q);
         }
         let mut up = self.agent.request(if head { "HEAD" } else { "GET" }, &url);
-        if let Some(v) = header(req, "Authorization") {
+        if let Some(v) = req.header("authorization") {
             if v.len() > MAX_HEADER {
                 return Err(Refusal::Header {
                     name: "Authorization",
@@ -715,17 +658,20 @@ impl Gateway {
         }
         match call(up) {
             Ok(resp) => Ok(self.stream(resp, MAX_TOKEN, Vec::new())),
-            Err(e) => Ok(Answer::Text(502, format!("token service: {e}"))),
+            Err(e) => {
+                eprintln!("chunkscope serve: token service: {e}");
+                Ok(text(502, format!("token service: {e}")))
+            }
         }
     }
 
-    fn stream(&self, resp: ureq::Response, cap: u64, extra: Vec<Header>) -> Answer {
+    fn stream(&self, resp: ureq::Response, cap: u64, extra: Vec<(String, String)>) -> Response {
         let status = resp.status();
-        let mut h = base_headers();
+        let mut headers = base_headers();
         // A registry's answer must never run as a page of this origin if opened in a tab.
-        h.extend(hdr(
-            "Content-Security-Policy",
-            "default-src 'none'; sandbox",
+        headers.push((
+            "Content-Security-Policy".into(),
+            "default-src 'none'; sandbox".into(),
         ));
         for name in [
             "Content-Type",
@@ -735,33 +681,32 @@ impl Gateway {
             "Link",
         ] {
             if let Some(v) = resp.header(name) {
-                h.extend(hdr(name, v));
+                headers.push((name.to_string(), v.to_string()));
             }
         }
-        h.extend(extra);
+        headers.extend(extra);
         let len = resp
             .header("Content-Length")
             .and_then(|v| v.trim().parse::<u64>().ok());
-        if len.is_some_and(|l| l > cap) {
-            return Answer::Text(
+        if let Some(l) = len.filter(|l| *l > cap) {
+            return text(
                 502,
-                format!(
-                    "the registry's answer ({} bytes) is over the cap of {cap} bytes",
-                    len.unwrap_or(0)
-                ),
+                format!("the registry's answer ({l} bytes) is over the cap of {cap} bytes"),
             );
         }
         let body: Box<dyn Read + Send> = Box::new(Capped {
             inner: resp.into_reader(),
             left: cap,
         });
-        let r = Response::new(StatusCode(status), h, body, len.map(|l| l as usize), None)
-            .with_chunked_threshold(usize::MAX);
-        Answer::Upstream(r)
+        Response {
+            status,
+            headers,
+            body: Body::Stream(body, len),
+        }
     }
 
     /// A file of the page.
-    fn file(&self, path: &str) -> std::result::Result<Answer, Refusal> {
+    fn file(&self, path: &str) -> std::result::Result<Response, Refusal> {
         let refuse = || Refusal::Path {
             path: path.chars().take(200).collect(),
         };
@@ -782,33 +727,24 @@ impl Gateway {
         }
         let mut body = std::fs::read(&file).map_err(|_| refuse())?;
         let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
-        let mut h = base_headers();
-        h.extend(hdr("Content-Type", mime(ext)));
+        let mut headers = base_headers();
+        headers.push(("Content-Type".into(), mime(ext).into()));
         if ext == "html" {
             let page = String::from_utf8_lossy(&body).into_owned();
             let index = rel == "index.html";
             if let Some(csp) = page_csp(&page, index) {
-                h.extend(hdr("Content-Security-Policy", &csp));
+                headers.push(("Content-Security-Policy".into(), csp));
             }
             if index {
                 body = inject_meta(&page, self.insecure).into_bytes();
             }
         }
-        let len = body.len();
-        Ok(Answer::File(Response::new(
-            StatusCode(200),
-            h,
-            std::io::Cursor::new(body),
-            Some(len),
-            None,
-        )))
+        Ok(Response {
+            status: 200,
+            headers,
+            body: Body::Bytes(body),
+        })
     }
-}
-
-enum Answer {
-    Text(u16, String),
-    File(Response<std::io::Cursor<Vec<u8>>>),
-    Upstream(Response<Box<dyn Read + Send>>),
 }
 
 /// Sends the request; an HTTP error status is an answer too (passed through).
