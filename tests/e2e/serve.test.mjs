@@ -115,6 +115,7 @@ test('chunkscope serve: a registry without CORS gives the same report, plan and 
   const plain = await ui.page();
   await plain.goto(pageUrl(ui.base, { registry: nocors, image: 'pair-b:latest' }));
   assert.equal(await waitForReport(plain), 'error', 'the statically served page cannot read a registry without CORS');
+  assert.match(await plain.locator('.error-box').textContent(), /chunkscope serve --open/);
 
   // the page behind chunkscope serve: the note, the registry typed by hand
   const page = await ui.page();
@@ -142,6 +143,15 @@ test('chunkscope serve: a registry without CORS gives the same report, plan and 
   for (const r of viaServe.report.requestLog) assert.ok(!r.range || /^bytes=\d+-\d+$/.test(r.range), r.range);
   // the address bar keeps the registry as typed
   assert.match(await page.evaluate(() => decodeURIComponent(location.search)), new RegExp(`registry=http://${nocorsHost}&`));
+  // a file's preview: one range through the gateway, decompressed and verified
+  await page.locator('button.tab[data-tab="files"]').click();
+  await page.locator('input.filter').fill('');
+  await page.locator('.row[data-path]').first().waitFor();
+  const previewFile = viaServe.report.layers[0].fileList.find((f) => f.type === 'reg' && f.size > 0 && f.size < 100000 && f.digest);
+  await page.locator('input.filter').fill(previewFile.path.split('/').pop());
+  await page.locator(`.row[data-path="${previewFile.path.startsWith('/') ? previewFile.path : `/${previewFile.path}`}"]`).click();
+  await page.locator('.file-details button.preview-btn').click();
+  await page.locator('.preview [data-verified="true"]').waitFor({ timeout: 20000 });
   const probeViaServe = await probeRows(page);
   // the multi-range check is not offered through the gateway
   assert.equal(await page.locator('.probe-view input[type="checkbox"]').isDisabled(), true);

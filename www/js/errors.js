@@ -42,6 +42,11 @@ export function explain(err, ctx = {}) {
         'sites to read its answers (CORS). Check the URL first (does /v2/ answer in a new tab?).',
     );
     hints.push(
+      'A registry you don\'t run (Docker Hub, most public registries) sends no CORS headers: run ' +
+        '`chunkscope serve --open` and type the registry into the page it opens; its requests then go ' +
+        'through that local server.',
+    );
+    hints.push(
       'For CORS, the registry must send these headers (as CNCF distribution\'s config.yml below; a proxy ' +
         'in front, or the storage its blobs redirect to, needs the same):',
     );
