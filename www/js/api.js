@@ -56,8 +56,10 @@ export function parseTarget(cs, registry, image) {
   }
   if (!i) throw bad('Enter an image, for example pair-b:latest or library/alpine@sha256:…');
   const gw = serve ? viaGateway(r, serve) : null;
+  // Docker Hub's official images live under library/ (`alpine` is `library/alpine`)
+  const img = gw && gw.dockerHub && !/^[^:@]*\//.test(i) ? `library/${i}` : i;
   try {
-    const t = cs.parseReference(gw ? gw.base : r, i);
+    const t = cs.parseReference(gw ? gw.base : r, img);
     return gw ? { ...t, shown: gw.shown } : t;
   } catch (e) {
     throw bad(String((e && e.message) || e));
@@ -86,9 +88,10 @@ export function serveInfo() {
  * What the user typed as a registry (`registry.example.com`, `127.0.0.1:5000`, `https://…`,
  * `http://…`) → `{base, shown}`: the gateway URL on this origin the module is given
  * (`/registry/https/HOST[:PORT]`), and the registry as shown. A plain name means https; plain http
- * must be asked for with `http://` and needs `chunkscope serve --insecure`. Throws `input: true`.
+ * must be asked for with `http://` and needs `chunkscope serve --insecure`. `docker.io` means
+ * Docker Hub's API host, registry-1.docker.io (`dockerHub: true`). Throws `input: true`.
  */
-export function viaGateway(registry, serve) {
+export function viaGateway(registry, serve, origin = globalThis.location && globalThis.location.origin) {
   const bad = (message) => Object.assign(new Error(message), { input: true });
   let host = String(registry).trim().replace(/\/+$/, '');
   let scheme = 'https';
@@ -100,12 +103,17 @@ export function viaGateway(registry, serve) {
   if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$/.test(host)) {
     throw bad(`Registry ${JSON.stringify(registry)}: expected a registry name such as registry.example.com or 127.0.0.1:5000 (no path).`);
   }
+  host = host.toLowerCase();
+  // Docker Hub's names for itself: its registry API is at registry-1.docker.io
+  const dockerHub = ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'].includes(host);
+  const apiHost = dockerHub ? 'registry-1.docker.io' : host;
   if (scheme === 'http' && !serve.insecure) {
     throw bad(`Registry ${host} over plain http: restart the local server with \`chunkscope serve --insecure\`, or use https.`);
   }
   return {
-    base: `${location.origin}${serve.gateway}${scheme}/${host.toLowerCase()}`,
-    shown: scheme === 'https' ? host.toLowerCase() : `http://${host.toLowerCase()}`,
+    base: `${origin}${serve.gateway}${scheme}/${apiHost}`,
+    shown: scheme === 'https' ? host : `http://${host}`,
+    dockerHub,
   };
 }
 
