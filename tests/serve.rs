@@ -50,8 +50,14 @@ fn fixture_blob(layout: &str, digest: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-/// A stub of `www/`: enough for the server to start and serve a page.
+/// A stub of `www/`: enough for the server to start and serve a page (made once per run: the
+/// tests run in parallel).
 fn stub_www() -> PathBuf {
+    static WWW: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    WWW.get_or_init(make_stub_www).clone()
+}
+
+fn make_stub_www() -> PathBuf {
     let d = std::env::temp_dir().join(format!("chunkscope-serve-www-{}", std::process::id()));
     std::fs::create_dir_all(d.join("pkg")).unwrap();
     std::fs::write(
@@ -514,6 +520,21 @@ fn token_auth_through_the_gateway_with_the_issuer_on_another_port() {
     );
     assert_eq!(g.status, 206);
     assert_eq!(g.body, blob[1000..2000]);
+    // the realm is rewritten to the origin the page uses (localhost works as well as 127.0.0.1)
+    let local = format!("localhost:{}", s.port);
+    let g = raw(
+        s.port,
+        "GET",
+        &path,
+        &[("Accept", ACCEPT_OCI), ("Host", &local)],
+        b"",
+    );
+    assert_eq!(g.status, 401);
+    let c = g.h("www-authenticate").unwrap();
+    assert!(
+        c.starts_with(&format!("Bearer realm=\"http://{local}/realm/0\"")),
+        "{c}"
+    );
     // realms the registry did not name are not reachable
     assert_eq!(raw(s.port, "GET", "/realm/1?scope=x", &[], b"").status, 404);
     assert_eq!(raw(s.port, "GET", "/realm/x", &[], b"").status, 404);

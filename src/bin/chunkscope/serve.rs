@@ -17,6 +17,7 @@
 use crate::http1::{self, Body, Request, Response};
 use chunkscope::format::digest::Digest;
 use chunkscope::registry::auth::{parse_challenge, Challenge};
+use chunkscope::registry::reference::origin_of;
 use chunkscope::{Error, Result};
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
@@ -50,6 +51,8 @@ const MAX_TOKEN: u64 = 1 << 20;
 const MAX_BLOB: u64 = 1_500 << 20;
 /// Request header values forwarded upstream are at most this long.
 const MAX_HEADER: usize = 8 << 10;
+/// Redirects followed (blob storage, usually one).
+const MAX_REDIRECTS: usize = 5;
 /// Token realms remembered (one per registry, normally).
 const MAX_REALMS: usize = 64;
 
@@ -391,7 +394,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         .map_err(|e| Error::Io(e.to_string()))?
         .port();
     let agent = ureq::AgentBuilder::new()
-        .redirects(5)
+        .redirects(0)
         .timeout_connect(Duration::from_secs(15))
         .timeout_read(Duration::from_secs(60))
         .timeout_write(Duration::from_secs(60))
@@ -560,9 +563,7 @@ impl Gateway {
         head: bool,
         t: &ApiTarget,
     ) -> std::result::Result<Response, Refusal> {
-        let mut up = self
-            .agent
-            .request(if head { "HEAD" } else { "GET" }, &t.url);
+        let mut headers: Vec<(&'static str, &str)> = Vec::new();
         if let Some(r) = req.header("range") {
             if t.kind != ApiKind::Blob {
                 return Err(Refusal::Range {
@@ -570,17 +571,17 @@ impl Gateway {
                 });
             }
             check_range(r)?;
-            up = up.set("Range", r);
+            headers.push(("Range", r));
         }
         for name in ["Accept", "Authorization"] {
             if let Some(v) = req.header(name) {
                 if v.len() > MAX_HEADER {
                     return Err(Refusal::Header { name });
                 }
-                up = up.set(name, v);
+                headers.push((name, v));
             }
         }
-        let resp = match call(up) {
+        let resp = match self.upstream(head, &t.url, &headers) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("chunkscope serve: {}: {e}", t.url);
@@ -589,14 +590,62 @@ impl Gateway {
         };
         let mut extra = Vec::new();
         if let Some(c) = resp.header("www-authenticate") {
-            let c = self.remember_realm(c).unwrap_or_else(|| c.to_string());
+            // the page's own origin (127.0.0.1:P or localhost:P, checked in `route`)
+            let own = req.header("host").unwrap_or_default();
+            let c = self.remember_realm(c, own).unwrap_or_else(|| c.to_string());
             extra.push(("WWW-Authenticate".to_string(), c));
         }
         Ok(self.stream(resp, t.kind.cap(), extra))
     }
 
+    /// GET or HEAD `url`, following up to [`MAX_REDIRECTS`] redirects here: `Authorization` only
+    /// to the first URL's origin, plain http only with `--insecure`. An HTTP error status is an
+    /// answer too (passed through).
+    fn upstream(
+        &self,
+        head: bool,
+        url: &str,
+        headers: &[(&'static str, &str)],
+    ) -> std::result::Result<ureq::Response, String> {
+        let first = origin_of(url).unwrap_or_default().to_string();
+        let mut url = url.to_string();
+        for _ in 0..=MAX_REDIRECTS {
+            let mut r = self.agent.request(if head { "HEAD" } else { "GET" }, &url);
+            for (k, v) in headers {
+                if *k != "Authorization" || origin_of(&url) == Some(first.as_str()) {
+                    r = r.set(k, v);
+                }
+            }
+            let resp = match r.call() {
+                Ok(resp) | Err(ureq::Error::Status(_, resp)) => resp,
+                Err(e) => return Err(e.to_string()),
+            };
+            if !matches!(resp.status(), 301 | 302 | 303 | 307 | 308) {
+                return Ok(resp);
+            }
+            let loc = resp
+                .header("location")
+                .ok_or("a redirect without Location")?;
+            let next = if loc.starts_with("https://") || loc.starts_with("http://") {
+                loc.to_string()
+            } else if loc.starts_with('/') && !loc.starts_with("//") {
+                format!("{}{loc}", origin_of(&url).unwrap_or_default())
+            } else {
+                return Err(format!("a redirect to {loc:?} (not an absolute URL)"));
+            };
+            if next.starts_with("http://") && !self.insecure {
+                return Err(format!(
+                    "redirected to plain http ({}): allowed only with --insecure",
+                    origin_of(&next).unwrap_or_default()
+                ));
+            }
+            url = next;
+        }
+        Err(format!("more than {MAX_REDIRECTS} redirects"))
+    }
+
     /// Records the Bearer realm of a challenge and returns the challenge pointing at this server.
-    fn remember_realm(&self, challenge: &str) -> Option<String> {
+    fn remember_realm(&self, challenge: &str, own_host: &str) -> Option<String> {
         let (realm, _) = rewrite_challenge(challenge, "")?;
         if !(realm.starts_with("https://") || realm.starts_with("http://")) || realm.len() > 2048 {
             return None;
@@ -610,7 +659,7 @@ impl Gateway {
             }
             None => return None,
         };
-        let own = format!("http://127.0.0.1:{}/realm/{index}", self.port);
+        let own = format!("http://{own_host}/realm/{index}");
         rewrite_challenge(challenge, &own).map(|(_, c)| c)
     }
 
@@ -632,9 +681,7 @@ impl Gateway {
         };
         if realm.starts_with("http://") && !self.insecure {
             return Err(Refusal::PlainHttp {
-                host: chunkscope::registry::reference::origin_of(&realm)
-                    .unwrap_or(&realm)
-                    .to_string(),
+                host: origin_of(&realm).unwrap_or(&realm).to_string(),
             });
         }
         let mut url = realm;
@@ -647,16 +694,16 @@ impl Gateway {
             url.push(if url.contains('?') { '&' } else { '?' });
             url.push_str(q);
         }
-        let mut up = self.agent.request(if head { "HEAD" } else { "GET" }, &url);
+        let mut headers: Vec<(&'static str, &str)> = Vec::new();
         if let Some(v) = req.header("authorization") {
             if v.len() > MAX_HEADER {
                 return Err(Refusal::Header {
                     name: "Authorization",
                 });
             }
-            up = up.set("Authorization", v);
+            headers.push(("Authorization", v));
         }
-        match call(up) {
+        match self.upstream(head, &url, &headers) {
             Ok(resp) => Ok(self.stream(resp, MAX_TOKEN, Vec::new())),
             Err(e) => {
                 eprintln!("chunkscope serve: token service: {e}");
@@ -744,14 +791,6 @@ impl Gateway {
             headers,
             body: Body::Bytes(body),
         })
-    }
-}
-
-/// Sends the request; an HTTP error status is an answer too (passed through).
-fn call(r: ureq::Request) -> std::result::Result<ureq::Response, String> {
-    match r.call() {
-        Ok(resp) | Err(ureq::Error::Status(_, resp)) => Ok(resp),
-        Err(e) => Err(e.to_string()),
     }
 }
 
