@@ -6,7 +6,8 @@
 //! are forwarded, GET and HEAD only, to the distribution API paths (`/v2/`, manifests, blobs,
 //! tags/list) with only `Accept`, a single `Range: bytes=N-M` and `Authorization`; the answer is
 //! streamed back unchanged (status, body, and the headers the page reads). Redirects (blobs in
-//! object storage) are followed here, never with `Authorization`. A `WWW-Authenticate: Bearer`
+//! object storage) are followed here, with `Authorization` only to the registry's own origin and
+//! never to plain http without `--insecure`. A `WWW-Authenticate: Bearer`
 //! challenge gets its realm rewritten to `/realm/N` on this server, which forwards to the realm
 //! the registry named and to nothing else. No credentials are stored; nothing is written to disk.
 //!
@@ -31,7 +32,8 @@ pub const USAGE: &str = "usage: chunkscope serve [--port P] [--open] [--insecure
 Serves the web inspector on http://127.0.0.1:P/ (default port 8080; 0 = any free port) together
 with a same-origin gateway to registries, so that the page can read registries that send no CORS
 headers (Docker Hub, a default CNCF distribution). Type a plain registry name into the page
-(registry.example.com, 127.0.0.1:5000); its requests then go through this server.
+(registry.example.com, docker.io: https) or http://HOST:PORT (plain http, with --insecure); its
+requests then go through this server.
 
   --port P      port on 127.0.0.1 (default 8080)
   --open        open the page in the default browser
