@@ -648,3 +648,40 @@ fn follows_blob_redirects_to_storage_without_credentials() {
         st[0].1
     );
 }
+
+#[test]
+fn says_how_to_build_the_page_and_when_the_port_is_taken() {
+    // a www/ without the wasm module: no broken page, a line that says how to build it
+    let d = std::env::temp_dir().join(format!("chunkscope-serve-nopkg-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("index.html"), "<!doctype html>").unwrap();
+    std::fs::write(d.join("inspector.js"), "").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
+        .args(["serve", "--port", "0", "--www"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("pkg/chunkscope.js") && err.contains("npm run build"),
+        "{err}"
+    );
+    // a port in use
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
+        .args(["serve", "--port", &port, "--www"])
+        .arg(stub_www())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--port 0"), "{err}");
+    // unknown flags
+    let out = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
+        .args(["serve", "--host", "0.0.0.0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
