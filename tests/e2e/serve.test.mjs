@@ -153,8 +153,9 @@ test('chunkscope serve: a registry without CORS gives the same report, plan and 
   await page.locator('.file-details button.preview-btn').click();
   await page.locator('.preview [data-verified="true"]').waitFor({ timeout: 20000 });
   const probeViaServe = await probeRows(page);
-  // the multi-range check is not offered through the gateway
+  // the multi-range check is not offered through the gateway, nor CORS settings shown
   assert.equal(await page.locator('.probe-view input[type="checkbox"]').isDisabled(), true);
+  assert.equal(await page.locator('.probe-view .snippets').isHidden(), true);
   await screenshot(page, 'serve-nocors-probe');
   assertClean(page);
 

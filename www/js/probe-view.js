@@ -49,7 +49,8 @@ export class ProbeView extends Emitter {
   /** The CORS configuration text (the module's corsConfig(), or a probe's corsFix). */
   setCorsConfig(text) {
     this.corsText.textContent = text || '';
-    this.cors.hidden = !text;
+    // behind chunkscope serve the page reads registries through its own origin: no CORS needed
+    this.cors.hidden = !text || this.viaServe;
   }
 
   setEnabled(on, why = '') {
