@@ -685,3 +685,44 @@ fn says_how_to_build_the_page_and_when_the_port_is_taken() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn http_framing_keep_alive_and_malformed_heads() {
+    let s = serve(&[]);
+    // two requests on one connection, answered in order with exact lengths
+    let mut c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let host = format!("127.0.0.1:{}", s.port);
+    write!(c, "GET /inspector.js HTTP/1.1\r\nHost: {host}\r\n\r\nGET /nope HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut all = Vec::new();
+    c.read_to_end(&mut all).unwrap();
+    let text = String::from_utf8_lossy(&all);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.contains("Content-Length: 11\r\n"));
+    assert!(
+        text.contains("export {};\nHTTP/1.1 404 Not Found\r\n"),
+        "{text}"
+    );
+    // malformed or oversized heads: 400 and the connection closed
+    for head in [
+        "GARBAGE\r\n\r\n".to_string(),
+        "GET http://evil.example/ HTTP/1.1\r\n\r\n".to_string(),
+        "GET / HTTP/2.0\r\n\r\n".to_string(),
+        format!(
+            "GET / HTTP/1.1\r\nHost: {host}\r\nX: {}\r\n\r\n",
+            "a".repeat(40 << 10)
+        ),
+    ] {
+        let mut c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let _ = c.write_all(head.as_bytes());
+        let mut all = Vec::new();
+        let _ = c.read_to_end(&mut all);
+        let text = String::from_utf8_lossy(&all);
+        assert!(
+            text.starts_with("HTTP/1.1 400 "),
+            "{:?}: {text}",
+            &head[..20.min(head.len())]
+        );
+    }
+}
