@@ -1,6 +1,10 @@
 /** Where an image lives, and how to authenticate to its registry. */
 export interface Target {
-  /** `http(s)://host[:port]`; a bare host means https. */
+  /**
+   * `http(s)://host[:port]`; a bare host means https. A path prefix is kept
+   * (`http://127.0.0.1:8080/registry/https/registry.example.com`: a registry reached through
+   * `chunkscope serve`'s gateway); credentials go only to URLs under it and to the token realm.
+   */
   registry: string;
   repository: string;
   /** A tag or a digest; default `latest`. */
