@@ -504,13 +504,13 @@ impl LayerInspection {
             );
             let split = tarsplit::parse(&raw)?;
             drop(raw);
-            let corr = split.check_against(&toc)?;
+            let corr = split.check_against(&toc);
             self.check(
                 "toc_matches_tarsplit",
                 corr.ok(),
                 if corr.ok() {
                     format!(
-                        "{} TOC entries and {} tar members correspond 1:1",
+                        "{} TOC entries and {} tar headers correspond 1:1 in every field containers/storage compares",
                         corr.toc_entries, corr.tar_members
                     )
                 } else {
@@ -521,6 +521,20 @@ impl LayerInspection {
                     )
                 },
             );
+            self.check(
+                "tarsplit_records_match_headers",
+                corr.record_mismatch_count == 0,
+                if corr.record_mismatch_count == 0 {
+                    "every tar-split file record is named as the header before it".into()
+                } else {
+                    format!(
+                        "{} file records differ from their headers: {}",
+                        corr.record_mismatch_count,
+                        corr.record_mismatches.join("; ")
+                    )
+                },
+            );
+            self.report.toc_tar_split_differences = corr.differences.clone();
             if let (Some(first), true) = (
                 corr.first_error.as_deref(),
                 self.verdict.as_ref().is_some_and(PullVerdict::is_partial),

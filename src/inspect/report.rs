@@ -3,6 +3,7 @@
 //! Field names are the public schema (documented in README.md); both front ends serialize these
 //! same structs, so they cannot drift apart.
 
+use crate::format::tarsplit::Difference;
 use crate::inspect::eligibility::{PullOutcome, PullVerdict, VerdictCode};
 use crate::model::{Chunk, FileEntry};
 use serde::Serialize;
@@ -40,6 +41,9 @@ pub struct LayerReport {
     /// Check name → what was compared, and why it failed.
     pub check_details: BTreeMap<String, String>,
     pub partial_pull: PartialPull,
+    /// The TOC ↔ tar-split differences, one per entry, in containers/storage's terms (at most
+    /// 20; empty when they agree or the tar-split was not read).
+    pub toc_tar_split_differences: Vec<Difference>,
     /// Bytes of the blob read to produce this report.
     pub bytes_read: u64,
     /// Ranges of the blob read to produce this report.

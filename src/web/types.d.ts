@@ -112,6 +112,18 @@ export type VerdictCode =
   | "eligible" | "no-toc-annotation" | "legacy-annotations" | "both-toc-kinds" | "bad-annotations"
   | "estargz-refused" | "toc-over-limit" | "no-tar-split-digest" | "no-tar-split-position"
   | "invalid-toc" | "invalid-tar-split" | "toc-tar-split-mismatch" | "metadata-unreadable";
+/** One TOC ↔ tar-split difference, one per entry, in containers/storage's terms. */
+export interface TocTarSplitDifference {
+  kind: "duplicate-in-toc" | "missing-in-toc" | "missing-in-tar-split" | "unknown-type" | "mismatch" | "unreadable-header";
+  /** The entry's name as Go's %q prints it (invalid UTF-8 bytes as \xNN). */
+  path: string;
+  /** For "mismatch": the first attribute that differs, in upstream's order. */
+  field: "type" | "linkname" | "mode" | "size" | "uid" | "gid" | "mod-time" | "access-time" | "change-time"
+       | "devmajor" | "devminor" | "xattrs" | null;
+  /** containers/storage's error text for this entry. */
+  message: string;
+  note: string | null;
+}
 export interface PullVerdict {
   outcome: PullOutcome;
   code: VerdictCode;
@@ -147,6 +159,8 @@ export interface LayerReport {
    *  plus `eligible` (= outcome "partial") and `reason` (null when eligible). */
   partialPull: { eligible: boolean; reason: string | null; outcome: PullOutcome; code: VerdictCode;
                  error: string | null; source: string };
+  /** At most 20; empty when the TOC and tar-split agree or the tar-split was not read. */
+  tocTarSplitDifferences: TocTarSplitDifference[];
   bytesRead: number;
   reads: number;
   readLog: { offset: number; length: number }[];
