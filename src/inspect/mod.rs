@@ -17,6 +17,7 @@
 
 pub mod eligibility;
 mod footer_read;
+pub mod hazards;
 pub mod report;
 
 use crate::error::{Error, Result};
@@ -458,6 +459,7 @@ impl LayerInspection {
             format!("TOC decompresses to the declared {expected} bytes"),
         );
         self.report.entries = toc.entries.len();
+        self.report.pull_hazards = hazards::from_toc(&toc);
         self.assess_partial_pull(&toc);
 
         // 3. The tar-split, when it was read.

@@ -5,6 +5,7 @@
 
 use crate::format::tarsplit::Difference;
 use crate::inspect::eligibility::{PullOutcome, PullVerdict, VerdictCode};
+use crate::inspect::hazards::PullHazard;
 use crate::model::{Chunk, FileEntry};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -44,6 +45,10 @@ pub struct LayerReport {
     /// The TOC ↔ tar-split differences, one per entry, in containers/storage's terms (at most
     /// 20; empty when they agree or the tar-split was not read).
     pub toc_tar_split_differences: Vec<Difference>,
+    /// What the stored layer loses, by kind of pull ([`crate::inspect::hazards`]); only kinds
+    /// that occur in the layer. (eStargz symlink mtimes: `symlink-mtime`, from the eStargz
+    /// inspection.)
+    pub pull_hazards: Vec<PullHazard>,
     /// Bytes of the blob read to produce this report.
     pub bytes_read: u64,
     /// Ranges of the blob read to produce this report.
