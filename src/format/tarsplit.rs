@@ -254,6 +254,32 @@ fn show_time(t: Option<UnixTime>) -> String {
 const XATTR_PREFIX: &[u8] = b"SCHILY.xattr.";
 
 impl TarSplit {
+    /// The tar headers, one per segment, as `asm.IterateHeaders` reads them (segments that end
+    /// the archive yield none). Stops at the first segment that does not decode.
+    pub fn headers(&self) -> Vec<Result<Header, String>> {
+        let mut out = Vec::new();
+        let mut pending = 0usize;
+        for p in &self.pieces {
+            let Piece::Segment(payload) = p else { continue };
+            let Some(payload) = payload.get(pending..) else {
+                out.push(Err(format!("expected {pending} bytes of padding")));
+                break;
+            };
+            match tar_header::read_first(payload) {
+                Ok(Some((h, pad))) => {
+                    pending = usize::try_from(pad).unwrap_or(usize::MAX);
+                    out.push(Ok(h));
+                }
+                Ok(None) => pending = 0,
+                Err(e) => {
+                    out.push(Err(e.to_string()));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
     /// containers/storage 1.57.2's `ensureTOCMatchesTarSplit` (`pkg/chunked/compression_linux.go`):
     /// every tar-split header (read as `asm.IterateHeaders` reads them, see
     /// [`crate::format::tar_header`]) must have a TOC entry of exactly its name (no path

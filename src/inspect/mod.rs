@@ -460,7 +460,7 @@ impl LayerInspection {
         );
         self.report.entries = toc.entries.len();
         self.report.pull_hazards = hazards::from_toc(&toc);
-        self.assess_partial_pull(&toc);
+        self.assess_partial_pull(&toc, plan.read_tar_split);
 
         // 3. The tar-split, when it was read.
         if let (Some(ts), true) = (plan.tar_split, plan.read_tar_split) {
@@ -581,14 +581,18 @@ impl LayerInspection {
     }
 
     /// The reference puller's verdict ([`eligibility`]), once the TOC is known.
-    fn assess_partial_pull(&mut self, toc: &Toc) {
+    fn assess_partial_pull(&mut self, toc: &Toc, tar_split_read: bool) {
         if self.verdict.is_some() || self.annotations.is_none() {
             return;
         }
         let verdict = eligibility::by_descriptor(&self.desc).and_then(|a| {
             eligibility::by_toc(&self.desc.digest, &a, toc.tar_split_digest.is_some())
         });
-        self.set_verdict(verdict.err().unwrap_or_else(PullVerdict::partial));
+        self.set_verdict(verdict.err().unwrap_or_else(if tar_split_read {
+            PullVerdict::partial
+        } else {
+            PullVerdict::partial_unchecked
+        }));
     }
 
     /// Ends the inspection and returns what was learned.

@@ -109,7 +109,7 @@ export interface FileReport {
 export type PullOutcome = "partial" | "full-pull" | "fails";
 /** Which containers/storage rule decided the verdict (README "The puller's verdict"). */
 export type VerdictCode =
-  | "eligible" | "no-toc-annotation" | "legacy-annotations" | "both-toc-kinds" | "bad-annotations"
+  | "eligible" | "tar-split-not-checked" | "no-toc-annotation" | "legacy-annotations" | "both-toc-kinds" | "bad-annotations"
   | "estargz-refused" | "toc-over-limit" | "no-tar-split-digest" | "no-tar-split-position"
   | "invalid-toc" | "invalid-tar-split" | "toc-tar-split-mismatch" | "metadata-unreadable";
 /** One TOC ↔ tar-split difference, one per entry, in containers/storage's terms. */
@@ -123,6 +123,16 @@ export interface TocTarSplitDifference {
   /** containers/storage's error text for this entry. */
   message: string;
   note: string | null;
+}
+/** One pull hazard of a layer (README "Pull hazards"). */
+export interface PullHazard {
+  kind: "dir-mtime" | "fifo-dropped" | "device-dropped" | "symlink-mtime" | "mtime-out-of-range" | "selinux-xattr-dropped";
+  /** The kind of pull that loses it. */
+  pull: "partial" | "full-pull";
+  count: number;
+  /** At most 5 affected paths, as the TOC names them (untrusted text). */
+  examples: string[];
+  detail: string;
 }
 export interface PullVerdict {
   outcome: PullOutcome;
@@ -161,6 +171,8 @@ export interface LayerReport {
                  error: string | null; source: string };
   /** At most 20; empty when the TOC and tar-split agree or the tar-split was not read. */
   tocTarSplitDifferences: TocTarSplitDifference[];
+  /** What the stored layer loses, by kind of pull; only kinds that occur in the layer. */
+  pullHazards: PullHazard[];
   bytesRead: number;
   reads: number;
   readLog: { offset: number; length: number }[];

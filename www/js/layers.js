@@ -195,7 +195,9 @@ const OUTCOME = {
 
 /** The verdict as a badge: partial / full pull / pull fails. */
 export function verdictBadge(pp) {
-  const o = OUTCOME[pp?.outcome] || OUTCOME.fails;
+  const o = pp?.code === 'tar-split-not-checked'
+    ? { cls: 'warn', text: 'partial?', title: 'Partial pull if the tar-split matches the TOC: tick "verify each layer\'s tar-split" to check (a mismatch makes the reference pull fail)' }
+    : OUTCOME[pp?.outcome] || OUTCOME.fails;
   const title = [o.title, pp?.reason, pp?.error].filter(Boolean).join('\n');
   return h('span', { class: `badge ${o.cls}`, title, dataset: { outcome: pp?.outcome || '' } }, o.text);
 }

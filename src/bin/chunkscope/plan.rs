@@ -82,11 +82,12 @@ fn parse_args(args: &[String]) -> Result<Args> {
     Ok(a)
 }
 
-fn load(spec: &str, a: &Args) -> Result<InspectedImage> {
+fn load(spec: &str, a: &Args, want: bool) -> Result<InspectedImage> {
     let mut src = sources::open(spec, &BTreeMap::new(), &a.registry)?;
-    // The TOC is all the planner needs.
+    // The TOC is all the planner needs of the images present; of the wanted one, the reference
+    // also checks the tar-split against the TOC (a mismatch fails the pull), in the same range.
     let opts = InspectOptions {
-        tar_split: false,
+        tar_split: want,
         footer: false,
         files: false,
     };
@@ -95,8 +96,12 @@ fn load(spec: &str, a: &Args) -> Result<InspectedImage> {
 
 pub fn run(args: &[String]) -> Result<ExitCode> {
     let a = parse_args(args)?;
-    let want = load(&a.want, &a)?;
-    let have: Vec<InspectedImage> = a.have.iter().map(|s| load(s, &a)).collect::<Result<_>>()?;
+    let want = load(&a.want, &a, true)?;
+    let have: Vec<InspectedImage> = a
+        .have
+        .iter()
+        .map(|s| load(s, &a, false))
+        .collect::<Result<_>>()?;
     let want_inputs = LayerInput::image(&want.manifest, &want.layers);
     let have_inputs: Vec<LayerInput> = have
         .iter()
