@@ -305,7 +305,8 @@ impl TarSplit {
             .filter(|(_, e)| e.kind != EntryType::Chunk)
         {
             c.toc_entries += 1;
-            if pending.insert(e.name.as_bytes(), i).is_some() {
+            // The first entry of a name stays (upstream stops at the duplicate anyway).
+            if pending.contains_key(e.name.as_bytes()) {
                 c.push(Difference {
                     kind: DifferenceKind::DuplicateInToc,
                     path: gofmt::quote(e.name.as_bytes()),
@@ -316,6 +317,8 @@ impl TarSplit {
                     ),
                     note: None,
                 });
+            } else {
+                pending.insert(e.name.as_bytes(), i);
             }
         }
         let mut pending_padding = 0u64;
@@ -539,5 +542,89 @@ mod tests {
             c.first_error.as_deref(),
             Some("decoding a tar header from a tar-split entry: unexpected EOF")
         );
+    }
+
+    /// A ustar header block with a valid checksum.
+    fn block(name: &str, flag: u8, mode: &str) -> Vec<u8> {
+        let mut h = vec![0u8; 512];
+        h[..name.len()].copy_from_slice(name.as_bytes());
+        h[100..107].copy_from_slice(mode.as_bytes());
+        h[124..135].copy_from_slice(b"00000000000");
+        h[136..147].copy_from_slice(b"00000000001");
+        h[156] = flag;
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[263..265].copy_from_slice(b"00");
+        h[148..156].fill(b' ');
+        let sum: u32 = h.iter().map(|&c| u32::from(c)).sum();
+        h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        h
+    }
+
+    fn split_of(blocks: &[Vec<u8>]) -> TarSplit {
+        let mut lines = String::new();
+        for b in blocks {
+            lines += &format!("{{\"type\":2,\"payload\":\"{}\"}}\n", B64.encode(b));
+            lines += &format!("{{\"type\":1,\"name\":\"{}\",\"size\":0}}\n", "x");
+        }
+        lines += &format!(
+            "{{\"type\":2,\"payload\":\"{}\"}}\n",
+            B64.encode([0u8; 1024])
+        );
+        parse(lines.as_bytes()).unwrap()
+    }
+
+    fn entry(kind: EntryType, name: &str, mode: u64) -> TocEntry {
+        TocEntry {
+            kind,
+            name: name.into(),
+            mode,
+            modtime: Some("1970-01-01T00:00:01Z".into()),
+            ..TocEntry::default()
+        }
+    }
+
+    #[test]
+    fn upstream_messages() {
+        let ts = split_of(&[block("a", b'0', "0000644"), block("c", b'7', "0000644")]);
+        let toc = Toc {
+            entries: vec![
+                entry(EntryType::Reg, "a", 0o600),
+                entry(EntryType::Reg, "a", 0o644),
+                entry(EntryType::Reg, "b", 0o644),
+                entry(EntryType::Reg, "c", 0o644),
+            ],
+            ..Toc::default()
+        };
+        let c = ts.check_against(&toc);
+        let got: Vec<(DifferenceKind, &str)> = c
+            .differences
+            .iter()
+            .map(|d| (d.kind, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    DifferenceKind::DuplicateInToc,
+                    "TOC contains duplicate entries for path \"a\""
+                ),
+                (
+                    DifferenceKind::Mismatch,
+                    "TOC and tar-split metadata doesn\u{2019}t match: mismatch of Mode: '\u{180}' != '\u{1a4}'"
+                ),
+                (
+                    DifferenceKind::UnknownType,
+                    "determining expected metadata for \"c\": unknown tarball type: 55"
+                ),
+                (
+                    DifferenceKind::MissingInTarSplit,
+                    "TOC contains entries not present in tar-split, incl. [\"b\"]"
+                ),
+            ]
+        );
+        assert_eq!(c.differences[1].field, Some(Field::Mode));
+        assert_eq!(c.first_error.as_deref(), Some(got[0].1));
+        // The records are named "x", not as their headers: chunkscope's own check sees it.
+        assert_eq!(c.record_mismatch_count, 2);
     }
 }
