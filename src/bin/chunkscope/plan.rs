@@ -222,7 +222,16 @@ fn print_human(a: &Args, p: &PullPlan) {
         "total",
         "",
         n(t.full_pull_bytes),
-        format!("{} reused, {} full", t.reused_layers, t.fallback_layers),
+        if t.failing_layers > 0 {
+            format!(
+                "{} reused, {} full, {} FAIL",
+                t.reused_layers,
+                t.fallback_layers - t.failing_layers,
+                t.failing_layers
+            )
+        } else {
+            format!("{} reused, {} full", t.reused_layers, t.fallback_layers)
+        },
         t.requests,
         t.ranges,
         n(t.fetch_bytes),
@@ -272,6 +281,17 @@ fn print_human(a: &Args, p: &PullPlan) {
                 n(sr.metadata_bytes)
             );
         }
+    }
+    if t.failing_layers > 0 {
+        out!(
+            "\nreference puller: the pull FAILS on {} (after its metadata request); nothing is pulled",
+            if t.failing_layers == 1 {
+                "1 layer".to_string()
+            } else {
+                format!("{} layers", t.failing_layers)
+            }
+        );
+        return;
     }
     out!(
         "\nreference puller: {} requests, {} bytes ({} of a full pull, {} saved); single-range plan: {} requests, {} bytes; against a registry answering multi-range requests with 200: {} bytes",
