@@ -348,3 +348,32 @@ fn cli_shows_the_failed_pull_and_the_hazards() {
     assert_eq!(l["pullHazards"][3]["kind"], "mtime-out-of-range");
     assert_eq!(l["pullHazards"][3]["pull"], "full-pull");
 }
+
+#[test]
+fn cli_plan_says_the_pull_fails() {
+    let dir = fixtures_dir().join("corners-current");
+    let out = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
+        .args(["plan", &format!("oci:{}", dir.display())])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!(
+            "layer 1: the pull fails: {}",
+            podman_corners_error()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("the pull FAILS on 1 layer (after its metadata request)"),
+        "{text}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
+        .args(["plan", &format!("oci:{}", dir.display()), "--json"])
+        .output()
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["layers"][0]["verdict"]["outcome"], "fails");
+    assert_eq!(j["totals"]["failingLayers"], 1);
+}
