@@ -213,7 +213,7 @@ function hazardBadge(hazards) {
 function verdictBlock(pp) {
   if (!pp) return null;
   const o = OUTCOME[pp.outcome] || OUTCOME.fails;
-  return h('div', { class: 'verdict' },
+  return h('div', { class: 'pull-verdict' },
     h('strong', null, 'Reference puller: '), verdictBadge(pp), ' ',
     h('span', { class: 'mono small' }, pp.code || ''), ' ',
     pp.reason ? h('span', null, pp.reason) : h('span', null, o.title),
