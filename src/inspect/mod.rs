@@ -368,7 +368,7 @@ impl LayerInspection {
                         _ if self.in_tar_split => VerdictCode::InvalidTarSplit,
                         _ => VerdictCode::InvalidToc,
                     };
-                    PullVerdict::invalid_metadata(&self.desc.digest, code, &e.to_string())
+                    PullVerdict::invalid_metadata(&self.desc.digest, code, &upstream_text(&e, code))
                 }
             };
             self.set_verdict(v);
@@ -609,6 +609,25 @@ impl LayerInspection {
             tar_split_digest: self.tar_split_digest,
             toc_digest: self.annotations.map(|a| a.toc_digest),
         }
+    }
+}
+
+/// How containers/storage words a metadata failure, where chunkscope knows its wording
+/// (`readZstdChunkedManifest`, `decodeAndValidateBlob`); otherwise chunkscope's own text.
+fn upstream_text(e: &Error, code: VerdictCode) -> String {
+    let part = if code == VerdictCode::InvalidTarSplit {
+        "tar-split"
+    } else {
+        "TOC"
+    };
+    match e {
+        Error::DigestMismatch {
+            expected, actual, ..
+        } => format!(
+            "validating and decompressing {part}: invalid blob checksum, expected checksum {expected}, got {actual}"
+        ),
+        Error::Toc(m) => format!("unmarshaling TOC: {m}"),
+        other => other.to_string(),
     }
 }
 
