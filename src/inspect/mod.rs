@@ -307,7 +307,7 @@ impl LayerInspection {
     /// the inspection (the report keeps what was learned, plus the error).
     pub fn feed(&mut self, data: &[u8]) -> Result<()> {
         let Some(range) = self.next_read() else {
-            return Err(Error::Io("no read was pending".into()));
+            return Err(Error::Internal("feed() called with no read pending".into()));
         };
         if data.len() as u64 != range.length {
             let e = Error::Truncated {
@@ -362,9 +362,11 @@ impl LayerInspection {
                 Err(v) => v,
                 Ok(_) => {
                     let code = match &e {
-                        Error::Io(_) | Error::Http { .. } | Error::RangeIgnored { .. } => {
-                            VerdictCode::MetadataUnreadable
-                        }
+                        Error::Io(_)
+                        | Error::Network { .. }
+                        | Error::Cors { .. }
+                        | Error::Http { .. }
+                        | Error::RangeIgnored { .. } => VerdictCode::MetadataUnreadable,
                         _ if self.in_tar_split => VerdictCode::InvalidTarSplit,
                         _ => VerdictCode::InvalidToc,
                     };
@@ -373,7 +375,7 @@ impl LayerInspection {
             };
             self.set_verdict(v);
         }
-        self.report.error = Some(e.to_string());
+        self.report.error = Some(e);
     }
 
     fn check(&mut self, name: &str, pass: bool, detail: String) {
@@ -598,8 +600,8 @@ impl LayerInspection {
     /// Ends the inspection and returns what was learned.
     pub fn finish(mut self) -> InspectedLayer {
         if self.next_read().is_some() {
-            self.fail(Error::Io(
-                "inspection ended before all reads were done".into(),
+            self.fail(Error::Internal(
+                "finish() called before all reads were done".into(),
             ));
         }
         InspectedLayer {
@@ -659,5 +661,5 @@ pub fn inspect_with<F>(desc: &Descriptor, opts: InspectOptions, mut read: F) -> 
 where
     F: FnMut(ByteRange) -> Result<Vec<u8>>,
 {
-    crate::image::block_on(drive(desc, opts, async |r| read(r)))
+    crate::executor::block_on(drive(desc, opts, async |r| read(r)))
 }

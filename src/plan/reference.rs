@@ -113,7 +113,9 @@ fn pull_route<'a>(input: &LayerInput<'a>) -> Route<'a> {
         };
     }
     let Some(files) = input.files else {
-        let why = input.error.unwrap_or("not read");
+        let why = input
+            .error
+            .map_or_else(|| "not read".to_string(), |e| e.to_string());
         return Route::Full {
             verdict: PullVerdict::invalid_metadata(
                 &input.descriptor.digest,
