@@ -99,7 +99,10 @@ export class PlanView extends Emitter {
         h('td', { class: 'mono', title: l.digest }, fmt.shortDigest(l.digest)),
         h('td', null, l.reused ? h('span', { class: 'badge good small' }, 'reused') : l.verdict?.outcome === 'fails'
           ? h('span', { class: 'badge bad small', title: l.fallback }, 'pull fails') : l.fallback
-            ? h('span', { class: 'badge warn small', title: l.fallback }, 'full pull') : h('span', { class: 'badge small' }, 'partial')),
+            ? h('span', { class: 'badge warn small', title: l.fallback }, 'full pull')
+            : l.verdict?.code === 'tar-split-not-checked'
+              ? h('span', { class: 'badge small', title: l.verdict.reason }, 'partial?')
+              : h('span', { class: 'badge small' }, 'partial')),
         b('metadataBytes'), num('missingFiles'), num('missingChunks'), num('ranges'),
         (() => {
           const td = num('requests');
