@@ -6,6 +6,9 @@
 pub mod annotations;
 pub mod digest;
 pub mod footer;
+pub mod gofmt;
+pub mod pax;
+pub mod tar_header;
 pub mod tarsplit;
 pub mod time;
 pub mod toc;

@@ -17,6 +17,7 @@
 
 pub mod eligibility;
 mod footer_read;
+pub mod hazards;
 pub mod report;
 
 use crate::error::{Error, Result};
@@ -28,6 +29,7 @@ use crate::format::toc::{self, Toc};
 use crate::format::zstd::{self, is_skippable_header, SKIPPABLE_HEADER_LEN};
 use crate::model::LayerFiles;
 use crate::oci::{compression_of, Descriptor};
+use eligibility::{PullVerdict, VerdictCode};
 use report::*;
 
 /// The reference puller's cap on the TOC, compressed and uncompressed (150 MiB).
@@ -96,6 +98,10 @@ pub struct LayerInspection {
     report: LayerReport,
     files: Option<LayerFiles>,
     tar_split_digest: Option<Digest>,
+    /// The reference puller's verdict, once a rule decided it.
+    verdict: Option<PullVerdict>,
+    /// Whether the tar-split is being processed (errors then make `invalid-tar-split`).
+    in_tar_split: bool,
 }
 
 /// What an inspection leaves behind: the report, and the parsed model for further use
@@ -107,6 +113,8 @@ pub struct InspectedLayer {
     pub tar_split_digest: Option<Digest>,
     /// The annotated TOC digest (the key a puller uses for layer reuse).
     pub toc_digest: Option<Digest>,
+    /// What the reference puller does with the layer (the same value as `report.partial_pull`).
+    pub verdict: PullVerdict,
 }
 
 impl LayerInspection {
@@ -126,6 +134,8 @@ impl LayerInspection {
             },
             files: None,
             tar_split_digest: None,
+            verdict: None,
+            in_tar_split: false,
         };
         if let Err(e) = me.start() {
             me.fail(e);
@@ -169,12 +179,11 @@ impl LayerInspection {
             LayerAnnotations::Estargz { .. } => {
                 self.report.format = "estargz".into();
                 self.report.annotations = "estargz".into();
-                let why = eligibility::by_descriptor(&self.desc)
-                    .err()
-                    .unwrap_or_default();
-                self.no_partial(&format!(
-                    "{why} (chunkscope does not read eStargz TOCs yet)"
-                ));
+                if let Err(mut v) = eligibility::by_descriptor(&self.desc) {
+                    v.reason
+                        .push_str(" (chunkscope does not read eStargz TOCs yet)");
+                    self.set_verdict(v);
+                }
                 Ok(())
             }
             LayerAnnotations::None if compression == "zstd" || compression == "unknown" => {
@@ -191,20 +200,33 @@ impl LayerInspection {
                 Ok(())
             }
             LayerAnnotations::None => {
-                let why = eligibility::by_descriptor(&self.desc)
-                    .err()
-                    .unwrap_or_default();
-                self.no_partial(&why);
+                if let Err(v) = eligibility::by_descriptor(&self.desc) {
+                    self.set_verdict(v);
+                }
                 Ok(())
             }
         }
     }
 
+    /// Records the verdict for a layer the reference decides on by its descriptor alone, with a
+    /// more specific reason.
     fn no_partial(&mut self, reason: &str) {
-        self.report.partial_pull = PartialPull {
-            eligible: false,
-            reason: Some(reason.to_string()),
-        };
+        let mut v = eligibility::by_descriptor(&self.desc)
+            .err()
+            .unwrap_or_else(|| {
+                PullVerdict::invalid_metadata(
+                    &self.desc.digest,
+                    VerdictCode::MetadataUnreadable,
+                    reason,
+                )
+            });
+        v.reason = reason.to_string();
+        self.set_verdict(v);
+    }
+
+    fn set_verdict(&mut self, v: PullVerdict) {
+        self.report.partial_pull = PartialPull::from(&v);
+        self.verdict = Some(v);
     }
 
     /// Validates positions against the blob size, then decides the one metadata range.
@@ -333,8 +355,25 @@ impl LayerInspection {
 
     fn fail(&mut self, e: Error) {
         self.state = State::Done;
-        if self.report.partial_pull.reason.is_none() {
-            self.no_partial(&format!("inspection failed: {e}"));
+        if self.verdict.as_ref().is_none_or(PullVerdict::is_partial) {
+            // The descriptor rules come first; if they let the layer through, the metadata
+            // itself is what the reference would fail on.
+            let v = match eligibility::by_descriptor(&self.desc) {
+                Err(v) => v,
+                Ok(_) => {
+                    let code = match &e {
+                        Error::Io(_)
+                        | Error::Network { .. }
+                        | Error::Cors { .. }
+                        | Error::Http { .. }
+                        | Error::RangeIgnored { .. } => VerdictCode::MetadataUnreadable,
+                        _ if self.in_tar_split => VerdictCode::InvalidTarSplit,
+                        _ => VerdictCode::InvalidToc,
+                    };
+                    PullVerdict::invalid_metadata(&self.desc.digest, code, &upstream_text(&e, code))
+                }
+            };
+            self.set_verdict(v);
         }
         self.report.error = Some(e);
     }
@@ -422,10 +461,12 @@ impl LayerInspection {
             format!("TOC decompresses to the declared {expected} bytes"),
         );
         self.report.entries = toc.entries.len();
-        self.assess_partial_pull(&toc);
+        self.report.pull_hazards = hazards::from_toc(&toc);
+        self.assess_partial_pull(&toc, plan.read_tar_split);
 
         // 3. The tar-split, when it was read.
         if let (Some(ts), true) = (plan.tar_split, plan.read_tar_split) {
+            self.in_tar_split = true;
             let header = &data[at(ts.offset - SKIPPABLE_HEADER_LEN)..at(ts.offset)];
             self.check(
                 "tarsplit_in_skippable_frame",
@@ -467,13 +508,13 @@ impl LayerInspection {
             );
             let split = tarsplit::parse(&raw)?;
             drop(raw);
-            let corr = split.check_against(&toc)?;
+            let corr = split.check_against(&toc);
             self.check(
                 "toc_matches_tarsplit",
                 corr.ok(),
                 if corr.ok() {
                     format!(
-                        "{} TOC entries and {} tar members correspond 1:1",
+                        "{} TOC entries and {} tar headers correspond 1:1 in every field containers/storage compares",
                         corr.toc_entries, corr.tar_members
                     )
                 } else {
@@ -484,6 +525,30 @@ impl LayerInspection {
                     )
                 },
             );
+            self.check(
+                "tarsplit_records_match_headers",
+                corr.record_mismatch_count == 0,
+                if corr.record_mismatch_count == 0 {
+                    "every tar-split file record is named as the header before it".into()
+                } else {
+                    format!(
+                        "{} file records differ from their headers: {}",
+                        corr.record_mismatch_count,
+                        corr.record_mismatches.join("; ")
+                    )
+                },
+            );
+            self.report.toc_tar_split_differences = corr.differences.clone();
+            if let (Some(first), true) = (
+                corr.first_error.as_deref(),
+                self.verdict.as_ref().is_some_and(PullVerdict::is_partial),
+            ) {
+                self.set_verdict(PullVerdict::toc_tar_split_mismatch(
+                    &self.desc.digest,
+                    first,
+                ));
+            }
+            self.in_tar_split = false;
             if let Some(r) = &mut self.report.tar_split {
                 r.digest_verified = toc.tar_split_digest.is_some();
                 r.tar_size = Some(split.tar_size);
@@ -518,16 +583,18 @@ impl LayerInspection {
     }
 
     /// The reference puller's verdict ([`eligibility`]), once the TOC is known.
-    fn assess_partial_pull(&mut self, toc: &Toc) {
-        if self.report.partial_pull.reason.is_some() || self.annotations.is_none() {
+    fn assess_partial_pull(&mut self, toc: &Toc, tar_split_read: bool) {
+        if self.verdict.is_some() || self.annotations.is_none() {
             return;
         }
-        let verdict = eligibility::by_descriptor(&self.desc)
-            .and_then(|a| eligibility::by_toc(&a, toc.tar_split_digest.is_some()));
-        self.report.partial_pull = PartialPull {
-            eligible: verdict.is_ok(),
-            reason: verdict.err(),
-        };
+        let verdict = eligibility::by_descriptor(&self.desc).and_then(|a| {
+            eligibility::by_toc(&self.desc.digest, &a, toc.tar_split_digest.is_some())
+        });
+        self.set_verdict(verdict.err().unwrap_or_else(if tar_split_read {
+            PullVerdict::partial
+        } else {
+            PullVerdict::partial_unchecked
+        }));
     }
 
     /// Ends the inspection and returns what was learned.
@@ -538,11 +605,31 @@ impl LayerInspection {
             ));
         }
         InspectedLayer {
+            verdict: self.verdict.unwrap_or_else(PullVerdict::not_read),
             report: self.report,
             files: self.files,
             tar_split_digest: self.tar_split_digest,
             toc_digest: self.annotations.map(|a| a.toc_digest),
         }
+    }
+}
+
+/// How containers/storage words a metadata failure, where chunkscope knows its wording
+/// (`readZstdChunkedManifest`, `decodeAndValidateBlob`); otherwise chunkscope's own text.
+fn upstream_text(e: &Error, code: VerdictCode) -> String {
+    let part = if code == VerdictCode::InvalidTarSplit {
+        "tar-split"
+    } else {
+        "TOC"
+    };
+    match e {
+        Error::DigestMismatch {
+            expected, actual, ..
+        } => format!(
+            "validating and decompressing {part}: invalid blob checksum, expected checksum {expected}, got {actual}"
+        ),
+        Error::Toc(m) => format!("unmarshaling TOC: {m}"),
+        other => other.to_string(),
     }
 }
 

@@ -3,6 +3,9 @@
 //! Field names are the public schema (documented in README.md); both front ends serialize these
 //! same structs, so they cannot drift apart.
 
+use crate::format::tarsplit::Difference;
+use crate::inspect::eligibility::{PullOutcome, PullVerdict, VerdictCode};
+use crate::inspect::hazards::PullHazard;
 use crate::model::{Chunk, FileEntry};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -39,6 +42,13 @@ pub struct LayerReport {
     /// Check name → what was compared, and why it failed.
     pub check_details: BTreeMap<String, String>,
     pub partial_pull: PartialPull,
+    /// The TOC ↔ tar-split differences, one per entry, in containers/storage's terms (at most
+    /// 20; empty when they agree or the tar-split was not read).
+    pub toc_tar_split_differences: Vec<Difference>,
+    /// What the stored layer loses, by kind of pull ([`crate::inspect::hazards`]); only kinds
+    /// that occur in the layer. (eStargz symlink mtimes: `symlink-mtime`, from the eStargz
+    /// inspection.)
+    pub pull_hazards: Vec<PullHazard>,
     /// Bytes of the blob read to produce this report.
     pub bytes_read: u64,
     /// Ranges of the blob read to produce this report.
@@ -92,13 +102,41 @@ pub struct FooterReport {
     pub tar_split_uncompressed_length: Option<u64>,
 }
 
-/// Whether the reference puller (containers/storage) would pull this layer partially.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// What the reference puller (containers/storage) does with this layer: the fields of
+/// [`PullVerdict`], plus `eligible` (= `outcome == "partial"`) and `reason` (`null` when
+/// eligible), kept from before the verdict had three outcomes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PartialPull {
     pub eligible: bool,
     /// Why not, when not.
     pub reason: Option<String>,
+    pub outcome: PullOutcome,
+    pub code: VerdictCode,
+    /// The puller's error (for `fails`) or log line (for `full-pull`).
+    pub error: Option<String>,
+    /// The upstream file and function whose rule decided this.
+    pub source: &'static str,
+}
+
+impl From<&PullVerdict> for PartialPull {
+    fn from(v: &PullVerdict) -> PartialPull {
+        PartialPull {
+            eligible: v.is_partial(),
+            reason: (!v.is_partial()).then(|| v.reason.clone()),
+            outcome: v.outcome,
+            code: v.code,
+            error: v.error.clone(),
+            source: v.source,
+        }
+    }
+}
+
+impl Default for PartialPull {
+    /// Before any rule ran: the layer's metadata was not read.
+    fn default() -> PartialPull {
+        PartialPull::from(&PullVerdict::not_read())
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -185,6 +185,45 @@ export interface FileReport {
   chunks: Chunk[];
 }
 
+/** What the reference puller does with a layer. */
+export type PullOutcome = "partial" | "full-pull" | "fails";
+/** Which containers/storage rule decided the verdict (README "The puller's verdict"). */
+export type VerdictCode =
+  | "eligible" | "tar-split-not-checked" | "no-toc-annotation" | "legacy-annotations" | "both-toc-kinds" | "bad-annotations"
+  | "estargz-refused" | "toc-over-limit" | "no-tar-split-digest" | "no-tar-split-position"
+  | "invalid-toc" | "invalid-tar-split" | "toc-tar-split-mismatch" | "metadata-unreadable";
+/** One TOC ↔ tar-split difference, one per entry, in containers/storage's terms. */
+export interface TocTarSplitDifference {
+  kind: "duplicate-in-toc" | "missing-in-toc" | "missing-in-tar-split" | "unknown-type" | "mismatch" | "unreadable-header";
+  /** The entry's name as Go's %q prints it (invalid UTF-8 bytes as \xNN). */
+  path: string;
+  /** For "mismatch": the first attribute that differs, in upstream's order. */
+  field: "type" | "linkname" | "mode" | "size" | "uid" | "gid" | "mod-time" | "access-time" | "change-time"
+       | "devmajor" | "devminor" | "xattrs" | null;
+  /** containers/storage's error text for this entry. */
+  message: string;
+  note: string | null;
+}
+/** One pull hazard of a layer (README "Pull hazards"). */
+export interface PullHazard {
+  kind: "dir-mtime" | "fifo-dropped" | "device-dropped" | "symlink-mtime" | "mtime-out-of-range" | "selinux-xattr-dropped";
+  /** The kind of pull that loses it. */
+  pull: "partial" | "full-pull";
+  count: number;
+  /** At most 5 affected paths, as the TOC names them (untrusted text). */
+  examples: string[];
+  detail: string;
+}
+export interface PullVerdict {
+  outcome: PullOutcome;
+  code: VerdictCode;
+  reason: string;
+  /** `fails`: the puller's error text; `full-pull`: its "Failed to retrieve partial blob" log line. */
+  error: string | null;
+  /** Upstream file and function of the deciding rule. */
+  source: string;
+}
+
 export interface LayerReport {
   digest: string;
   mediaType: string;
@@ -206,7 +245,14 @@ export interface LayerReport {
   payloadBytes: number;
   checks: Record<string, "pass" | "fail">;
   checkDetails: Record<string, string>;
-  partialPull: { eligible: boolean; reason: string | null };
+  /** What the reference puller (containers/storage 1.57.2) does with the layer: PullVerdict
+   *  plus `eligible` (= outcome "partial") and `reason` (null when eligible). */
+  partialPull: { eligible: boolean; reason: string | null; outcome: PullOutcome; code: VerdictCode;
+                 error: string | null; source: string };
+  /** At most 20; empty when the TOC and tar-split agree or the tar-split was not read. */
+  tocTarSplitDifferences: TocTarSplitDifference[];
+  /** What the stored layer loses, by kind of pull; only kinds that occur in the layer. */
+  pullHazards: PullHazard[];
   bytesRead: number;
   reads: number;
   readLog: { offset: number; length: number }[];
@@ -324,6 +370,8 @@ export interface LayerPlan {
   singleRange: SingleRangePlan;
   ignoresMultiRangeBytes: number;
   fallback: string | null;
+  /** The reference puller's verdict (null when the layer is reused). */
+  verdict: PullVerdict | null;
   requestList: { kind: "metadata" | "data" | "full"; ranges: { offset: number; length: number }[]; bytes: number }[];
 }
 
@@ -331,7 +379,7 @@ export interface PlanReport {
   options: { chunkReuse: boolean; hardLinks: boolean; budget: number | null };
   layers: LayerPlan[];
   totals: {
-    layers: number; reusedLayers: number; fallbackLayers: number;
+    layers: number; reusedLayers: number; fallbackLayers: number; failingLayers: number;
     metadataBytes: number; metadataRequests: number; missingFiles: number; localFiles: number;
     missingChunks: number; localChunks: number; missingBytes: number; ranges: number;
     requests: number; fetchBytes: number; fullPullBytes: number; savedBytes: number;

@@ -148,6 +148,23 @@ test('Pull cost: a cold pull of tiny-current', { skip, timeout: 60000 }, async (
   assert.deepEqual(page.problems.console, []);
 });
 
+test('Pull cost: corners-current, whose pull fails once its tar-split is read', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'corners-current:latest', tab: 'plan' }));
+  assert.equal(await waitForReport(page), 'report');
+  await page.locator('.bar-row[data-plan="reference"]').waitFor({ timeout: 30000 });
+  // planned from the TOC-only inspection: partial, if the tar-split matches
+  const row = page.locator('tr[data-plan-layer]');
+  assert.equal(await row.locator('.badge').first().textContent(), 'partial?');
+  await page.locator('details.options summary').click();
+  await page.locator('input[name="verifyTarSplit"]').check();
+  await page.locator('form.query button[type="submit"]').click();
+  await row.locator('.badge.bad', { hasText: 'pull fails' }).waitFor({ timeout: 30000 });
+  assert.match(await page.locator('.note.bad').textContent(),
+    /The reference pull fails on 1 layer: .*tar-split and TOC data is inconsistent/);
+  assert.deepEqual(page.problems.console, []);
+});
+
 test('Registry check: plain distribution → partial pulls work; max_ranges 1 front → whole layers, with the fix', { skip, timeout: 60000 }, async () => {
   const page = await ui.page();
   await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'pair-b:latest', tab: 'probe' }));

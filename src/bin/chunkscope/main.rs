@@ -1,6 +1,8 @@
 //! The `chunkscope` command line: inspect zstd:chunked layers from OCI layouts, blob files and
 //! registries. Argument handling and output formatting only; the work happens in the library.
 
+use chunkscope::inspect::eligibility::PullOutcome;
+use chunkscope::inspect::hazards::HazardPull;
 use chunkscope::inspect::report::{CheckState, ImageReport, LayerReport};
 use chunkscope::inspect::InspectOptions;
 use chunkscope::oci::Platform;
@@ -222,10 +224,44 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
             l.entries, l.files, l.multi_chunk_files, l.directories, l.symlinks, l.hardlinks, l.chunks, l.zero_chunks
         );
     }
-    match (&l.partial_pull.eligible, &l.partial_pull.reason) {
-        (true, _) => out!("  partial pull: eligible"),
-        (false, Some(r)) => out!("  partial pull: no: {r}"),
-        (false, None) => {}
+    let pp = &l.partial_pull;
+    let code = serde_json::to_value(pp.code).unwrap_or_default();
+    let code = code.as_str().unwrap_or("");
+    match pp.outcome {
+        PullOutcome::Partial => out!("  puller    partial pull ({code})"),
+        PullOutcome::FullPull => out!(
+            "  puller    full pull ({code}): {}",
+            pp.reason.as_deref().unwrap_or("")
+        ),
+        PullOutcome::Fails => {
+            out!(
+                "  puller    PULL FAILS ({code}): {}",
+                pp.reason.as_deref().unwrap_or("")
+            );
+            if let Some(e) = &pp.error {
+                out!("            error: {e}");
+            }
+        }
+    }
+    out!("            rule: {}", pp.source);
+    for h in &l.pull_hazards {
+        let pull = match h.pull {
+            HazardPull::Partial => "partial pull",
+            HazardPull::FullPull => "full pull",
+        };
+        let kind = serde_json::to_value(h.kind).unwrap_or_default();
+        out!(
+            "  hazard    {pull}: {} ({} {}, e.g. {}): {}",
+            kind.as_str().unwrap_or(""),
+            h.count,
+            if h.count == 1 { "entry" } else { "entries" },
+            h.examples
+                .iter()
+                .map(|e| format!("{e:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            h.detail
+        );
     }
     let passed = l
         .checks
