@@ -18,6 +18,7 @@
 //! `200` and the whole blob (S3, minio, nginx `max_ranges 1`: containers/image#2792), which the
 //! reference accepts silently: one whole blob per multi-range request.
 
+pub mod predict;
 pub mod ranges;
 pub mod reference;
 pub mod single_range;
@@ -177,6 +178,10 @@ pub struct LayerPlan {
     pub ignores_multi_range_bytes: u64,
     /// The requests, in order.
     pub request_list: Vec<PlannedRequest>,
+    /// What the reference really does on the registry's behaviour ([`predict`](mod@predict)),
+    /// when one was given; absent for reused layers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted: Option<predict::Prediction>,
 }
 
 /// Totals over the wanted image.
@@ -200,6 +205,9 @@ pub struct PlanTotals {
     pub saved_bytes: i64,
     pub single_range: SingleRangeTotals,
     pub ignores_multi_range_bytes: u64,
+    /// The prediction over the whole pull, when a registry behaviour was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted: Option<predict::PredictedTotals>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
