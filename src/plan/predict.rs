@@ -114,6 +114,24 @@ pub enum RequestKind {
     Full,
 }
 
+impl RequestKind {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Metadata => "metadata",
+            RequestKind::Data => "data",
+            RequestKind::Full => "full",
+        }
+    }
+}
+
+impl PredictedRequest {
+    /// The kind's wire spelling.
+    pub fn kind_str(&self) -> &'static str {
+        self.kind.as_str()
+    }
+}
+
 /// One request podman would send, and how the registry would answer it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

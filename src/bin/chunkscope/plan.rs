@@ -4,13 +4,15 @@
 use crate::{n, sources};
 use chunkscope::inspect::InspectOptions;
 use chunkscope::oci::Platform;
+use chunkscope::plan::predict::{predict, ErrorBody, Outcome, PredictOptions, DEFAULT_RETRIES};
 use chunkscope::plan::{plan_pull, LayerInput, LayerPlan, PlanOptions, PullPlan};
+use chunkscope::registry::behaviour::RegistryBehaviour;
 use chunkscope::source::{inspect_image, InspectedImage};
 use chunkscope::{Error, Result};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-pub const USAGE: &str = "usage: chunkscope plan WANT [--have SOURCE]... [--no-chunk-reuse] [--hard-links] [--budget K] [--json] [--platform OS/ARCH] [--insecure] [--token T] [--user U:P]
+pub const USAGE: &str = "usage: chunkscope plan WANT [--have SOURCE]... [--no-chunk-reuse] [--hard-links] [--budget K] [--registry-behaviour CLASS[:STATUS][:CAP]] [--error-body json|text] [--retries N] [--json] [--platform OS/ARCH] [--insecure] [--token T] [--user U:P]
 
 Plans pulling the image WANT into a store that already holds the --have images (any number):
 what the reference puller (podman / containers-storage) would request per layer, and
@@ -22,6 +24,13 @@ Only the TOCs are read.
   --no-chunk-reuse  do not reuse chunks of changed files (newest containers-storage without reflinks)
   --hard-links      use_hard_links = \"true\": files match by digest + uid/gid/mode/xattrs
   --budget K        data requests per layer for the single-range plan (default: automatic)
+  --registry-behaviour CLASS[:STATUS][:CAP]
+                    predict what podman really does on a registry that answers ranges this
+                    way: multipart, whole-body, rejected:400, rejected:416, range-cap:400:64,
+                    first-range-only, no-range, first-200 (README: registry behaviour classes)
+  --error-body json|text   the registry's refusals carry a registry JSON error (podman then
+                    retries a failed pull) or not (default text)
+  --retries N       podman's --retry for the prediction (default 3)
   --json            print the plan as one JSON document
   --platform        OS/ARCH[/VARIANT] to pick from image indexes (all images)
   --insecure, --token T, --user U:P   as for inspect (registry sources)";
@@ -30,6 +39,9 @@ struct Args {
     want: String,
     have: Vec<String>,
     opts: PlanOptions,
+    predict: Option<PredictOptions>,
+    error_body: ErrorBody,
+    retries: u32,
     json: bool,
     platform: Option<Platform>,
     registry: sources::RegistryOptions,
@@ -41,6 +53,9 @@ fn parse_args(args: &[String]) -> Result<Args> {
         want: String::new(),
         have: Vec::new(),
         opts: PlanOptions::default(),
+        predict: None,
+        error_body: ErrorBody::default(),
+        retries: DEFAULT_RETRIES,
         json: false,
         platform: None,
         registry: sources::RegistryOptions::default(),
@@ -66,6 +81,26 @@ fn parse_args(args: &[String]) -> Result<Args> {
                     Ok(k) if k >= 1 => a.opts.budget = Some(k),
                     _ => return Err(usage(&format!("--budget {v:?}: expected a number ≥ 1"))),
                 }
+            }
+            "--registry-behaviour" => {
+                let v = value("--registry-behaviour")?;
+                let b: RegistryBehaviour = v.parse().map_err(|e| usage(&format!("{e}")))?;
+                a.predict = Some(PredictOptions::new(b));
+            }
+            "--error-body" => {
+                a.error_body = match value("--error-body")?.as_str() {
+                    "json" => ErrorBody::Json,
+                    "text" => ErrorBody::Text,
+                    v => return Err(usage(&format!("--error-body {v:?}: expected json or text"))),
+                }
+            }
+            "--retries" => {
+                let v = value("--retries")?;
+                a.retries = v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n <= 100)
+                    .ok_or_else(|| usage(&format!("--retries {v:?}: expected 0 to 100")))?;
             }
             "--json" => a.json = true,
             "--platform" => a.platform = Some(Platform::parse(&value("--platform")?)?),
@@ -101,7 +136,13 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         .iter()
         .flat_map(|i| LayerInput::image(&i.manifest, &i.layers))
         .collect();
-    let plan = plan_pull(&want_inputs, &have_inputs, &a.opts);
+    let mut plan = plan_pull(&want_inputs, &have_inputs, &a.opts);
+    if let Some(mut o) = a.predict {
+        o.error_body = a.error_body;
+        o.retries = a.retries;
+        o.config_bytes = Some(want.manifest.config.size);
+        predict(&mut plan, &o);
+    }
     if a.json {
         out!(
             "{}",
@@ -255,6 +296,9 @@ fn print_human(a: &Args, p: &PullPlan) {
             );
         }
     }
+    if let Some(pt) = &t.predicted {
+        print_prediction(p, pt);
+    }
     out!(
         "\nreference puller: {} requests, {} bytes ({} of a full pull, {} saved); single-range plan: {} requests, {} bytes; against a registry answering multi-range requests with 200: {} bytes",
         t.requests,
@@ -265,4 +309,78 @@ fn print_human(a: &Args, p: &PullPlan) {
         n(t.single_range.bytes),
         n(t.ignores_multi_range_bytes),
     );
+    if let Some(pt) = &t.predicted {
+        out!(
+            "predicted on {}: {}, {} requests, {} bytes ({} of a full pull)",
+            pt.behaviour,
+            outcome_text(pt.outcome),
+            pt.requests,
+            n(pt.bytes),
+            pct(pt.bytes, t.full_pull_bytes)
+        );
+    }
+}
+
+fn outcome_text(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Partial => "partial",
+        Outcome::DoubleDownload => "double download",
+        Outcome::FullFallback => "full-pull fallback",
+        Outcome::Fails => "FAILS",
+    }
+}
+
+fn print_prediction(p: &PullPlan, pt: &chunkscope::plan::predict::PredictedTotals) {
+    out!(
+        "\npredicted on a {} registry (errors {}): what podman 5.4 really does",
+        pt.behaviour,
+        match pt.error_body {
+            ErrorBody::Json => "as registry JSON",
+            ErrorBody::Text => "not as registry JSON",
+        }
+    );
+    for l in &p.layers {
+        let Some(pr) = &l.predicted else { continue };
+        // The first attempt's requests; later attempts repeat them.
+        let first: Vec<String> = pr
+            .requests
+            .iter()
+            .filter(|r| r.attempt == 1)
+            .map(|r| {
+                let what = if r.ranges.is_empty() {
+                    format!("{} GET", r.kind_str())
+                } else {
+                    format!("{} {} ranges", r.kind_str(), r.ranges.len())
+                };
+                format!("{what} → {} ({} bytes)", r.status, n(r.bytes))
+            })
+            .collect();
+        out!(
+            "  layer {}: {}, {} requests, {} bytes ({} of the blob): {}",
+            l.index,
+            outcome_text(pr.outcome),
+            pr.requests.len(),
+            n(pr.bytes),
+            pct(pr.bytes, l.full_pull_bytes),
+            first.join("; ")
+        );
+        if let Some(e) = &pr.error {
+            out!("    error: {e}");
+        }
+    }
+    out!(
+        "  pull: {}, {} attempt{}, {} requests ({} for layers, {} config), {} bytes ({} of a full pull){}",
+        outcome_text(pt.outcome),
+        pt.attempts,
+        if pt.attempts == 1 { "" } else { "s" },
+        pt.requests,
+        pt.layer_requests,
+        pt.attempts,
+        n(pt.bytes),
+        pct(pt.bytes, p.totals.full_pull_bytes),
+        if pt.outcome == Outcome::Fails { " before failing" } else { "" }
+    );
+    if let Some(e) = &pt.error {
+        out!("  podman: Error: {e}");
+    }
 }
