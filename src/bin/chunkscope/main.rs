@@ -20,10 +20,12 @@ macro_rules! out {
 }
 
 mod plan;
+mod probe;
 mod sources;
 
 const USAGE: &str = "usage: chunkscope inspect SOURCE [--json] [--files] [--toc-only] [--footer] [--platform OS/ARCH] [--annotations JSON] [--insecure] [--token T] [--user U:P]
        chunkscope plan WANT [--have SOURCE]... [--no-chunk-reuse] [--hard-links] [--budget K] [--json] (chunkscope plan --help)
+       chunkscope probe docker://HOST[:PORT]/REPO[:TAG|@DIGEST] [--json] [--ladder] (chunkscope probe --help)
 
 SOURCE is one of:
   oci:DIR[:TAG]     an OCI image layout directory
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("plan") => plan::run(&args[1..]),
+        Some("probe") => probe::run(&args[1..]),
         _ => run(&args),
     };
     match result {
