@@ -244,6 +244,28 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+/// What containers/image makes of an error answer's body (`parseHTTPErrorResponse`): a JSON
+/// object with a non-empty `details` string, or with a non-empty `errors` list, is a registry
+/// error; anything else is not.
+pub fn error_body_of(body: &[u8]) -> ErrorBody {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return ErrorBody::Text;
+    };
+    let details = v
+        .get("details")
+        .and_then(|d| d.as_str())
+        .is_some_and(|d| !d.is_empty());
+    let errors = v
+        .get("errors")
+        .and_then(|e| e.as_array())
+        .is_some_and(|e| !e.is_empty());
+    if details || errors {
+        ErrorBody::Json
+    } else {
+        ErrorBody::Text
+    }
+}
+
 /// Whether containers/common's `IsErrorRetryable` retries this refusal (see the module doc).
 pub fn retryable(status: u16, body: ErrorBody) -> bool {
     (400..500).contains(&status) && body == ErrorBody::Json
@@ -520,6 +542,17 @@ mod tests {
         for c in ["no-range", "rejected:400", "first-range-only"] {
             assert_eq!(answer(&b(c), 0, true), Answer::AsAsked);
         }
+    }
+
+    #[test]
+    fn error_bodies_as_containers_image_parses_them() {
+        let json = br#"{"errors":[{"code":"RANGE_INVALID","message":"too many ranges"}]}"#;
+        assert_eq!(error_body_of(json), ErrorBody::Json);
+        assert_eq!(error_body_of(br#"{"details":"nope"}"#), ErrorBody::Json);
+        assert_eq!(error_body_of(br#"{"errors":[]}"#), ErrorBody::Text);
+        assert_eq!(error_body_of(b""), ErrorBody::Text);
+        assert_eq!(error_body_of(b"Unsupported client range"), ErrorBody::Text);
+        assert_eq!(error_body_of(b"<html>416</html>"), ErrorBody::Text);
     }
 
     #[test]
