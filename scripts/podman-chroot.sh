@@ -58,4 +58,6 @@ if ! chroot "$DIR" sh -c 'command -v podman' >/dev/null 2>&1; then
   chroot "$DIR" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman skopeo fuse-overlayfs crun netavark ca-certificates' \
     >"$DIR.apt.log" 2>&1 || { tail -20 "$DIR.apt.log" >&2; die "apt-get install in the chroot failed (log: $DIR.apt.log)"; }
 fi
-chroot "$DIR" podman --version
+# podman wants /proc: mount it in a private namespace just for this
+# shellcheck disable=SC2016 # $0 is the inner shell's
+unshare -m --propagation private sh -c 'mount --bind /proc "$0/proc" && exec chroot "$0" podman --version' "$DIR"
