@@ -74,6 +74,10 @@ export class ProbeView extends Emitter {
       h('table', { class: 'data compact probe-table' },
         h('tbody', null,
           row('Blob', h('span', { class: 'mono', title: digest || '' }, `${registry || ''} · ${fmt.shortDigest(digest)}`)),
+          row('Behaviour class', p.class
+            ? h('span', { class: 'mono', dataset: { probeClass: [p.class, p.status, p.cap].filter((v) => v != null).join(':') } },
+              [p.class, p.status, p.cap].filter((v) => v != null).join(':'))
+            : 'unknown (run the multi-range check)', p.class === 'multipart' ? 'good-text' : p.class ? 'warn-text' : 'muted'),
           row('Single range', `${sr.status ?? '—'} ${sr.ok ? '(partial content: good)' : '(not a partial answer)'}`, sr.ok ? 'good-text' : 'bad-text'),
           row('Content-Range readable', sr.contentRangeExposed ? 'yes' : 'no: add it to Access-Control-Expose-Headers',
             sr.contentRangeExposed ? 'good-text' : 'warn-text'),
