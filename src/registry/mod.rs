@@ -344,7 +344,10 @@ impl<T: Transport> RegistryClient<T> {
         Ok(resp.body)
     }
 
-    /// Exactly `range` of a blob, with one single-range request.
+    /// Exactly `range` of a blob, with one single-range request. A 200 (its body cancelled at
+    /// once by the transport) is retried once: a `first-200` registry (distribution 3.x without
+    /// a blob descriptor cache, distribution#4667) answers a blob's first ranged request with the
+    /// whole blob and later ones with 206. Only a second 200 makes the server range-blind.
     pub async fn blob_range(
         &mut self,
         digest: &str,
@@ -353,9 +356,14 @@ impl<T: Transport> RegistryClient<T> {
         purpose: &str,
     ) -> Result<Vec<u8>> {
         let url = self.image.blob_url(digest);
-        let resp = self
+        let mut resp = self
             .get(&url, None, Some(range), None, range.length, purpose)
             .await?;
+        if resp.status == 200 {
+            resp = self
+                .get(&url, None, Some(range), None, range.length, purpose)
+                .await?;
+        }
         match resp.status {
             206 => {}
             200 => {

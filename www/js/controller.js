@@ -167,7 +167,7 @@ export class Controller {
   }
 
   /** The registry range check on the selected layer's blob. */
-  async runProbe({ multiRange }) {
+  async runProbe({ multiRange, ladder }) {
     const view = this.view;
     const s = view.state;
     if (s.source !== 'registry') return;
@@ -177,7 +177,7 @@ export class Controller {
     try {
       const cs = await loadModule();
       const p = await cs.probeRange({
-        ...s.auth, repository: s.want.repository, digest: layer.digest, size: layer.size, multiRange,
+        ...s.auth, repository: s.want.repository, digest: layer.digest, size: layer.size, multiRange, ladder,
       });
       view.probe.render(p, { registry: s.registry, digest: layer.digest });
       // The Pull cost tab predicts what podman does on the class found (re-planned from memory).
