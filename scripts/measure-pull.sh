@@ -107,10 +107,11 @@ ostree_repos = ""
 CONF
   printf '[engine]\nevents_logger = "file"\nevents_logfile_path = "/measure/store/events.log"\ncgroup_manager = "cgroupfs"\ntmp_dir = "/measure/store/libpod-tmp"\n' >"$chroot/measure/containers.conf"
   printf 'unqualified-search-registries = []\n' >"$chroot/measure/registries.conf"
-  cpm() { # podman inside the chroot, in a private mount namespace
+  cpm() { # podman inside the chroot, in a private mount namespace; the chroot is bound onto
+    # itself so that its / is a mount point (c/storage's untar helper remounts / for full pulls)
     # shellcheck disable=SC2016 # $0 and $@ are the inner shell's
     unshare -m --propagation private /bin/sh -c \
-      'for m in proc sys dev; do mount --bind /$m "$0/$m"; done; exec chroot "$0" env CONTAINERS_STORAGE_CONF=/measure/storage.conf CONTAINERS_CONF=/measure/containers.conf CONTAINERS_REGISTRIES_CONF=/measure/registries.conf podman "$@"' \
+      'mount --bind "$0" "$0" && for m in proc sys dev; do mount --bind /$m "$0/$m"; done; exec chroot "$0" env CONTAINERS_STORAGE_CONF=/measure/storage.conf CONTAINERS_CONF=/measure/containers.conf CONTAINERS_REGISTRIES_CONF=/measure/registries.conf podman "$@"' \
       "$chroot" "$@"
   }
   fresh_store() {

@@ -175,7 +175,7 @@ fn rejected_416_and_501_fail_with_or_without_retries() {
     assert_eq!(t.config_bytes, 4 * 568);
     let e = t.error.as_deref().unwrap();
     assert!(
-        e.contains("read zstd:chunked manifest: fetching partial blob: 416"),
+        e.contains("read zstd:chunked manifest: fetching partial blob: CODE: message (the registry's JSON error, on a 416"),
         "{e}"
     );
     let l1 = p.layers[0].predicted.as_ref().unwrap();
@@ -228,7 +228,10 @@ fn range_cap_halves_on_400_and_fails_on_416() {
     // Before failing, each attempt received the metadata.
     assert_eq!(t.bytes, 4 * p.layers[1].metadata_bytes);
     let e = t.error.as_deref().unwrap();
-    assert!(e.contains("fetching partial blob: 416"), "{e}");
+    assert!(
+        e.contains("staging a partially-pulled layer: fetching partial blob: CODE"),
+        "{e}"
+    );
     // A cap of 1 refuses the metadata request itself.
     let p = predicted("pair-b", &[], "range-cap:400:1", ErrorBody::Text);
     assert_eq!(

@@ -280,7 +280,7 @@ fn refusal_text(status: u16, body: ErrorBody) -> String {
         )
     } else if body == ErrorBody::Json {
         format!(
-            "{status} {} (the registry's JSON error message)",
+            "CODE: message (the registry's JSON error, on a {status} {})",
             reason(status)
         )
     } else {
@@ -383,18 +383,29 @@ fn attempt_layer(
                         Answer::Refused(400) if ranges.len() > 1 => ranges = halve(&ranges),
                         Answer::Refused(400) => {
                             a.outcome = Outcome::Fails;
-                            a.error = Some(("bad request".into(), false));
+                            a.error = Some((
+                                "staging a partially-pulled layer: bad request".into(),
+                                false,
+                            ));
                             return a;
                         }
                         Answer::Refused(s) => {
                             a.outcome = Outcome::Fails;
-                            a.error =
-                                Some((refusal_text(s, o.error_body), retryable(s, o.error_body)));
+                            a.error = Some((
+                                format!(
+                                    "staging a partially-pulled layer: {}",
+                                    refusal_text(s, o.error_body)
+                                ),
+                                retryable(s, o.error_body),
+                            ));
                             return a;
                         }
                         Answer::FirstRangeOnly => {
                             a.outcome = Outcome::Fails;
-                            a.error = Some(("invalid stream returned".into(), false));
+                            a.error = Some((
+                                "staging a partially-pulled layer: invalid stream returned".into(),
+                                false,
+                            ));
                             return a;
                         }
                     }
