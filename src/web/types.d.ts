@@ -234,7 +234,7 @@ export interface PlanOptions {
 
 /** A registry's range behaviour (src/registry/behaviour.rs), as `planPull` takes it. */
 export interface PlanRegistryBehaviour {
-  class: "multipart" | "whole-body" | "rejected" | "range-cap" | "first-range-only" | "no-range" | "first-200";
+  class: BehaviourClass;
   /** The refusal status, for "rejected" and "range-cap". */
   status?: number | null;
   /** The most ranges answered, for "range-cap". */
