@@ -17,6 +17,10 @@
 //! It also prices the reference's plan against a registry that answers multi-range requests with
 //! `200` and the whole blob (S3, minio, nginx `max_ranges 1`: containers/image#2792), which the
 //! reference accepts silently: one whole blob per multi-range request.
+//!
+//! [`predict`](mod@predict) then replays the reference's plan against a registry's behaviour
+//! class (`registry::behaviour`): what podman really requests and receives there, with the
+//! halving retries, fallbacks, double downloads and the retries of a failing pull.
 
 pub mod predict;
 pub mod ranges;
