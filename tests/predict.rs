@@ -291,3 +291,68 @@ fn prediction_json_is_typed_and_kebab_case() {
     let plain = serde_json::to_value(plan_pull(&[], &[], &PlanOptions::default())).unwrap();
     assert!(plain["totals"].get("predicted").is_none());
 }
+
+/// The CLI: `--registry-behaviour` adds the prediction to the text and JSON output; a malformed
+/// class is a usage error that names the classes.
+#[cfg(feature = "cli")]
+#[test]
+fn cli_registry_behaviour() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_chunkscope"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let want = "oci:tests/fixtures/pair-b";
+    let have = "oci:tests/fixtures/pair-a";
+    let (code, text, err) = run(&[
+        "plan",
+        want,
+        "--have",
+        have,
+        "--registry-behaviour",
+        "range-cap:400:16",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        text.contains("data 78 ranges → 400 (0 bytes); data 38 ranges → 400"),
+        "{text}"
+    );
+    assert!(
+        text.contains("predicted on range-cap:400:16: partial, 6 requests, 1,600,675 bytes"),
+        "{text}"
+    );
+    let (code, json, _) = run(&[
+        "plan",
+        want,
+        "--have",
+        have,
+        "--json",
+        "--registry-behaviour",
+        "rejected:416",
+        "--error-body",
+        "json",
+        "--retries",
+        "1",
+    ]);
+    assert_eq!(code, Some(0));
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["totals"]["predicted"]["attempts"], 2);
+    assert_eq!(v["totals"]["predicted"]["outcome"], "fails");
+    assert_eq!(v["totals"]["predicted"]["errorBody"], "json");
+    for bad in ["s3", "rejected", "range-cap:416"] {
+        let (code, _, err) = run(&["plan", want, "--registry-behaviour", bad]);
+        assert_eq!(code, Some(2), "{bad}");
+        assert!(err.contains("first-range-only"), "{err}");
+        assert!(!err.contains("panicked"));
+    }
+    let (code, _, err) = run(&["plan", want, "--probe"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--probe needs a registry image"), "{err}");
+}
