@@ -96,7 +96,7 @@ BEHAVIOUR_FRONTS=(multipart:multipart whole-body:whole-body rejected-400:rejecte
   first-range-only:first-range-only no-range:no-range first-200:first-200)
 BEHAVIOUR_PY="$ROOT/tests/registry/behaviour_front.py"
 # what the registry on S3 storage (S3_REGISTRY=1) serves
-S3_LAYOUTS=(tiny-current:tiny pair-b:pair-b)
+S3_LAYOUTS=(pair-b:pair-b)
 S3_BUCKET=chunkscope
 AUTH_SERVICE=chunkscope-test
 AUTH_ISSUER=chunkscope-test-issuer
@@ -483,7 +483,9 @@ start_s3() { # DIR S3_PORT S3_REGISTRY_PORT
   py=$(s3_python) || die "moto[server] and boto3 not installed (scripts/install-deps.sh)"
   : >"$logs/moto.log"
   # moto keeps everything in memory: a fresh, empty S3 on every start.
-  setsid "$py" -m moto.server -H "$HOST" -p "$sport" >"$logs/moto.log" 2>&1 </dev/null &
+  # (the state dir is on its command line so that `stop` can tell it is ours)
+  setsid "$py" -c 'import sys; from moto.server import main; main(sys.argv[2:])' "$dir" \
+    -H "$HOST" -p "$sport" >"$logs/moto.log" 2>&1 </dev/null &
   echo $! >"$dir/moto.pid"
   wait_http "http://$HOST:$sport/moto-api/" 30 ||
     { tail -20 "$logs/moto.log" >&2; die "moto_server did not answer on $HOST:$sport"; }

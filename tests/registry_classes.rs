@@ -38,6 +38,26 @@ fn front_log(name: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The ranged requests to `repo`'s blobs that the front logged after line `before`. The front
+/// writes a line once the response went out, so a client can be done a moment before the line
+/// is there: wait (up to 2 s) until `want` lines are.
+fn ranged_lines(name: &str, before: usize, repo: &str, want: usize) -> Vec<Value> {
+    let prefix = format!("/v2/{repo}/blobs/");
+    let mut i = 0;
+    loop {
+        let lines: Vec<Value> = front_log(name)
+            .into_iter()
+            .skip(before)
+            .filter(|l| l["path"].as_str().unwrap().starts_with(&prefix) && l["range"] != "")
+            .collect();
+        if lines.len() >= want || i >= 50 {
+            return lines;
+        }
+        i += 1;
+        std::thread::sleep(std::time::Duration::from_millis(40));
+    }
+}
+
 fn cli(args: &[&str]) -> (i32, Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
         .args(args)
@@ -65,7 +85,14 @@ fn probe(url: &str, ladder: bool) -> Value {
 }
 
 /// front, class, status, cap, verdict (with --ladder)
-const CLASSES: [(&str, &str, Option<u16>, Option<u32>, &str); 11] = [
+type Expected = (
+    &'static str,
+    &'static str,
+    Option<u16>,
+    Option<u32>,
+    &'static str,
+);
+const CLASSES: [Expected; 11] = [
     ("multipart", "multipart", None, None, "partial-pulls-work"),
     ("whole-body", "whole-body", None, None, "whole-layers"),
     (
@@ -210,13 +237,7 @@ fn first_200_front_is_classified_and_read() {
         // what the cancelled 200 cost the reader
         assert!(pair[0]["bytes"].as_u64().unwrap() < 64 * 1024, "{pair:?}");
     }
-    let log = front_log("first-200");
-    let ranged: Vec<&Value> = log[before..]
-        .iter()
-        .filter(|l| {
-            l["path"].as_str().unwrap().starts_with("/v2/pair-a/blobs/") && l["range"] != ""
-        })
-        .collect();
+    let ranged = ranged_lines("first-200", before, "pair-a", 2 * layers);
     assert_eq!(ranged.len(), 2 * layers, "{ranged:?}");
     assert!(ranged.iter().all(|l| l["ranges"] == 1));
 }
@@ -242,13 +263,7 @@ fn inspect_reads_each_toc_with_one_single_range_through_every_front() {
         let layers = r["layers"].as_array().unwrap();
         assert!(layers.iter().all(|l| l["error"].is_null()), "{name}: {r}");
         // The front's log: one single-range GET per layer blob, nothing else ranged.
-        let log = front_log(name);
-        let ranged: Vec<&Value> = log[before..]
-            .iter()
-            .filter(|l| {
-                l["path"].as_str().unwrap().starts_with("/v2/pair-a/blobs/") && l["range"] != ""
-            })
-            .collect();
+        let ranged = ranged_lines(name, before, "pair-a", layers.len());
         assert_eq!(ranged.len(), layers.len(), "{name}: {ranged:?}");
         for l in ranged {
             assert_eq!(l["ranges"], 1, "{name}: {l}");

@@ -285,7 +285,7 @@ impl LayerInspection {
     /// the inspection (the report keeps what was learned, plus the error).
     pub fn feed(&mut self, data: &[u8]) -> Result<()> {
         let Some(range) = self.next_read() else {
-            return Err(Error::Io("no read was pending".into()));
+            return Err(Error::Internal("feed() called with no read pending".into()));
         };
         if data.len() as u64 != range.length {
             let e = Error::Truncated {
@@ -336,7 +336,7 @@ impl LayerInspection {
         if self.report.partial_pull.reason.is_none() {
             self.no_partial(&format!("inspection failed: {e}"));
         }
-        self.report.error = Some(e.to_string());
+        self.report.error = Some(e);
     }
 
     fn check(&mut self, name: &str, pass: bool, detail: String) {
@@ -533,8 +533,8 @@ impl LayerInspection {
     /// Ends the inspection and returns what was learned.
     pub fn finish(mut self) -> InspectedLayer {
         if self.next_read().is_some() {
-            self.fail(Error::Io(
-                "inspection ended before all reads were done".into(),
+            self.fail(Error::Internal(
+                "finish() called before all reads were done".into(),
             ));
         }
         InspectedLayer {
@@ -574,5 +574,5 @@ pub fn inspect_with<F>(desc: &Descriptor, opts: InspectOptions, mut read: F) -> 
 where
     F: FnMut(ByteRange) -> Result<Vec<u8>>,
 {
-    crate::image::block_on(drive(desc, opts, async |r| read(r)))
+    crate::executor::block_on(drive(desc, opts, async |r| read(r)))
 }

@@ -47,8 +47,9 @@ pub struct LayerReport {
     /// Present only when the file list was asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_list: Option<Vec<FileReport>>,
-    /// Why the inspection stopped early, if it did.
-    pub error: Option<String>,
+    /// Why the inspection stopped early, if it did: the typed error, serialized as
+    /// `{kind, message, …fields}`.
+    pub error: Option<crate::error::Error>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

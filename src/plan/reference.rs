@@ -104,7 +104,9 @@ fn pull_route<'a>(input: &LayerInput<'a>) -> Route<'a> {
         tar_split: a.tar_split,
     };
     let Some(files) = input.files else {
-        let why = input.error.unwrap_or("not read");
+        let why = input
+            .error
+            .map_or_else(|| "not read".to_string(), |e| e.to_string());
         return Route::Full {
             reason: format!("the TOC could not be used ({why}): the reference puller fails or pulls the layer whole"),
             metadata: Some(metadata),

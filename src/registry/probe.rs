@@ -122,6 +122,32 @@ pub struct ProbeReport {
 }
 
 impl ProbeReport {
+    /// Takes into account that an earlier reader (the inspector's TOC reads) saw the `first-200`
+    /// behaviour on this registry: a cancelled 200, then a 206 for the same range. The probe's
+    /// own requests come too late to see it (the registry answers only a blob's first ranged
+    /// request with 200), so when both of its single ranges got 206 the class becomes
+    /// `first-200`, with that class's verdict and fix.
+    pub fn note_first_200(&mut self) {
+        if !(self.single_range.ok && self.repeat_range.ok) {
+            return;
+        }
+        self.class = Some(BehaviourClass::First200);
+        self.status = None;
+        self.cap = None;
+        let (verdict, text, mut fix) = verdict(
+            self.behaviour(),
+            self.blob_size,
+            self.redirected_to.is_some(),
+        );
+        if self.redirected_to.is_some() {
+            fix.push_str("\n\n");
+            fix.push_str(BUCKET_CORS_FIX);
+        }
+        self.verdict = verdict;
+        self.verdict_text = format!("{text} (Seen by the earlier TOC reads; the probe's own ranges came later and got 206.)");
+        self.fix = fix;
+    }
+
     /// The class, status and cap as one value (the planner's input).
     pub fn behaviour(&self) -> Option<RegistryBehaviour> {
         self.class.map(|class| RegistryBehaviour {
@@ -570,6 +596,43 @@ mod tests {
             "partial-pulls-retry"
         );
         assert_eq!(Verdict::FullPullFallback.as_str(), "full-pull-fallback");
+    }
+
+    #[test]
+    fn first_200_seen_earlier_overrides_a_later_multipart() {
+        let mut p = ProbeReport {
+            api_status: 200,
+            blob: "sha256:x".into(),
+            blob_size: Some(10_000),
+            single_range: sr(206),
+            repeat_range: sr(206),
+            multi_range: MultiRange {
+                status: Some(206),
+                kind: MultiRangeKind::Multipart,
+            },
+            ladder: Vec::new(),
+            class: Some(BehaviourClass::Multipart),
+            status: None,
+            cap: None,
+            accept_ranges: None,
+            redirected_to: None,
+            verdict: Verdict::PartialPullsWork,
+            verdict_text: String::new(),
+            fix: String::new(),
+            bytes_fetched: 0,
+            requests: 0,
+            request_log: Vec::new(),
+        };
+        p.note_first_200();
+        assert_eq!(p.class, Some(BehaviourClass::First200));
+        assert_eq!(p.verdict, Verdict::WholeLayers);
+        assert!(p.fix.contains("blobdescriptor"));
+        // a registry whose single ranges fail is not made first-200
+        p.single_range = sr(200);
+        p.repeat_range = sr(200);
+        p.class = Some(BehaviourClass::NoRange);
+        p.note_first_200();
+        assert_eq!(p.class, Some(BehaviourClass::NoRange));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `planPull`: the planner over images inspected in the page (or inspected now, once).
 
 use super::inspect::{cached, remember};
-use super::{attach_progress, from_js, to_js, JsResult, Target};
+use super::{attach_progress, from_js, js_err, js_err_in, to_js, JsResult, Target};
+use crate::error::Error;
 use crate::image::inspect_image;
 use crate::inspect::InspectOptions;
 use crate::plan::predict::{predict, ErrorBody, PredictOptions, DEFAULT_RETRIES};
@@ -53,10 +54,8 @@ pub async fn plan_pull_js(
         let img = inspect_image(&mut client, &name, t.platform()?.as_ref(), o)
             .await
             .map_err(|e| {
-                JsError::new(&format!(
-                    "{} image {name}: {e}",
-                    if i == 0 { "wanted" } else { "have" }
-                ))
+                let role = if i == 0 { "wanted" } else { "have" };
+                js_err_in(&e, Some(&format!("{role} image {name}")))
             })?;
         bytes += client.bytes_fetched();
         requests += client.log().len();
@@ -78,10 +77,12 @@ pub async fn plan_pull_js(
         let b: RegistryBehaviour = b
             .to_string()
             .parse()
-            .map_err(|e| JsError::new(&format!("planPull: {e}")))?;
+            .map_err(|e| js_err(Error::Input(format!("planPull: {e}"))))?;
         let retries = args.retries.unwrap_or(DEFAULT_RETRIES);
         if retries > 100 {
-            return Err(JsError::new("planPull: retries must be 0 to 100"));
+            return Err(js_err(Error::Input(
+                "planPull: retries must be 0 to 100".into(),
+            )));
         }
         predict(
             &mut plan,

@@ -14,19 +14,23 @@ struct ProbeArgs {
     size: Option<u64>,
     multi_range: bool,
     ladder: bool,
+    /// An earlier read of this registry saw a cancelled 200 and then a 206 for the same range.
+    first_200_seen: bool,
 }
 
 /// `probeRange({registry, repository, digest, size?, multiRange?, ladder?})` → how the registry
 /// answers ranges, its behaviour class and what that means for podman/CRI-O partial pulls.
 /// `multiRange: true` sends the 2-range request (reading at most 8 KiB); `ladder: true` also
 /// sends 16, 64, 256 and 1024 ranges and bisects to find a range cap (256 bytes read each).
+/// `first200Seen: true` says an earlier read (the inspector's) got a cancelled 200 and then a 206
+/// for the same range: the registry is then `first-200` even though the probe's ranges got 206.
 #[wasm_bindgen(js_name = probeRange, unchecked_return_type = "ProbeReport")]
 pub async fn probe_range_js(
     #[wasm_bindgen(unchecked_param_type = "ProbeOptions")] opts: JsValue,
 ) -> JsResult {
     let args: ProbeArgs = from_js(opts, "probeRange")?;
     let mut client = args.target.client()?;
-    let report = client
+    let mut report = client
         .probe(
             &args.digest,
             args.size,
@@ -37,6 +41,9 @@ pub async fn probe_range_js(
         )
         .await
         .map_err(js_err)?;
+    if args.first_200_seen {
+        report.note_first_200();
+    }
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Out {

@@ -231,3 +231,19 @@ test('Registry check with the ladder: a front that caps ranges at 16 (416 above)
   await screenshot(page, 'probe-range-cap');
   assert.deepEqual(page.problems.pageerror, []);
 });
+
+test('Registry check after TOC reads on a first-200 registry: the class comes from what the reads saw', { skip, timeout: 60000 }, async () => {
+  const url = env.BEHAVIOUR_FIRST_200_URL;
+  assert.ok(url, 'BEHAVIOUR_FIRST_200_URL is not set: run through scripts/test.sh');
+  assert.equal((await fetch(`${url}/_behaviour/reset`)).status, 200);
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: url, image: 'pair-a:latest', tab: 'probe' }));
+  assert.equal(await waitForReport(page), 'report');
+  await page.locator('.probe-view button.btn.primary').click();
+  const verdict = page.locator('.verdict');
+  await verdict.waitFor({ timeout: 30000 });
+  assert.equal(await verdict.getAttribute('data-class'), 'first-200');
+  assert.equal(await verdict.getAttribute('data-verdict'), 'whole-layers');
+  assert.match(await page.locator('.fix-text').textContent(), /blobdescriptor: inmemory/);
+  assert.deepEqual(page.problems.pageerror, []);
+});

@@ -20,6 +20,16 @@ function phaseText(ev, what) {
   return `${what}: ${where} · ${fmt.bytes(ev.bytesFetched || 0)} in ${fmt.plural(ev.requests || 0, 'request')}`;
 }
 
+/**
+ * Did the TOC reads meet the `first-200` behaviour: a ranged request answered 200 (and cancelled),
+ * then the same URL and range answered 206? (distribution#4667: only a blob's first ranged request
+ * gets 200, so the probe, which comes later, cannot see it itself.)
+ */
+function first200Seen(log = []) {
+  return log.some((a, i) => a.status === 200 && a.aborted && a.range &&
+    log.slice(i + 1).some((b) => b.status === 206 && b.url === a.url && b.range === a.range));
+}
+
 export class Controller {
   /** @param {import('../inspector.js').ChunkscopeInspector} view */
   constructor(view) {
@@ -178,6 +188,7 @@ export class Controller {
       const cs = await loadModule();
       const p = await cs.probeRange({
         ...s.auth, repository: s.want.repository, digest: layer.digest, size: layer.size, multiRange, ladder,
+        first200Seen: first200Seen(s.report.requestLog),
       });
       view.probe.render(p, { registry: s.registry, digest: layer.digest });
       // The Pull cost tab predicts what podman does on the class found (re-planned from memory).

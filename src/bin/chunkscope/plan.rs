@@ -2,7 +2,7 @@
 //! reference puller does it and as chunkscope recommends for one-range-per-request registries.
 
 use crate::{n, sources};
-use chunkscope::image::block_on;
+use chunkscope::executor::block_on;
 use chunkscope::inspect::InspectOptions;
 use chunkscope::oci::{ManifestDoc, Platform};
 use chunkscope::plan::predict::{predict, ErrorBody, Outcome, PredictOptions, DEFAULT_RETRIES};
@@ -57,7 +57,7 @@ struct Args {
 }
 
 fn parse_args(args: &[String]) -> Result<Args> {
-    let usage = |m: &str| Error::Unsupported(format!("{m} (see chunkscope --help)"));
+    let usage = |m: &str| Error::Usage(format!("{m} (see chunkscope --help)"));
     let mut a = Args {
         want: String::new(),
         have: Vec::new(),
@@ -193,7 +193,10 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
             Some(probe) => serde_json::to_string_pretty(&WithProbe { plan: &plan, probe }),
             None => serde_json::to_string_pretty(&plan),
         };
-        out!("{}", text.map_err(|e| Error::Io(e.to_string()))?);
+        out!(
+            "{}",
+            text.map_err(|e| Error::Internal(format!("JSON output: {e}")))?
+        );
     } else {
         if let Some(r) = &probed {
             out!(
@@ -322,13 +325,14 @@ fn print_human(a: &Args, p: &PullPlan) {
         if l.reused {
             continue;
         }
-        print!("layer {}: ", l.index);
+        // One out! per line: a bare print! would panic on a closed pipe (`… | head`).
+        let head = format!("layer {}: ", l.index);
         if let Some(why) = &l.fallback {
-            out!("full pull: {why}");
+            out!("{head}full pull: {why}");
             continue;
         }
         out!(
-            "metadata {} bytes; files {} missing, {} local; chunks {} to fetch ({} bytes), {} local, {} zeros; {} bytes bridged",
+            "{head}metadata {} bytes; files {} missing, {} local; chunks {} to fetch ({} bytes), {} local, {} zeros; {} bytes bridged",
             n(l.metadata_bytes),
             l.missing_files,
             l.local_files,

@@ -2,7 +2,7 @@
 //! in, and what the reference puller will do there.
 
 use crate::{n, sources};
-use chunkscope::image::block_on;
+use chunkscope::executor::block_on;
 use chunkscope::oci::{ManifestDoc, Platform};
 use chunkscope::registry::native::UreqTransport;
 use chunkscope::registry::probe::{ProbeOptions, ProbeReport};
@@ -33,7 +33,7 @@ struct Args {
 }
 
 fn parse_args(args: &[String]) -> Result<Args> {
-    let usage = |m: &str| Error::Unsupported(format!("{m} (see chunkscope probe --help)"));
+    let usage = |m: &str| Error::Usage(format!("{m} (see chunkscope probe --help)"));
     let mut a = Args {
         image: String::new(),
         json: false,
@@ -74,7 +74,7 @@ fn parse_args(args: &[String]) -> Result<Args> {
 pub fn run(args: &[String]) -> Result<ExitCode> {
     let a = parse_args(args)?;
     let rest = a.image.strip_prefix("docker://").ok_or_else(|| {
-        Error::Unsupported(format!(
+        Error::Usage(format!(
             "probe needs a registry image, docker://HOST[:PORT]/REPO[:TAG|@DIGEST], not {:?}",
             a.image
         ))
