@@ -55,6 +55,9 @@
 #     blob GET answers 307 to a presigned URL on the S3 port, where a single range gets 206
 #     and a multi-range request 200 with the whole object. S3_LAYOUTS are pushed to it;
 #   * writes STATE_DIR/env (KEY=value shell lines) and STATE_DIR/env.json.
+#   * NOCORS_REGISTRY_PORT (5075): a second CNCF distribution on the same storage with no
+#     http.headers at all (no CORS): what most registries look like to a browser; the page
+#     reads it through `chunkscope serve` (tests/serve.rs, tests/e2e/serve.test.mjs);
 # A port given in the environment is used as is (start fails if it is busy); a
 # default port that is busy is replaced by the next free one.
 #
@@ -68,7 +71,8 @@
 # each NAME of BEHAVIOUR_FRONTS in upper case with '-' as '_' (BEHAVIOUR_WHOLE_BODY_URL,
 # BEHAVIOUR_RANGE_CAP_416_16_URL, ...), and BEHAVIOUR_FRONT_NAMES (space-separated). With
 # S3_REGISTRY=1: S3_REGISTRY_URL S3_REGISTRY_HOST S3_ENDPOINT_URL S3_BUCKET S3_REPOS
-# S3_REGISTRY_LOG S3_SERVER_LOG.
+# S3_REGISTRY_LOG S3_SERVER_LOG. Always NOCORS_REGISTRY_URL NOCORS_REGISTRY_HOST
+# NOCORS_REGISTRY_LOG.
 #
 # Access log line (JSON): {"time","method","uri","range","if_range","status",
 #   "body_bytes_sent","content_length","content_type","origin","acr_headers",
@@ -203,6 +207,7 @@ cmd_stop() {
   stop_pid "$dir/registry-auth.pid" "docker-registry (auth: token)" "$dir"
   stop_pid "$dir/registry-basic.pid" "docker-registry (auth: htpasswd)" "$dir"
   stop_pid "$dir/issuer.pid" "token issuer" "$dir"
+  stop_pid "$dir/registry-nocors.pid" "docker-registry (no CORS)" "$dir"
   stop_pid "$dir/behaviour.pid" "behaviour fronts" "$dir"
   stop_pid "$dir/registry-s3.pid" "docker-registry (s3)" "$dir"
   stop_pid "$dir/moto.pid" "moto_server" "$dir"
@@ -388,6 +393,25 @@ push_fixtures() { # REGISTRY_HOSTPORT [AUTH LAYOUT...]: AUTH none|token|basic (a
   done
 }
 
+# The registry without CORS headers: the same storage, its config without http.headers.
+start_nocors() { # DIR PORT
+  local dir=$1 port=$2
+  write_registry_config "$dir/registry-nocors.yml" "$port" "$dir/data"
+  awk '/^  headers:/ {skip = 1; next} skip && /^    / {next} {skip = 0; print}' \
+    "$dir/registry-nocors.yml" >"$dir/registry-nocors.yml.tmp"
+  mv "$dir/registry-nocors.yml.tmp" "$dir/registry-nocors.yml"
+  ! grep -qi 'access-control' "$dir/registry-nocors.yml" || die "registry-nocors.yml still has CORS headers"
+  setsid "$REGISTRY_BIN" serve "$dir/registry-nocors.yml" >"$dir/logs/registry-nocors.log" 2>&1 </dev/null &
+  echo $! >"$dir/registry-nocors.pid"
+  wait_http "http://$HOST:$port/v2/" 20 ||
+    { tail -20 "$dir/logs/registry-nocors.log" >&2; die "registry (no CORS) did not answer on $HOST:$port"; }
+  if curl -fsS -o /dev/null -D - -H 'Origin: http://example.invalid' "http://$HOST:$port/v2/" |
+    grep -qi '^access-control-'; then
+    die "registry (no CORS) on $HOST:$port sends CORS headers"
+  fi
+  log "docker-registry (no CORS) pid $(read_pid "$dir/registry-nocors.pid") on http://$HOST:$port"
+}
+
 # The registries that want credentials (AUTH_REGISTRIES=1); ports picked by cmd_start.
 start_auth() { # DIR AUTH_REGISTRY_PORT TOKEN_ISSUER_PORT BASIC_REGISTRY_PORT
   local dir=$1 aport=$2 iport=$3 bport=$4
@@ -541,6 +565,7 @@ cmd_start() {
   pick_port RANGE1_PORT 5056; p1=$PICKED
   pick_port RANGE0_PORT 5057; p0=$PICKED
   pick_port LOG_PORT 5058; pl=$PICKED
+  local ncport; pick_port NOCORS_REGISTRY_PORT 5075; ncport=$PICKED
   if [ "$auth" = 1 ]; then
     pick_port AUTH_REGISTRY_PORT 5065; aport=$PICKED
     pick_port TOKEN_ISSUER_PORT 5066; iport=$PICKED
@@ -590,6 +615,10 @@ cmd_start() {
   : >"$dir/logs/range1.access.jsonl"
   : >"$dir/logs/range0.access.jsonl"
   : >"$dir/logs/log.access.jsonl"
+  if ! (start_nocors "$dir" "$ncport"); then
+    cmd_stop "$dir"
+    die "starting the registry without CORS failed"
+  fi
 
   if ! (start_behaviour "$dir" "$rport"); then
     cmd_stop "$dir"
@@ -627,7 +656,10 @@ cmd_start() {
       RANGE1_ACCESS_LOG "$dir/logs/range1.access.jsonl" \
       RANGE0_ACCESS_LOG "$dir/logs/range0.access.jsonl" \
       LOG_ACCESS_LOG "$dir/logs/log.access.jsonl" \
-      NGINX_ERROR_LOG "$dir/logs/nginx.error.log"
+      NGINX_ERROR_LOG "$dir/logs/nginx.error.log" \
+      NOCORS_REGISTRY_URL "http://$HOST:$ncport" \
+      NOCORS_REGISTRY_HOST "$HOST:$ncport" \
+      NOCORS_REGISTRY_LOG "$dir/logs/registry-nocors.log"
     local bnames="" bentry bi bkey
     for bi in "${!BEHAVIOUR_FRONTS[@]}"; do
       bentry=${BEHAVIOUR_FRONTS[$bi]} bkey=$(behaviour_key "${bentry%%:*}")
@@ -684,7 +716,7 @@ cmd_status() {
   if pid_alive "$rpid"; then echo "docker-registry: running (pid $rpid)"; else echo "docker-registry: stopped"; rc=1; fi
   if pid_alive "$npid"; then echo "nginx: running (pid $npid, workers $(nginx_worker_pids "$npid" | tr '\n' ' '))"; else echo "nginx: stopped"; rc=1; fi
   local f name pid
-  for f in registry-auth:"docker-registry (auth: token)" registry-basic:"docker-registry (auth: htpasswd)" issuer:"token issuer" behaviour:"behaviour fronts" registry-s3:"docker-registry (s3)" moto:"moto_server"; do
+  for f in registry-nocors:"docker-registry (no CORS)" registry-auth:"docker-registry (auth: token)" registry-basic:"docker-registry (auth: htpasswd)" issuer:"token issuer" behaviour:"behaviour fronts" registry-s3:"docker-registry (s3)" moto:"moto_server"; do
     [ -f "$dir/${f%%:*}.pid" ] || continue
     name=${f#*:} pid=$(read_pid "$dir/${f%%:*}.pid")
     if pid_alive "$pid"; then echo "$name: running (pid $pid)"; else echo "$name: stopped"; rc=1; fi

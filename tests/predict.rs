@@ -356,3 +356,41 @@ fn cli_registry_behaviour() {
     assert_eq!(code, Some(2));
     assert!(err.contains("--probe needs a registry image"), "{err}");
 }
+
+/// The TypeScript unions in src/web/types.d.ts name the same wire spellings as the enums.
+#[test]
+fn wire_names_match_types_d_ts() {
+    use chunkscope::plan::predict::ErrorBody;
+    let dts = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/types.d.ts"))
+        .unwrap();
+    let union = |name: &str| -> Vec<String> {
+        let start = dts.find(&format!("export type {name} =")).unwrap();
+        let body = &dts[start..];
+        let body = &body[body.find('=').unwrap() + 1..body.find(';').unwrap()];
+        body.split('|')
+            .map(|m| m.trim().trim_matches('"').to_string())
+            .collect()
+    };
+    let wire = |v: Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        wire(serde_json::to_value(Outcome::ALL).unwrap()),
+        union("PredictOutcome")
+    );
+    assert_eq!(
+        wire(serde_json::to_value(ErrorBody::ALL).unwrap()),
+        union("PredictErrorBody")
+    );
+    assert_eq!(
+        wire(serde_json::to_value(RequestKind::ALL).unwrap()),
+        union("PredictRequestKind")
+    );
+    for k in RequestKind::ALL {
+        assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+    }
+}

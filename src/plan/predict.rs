@@ -114,7 +114,25 @@ pub enum RequestKind {
     Full,
 }
 
+impl Outcome {
+    /// Every outcome, in documentation order.
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Partial,
+        Outcome::DoubleDownload,
+        Outcome::FullFallback,
+        Outcome::Fails,
+    ];
+}
+
+impl ErrorBody {
+    /// Both bodies.
+    pub const ALL: [ErrorBody; 2] = [ErrorBody::Json, ErrorBody::Text];
+}
+
 impl RequestKind {
+    /// Every kind, in request order.
+    pub const ALL: [RequestKind; 3] = [RequestKind::Metadata, RequestKind::Data, RequestKind::Full];
+
     /// The wire spelling.
     pub fn as_str(self) -> &'static str {
         match self {

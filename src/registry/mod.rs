@@ -29,7 +29,7 @@ use crate::inspect::report::RequestRecord;
 use crate::inspect::ByteRange;
 use crate::oci::{Descriptor, ACCEPT_DOCKER, ACCEPT_OCI, MAX_MANIFEST};
 use auth::{parse_challenge, pull_scope, token_url, Challenge};
-use reference::origin_of;
+use reference::within_registry;
 use std::collections::BTreeMap;
 
 /// One GET request.
@@ -111,7 +111,7 @@ impl<T: Transport> RegistryClient<T> {
 
     /// The Authorization value for a URL, only for the registry's own origin.
     fn authorization(&self, url: &str) -> Option<String> {
-        if origin_of(url) != Some(self.image.base.as_str()) {
+        if !within_registry(url, &self.image.base) {
             return None;
         }
         if let Some(t) = self.tokens.get(&pull_scope(&self.image.repository)) {
@@ -186,9 +186,7 @@ impl<T: Transport> RegistryClient<T> {
             }
             // A 401 from wherever a redirect led (blob storage, a CDN) is not the registry asking
             // for credentials: never hand the user's credentials to another origin.
-            if !resp.final_url.is_empty()
-                && origin_of(&resp.final_url) != Some(self.image.base.as_str())
-            {
+            if !resp.final_url.is_empty() && !within_registry(&resp.final_url, &self.image.base) {
                 return Err(Error::Http {
                     url: resp.final_url.clone(),
                     status: 401,

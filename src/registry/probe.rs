@@ -50,6 +50,16 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// Every verdict, best first.
+    pub const ALL: [Verdict; 6] = [
+        Verdict::PartialPullsWork,
+        Verdict::PartialPullsRetry,
+        Verdict::WholeLayers,
+        Verdict::FullPullFallback,
+        Verdict::PullFails,
+        Verdict::Unknown,
+    ];
+
     /// The wire spelling.
     pub fn as_str(self) -> &'static str {
         match self {

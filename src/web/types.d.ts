@@ -1,6 +1,10 @@
 /** Where an image lives, and how to authenticate to its registry. */
 export interface Target {
-  /** `http(s)://host[:port]`; a bare host means https. */
+  /**
+   * `http(s)://host[:port]`; a bare host means https. A path prefix is kept
+   * (`http://127.0.0.1:8080/registry/https/registry.example.com`: a registry reached through
+   * `chunkscope serve`'s gateway); credentials go only to URLs under it and to the token realm.
+   */
   registry: string;
   repository: string;
   /** A tag or a digest; default `latest`. */
@@ -303,10 +307,11 @@ export interface PlanRegistryBehaviour {
 
 export type PredictErrorBody = "json" | "text";
 export type PredictOutcome = "partial" | "double-download" | "full-fallback" | "fails";
+export type PredictRequestKind = "metadata" | "data" | "full";
 
 /** One request podman would send on the registry, and its answer. */
 export interface PredictedRequest {
-  kind: "metadata" | "data" | "full";
+  kind: PredictRequestKind;
   ranges: { offset: number; length: number }[];
   /** Body bytes received (the blob for a 200, 0 for a refusal). */
   bytes: number;

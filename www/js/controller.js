@@ -54,7 +54,7 @@ export class Controller {
       if (seq !== this.loadSeq) return;
       want = parseTarget(cs, v.registry, v.image);
       haves = (v.have || '').split(',').map((x) => x.trim()).filter(Boolean)
-        .map((x) => parseTarget(cs, want.registry, x));
+        .map((x) => parseTarget(cs, v.registry, x));
     } catch (e) {
       if (seq !== this.loadSeq) return;
       view.setProgress('');
@@ -62,7 +62,10 @@ export class Controller {
       view.showError(e, { action: 'start' });
       return;
     }
+    // `registry` is what the module reads from (behind `chunkscope serve`, its same-origin
+    // gateway); `registryText` is the registry as the user knows it (messages, the address bar).
     const { registry } = want;
+    const registryText = want.shown || registry;
     const auth = Object.fromEntries(
       Object.entries({ token: v.token, username: v.username, password: v.password }).filter(([, x]) => x));
     // one platform for every image: the one asked for (the module's default when none)
@@ -74,14 +77,14 @@ export class Controller {
     const haveTexts = haves.map(imageText);
     const t0 = performance.now();
     try {
-      view.setProgress(`Reading ${wantText} from ${registry}…`);
+      view.setProgress(`Reading ${wantText} from ${registryText}…`);
       const report = await cs.inspectImage({
         ...wantTarget, files: true, verifyTarSplit: !!v.verifyTarSplit,
         onProgress: (ev) => { if (seq === this.loadSeq) view.setProgress(phaseText(ev, `Reading ${wantText}`)); },
       });
       if (seq !== this.loadSeq) return;
       view.state = {
-        ...view.state, source: 'registry', registry, want, haves, wantText, haveTexts, wantTarget, haveTargets,
+        ...view.state, source: 'registry', registry: registryText, want, haves, wantText, haveTexts, wantTarget, haveTargets,
         report, auth: { registry, ...auth }, plan: null, coverage: null, shown: false, elapsed: performance.now() - t0,
       };
       view.form.setPlatforms(report.platforms, report.platform);
@@ -105,7 +108,7 @@ export class Controller {
     } catch (e) {
       if (seq !== this.loadSeq) return;
       view.setProgress('');
-      view.showError(e, { action: `read ${wantText}`, registry });
+      view.showError(e, { action: `read ${wantText}`, registry: registryText });
     } finally {
       if (seq === this.loadSeq) view.form.setBusy(false);
     }

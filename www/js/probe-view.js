@@ -5,6 +5,7 @@
 
 import { h, fill, Emitter, copyButton } from './dom.js';
 import * as fmt from './format.js';
+import { serveInfo } from './api.js';
 
 // The probe's typed verdict (wire names of registry::probe::Verdict) → the colour of the box.
 const VERDICT_CLASS = {
@@ -34,8 +35,10 @@ function behaviourText(p) {
 export class ProbeView extends Emitter {
   constructor() {
     super();
-    this.multi = h('input', { type: 'checkbox', props: { checked: true } });
-    this.ladder = h('input', { type: 'checkbox', class: 'ladder', props: { checked: false } });
+    // chunkscope serve forwards single ranges only: no multi-range request through its gateway.
+    this.viaServe = !!serveInfo();
+    this.multi = h('input', { type: 'checkbox', props: { checked: !this.viaServe, disabled: this.viaServe } });
+    this.ladder = h('input', { type: 'checkbox', class: 'ladder', props: { checked: false, disabled: this.viaServe } });
     this.run = h('button', { type: 'button', class: 'btn primary' }, 'Run the range check');
     this.run.addEventListener('click', () =>
       this.emit('run', { multiRange: this.multi.checked || this.ladder.checked, ladder: this.ladder.checked }));
@@ -54,7 +57,10 @@ export class ProbeView extends Emitter {
         'Checks how the registry answers byte-range requests for one layer blob: a single range (what chunkscope ' +
           'uses), and optionally two ranges in one request (what podman and CRI-O send for partial pulls; reads a few kB).'),
       h('div', { class: 'toolbar' }, this.run,
-        h('label', { class: 'check' }, this.multi, h('span', null, 'Also try a multi-range request')),
+        h('label', { class: 'check', title: this.viaServe ? 'chunkscope serve forwards single ranges only' : '' }, this.multi,
+          h('span', null, this.viaServe
+            ? 'Also try a multi-range request (not through chunkscope serve: it forwards single ranges only)'
+            : 'Also try a multi-range request')),
         h('label', { class: 'check', title: 'Sends 16, 64, 256 and 1024 ranges in one request (256 bytes read of each) and bisects to find the largest count the registry accepts' },
           this.ladder, h('span', null, 'Find the range cap (ladder)'))),
       this.result,
@@ -64,7 +70,8 @@ export class ProbeView extends Emitter {
   /** The CORS configuration text (the module's corsConfig(), or a probe's corsFix). */
   setCorsConfig(text) {
     this.corsText.textContent = text || '';
-    this.cors.hidden = !text;
+    // behind chunkscope serve the page reads registries through its own origin: no CORS needed
+    this.cors.hidden = !text || this.viaServe;
   }
 
   setEnabled(on, why = '') {
