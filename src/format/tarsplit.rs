@@ -14,21 +14,22 @@ use crate::format::toc::{EntryType, Toc, TocEntry};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-/// One JSON line.
+/// One JSON line. Strings are borrowed from the line when they have no escapes.
 #[derive(Debug, Deserialize)]
-struct Line {
+struct Line<'a> {
     #[serde(rename = "type")]
     kind: u8,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    name_raw: Option<String>,
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    name_raw: Option<Cow<'a, str>>,
     #[serde(default)]
     size: i64,
-    #[serde(default)]
-    payload: Option<String>,
+    #[serde(default, borrow)]
+    payload: Option<Cow<'a, str>>,
 }
 
 /// A piece of the reconstructed tar stream.
@@ -52,51 +53,123 @@ pub struct TarSplit {
     pub segments: usize,
 }
 
-/// Parses the uncompressed tar-split JSON lines.
-pub fn parse(data: &[u8]) -> Result<TarSplit> {
-    let mut pieces = Vec::new();
-    let (mut tar_size, mut files, mut segments) = (0u64, 0usize, 0usize);
-    for (i, raw) in data.split(|&b| b == b'\n').enumerate() {
+/// The totals of a tar-split read line by line ([`Lines`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Size of the uncompressed tar stream it describes (the layer's uncompressed size).
+    pub tar_size: u64,
+    /// Number of file (type 1) records.
+    pub files: usize,
+    /// Number of segment (type 2) records.
+    pub segments: usize,
+}
+
+/// Reads tar-split JSON lines one at a time, so that the decoded tar-split never has to be held:
+/// [`parse`] keeps every piece, [`Stream`] checks each against the TOC as it comes and drops it.
+#[derive(Debug, Default)]
+struct Lines {
+    line_no: usize,
+    totals: Totals,
+}
+
+impl Lines {
+    /// One line (without its `\n`); `None` for a blank line.
+    fn line(&mut self, raw: &[u8]) -> Result<Option<Piece>> {
+        self.line_no += 1;
         if raw.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
+            return Ok(None);
         }
-        let err = |m: String| Error::TarSplit(format!("line {}: {m}", i + 1));
+        let n = self.line_no;
+        let err = |m: String| Error::TarSplit(format!("line {n}: {m}"));
         let line: Line = serde_json::from_slice(raw).map_err(|e| err(e.to_string()))?;
         let payload = match &line.payload {
-            Some(p) => B64.decode(p).map_err(|e| err(format!("payload: {e}")))?,
+            Some(p) => B64
+                .decode(p.as_bytes())
+                .map_err(|e| err(format!("payload: {e}")))?,
             None => Vec::new(),
         };
-        match line.kind {
+        let t = &mut self.totals;
+        Ok(Some(match line.kind {
             1 => {
                 let name = match (&line.name, &line.name_raw) {
                     (Some(n), _) => n.as_bytes().to_vec(),
-                    (None, Some(r)) => B64.decode(r).map_err(|e| err(format!("name_raw: {e}")))?,
+                    (None, Some(r)) => B64
+                        .decode(r.as_bytes())
+                        .map_err(|e| err(format!("name_raw: {e}")))?,
                     (None, None) => return Err(err("file record without a name".into())),
                 };
                 let size = u64::try_from(line.size)
                     .map_err(|_| err(format!("negative size {}", line.size)))?;
-                tar_size = tar_size
+                t.tar_size = t
+                    .tar_size
                     .checked_add(size)
                     .ok_or_else(|| err("tar size overflows".into()))?;
-                files += 1;
-                pieces.push(Piece::File { name });
+                t.files += 1;
+                Piece::File { name }
             }
             2 => {
-                tar_size = tar_size
+                t.tar_size = t
+                    .tar_size
                     .checked_add(payload.len() as u64)
                     .ok_or_else(|| err("tar size overflows".into()))?;
-                segments += 1;
-                pieces.push(Piece::Segment(payload));
+                t.segments += 1;
+                Piece::Segment(payload)
             }
             t => return Err(err(format!("unknown record type {t}"))),
+        }))
+    }
+}
+
+/// Parses the uncompressed tar-split JSON lines.
+pub fn parse(data: &[u8]) -> Result<TarSplit> {
+    let mut lines = Lines::default();
+    let mut pieces = Vec::new();
+    for raw in data.split(|&b| b == b'\n') {
+        if let Some(p) = lines.line(raw)? {
+            pieces.push(p);
         }
     }
+    let Totals {
+        tar_size,
+        files,
+        segments,
+    } = lines.totals;
     Ok(TarSplit {
         pieces,
         tar_size,
         files,
         segments,
     })
+}
+
+/// The tar-split read and checked against a TOC line by line: the memory it takes is one line
+/// and the TOC's name index, whatever the size of the tar-split. Feed it every line
+/// ([`Stream::line`], e.g. from [`crate::format::zstd::for_each_line_exact`]), then
+/// [`Stream::finish`]. The result is the one [`parse`] then [`TarSplit::check_against`] give.
+pub struct Stream<'t> {
+    lines: Lines,
+    checker: Checker<'t>,
+}
+
+impl<'t> Stream<'t> {
+    pub fn new(toc: &'t Toc) -> Stream<'t> {
+        Stream {
+            lines: Lines::default(),
+            checker: Checker::new(toc),
+        }
+    }
+    /// One line, without its `\n`.
+    pub fn line(&mut self, raw: &[u8]) -> Result<()> {
+        match self.lines.line(raw)? {
+            Some(Piece::Segment(p)) => self.checker.segment(&p),
+            Some(Piece::File { name }) => self.checker.file(&name),
+            None => {}
+        }
+        Ok(())
+    }
+    pub fn finish(self) -> (Totals, Correspondence) {
+        (self.lines.totals, self.checker.finish())
+    }
 }
 
 /// How the TOC and the tar-split disagree about one entry, in containers/storage's terms.
@@ -296,6 +369,32 @@ impl TarSplit {
     /// invalid bytes into U+FFFD): that is one `missing-in-toc` difference, and the TOC entry
     /// holding the replaced name is not reported again.
     pub fn check_against(&self, toc: &Toc) -> Correspondence {
+        let mut checker = Checker::new(toc);
+        for piece in &self.pieces {
+            match piece {
+                Piece::Segment(p) => checker.segment(p),
+                Piece::File { name } => checker.file(name),
+            }
+        }
+        checker.finish()
+    }
+}
+
+/// [`TarSplit::check_against`] one piece at a time, in tar-split order.
+struct Checker<'t> {
+    toc: &'t Toc,
+    c: Correspondence,
+    /// TOC entries (not chunks) by name, removed as tar headers claim them.
+    pending: HashMap<&'t [u8], usize>,
+    pending_padding: u64,
+    /// A segment did not decode: nothing after it is compared (upstream stops there).
+    unreadable: bool,
+    /// The name of the header the previous piece decoded to (its file record should follow).
+    last_header: Option<Vec<u8>>,
+}
+
+impl<'t> Checker<'t> {
+    fn new(toc: &'t Toc) -> Checker<'t> {
         let mut c = Correspondence::default();
         let mut pending: HashMap<&[u8], usize> = HashMap::new();
         for (i, e) in toc
@@ -321,58 +420,78 @@ impl TarSplit {
                 pending.insert(e.name.as_bytes(), i);
             }
         }
-        let mut pending_padding = 0u64;
-        let mut unreadable = false;
-        for (pi, piece) in self.pieces.iter().enumerate() {
-            let Piece::Segment(payload) = piece else {
-                continue;
-            };
-            let Some(payload) = usize::try_from(pending_padding)
-                .ok()
-                .and_then(|p| payload.get(p..))
-            else {
+        Checker {
+            toc,
+            c,
+            pending,
+            pending_padding: 0,
+            unreadable: false,
+            last_header: None,
+        }
+    }
+
+    /// A file record: chunkscope's own check that it is named as the header just before it.
+    fn file(&mut self, name: &[u8]) {
+        let Some(header) = self.last_header.take() else {
+            return;
+        };
+        let c = &mut self.c;
+        if *name != *header {
+            c.record_mismatch_count += 1;
+            if c.record_mismatches.len() < MAX_PROBLEMS {
+                c.record_mismatches.push(format!(
+                    "header {} is followed by the file record {}",
+                    gofmt::quote(&header),
+                    gofmt::quote(name)
+                ));
+            }
+        }
+    }
+
+    fn segment(&mut self, payload: &[u8]) {
+        self.last_header = None;
+        if self.unreadable {
+            return;
+        }
+        let c = &mut self.c;
+        let pending_padding = self.pending_padding;
+        let Some(payload) = usize::try_from(pending_padding)
+            .ok()
+            .and_then(|p| payload.get(p..))
+        else {
+            c.push(Difference {
+                kind: DifferenceKind::UnreadableHeader,
+                path: String::new(),
+                field: None,
+                message: format!("expected {pending_padding} bytes of padding after previous file, but next SegmentType only has {} bytes", payload.len()),
+                note: None,
+            });
+            self.unreadable = true;
+            return;
+        };
+        self.pending_padding = 0;
+        let (hdr, pad) = match tar_header::read_first(payload) {
+            Ok(Some(h)) => h,
+            Ok(None) => return,
+            Err(e) => {
                 c.push(Difference {
                     kind: DifferenceKind::UnreadableHeader,
                     path: String::new(),
                     field: None,
-                    message: format!("expected {pending_padding} bytes of padding after previous file, but next SegmentType only has {} bytes", payload.len()),
-                    note: None,
+                    message: format!("decoding a tar header from a tar-split entry: {e}"),
+                    note: Some(e.detail()),
                 });
-                unreadable = true;
-                break;
-            };
-            pending_padding = 0;
-            let (hdr, pad) = match tar_header::read_first(payload) {
-                Ok(Some(h)) => h,
-                Ok(None) => continue,
-                Err(e) => {
-                    c.push(Difference {
-                        kind: DifferenceKind::UnreadableHeader,
-                        path: String::new(),
-                        field: None,
-                        message: format!("decoding a tar header from a tar-split entry: {e}"),
-                        note: Some(e.detail()),
-                    });
-                    unreadable = true;
-                    break;
-                }
-            };
-            pending_padding = pad;
-            c.tar_members += 1;
-            if let Some(Piece::File { name, .. }) = self.pieces.get(pi + 1) {
-                if *name != hdr.name {
-                    c.record_mismatch_count += 1;
-                    if c.record_mismatches.len() < MAX_PROBLEMS {
-                        c.record_mismatches.push(format!(
-                            "header {} is followed by the file record {}",
-                            gofmt::quote(&hdr.name),
-                            gofmt::quote(name)
-                        ));
-                    }
-                }
+                self.unreadable = true;
+                return;
             }
-            let path = gofmt::quote(&hdr.name);
-            let Some(i) = pending.remove(hdr.name.as_slice()) else {
+        };
+        self.pending_padding = pad;
+        c.tar_members += 1;
+        let path = gofmt::quote(&hdr.name);
+        let pending = &mut self.pending;
+        let found = pending.remove(hdr.name.as_slice());
+        match found {
+            None => {
                 let lossy = gofmt::json_lossy(&hdr.name);
                 let note = if lossy.as_bytes() != hdr.name.as_slice()
                     && pending.remove(lossy.as_bytes()).is_some()
@@ -391,14 +510,20 @@ impl TarSplit {
                     field: None,
                     note,
                 });
-                continue;
-            };
-            if let Some(d) = compare_entry(&toc.entries[i], &hdr, &path) {
-                c.push(d);
+            }
+            Some(i) => {
+                if let Some(d) = compare_entry(&self.toc.entries[i], &hdr, &path) {
+                    c.push(d);
+                }
             }
         }
-        if !unreadable {
-            let mut left: Vec<&[u8]> = pending.keys().copied().collect();
+        self.last_header = Some(hdr.name);
+    }
+
+    fn finish(self) -> Correspondence {
+        let mut c = self.c;
+        if !self.unreadable {
+            let mut left: Vec<&[u8]> = self.pending.keys().copied().collect();
             left.sort();
             let incl = gofmt::quote_list(left.iter().take(5).copied());
             for name in left {
@@ -515,6 +640,62 @@ mod tests {
                 String::from_utf8_lossy(bad)
             );
         }
+    }
+
+    /// The streaming check gives what parse + check_against give, line numbers in errors too.
+    fn stream_of(data: &[u8], toc: &Toc) -> Result<(Totals, Correspondence)> {
+        let mut s = Stream::new(toc);
+        for raw in data.split(|&b| b == b'\n') {
+            s.line(raw)?;
+        }
+        Ok(s.finish())
+    }
+
+    #[test]
+    fn stream_equals_parse_then_check() {
+        let mut blocks = vec![block("a", b'0', "0000644"), block("c", b'7', "0000644")];
+        blocks.push(block("d", b'5', "0000755"));
+        let mut lines = String::new();
+        for (i, b) in blocks.iter().enumerate() {
+            lines += &format!("{{\"type\":2,\"payload\":\"{}\"}}\n", B64.encode(b));
+            // One record named as its header, one not, one missing; an escaped name too.
+            match i {
+                0 => lines += "{\"type\":1,\"name\":\"\\u0061\",\"size\":0}\n\n",
+                1 => lines += "{\"type\":1,\"name\":\"x\",\"size\":0}\n",
+                _ => {}
+            }
+        }
+        lines += &format!(
+            "{{\"type\":2,\"payload\":\"{}\"}}\n",
+            B64.encode([0u8; 1024])
+        );
+        let toc = Toc {
+            entries: vec![
+                entry(EntryType::Reg, "a", 0o644),
+                entry(EntryType::Reg, "b", 0o644),
+                entry(EntryType::Dir, "d", 0o700),
+            ],
+            ..Toc::default()
+        };
+        let ts = parse(lines.as_bytes()).unwrap();
+        let whole = ts.check_against(&toc);
+        let (totals, streamed) = stream_of(lines.as_bytes(), &toc).unwrap();
+        assert_eq!(streamed, whole);
+        assert_eq!(
+            totals,
+            Totals {
+                tar_size: ts.tar_size,
+                files: ts.files,
+                segments: ts.segments
+            }
+        );
+        assert_eq!(whole.record_mismatch_count, 1);
+        assert_eq!(whole.problem_count, 3);
+        let bad = format!("{lines}{{\"type\":9}}\n");
+        assert_eq!(
+            stream_of(bad.as_bytes(), &toc).unwrap_err(),
+            parse(bad.as_bytes()).unwrap_err()
+        );
     }
 
     #[test]

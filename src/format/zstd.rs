@@ -70,6 +70,64 @@ pub fn decompress_exact(what: &str, input: &[u8], expected: u64, limit: u64) -> 
     Ok(out)
 }
 
+/// [`decompress_exact`] without holding the output: calls `on_line` with each `\n`-separated
+/// line of the decompressed data (without the `\n`), holding one line at a time. The errors are
+/// the ones `decompress_exact` then a parse of the whole output would give, with the same
+/// precedence: a decompression or length error wins over an error `on_line` returned, so after
+/// `on_line` fails the rest is still decompressed (and discarded) to find out.
+pub fn for_each_line_exact(
+    what: &str,
+    input: &[u8],
+    expected: u64,
+    limit: u64,
+    mut on_line: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    use std::io::BufRead;
+    if expected > limit {
+        return Err(Error::TooLarge {
+            what: format!("{what} (declared uncompressed size)"),
+            size: expected,
+            limit,
+        });
+    }
+    let mut r = std::io::BufReader::with_capacity(1 << 16, Frames::new(what, input, expected));
+    let mut line = Vec::new();
+    let mut first_error = None;
+    loop {
+        line.clear();
+        let n = match r.read_until(b'\n', &mut line) {
+            Ok(n) => n,
+            Err(e) => {
+                return Err(match r.get_mut().error(e) {
+                    Error::TooLarge { .. } => Error::Overlong {
+                        what: what.to_string(),
+                        expected,
+                    },
+                    e => e,
+                })
+            }
+        };
+        if n == 0 {
+            break;
+        }
+        if first_error.is_none() {
+            let raw = line.strip_suffix(b"\n").unwrap_or(&line);
+            if let Err(e) = on_line(raw) {
+                first_error = Some(e);
+            }
+        }
+    }
+    let produced = r.get_ref().produced;
+    if produced != expected {
+        return Err(Error::LengthMismatch {
+            what: what.to_string(),
+            expected,
+            actual: produced,
+        });
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
 fn decompress_into(what: &str, input: &[u8], limit: u64, out: &mut Vec<u8>) -> Result<()> {
     let mut r = Frames::new(what, input, limit);
     r.read_to_end(out).map_err(|e| r.error(e))?;
@@ -253,6 +311,50 @@ mod tests {
         assert!(matches!(
             decompress("t", &input, 7),
             Err(Error::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn lines_exact_streams_and_keeps_error_precedence() {
+        let mut input = Vec::new();
+        for _ in 0..3 {
+            input.extend(HELLO);
+        }
+        let mut lines = Vec::new();
+        for_each_line_exact("t", &input, 15, 100, |l| {
+            lines.push(l.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(lines, [b"hellohellohello".to_vec()]);
+        // The length errors of decompress_exact, and they win over a line error.
+        let fail = |_: &[u8]| Err(Error::TarSplit("bad line".into()));
+        assert_eq!(
+            for_each_line_exact("t", &input, 14, 100, fail),
+            Err(Error::Overlong {
+                what: "t".into(),
+                expected: 14
+            })
+        );
+        assert_eq!(
+            for_each_line_exact("t", &input, 16, 100, fail),
+            Err(Error::LengthMismatch {
+                what: "t".into(),
+                expected: 16,
+                actual: 15
+            })
+        );
+        assert!(matches!(
+            for_each_line_exact("t", &input, 1000, 100, fail),
+            Err(Error::TooLarge { .. })
+        ));
+        assert_eq!(
+            for_each_line_exact("t", &input, 15, 100, fail),
+            Err(Error::TarSplit("bad line".into()))
+        );
+        assert!(matches!(
+            for_each_line_exact("t", &HELLO[..10], 5, 100, fail),
+            Err(Error::Zstd { .. })
         ));
     }
 

@@ -495,20 +495,25 @@ impl LayerInspection {
                     "the TOC has no tarSplitDigest: the tar-split is not authenticated".into(),
                 ),
             }
-            let raw = zstd::decompress_exact(
+            // Checked line by line as it decompresses: the decoded tar-split (hundreds of MB
+            // for a big layer) is never held, only one line and the TOC's name index.
+            let mut stream = tarsplit::Stream::new(&toc);
+            zstd::for_each_line_exact(
                 "tar-split",
                 ts_bytes,
                 ts.uncompressed_length,
                 MAX_TAR_SPLIT,
+                |line| stream.line(line),
             )?;
+            let (split, corr) = stream.finish();
             self.check(
                 "tarsplit_uncompressed_length",
                 true,
-                format!("tar-split decompresses to the declared {} bytes", raw.len()),
+                format!(
+                    "tar-split decompresses to the declared {} bytes",
+                    ts.uncompressed_length
+                ),
             );
-            let split = tarsplit::parse(&raw)?;
-            drop(raw);
-            let corr = split.check_against(&toc);
             self.check(
                 "toc_matches_tarsplit",
                 corr.ok(),
