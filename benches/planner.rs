@@ -108,11 +108,11 @@ fn layer(files: &[File], rng: &mut Rng, digest_seed: u64) -> (Descriptor, LayerF
             };
             e.offset = off;
             if multi {
-                e.chunk_size = usize_;
-                e.chunk_offset = uoff;
-                e.chunk_digest = Some(digest(2, cid));
+                e.rare_mut().chunk_size = usize_;
+                e.rare_mut().chunk_offset = uoff;
+                e.rare_mut().chunk_digest = Some(digest(2, cid));
                 if zeros {
-                    e.chunk_type = "zeros".into();
+                    e.rare_mut().chunk_type = "zeros".into();
                 }
             }
             off += csize;

@@ -139,8 +139,8 @@ impl LayerFiles {
                 let multi = raw.len() > 1;
                 for (k, c) in raw.iter().enumerate() {
                     let c_end = raw.get(k + 1).map(|n| n.offset).unwrap_or(end);
-                    let u_off = if k == 0 { 0 } else { c.chunk_offset };
-                    let u_end = raw.get(k + 1).map(|n| n.chunk_offset).unwrap_or(e.size);
+                    let u_off = if k == 0 { 0 } else { c.chunk_offset() };
+                    let u_end = raw.get(k + 1).map(|n| n.chunk_offset()).unwrap_or(e.size);
                     if c_end <= c.offset {
                         problem(
                             &mut out.problems,
@@ -159,13 +159,14 @@ impl LayerFiles {
                             ),
                         );
                     }
-                    if multi && c.chunk_size != 0 && c.chunk_size != u_end.saturating_sub(u_off) {
+                    if multi && c.chunk_size() != 0 && c.chunk_size() != u_end.saturating_sub(u_off)
+                    {
                         problem(
                             &mut out.problems,
                             format!(
                                 "{:?}: chunk {k} chunkSize {} but spans {}",
                                 e.name,
-                                c.chunk_size,
+                                c.chunk_size(),
                                 u_end.saturating_sub(u_off)
                             ),
                         );
@@ -178,12 +179,12 @@ impl LayerFiles {
                         uncompressed_offset: u_off,
                         uncompressed_length: u_end.saturating_sub(u_off),
                         digest: if multi {
-                            c.chunk_digest.as_ref()
+                            c.chunk_digest()
                         } else {
                             e.digest.as_ref()
                         }
                         .cloned(),
-                        zeros: c.chunk_type == "zeros",
+                        zeros: c.chunk_type() == "zeros",
                     });
                 }
                 if end > payload_end {

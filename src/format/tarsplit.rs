@@ -573,7 +573,7 @@ fn compare_entry(t: &TocEntry, h: &Header, path: &str) -> Option<Difference> {
         })
         .collect();
     let toc_xattrs: BTreeMap<Vec<u8>, String> = t
-        .xattrs
+        .xattrs()
         .iter()
         .map(|(k, v)| (k.as_bytes().to_vec(), v.clone()))
         .collect();
@@ -588,17 +588,17 @@ fn compare_entry(t: &TocEntry, h: &Header, path: &str) -> Option<Difference> {
         match field {
             Field::Type => (t.kind != kind)
                 .then(|| (q(t.kind.as_str().as_bytes()), q(kind.as_str().as_bytes()))),
-            Field::Linkname => (t.link_name.as_bytes() != h.linkname.as_slice())
-                .then(|| (q(t.link_name.as_bytes()), q(&h.linkname))),
+            Field::Linkname => (t.link_name().as_bytes() != h.linkname.as_slice())
+                .then(|| (q(t.link_name().as_bytes()), q(&h.linkname))),
             Field::Mode => n(t.mode, h.mode),
             Field::Size => n(t.size, h.size),
             Field::Uid => n(t.uid, h.uid),
             Field::Gid => n(t.gid, h.gid),
             Field::ModTime => time(t.modtime.as_deref(), h.mtime),
-            Field::AccessTime => time(t.accesstime.as_deref(), h.atime),
-            Field::ChangeTime => time(t.changetime.as_deref(), h.ctime),
-            Field::Devmajor => n(t.dev_major, h.devmajor),
-            Field::Devminor => n(t.dev_minor, h.devminor),
+            Field::AccessTime => time(t.accesstime(), h.atime),
+            Field::ChangeTime => time(t.changetime(), h.ctime),
+            Field::Devmajor => n(t.dev_major(), h.devmajor),
+            Field::Devminor => n(t.dev_minor(), h.devminor),
             Field::Xattrs => {
                 (toc_xattrs != tar_xattrs).then(|| (xmap(&toc_xattrs), xmap(&tar_xattrs)))
             }

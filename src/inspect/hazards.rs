@@ -122,7 +122,7 @@ pub fn from_toc(toc: &Toc) -> Vec<PullHazard> {
     add(
         HazardKind::SelinuxXattrDropped,
         HazardPull::FullPull,
-        of(&|e| e.xattrs.contains_key("security.selinux")),
+        of(&|e| e.xattrs().contains_key("security.selinux")),
         "a full pull drops the security.selinux xattr (measured with podman 5.4.2 on corners-current)",
     );
     out
@@ -156,7 +156,9 @@ mod tests {
     #[test]
     fn derived_from_entries() {
         let mut sel = e(EntryType::Reg, "a/f", Some("2000-01-01T00:00:00Z"));
-        sel.xattrs.insert("security.selinux".into(), "eA==".into());
+        sel.rare_mut()
+            .xattrs
+            .insert("security.selinux".into(), "eA==".into());
         let toc = Toc {
             entries: vec![
                 e(EntryType::Dir, "a/", None),

@@ -180,11 +180,11 @@ impl From<&FileEntry> for FileReport {
             uid: e.uid,
             gid: e.gid,
             modtime: e.modtime.clone(),
-            link_name: (!e.link_name.is_empty()).then(|| e.link_name.clone()),
+            link_name: (!e.link_name().is_empty()).then(|| e.link_name().to_string()),
             digest: e.digest.as_ref().map(|d| d.to_string()),
-            xattrs: e.xattrs.clone(),
-            dev_major: device.then_some(e.dev_major),
-            dev_minor: device.then_some(e.dev_minor),
+            xattrs: e.xattrs().clone(),
+            dev_major: device.then_some(e.dev_major()),
+            dev_minor: device.then_some(e.dev_minor()),
             chunks: f.chunks.clone(),
         }
     }

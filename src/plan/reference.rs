@@ -238,7 +238,7 @@ impl<'a> HaveIndex<'a> {
 /// then each xattr name and (base64) value, names sorted; comparing the fields directly is the
 /// same test without hashing every file.
 fn same_fingerprint(a: &TocEntry, b: &TocEntry) -> bool {
-    a.uid == b.uid && a.gid == b.gid && a.mode == b.mode && a.xattrs == b.xattrs
+    a.uid == b.uid && a.gid == b.gid && a.mode == b.mode && a.xattrs() == b.xattrs()
 }
 
 /// What the reference finds missing in one layer.
