@@ -487,7 +487,6 @@ impl<'t> Checker<'t> {
         };
         self.pending_padding = pad;
         c.tar_members += 1;
-        let path = gofmt::quote(&hdr.name);
         let pending = &mut self.pending;
         let found = pending.remove(hdr.name.as_slice());
         match found {
@@ -503,6 +502,7 @@ impl<'t> Checker<'t> {
                 } else {
                     None
                 };
+                let path = gofmt::quote(&hdr.name);
                 c.push(Difference {
                     kind: DifferenceKind::MissingInToc,
                     message: format!("tar-split contains an entry for {path} missing in TOC"),
@@ -512,7 +512,7 @@ impl<'t> Checker<'t> {
                 });
             }
             Some(i) => {
-                if let Some(d) = compare_entry(&self.toc.entries[i], &hdr, &path) {
+                if let Some(d) = compare_entry(&self.toc.entries[i], &hdr) {
                     c.push(d);
                 }
             }
@@ -542,11 +542,12 @@ impl<'t> Checker<'t> {
 
 /// The first attribute that differs, as `ensureFileMetadataAttributesMatch` reports it
 /// (`a` is the TOC entry, `b` the one built from the tar header).
-fn compare_entry(t: &TocEntry, h: &Header, path: &str) -> Option<Difference> {
+fn compare_entry(t: &TocEntry, h: &Header) -> Option<Difference> {
     let Some(kind) = toc_type(h.typeflag) else {
+        let path = gofmt::quote(&h.name);
         return Some(Difference {
             kind: DifferenceKind::UnknownType,
-            path: path.to_string(),
+            path: path.clone(),
             field: None,
             message: format!(
                 "determining expected metadata for {path}: unknown tarball type: {}",
@@ -608,7 +609,7 @@ fn compare_entry(t: &TocEntry, h: &Header, path: &str) -> Option<Difference> {
         let (a, b) = diff(field)?;
         Some(Difference {
             kind: DifferenceKind::Mismatch,
-            path: path.to_string(),
+            path: gofmt::quote(&h.name),
             field: Some(field),
             message: format!(
                 "TOC and tar-split metadata doesn\u{2019}t match: mismatch of {}: {a} != {b}",
