@@ -242,16 +242,65 @@ impl<'de> Deserialize<'de> for Key {
     }
 }
 
+/// A digest, parsed straight from the JSON string (no copy of the string is made).
+struct MaybeDigest(Option<Result<Digest>>);
+impl<'de> Deserialize<'de> for MaybeDigest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MaybeDigest;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<MaybeDigest, E> {
+                Ok(MaybeDigest((!v.is_empty()).then(|| Digest::parse(v))))
+            }
+            fn visit_none<E: de::Error>(self) -> std::result::Result<MaybeDigest, E> {
+                Ok(MaybeDigest(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<MaybeDigest, E> {
+                Ok(MaybeDigest(None))
+            }
+            fn visit_some<D: Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> std::result::Result<MaybeDigest, D::Error> {
+                d.deserialize_str(V)
+            }
+        }
+        d.deserialize_option(V)
+    }
+}
+
 fn digest_value<'de, A: MapAccess<'de>>(
     map: &mut A,
     field: &str,
 ) -> std::result::Result<Option<Digest>, A::Error> {
-    match map.next_value::<Option<String>>()? {
+    match map.next_value::<MaybeDigest>()?.0 {
         None => Ok(None),
-        Some(s) if s.is_empty() => Ok(None),
-        Some(s) => Digest::parse(&s)
+        Some(r) => r
             .map(Some)
             .map_err(|e| de::Error::custom(format!("{field}: {e}"))),
+    }
+}
+
+/// An entry type, read straight from the JSON string.
+struct Kind(EntryType);
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Kind;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, t: &str) -> std::result::Result<Kind, E> {
+                EntryType::parse(t)
+                    .map(Kind)
+                    .ok_or_else(|| de::Error::custom(format!("unknown entry type {t:?}")))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
@@ -362,12 +411,7 @@ impl<'de> Deserialize<'de> for TocEntry {
                 let mut e = TocEntry::default();
                 while let Some(Key(k)) = map.next_key::<Key>()? {
                     match k {
-                        "type" => {
-                            let t: String = map.next_value()?;
-                            kind = Some(EntryType::parse(&t).ok_or_else(|| {
-                                de::Error::custom(format!("unknown entry type {t:?}"))
-                            })?);
-                        }
+                        "type" => kind = Some(map.next_value::<Kind>()?.0),
                         "name" => e.name = map.next_value::<Option<String>>()?.unwrap_or_default(),
                         "linkname" => {
                             let v = map.next_value::<Option<String>>()?.unwrap_or_default();
@@ -472,6 +516,46 @@ mod tests {
             (EntryType::Reg, "a", 3)
         );
         assert_eq!(t.entries[0].end_offset, 20);
+    }
+
+    #[test]
+    fn rare_fields_are_boxed_only_when_present() {
+        let j = br#"{"entries":[
+            {"type":"reg","name":"a","linkName":"","devMajor":0,"xattrs":{},"chunkType":""},
+            {"type":"symlink","name":"l","linkName":"a","accessTime":"2023-11-14T22:13:20Z"},
+            {"type":"reg","name":"b","offset":10,"endOffset":20,"xattrs":{"user.x":"eA=="}},
+            {"type":"chunk","name":"b","offset":15,"chunkSize":3,"chunkOffset":4,"chunkType":"zeros",
+             "chunkDigest":"sha256:6757aca7ed7f6b1f73fdbaf3bcf9974ecd59d2c4cfd740f5b1b7240f84bcbbb7"},
+            {"type":"char","name":"c","devMajor":1,"devMinor":3,"changeTime":"2023-11-14T22:13:20Z"}]}"#;
+        let t = parse(j).unwrap();
+        let e = &t.entries;
+        assert!(e[0].rare.is_none());
+        assert_eq!(
+            e[0],
+            TocEntry {
+                kind: EntryType::Reg,
+                name: "a".into(),
+                ..TocEntry::default()
+            }
+        );
+        assert_eq!(e[1].link_name(), "a");
+        assert_eq!(e[1].accesstime(), Some("2023-11-14T22:13:20Z"));
+        assert_eq!(
+            e[2].xattrs().get("user.x").map(String::as_str),
+            Some("eA==")
+        );
+        assert_eq!(
+            (e[3].chunk_size(), e[3].chunk_offset(), e[3].chunk_type()),
+            (3, 4, "zeros")
+        );
+        assert!(e[3].chunk_digest().is_some());
+        assert_eq!((e[4].dev_major(), e[4].dev_minor()), (1, 3));
+        assert_eq!(e[4].changetime(), Some("2023-11-14T22:13:20Z"));
+        // An absent Rare equals an all-absent one.
+        let mut x = e[0].clone();
+        x.rare_mut();
+        assert_eq!(x, e[0]);
+        assert!(std::mem::size_of::<TocEntry>() <= 160);
     }
 
     #[test]
