@@ -46,8 +46,9 @@ for n in $SIZES; do
   pos=$(python3 -c 'import json,sys
 d=sys.argv[1]; b=lambda x: d+"/blobs/"+x.replace(":","/",1)
 m=json.load(open(b(json.load(open(d+"/index.json"))["manifests"][0]["digest"])))
-a=m["layers"][0]["annotations"]; t=a["io.github.containers.zstd-chunked.manifest-position"].split(":"); s=a["io.github.containers.zstd-chunked.tarsplit-position"].split(":")
-print(f"blob {m[\"layers\"][0][\"size\"]} B, TOC {t[1]} B compressed / {t[2]} B JSON, tar-split {s[1]} B / {s[2]} B decoded")' "$dir")
+l=m["layers"][0]; a=l["annotations"]; size=l["size"]
+t=a["io.github.containers.zstd-chunked.manifest-position"].split(":"); s=a["io.github.containers.zstd-chunked.tarsplit-position"].split(":")
+print(f"blob {size} B, TOC {t[1]} B compressed / {t[2]} B JSON, tar-split {s[1]} B / {s[2]} B decoded")' "$dir")
   say "$dir: $pos"
   for mode in --toc-only ""; do
     best=""

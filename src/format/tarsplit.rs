@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// One JSON line. Strings are borrowed from the line when they have no escapes.
 #[derive(Debug, Deserialize)]
@@ -380,12 +380,98 @@ impl TarSplit {
     }
 }
 
+/// The TOC entries (not chunks) no tar header has claimed yet, by name: the first entry of each
+/// name, sorted by name (binary search; no hashing of untrusted names), with a cursor in TOC
+/// order so that a tar-split in the TOC's order (the usual case) is matched without a search.
+struct Pending<'t> {
+    /// (name, entry index, position in `toc_order`), sorted by name.
+    sorted: Vec<(&'t [u8], usize, usize)>,
+    claimed: Vec<bool>,
+    /// Positions in `sorted`, in TOC order.
+    toc_order: Vec<usize>,
+    cursor: usize,
+    /// Non-chunk entries, duplicates included.
+    entries: usize,
+}
+
+impl<'t> Pending<'t> {
+    /// Also returns the entries whose name an earlier entry has, in TOC order.
+    fn new(toc: &'t Toc) -> (Pending<'t>, Vec<usize>) {
+        let mut all: Vec<(&[u8], usize)> = toc
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind != EntryType::Chunk)
+            .map(|(i, e)| (e.name.as_bytes(), i))
+            .collect();
+        let entries = all.len();
+        all.sort_unstable();
+        let mut sorted: Vec<(&[u8], usize, usize)> = Vec::with_capacity(all.len());
+        let mut duplicates = Vec::new();
+        for (name, i) in all {
+            match sorted.last() {
+                Some(&(last, _, _)) if last == name => duplicates.push(i),
+                _ => sorted.push((name, i, 0)),
+            }
+        }
+        duplicates.sort_unstable();
+        let mut toc_order: Vec<usize> = (0..sorted.len()).collect();
+        toc_order.sort_unstable_by_key(|&p| sorted[p].1);
+        for (o, &p) in toc_order.iter().enumerate() {
+            sorted[p].2 = o;
+        }
+        let claimed = vec![false; sorted.len()];
+        (
+            Pending {
+                sorted,
+                claimed,
+                toc_order,
+                cursor: 0,
+                entries,
+            },
+            duplicates,
+        )
+    }
+
+    /// Claims the entry of this name, if it is still pending: its index.
+    fn remove(&mut self, name: &[u8]) -> Option<usize> {
+        while let Some(&p) = self.toc_order.get(self.cursor) {
+            if !self.claimed[p] {
+                if self.sorted[p].0 == name {
+                    self.claimed[p] = true;
+                    self.cursor += 1;
+                    return Some(self.sorted[p].1);
+                }
+                break;
+            }
+            self.cursor += 1;
+        }
+        let p = self.sorted.binary_search_by(|e| e.0.cmp(name)).ok()?;
+        if self.claimed[p] {
+            return None;
+        }
+        self.claimed[p] = true;
+        self.cursor = self.sorted[p].2 + 1;
+        Some(self.sorted[p].1)
+    }
+
+    /// The names left, sorted.
+    fn left(&self) -> Vec<&'t [u8]> {
+        self.sorted
+            .iter()
+            .zip(&self.claimed)
+            .filter(|(_, c)| !**c)
+            .map(|(e, _)| e.0)
+            .collect()
+    }
+}
+
 /// [`TarSplit::check_against`] one piece at a time, in tar-split order.
 struct Checker<'t> {
     toc: &'t Toc,
     c: Correspondence,
     /// TOC entries (not chunks) by name, removed as tar headers claim them.
-    pending: HashMap<&'t [u8], usize>,
+    pending: Pending<'t>,
     pending_padding: u64,
     /// A segment did not decode: nothing after it is compared (upstream stops there).
     unreadable: bool,
@@ -396,29 +482,21 @@ struct Checker<'t> {
 impl<'t> Checker<'t> {
     fn new(toc: &'t Toc) -> Checker<'t> {
         let mut c = Correspondence::default();
-        let mut pending: HashMap<&[u8], usize> = HashMap::new();
-        for (i, e) in toc
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.kind != EntryType::Chunk)
-        {
-            c.toc_entries += 1;
-            // The first entry of a name stays (upstream stops at the duplicate anyway).
-            if pending.contains_key(e.name.as_bytes()) {
-                c.push(Difference {
-                    kind: DifferenceKind::DuplicateInToc,
-                    path: gofmt::quote(e.name.as_bytes()),
-                    field: None,
-                    message: format!(
-                        "TOC contains duplicate entries for path {}",
-                        gofmt::quote(e.name.as_bytes())
-                    ),
-                    note: None,
-                });
-            } else {
-                pending.insert(e.name.as_bytes(), i);
-            }
+        let (pending, duplicates) = Pending::new(toc);
+        c.toc_entries = pending.entries;
+        // The first entry of a name stays (upstream stops at the duplicate anyway).
+        for i in duplicates {
+            let name = toc.entries[i].name.as_bytes();
+            c.push(Difference {
+                kind: DifferenceKind::DuplicateInToc,
+                path: gofmt::quote(name),
+                field: None,
+                message: format!(
+                    "TOC contains duplicate entries for path {}",
+                    gofmt::quote(name)
+                ),
+                note: None,
+            });
         }
         Checker {
             toc,
@@ -523,8 +601,7 @@ impl<'t> Checker<'t> {
     fn finish(self) -> Correspondence {
         let mut c = self.c;
         if !self.unreadable {
-            let mut left: Vec<&[u8]> = self.pending.keys().copied().collect();
-            left.sort();
+            let left = self.pending.left();
             let incl = gofmt::quote_list(left.iter().take(5).copied());
             for name in left {
                 c.push(Difference {
@@ -697,6 +774,30 @@ mod tests {
             stream_of(bad.as_bytes(), &toc).unwrap_err(),
             parse(bad.as_bytes()).unwrap_err()
         );
+    }
+
+    #[test]
+    fn pending_claims_each_name_once_in_any_order() {
+        let names = ["b", "a", "c", "a", "d", "b"];
+        let toc = Toc {
+            entries: names
+                .iter()
+                .map(|n| entry(EntryType::Reg, n, 0o644))
+                .collect(),
+            ..Toc::default()
+        };
+        let (mut p, dups) = Pending::new(&toc);
+        assert_eq!(dups, [3, 5]);
+        assert_eq!(p.entries, 6);
+        // In TOC order, then out of it, then a name twice, then an unknown one.
+        assert_eq!(p.remove(b"b"), Some(0));
+        assert_eq!(p.remove(b"c"), Some(2));
+        assert_eq!(p.remove(b"a"), Some(1));
+        assert_eq!(p.remove(b"a"), None);
+        assert_eq!(p.remove(b"zz"), None);
+        assert_eq!(p.left(), [b"d".as_slice()]);
+        assert_eq!(p.remove(b"d"), Some(4));
+        assert!(p.left().is_empty());
     }
 
     #[test]
