@@ -94,6 +94,66 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// An error code from the OCI distribution spec's JSON errors body
+/// (`{"errors":[{"code":"NAME_UNKNOWN",…}]}`); the wire spelling is the spec's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RegistryCode {
+    /// The blob is not in the repository.
+    BlobUnknown,
+    /// The manifest (tag or digest) is not in the repository.
+    ManifestUnknown,
+    /// The repository is not known to the registry.
+    NameUnknown,
+    /// The repository name is invalid.
+    NameInvalid,
+    /// The tag is invalid.
+    TagInvalid,
+    /// Authentication required.
+    Unauthorized,
+    /// Access to the resource was denied.
+    Denied,
+    /// The operation is not supported.
+    Unsupported,
+    /// Too many requests.
+    Toomanyrequests,
+}
+
+impl RegistryCode {
+    /// Every code, in documentation order.
+    pub const ALL: [RegistryCode; 9] = [
+        RegistryCode::BlobUnknown,
+        RegistryCode::ManifestUnknown,
+        RegistryCode::NameUnknown,
+        RegistryCode::NameInvalid,
+        RegistryCode::TagInvalid,
+        RegistryCode::Unauthorized,
+        RegistryCode::Denied,
+        RegistryCode::Unsupported,
+        RegistryCode::Toomanyrequests,
+    ];
+
+    /// The first known code of a registry's JSON errors body (at most 64 KiB is looked at);
+    /// `None` for any other body.
+    pub fn from_body(body: &[u8]) -> Option<RegistryCode> {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            errors: Vec<Item>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Item {
+            code: serde_json::Value,
+        }
+        if body.len() > 64 << 10 {
+            return None;
+        }
+        let b: Body = serde_json::from_slice(body).ok()?;
+        b.errors
+            .into_iter()
+            .find_map(|i| serde_json::from_value::<RegistryCode>(i.code).ok())
+    }
+}
+
 /// What went wrong. Variants carry enough context to name the offending input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -179,6 +239,10 @@ pub enum Error {
         url: String,
         status: u16,
         message: String,
+        /// The first code of the registry's JSON errors body (`{"errors":[{"code":…}]}`), when
+        /// it sent one that distribution defines: tells a missing repository (`NAME_UNKNOWN`)
+        /// from a missing tag (`MANIFEST_UNKNOWN`).
+        code: Option<RegistryCode>,
     },
     /// The server ignored the Range header and started sending the whole blob.
     RangeIgnored {
@@ -251,6 +315,7 @@ impl fmt::Display for Error {
                 url,
                 status,
                 message,
+                ..
             } => write!(f, "{url}: HTTP {status}: {message}"),
             Error::RangeIgnored {
                 url,
@@ -274,7 +339,7 @@ impl Error {
     ///
     /// ```
     /// use chunkscope::{Error, ErrorKind};
-    /// let e = Error::Http { url: "https://r.example/v2/".into(), status: 401, message: "unauthorized".into() };
+    /// let e = Error::Http { url: "https://r.example/v2/".into(), status: 401, message: "unauthorized".into(), code: None };
     /// assert_eq!(e.kind(), ErrorKind::Auth);
     /// assert_eq!(Error::TooLarge { what: "TOC".into(), size: 2, limit: 1 }.kind(), ErrorKind::Limit);
     /// ```
@@ -389,6 +454,9 @@ impl Serialize for Error {
                 blob_size: Some(n), ..
             } => m.serialize_entry("blobSize", n)?,
             Error::Cors { preflight, .. } => m.serialize_entry("preflight", preflight)?,
+            Error::Http {
+                code: Some(code), ..
+            } => m.serialize_entry("registryCode", code)?,
             _ => {}
         }
         m.end()

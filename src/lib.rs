@@ -29,7 +29,7 @@ pub mod registry;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod source;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, RegistryCode, Result};
 /// The `#[wasm_bindgen]` JavaScript API (`inspectImage`, `planPull`, …), behind the default
 /// `js-api` feature: a wasm crate that depends on chunkscope turns it off
 /// (`default-features = false`) to keep these exports out of its own JS module.

@@ -65,6 +65,7 @@ export class ChunkscopeInspector extends HTMLElement {
     this.progress = h('div', { class: 'progress', hidden: true, role: 'status', 'aria-live': 'polite' },
       h('span', { class: 'spinner', 'aria-hidden': 'true' }), this.progressText, this.progressBar);
     this.errorBox = h('div', { class: 'error-box', hidden: true, role: 'alert' });
+    this.tagChoices = h('div', { class: 'tag-choices', hidden: true, role: 'group', 'aria-label': 'Tags of this repository' });
     this.notice = h('div', { class: 'notice', hidden: true, role: 'status' });
 
     this.summary = new ImageSummary();
@@ -96,11 +97,25 @@ export class ChunkscopeInspector extends HTMLElement {
     this.panels = new Map();
     const tablist = h('div', { class: 'tabs', role: 'tablist' });
     for (const [key, label] of TABS) {
-      const b = h('button', { type: 'button', role: 'tab', class: 'tab', dataset: { tab: key }, 'aria-selected': 'false' }, label);
+      const b = h('button', {
+        type: 'button', role: 'tab', class: 'tab', id: `tab-${key}`, dataset: { tab: key },
+        'aria-selected': 'false', 'aria-controls': `panel-${key}`, tabindex: '-1',
+      }, label);
       b.addEventListener('click', () => this.setTab(key));
       tablist.appendChild(b);
       this.tabButtons.set(key, b);
     }
+    // the ARIA tabs pattern: one tab stop; arrows, Home and End move between tabs (and select)
+    tablist.addEventListener('keydown', (e) => {
+      const keys = [...this.tabButtons.keys()];
+      const at = keys.indexOf(this.state.tab);
+      const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: keys.length - 1 }[e.key];
+      if (to === undefined) return;
+      e.preventDefault();
+      const key = keys[(to + keys.length) % keys.length];
+      this.setTab(key);
+      this.tabButtons.get(key).focus();
+    });
     this.layerTitle = h('div', { class: 'layer-title' });
     this.filesAside = h('aside', { class: 'aside' });
     this.mapAside = h('aside', { class: 'aside' });
@@ -110,6 +125,11 @@ export class ChunkscopeInspector extends HTMLElement {
       h('div', { class: 'panel-main' }, this.map.el), this.mapAside));
     this.panels.set('plan', h('div', { class: 'panel plan-panel', role: 'tabpanel', hidden: true }, this.plan.el));
     this.panels.set('probe', h('div', { class: 'panel probe-panel', role: 'tabpanel', hidden: true }, this.probe.el));
+    for (const [k, p] of this.panels) {
+      p.id = `panel-${k}`;
+      p.setAttribute('aria-labelledby', `tab-${k}`);
+      p.tabIndex = 0;
+    }
     this.noFiles = h('div', { class: 'placeholder muted no-files', hidden: true });
     this.filesMain.appendChild(this.noFiles);
 
@@ -121,7 +141,7 @@ export class ChunkscopeInspector extends HTMLElement {
     this.root.append(
       h('link', { rel: 'stylesheet', href: STYLESHEET }),
       h('div', { class: 'app' },
-        this.form.el, this.progress, this.errorBox, this.notice,
+        this.form.el, this.progress, this.errorBox, this.tagChoices, this.notice,
         this.summary.el, this.layers.el, this.workspace,
         h('div', { class: 'app-foot muted' }, this.versionEl)));
     this.setTab('files', { sync: false });
@@ -207,6 +227,45 @@ export class ChunkscopeInspector extends HTMLElement {
   clearError() {
     this.errorBox.hidden = true;
     fill(this.errorBox);
+    this.tagChoices.hidden = true;
+    fill(this.tagChoices);
+  }
+
+  /**
+   * A missing tag: the repository's tags as buttons (`pick(tag)` inspects it), or `note` when they
+   * could not be listed. At most 200 are shown (the newest names last, as the registry lists them).
+   */
+  showTagChoices(tags, note = '', pick = null) {
+    const MAX = 200;
+    if (!tags) {
+      fill(this.tagChoices, h('p', { class: 'muted' }, note));
+    } else if (!tags.length) {
+      fill(this.tagChoices, h('p', { class: 'muted' }, 'The repository has no tags.'));
+    } else {
+      const shown = tags.slice(-MAX);
+      fill(this.tagChoices,
+        h('span', { class: 'label' }, `Tags of this repository (${tags.length}${tags.length > MAX ? `, the last ${MAX} shown` : ''}):`),
+        ...shown.map((t) => {
+          const b = h('button', { type: 'button', class: 'btn small tag-choice', 'aria-label': `Inspect tag ${t}` }, t);
+          b.addEventListener('click', () => pick && pick(t));
+          return b;
+        }));
+    }
+    this.tagChoices.hidden = false;
+    this.dispatchEvent(new CustomEvent('chunkscope-tags', { detail: { tags: tags || [] }, bubbles: true, composed: true }));
+  }
+
+  /**
+   * A load failed: the previous image's report (summary, layers, tabs) is hidden, so nothing on the
+   * page looks like the answer for what was just asked.
+   */
+  hideReport() {
+    this.summary.el.hidden = true;
+    this.layers.el.hidden = true;
+    this.workspace.hidden = true;
+    this.state = { ...this.state, source: null, report: null, shown: false, layer: -1, file: null, plan: null, coverage: null };
+    this.probe.setEnabled(false, 'Inspect an image first');
+    this.probe.clear();
   }
 
   showNotice(text) {
@@ -329,7 +388,10 @@ export class ChunkscopeInspector extends HTMLElement {
 
   setTab(key, { sync = true } = {}) {
     this.state.tab = key;
-    for (const [k, b] of this.tabButtons) b.setAttribute('aria-selected', String(k === key));
+    for (const [k, b] of this.tabButtons) {
+      b.setAttribute('aria-selected', String(k === key));
+      b.tabIndex = k === key ? 0 : -1;
+    }
     for (const [k, p] of this.panels) p.hidden = k !== key;
     this.placeDetails();
     if (key === 'map') this.map.schedule();

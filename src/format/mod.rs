@@ -8,6 +8,7 @@ pub mod digest;
 pub mod footer;
 pub mod gofmt;
 pub mod pax;
+pub mod sniff;
 pub mod tar_header;
 pub mod tarsplit;
 pub mod time;

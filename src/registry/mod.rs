@@ -22,7 +22,7 @@ pub mod refusal;
 pub use auth::Credentials;
 pub use reference::ImageRef;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, RegistryCode, Result};
 use crate::format::digest::Digest;
 use crate::image::ImageSource;
 use crate::inspect::report::RequestRecord;
@@ -190,8 +190,7 @@ impl<T: Transport> RegistryClient<T> {
                 return Err(Error::Http {
                     url: resp.final_url.clone(),
                     status: 401,
-                    message: "the storage this registry redirected to wants credentials; chunkscope sends credentials only to the registry itself".into(),
-                });
+                    message: "the storage this registry redirected to wants credentials; chunkscope sends credentials only to the registry itself".into(), code: None });
             }
             tried_auth = true;
             self.authenticate(url, &resp).await?;
@@ -218,6 +217,7 @@ impl<T: Transport> RegistryClient<T> {
             url: url.to_string(),
             status: 401,
             message,
+            code: None,
         }
     }
 
@@ -238,8 +238,7 @@ impl<T: Transport> RegistryClient<T> {
                 let b = self.creds.basic_header().ok_or_else(|| Error::Http {
                     url: url.to_string(),
                     status: 401,
-                    message: "the registry wants a username and password (Basic auth)".into(),
-                })?;
+                    message: "the registry wants a username and password (Basic auth)".into(), code: None })?;
                 self.tokens.insert(scope, b);
                 Ok(())
             }
@@ -249,8 +248,7 @@ impl<T: Transport> RegistryClient<T> {
                     return Err(Error::Http {
                         url: url.to_string(),
                         status: 401,
-                        message: format!("the registry names a token service that is not https ({realm}); refusing to send credentials or ask for a token over plain http"),
-                    });
+                        message: format!("the registry names a token service that is not https ({realm}); refusing to send credentials or ask for a token over plain http"), code: None });
                 }
                 let turl = token_url(&realm, service.as_deref(), &scope_str);
                 let mut headers = Vec::new();
@@ -266,7 +264,7 @@ impl<T: Transport> RegistryClient<T> {
                         (401 | 403, false) => "the token service refused anonymous access: this repository needs credentials (a username and password, or a token)",
                         (s, _) => return Err(ranges::status_error(&turl, s)),
                     };
-                    return Err(Error::Http { url: turl, status: r.status, message: message.into() });
+                    return Err(Error::Http { url: turl, status: r.status, message: message.into(), code: None });
                 }
                 let token = auth::parse_token_response(&r.body)?;
                 self.tokens.insert(scope, format!("Bearer {token}"));
@@ -275,8 +273,7 @@ impl<T: Transport> RegistryClient<T> {
             None => Err(Error::Http {
                 url: url.to_string(),
                 status: 401,
-                message: "authentication required, but the WWW-Authenticate challenge is unreadable (the registry must list it in Access-Control-Expose-Headers) — set the token realm, or pass a token".into(),
-            }),
+                message: "authentication required, but the WWW-Authenticate challenge is unreadable (the registry must list it in Access-Control-Expose-Headers) — set the token realm, or pass a token".into(), code: None }),
         }
     }
 
@@ -300,7 +297,42 @@ impl<T: Transport> RegistryClient<T> {
                 .await?;
         }
         if resp.status != 200 {
-            return Err(ranges::status_error(&url, resp.status));
+            let mut err = ranges::registry_error(
+                &url,
+                resp.status,
+                &resp.body,
+                &self.image.repository,
+                reference,
+            );
+            // distribution answers MANIFEST_UNKNOWN for a missing repository too: its tag list
+            // (one request, one tag) says NAME_UNKNOWN when the repository itself is missing
+            if let Error::Http {
+                code: Some(RegistryCode::ManifestUnknown),
+                ..
+            } = err
+            {
+                let tags_url = format!(
+                    "{}/v2/{}/tags/list?n=1",
+                    self.image.base, self.image.repository
+                );
+                if let Ok(t) = self
+                    .get(&tags_url, None, None, None, 64 << 10, "tags")
+                    .await
+                {
+                    if t.status == 404
+                        && RegistryCode::from_body(&t.body) == Some(RegistryCode::NameUnknown)
+                    {
+                        err = ranges::registry_error(
+                            &url,
+                            404,
+                            &t.body,
+                            &self.image.repository,
+                            reference,
+                        );
+                    }
+                }
+            }
+            return Err(err);
         }
         if resp.aborted {
             return Err(Error::TooLarge {
@@ -382,6 +414,7 @@ impl<T: Transport> RegistryClient<T> {
                         "range {} not satisfiable: the blob is smaller than its descriptor says",
                         range.header_value()
                     ),
+                    code: None,
                 })
             }
             s => return Err(ranges::status_error(&url, s)),
@@ -406,8 +439,7 @@ impl<T: Transport> RegistryClient<T> {
             404 => Err(Error::Http {
                 url,
                 status: 404,
-                message: "this server has no /v2/ API: it is not an OCI distribution registry (check the URL)".into(),
-            }),
+                message: "this server has no /v2/ API: it is not an OCI distribution registry (check the URL)".into(), code: None }),
             s => Err(ranges::status_error(&url, s)),
         }
     }
@@ -436,7 +468,13 @@ impl<T: Transport> RegistryClient<T> {
                 .get(&url, None, None, None, MAX_MANIFEST, "tags")
                 .await?;
             if resp.status != 200 {
-                return Err(ranges::status_error(&url, resp.status));
+                return Err(ranges::registry_error(
+                    &url,
+                    resp.status,
+                    &resp.body,
+                    &self.image.repository,
+                    "",
+                ));
             }
             let page: TagList = serde_json::from_slice(&resp.body)
                 .map_err(|e| Error::Oci(format!("tag list: {e}")))?;

@@ -112,3 +112,11 @@ pub async fn read_file_js(
         .map_err(|_| js_err(Error::Internal("readFile: building the result".into())))?;
     Ok(out.into())
 }
+
+/// `sniff(bytes)` → `"zstd" | "gzip" | "tar" | "unknown"`: what a local file is from its first
+/// bytes (pass at least its first 512, e.g. `blob.slice(0, 512)`), by magic numbers — a zstd
+/// frame, a gzip member, a tar header, or none of them (not a layer).
+#[wasm_bindgen(js_name = sniff, unchecked_return_type = "Sniffed")]
+pub fn sniff_js(bytes: &[u8]) -> String {
+    crate::format::sniff::sniff(bytes).as_str().to_string()
+}

@@ -55,7 +55,24 @@ export interface ChunkscopeErrorDetails {
   value?: string;
   blobSize?: number;
   preflight?: boolean;
+  /** The registry's own error code from its JSON errors body (HTTP errors only). */
+  registryCode?: RegistryCode;
 }
+
+/** A code from the OCI distribution spec's JSON errors body; distribution answers `MANIFEST_UNKNOWN` for a missing repository's manifest too, so chunkscope asks the tag list, which says `NAME_UNKNOWN`. */
+export type RegistryCode =
+  | "BLOB_UNKNOWN"
+  | "MANIFEST_UNKNOWN"
+  | "NAME_UNKNOWN"
+  | "NAME_INVALID"
+  | "TAG_INVALID"
+  | "UNAUTHORIZED"
+  | "DENIED"
+  | "UNSUPPORTED"
+  | "TOOMANYREQUESTS";
+
+/** What a file starts with, by its magic bytes (`sniff`). */
+export type Sniffed = "zstd" | "gzip" | "tar" | "unknown";
 
 /** How a registry answers byte ranges (see README, "Registry behaviour classes"). */
 export type BehaviourClass =
@@ -79,6 +96,8 @@ export interface ChunkscopeError extends Error {
   kind: ErrorKind;
   status?: number;
   url?: string;
+  /** As `details.registryCode`. */
+  registryCode?: RegistryCode;
   details: ChunkscopeErrorDetails;
 }
 

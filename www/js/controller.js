@@ -108,10 +108,34 @@ export class Controller {
     } catch (e) {
       if (seq !== this.loadSeq) return;
       view.setProgress('');
+      // the previous image's report must not look like this image's
+      view.hideReport();
       view.showError(e, { action: `read ${wantText}`, registry: registryText });
+      // a missing tag in an existing repository: offer the tags it has
+      if (e && e.registryCode === 'MANIFEST_UNKNOWN') await this.offerTags(cs, { ...auth, registry, repository: want.repository }, seq, v);
     } finally {
       if (seq === this.loadSeq) view.form.setBusy(false);
     }
+  }
+
+  /**
+   * After a MANIFEST_UNKNOWN: the repository's tags (listTags), offered as buttons that inspect
+   * `repository:tag`; a failure to list them only says so.
+   */
+  async offerTags(cs, target, seq, v) {
+    const view = this.view;
+    let tags;
+    try {
+      tags = await cs.listTags(target);
+    } catch (e) {
+      if (seq === this.loadSeq) view.showTagChoices(null, `Could not list the tags of ${target.repository}: ${e.message || e}`);
+      return;
+    }
+    if (seq !== this.loadSeq) return;
+    view.showTagChoices(tags, '', (tag) => {
+      view.form.setValues({ image: `${target.repository}:${tag}` });
+      this.inspect({ ...v, image: `${target.repository}:${tag}` });
+    });
   }
 
   /** Inspects a layer blob from this computer (no plan, no probe: there is no registry). */
@@ -124,6 +148,15 @@ export class Controller {
     try {
       view.setProgress(`Reading ${file.name} (${fmt.bytes(file.size)})…`);
       const cs = await loadModule();
+      // what the file is, by its magic bytes (the module's sniff), not by its name
+      const kind = cs.sniff(new Uint8Array(await file.slice(0, 512).arrayBuffer()));
+      if (seq !== this.loadSeq) return;
+      if (kind === 'unknown' || kind === 'tar') {
+        throw Object.assign(new Error(kind === 'tar'
+          ? `${file.name} is an uncompressed tar archive, not a compressed layer blob: zstd:chunked metadata lives in a zstd-compressed layer.`
+          : `${file.name} is not a layer: it starts with neither a zstd frame, a gzip member nor a tar header.`),
+        { kind: 'not-a-layer', sniffed: kind });
+      }
       const layer = await cs.inspectBlob(file, { ...(annotations ? { annotations } : {}), files: true });
       if (seq !== this.loadSeq) return;
       view.setProgress('');
@@ -141,6 +174,7 @@ export class Controller {
     } catch (e) {
       if (seq !== this.loadSeq) return;
       view.setProgress('');
+      view.hideReport();
       view.showError(e, { action: `read ${file.name}` });
     } finally {
       if (seq === this.loadSeq) view.form.setBusy(false);

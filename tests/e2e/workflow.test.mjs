@@ -1,0 +1,156 @@
+// workflow.test.mjs — the inspector's workflow around the data (issue 11): input that says what
+// is wrong with it (scheme, missing repository vs missing tag, a local file that is no layer), a
+// failed re-inspect that hides the previous report, the tags of a repository offered after a
+// missing tag, the ARIA tabs pattern from the keyboard, and the 390×844 layout.
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, ROOT } from './helpers.mjs';
+
+const skip = skipReason();
+const env = registryEnv();
+let ui;
+
+before(async () => { if (!skip) ui = await startUi(); });
+after(async () => { if (ui) await ui.close(); });
+
+function assertClean(page, { allowConsole = [] } = {}) {
+  const consoleErrors = page.problems.console.filter((m) => !allowConsole.some((re) => re.test(m)));
+  assert.deepEqual(page.problems.pageerror, [], 'page errors');
+  assert.deepEqual(consoleErrors, [], 'console errors');
+  assert.deepEqual(page.problems.csp, [], 'CSP violations');
+  assert.deepEqual(page.problems.dialog, [], 'dialogs');
+}
+
+const errorBox = (page) => page.locator('chunkscope-inspector .error-box:not(.inline):not([hidden])');
+
+test('a registry without a scheme, or with one that is not http(s), is refused with a message that says so', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  const bare = new URL(env.REGISTRY_URL).host;
+  await page.goto(pageUrl(ui.base, { registry: bare, image: 'tiny-current:latest' }));
+  assert.equal(await waitForReport(page), 'error');
+  let text = await errorBox(page).textContent();
+  assert.match(text, /has no scheme/);
+  assert.ok(text.includes(`https://${bare}`) && text.includes(`http://${bare}`), text);
+  await screenshot(page, 'workflow-no-scheme');
+
+  await page.goto(pageUrl(ui.base, { registry: `ftp://${bare}`, image: 'tiny-current:latest' }));
+  assert.equal(await waitForReport(page), 'error');
+  text = await errorBox(page).textContent();
+  assert.match(text, /ftp:\/\/ is not supported/);
+  // nothing was requested from anywhere but the page's own server
+  assertClean(page);
+});
+
+test('a missing repository and a missing tag are told apart; the tags are offered and one click inspects one', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'no-such-repo:latest' }));
+  assert.equal(await waitForReport(page), 'error');
+  let text = await errorBox(page).textContent();
+  assert.match(text, /Repository not found/);
+  assert.match(text, /NAME_UNKNOWN/);
+  const code = await page.evaluate(async (registry) => {
+    const cs = await import('./pkg/chunkscope.js');
+    try {
+      await cs.inspectImage({ registry, repository: 'tiny-current', reference: 'no-such-tag' });
+      return null;
+    } catch (e) {
+      return { kind: e.kind, status: e.status, registryCode: e.registryCode, details: e.details.registryCode };
+    }
+  }, env.REGISTRY_URL);
+  assert.deepEqual(code, { kind: 'not-found', status: 404, registryCode: 'MANIFEST_UNKNOWN', details: 'MANIFEST_UNKNOWN' });
+
+  await page.addInitScript(() => document.addEventListener('chunkscope-tags', (e) => { window.seenTags = e.detail.tags; }));
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'tiny-current:no-such-tag' }));
+  assert.equal(await waitForReport(page), 'error');
+  text = await errorBox(page).textContent();
+  assert.match(text, /Tag not found/);
+  assert.match(text, /MANIFEST_UNKNOWN/);
+  const tags = await (await page.waitForFunction(() => window.seenTags)).jsonValue();
+  assert.deepEqual([...tags].sort(), ['latest', 'tiny']);
+  const choices = page.locator('chunkscope-inspector .tag-choices button.tag-choice');
+  assert.deepEqual((await choices.allTextContents()).sort(), ['latest', 'tiny']);
+  assert.equal(await choices.filter({ hasText: 'latest' }).getAttribute('aria-label'), 'Inspect tag latest');
+  await screenshot(page, 'workflow-tag-missing');
+  await choices.filter({ hasText: 'latest' }).click();
+  await page.locator('chunkscope-inspector tr.layer-row').first().waitFor();
+  assert.equal(await page.locator('chunkscope-inspector input[name="image"]').inputValue(), 'tiny-current:latest');
+  assert.equal(await page.locator('chunkscope-inspector .tag-choices').isHidden(), true);
+  assertClean(page, { allowConsole: [/Failed to load resource/] });
+});
+
+test('a failed re-inspect hides the previous image\'s report', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'tiny-current:latest' }));
+  assert.equal(await waitForReport(page), 'report');
+  assert.equal(await page.locator('chunkscope-inspector .workspace').isVisible(), true);
+  await page.locator('chunkscope-inspector input[name="image"]').fill('no-such-repo:latest');
+  await page.locator('chunkscope-inspector form.query button[type="submit"]').click();
+  await errorBox(page).waitFor();
+  for (const sel of ['.summary', '.layers', '.workspace']) {
+    assert.equal(await page.locator(`chunkscope-inspector ${sel}`).isHidden(), true, `${sel} hidden after the failed load`);
+  }
+  await screenshot(page, 'workflow-failed-reinspect');
+  assertClean(page, { allowConsole: [/Failed to load resource/] });
+});
+
+test('a local file is identified by its magic bytes: random bytes are "not a layer", a tar is no compressed layer', { skip, timeout: 60000 }, async () => {
+  const dir = path.join(ROOT, 'target', 'e2e-cache', 'sniff');
+  mkdirSync(dir, { recursive: true });
+  const noise = path.join(dir, 'layer.tar.zst'); // a layer's name, not a layer's bytes
+  const bytes = Buffer.alloc(4096);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 13 & 0xff;
+  writeFileSync(noise, bytes);
+  const page = await ui.page();
+  await page.goto(ui.base);
+  await page.locator('form.local summary').click();
+  await page.locator('form.local input[type="file"]').setInputFiles(noise);
+  await page.locator('form.local button[type="submit"]').click();
+  await errorBox(page).waitFor();
+  let text = await errorBox(page).textContent();
+  assert.match(text, /Not a layer/);
+  assert.match(text, /neither a zstd frame, a gzip member nor a tar header/);
+  await page.locator('form.local input[type="file"]').setInputFiles(path.join(ROOT, 'tests', 'fixtures', 'sniff', 'one-file.tar'));
+  await page.locator('form.local button[type="submit"]').click();
+  await errorBox(page).filter({ hasText: 'uncompressed tar archive' }).waitFor();
+  // the module's sniff on the real bytes
+  const kinds = await page.evaluate(async () => {
+    const cs = await import('./pkg/chunkscope.js');
+    return [cs.sniff(new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0, 0])), cs.sniff(new Uint8Array([0x1f, 0x8b, 8, 0])), cs.sniff(new Uint8Array(8))];
+  });
+  assert.deepEqual(kinds, ['zstd', 'gzip', 'unknown']);
+  await screenshot(page, 'workflow-not-a-layer');
+  assertClean(page);
+});
+
+test('keyboard only: the tabs follow the ARIA tabs pattern (one tab stop, arrows, Home, End)', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'tiny-current:latest' }));
+  assert.equal(await waitForReport(page), 'report');
+  const tabs = page.locator('chunkscope-inspector [role="tab"]');
+  assert.deepEqual(await tabs.evaluateAll((ts) => ts.map((t) => t.tabIndex)), [0, -1, -1, -1]);
+  await page.locator('chunkscope-inspector [role="tab"][aria-selected="true"]').focus();
+  const state = () => page.evaluate(() => {
+    const r = document.querySelector('chunkscope-inspector').shadowRoot;
+    const sel = r.querySelector('[role="tab"][aria-selected="true"]');
+    const panel = r.getElementById(sel.getAttribute('aria-controls'));
+    return { selected: sel.dataset.tab, focused: r.activeElement && r.activeElement.dataset.tab, panelShown: !panel.hidden, labelledBy: panel.getAttribute('aria-labelledby') };
+  });
+  await page.keyboard.press('ArrowRight');
+  assert.deepEqual(await state(), { selected: 'map', focused: 'map', panelShown: true, labelledBy: 'tab-map' });
+  await page.keyboard.press('End');
+  assert.deepEqual(await state(), { selected: 'probe', focused: 'probe', panelShown: true, labelledBy: 'tab-probe' });
+  await page.keyboard.press('ArrowRight'); // wraps
+  assert.equal((await state()).selected, 'files');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal((await state()).selected, 'probe');
+  await page.keyboard.press('Home');
+  assert.equal((await state()).selected, 'files');
+  // Tab leaves the tab list for the panel (one tab stop for the whole list)
+  await page.keyboard.press('Tab');
+  assert.notEqual(await page.evaluate(() => document.querySelector('chunkscope-inspector').shadowRoot.activeElement.getAttribute('role')), 'tab');
+  assert.match(page.url(), /tab=files|^[^?]*\?(?!.*tab=)/);
+  await screenshot(page, 'workflow-keyboard-tabs');
+  assertClean(page);
+});
