@@ -154,3 +154,32 @@ test('keyboard only: the tabs follow the ARIA tabs pattern (one tab stop, arrows
   await screenshot(page, 'workflow-keyboard-tabs');
   assertClean(page);
 });
+
+test('390×844: the file list shows names (numeric columns dropped), the Registry check values wrap', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page({ width: 390, height: 844 });
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'pair-b:latest', layer: '2' }));
+  assert.equal(await waitForReport(page), 'report');
+  const row = page.locator('chunkscope-inspector .toc-view .row:not([hidden])').first();
+  await row.waitFor();
+  // no horizontal overflow of the page
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px`);
+  // every visible row's name is at least 150 px wide and inside the viewport
+  const names = await page.locator('chunkscope-inspector .toc-view .row:not([hidden]) .name').evaluateAll((els) => els.slice(0, 10).map((e) => {
+    const r = e.getBoundingClientRect();
+    return { w: r.width, right: r.right, text: e.textContent };
+  }));
+  assert.ok(names.length > 0);
+  for (const n of names) {
+    assert.ok(n.w >= 150 && n.right <= 390, JSON.stringify(n));
+  }
+  await page.locator('chunkscope-inspector .toc-view').scrollIntoViewIfNeeded();
+  await screenshot(page, 'workflow-390-files', { fullPage: false });
+  await page.locator('chunkscope-inspector [data-tab="probe"]').click();
+  await page.locator('chunkscope-inspector .probe-view button').first().click();
+  await page.locator('chunkscope-inspector .probe-view .verdict').waitFor({ timeout: 20000 });
+  const wide = await page.locator('chunkscope-inspector .probe-view td, chunkscope-inspector .probe-view pre').evaluateAll((els) => els.filter((e) => e.getBoundingClientRect().right > 390 + 1).map((e) => e.textContent));
+  assert.deepEqual(wide, [], 'Registry check values wider than the screen');
+  await screenshot(page, 'workflow-390-probe');
+  assertClean(page);
+});

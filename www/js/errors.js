@@ -6,7 +6,7 @@
 // for an unreadable registry is the module's own `corsConfig()`: one source for that text.
 // Everything returned is plain text and is rendered with textContent.
 
-import { h } from './dom.js';
+import { h, copyButton } from './dom.js';
 import { serveInfo } from './api.js';
 
 /**
@@ -151,6 +151,7 @@ export function errorNodes(e, { corsConfig = null } = {}) {
     h('div', { class: 'error-title' }, e.title),
     h('p', { class: 'error-message' }, e.message),
     e.hints.length ? h('ul', { class: 'hints' }, ...e.hints.map((t) => h('li', null, t))) : null,
+    e.cors && corsConfig ? h('div', { class: 'snippet-head' }, copyButton(() => corsConfig, 'Copy', 'Copy distribution CORS config')) : null,
     e.cors && corsConfig ? h('pre', { class: 'code cors-config' }, corsConfig) : null,
   ];
 }
