@@ -18,12 +18,13 @@ import { h, fill } from './js/dom.js';
 import * as fmt from './js/format.js';
 import { loadModule, loadedModule } from './js/api.js';
 import { explain, errorNodes } from './js/errors.js';
-import { readInitial, writeUrl, layerFromParam } from './js/url-state.js';
+import { readInitial, writeUrl, layerFromParam, sortFromParam } from './js/url-state.js';
 import { Controller } from './js/controller.js';
 import { planCoverage } from './js/plan-coverage.js';
 import { RegistryForm } from './js/registry-form.js';
 import { ImageSummary, LayersTable } from './js/layers.js';
 import { TocView } from './js/toc-view.js';
+import { SORTS } from './js/toc-tree.js';
 import { FileDetails } from './js/file-details.js';
 import { ChunkMap } from './js/chunk-map.js';
 import { PlanView } from './js/plan-view.js';
@@ -89,7 +90,7 @@ export class ChunkscopeInspector extends HTMLElement {
       this.selectFile(path, { file, from: 'map' });
     });
     this.plan = new PlanView();
-    this.plan.on('options', () => c.runPlan());
+    this.plan.on('options', () => { c.runPlan(); this.syncUrl(); });
     this.probe = new ProbeView();
     this.probe.on('run', (o) => c.runProbe(o));
 
@@ -153,6 +154,10 @@ export class ChunkscopeInspector extends HTMLElement {
     this.initial = readInitial(this);
     if (this.initial.tab && this.tabButtons.has(this.initial.tab)) this.setTab(this.initial.tab, { sync: false });
     if (this.initial.view === 'list') this.toc.setMode('list');
+    const sort = sortFromParam(this.initial.sort, SORTS);
+    if (sort) this.toc.setSort(sort.sort, { reverse: sort.reverse });
+    if (this.initial.filter) this.toc.setQuery(this.initial.filter);
+    if (this.initial.budget && this.plan.setBudgetParam) this.plan.setBudgetParam(this.initial.budget);
     this.form.setValues(this.initial);
     loadModule().then((m) => {
       try {
@@ -416,6 +421,10 @@ export class ChunkscopeInspector extends HTMLElement {
       file: s.file,
       tab: s.tab,
       listView: this.toc.mode === 'list',
+      sort: this.toc.sort,
+      reverse: this.toc.reverse,
+      filter: this.toc.query,
+      budget: this.plan.budgetParam ? this.plan.budgetParam() : '',
     });
   }
 }

@@ -183,3 +183,60 @@ test('390×844: the file list shows names (numeric columns dropped), the Registr
   await screenshot(page, 'workflow-390-probe');
   assertClean(page);
 });
+
+test('sort toggles ascending/descending; sort, filter and budget are in the shareable URL; invalid budgets say so; the curve sets the budget', { skip, timeout: 90000 }, async () => {
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'pair-b:latest', layer: '2' }));
+  assert.equal(await waitForReport(page), 'report');
+  await page.locator('chunkscope-inspector .toc-view [aria-pressed="false"]', { hasText: 'List' }).click();
+  const sizes = () => page.locator('chunkscope-inspector .toc-view .row:not([hidden])').evaluateAll((rows) => rows
+    .map((r) => ({ y: Number(r.dataset.row), size: r.querySelector('.num.size').textContent }))
+    .sort((a, b) => a.y - b.y).slice(0, 5).map((r) => r.size));
+  const sizeCol = page.locator('chunkscope-inspector .toc-head .col[data-sort="size"]');
+  await sizeCol.click();
+  assert.match(await sizeCol.textContent(), /Size ↓/);
+  const desc = await sizes();
+  assert.match(page.url(), /sort=size(&|$)/);
+  await sizeCol.click(); // again: reversed
+  assert.match(await sizeCol.textContent(), /Size ↑/);
+  assert.equal(await sizeCol.getAttribute('aria-label'), 'Size: sorted, reversed; click to reverse');
+  const asc = await sizes();
+  assert.notDeepEqual(asc, desc);
+  assert.match(page.url(), /sort=-size(&|$)/);
+  await page.locator('chunkscope-inspector .toc-view input.filter, chunkscope-inspector .toc-view input[type="search"]').first().fill('locale');
+  await page.waitForFunction(() => /filter=locale/.test(location.search));
+
+  // the URL gives the same view back
+  const shared = page.url();
+  const page2 = await ui.page();
+  await page2.goto(shared);
+  assert.equal(await waitForReport(page2), 'report');
+  await page2.locator('chunkscope-inspector .toc-view .row:not([hidden])').first().waitFor();
+  assert.match(await page2.locator('chunkscope-inspector .toc-head .col[data-sort="size"]').textContent(), /Size ↑/);
+  assert.equal(await page2.locator('chunkscope-inspector .toc-view input.filter, chunkscope-inspector .toc-view input[type="search"]').first().inputValue(), 'locale');
+  assert.match(await page2.locator('chunkscope-inspector .toc-view .count').textContent(), /match/);
+
+  // an invalid budget says so and plans with the automatic one
+  await page.locator('chunkscope-inspector [data-tab="plan"]').click();
+  await page.locator('chunkscope-inspector svg.curve').waitFor({ timeout: 30000 });
+  const budget = page.locator('chunkscope-inspector input.budget');
+  await budget.fill('2.5');
+  await budget.dispatchEvent('change');
+  await page.locator('chunkscope-inspector .budget-error:not([hidden])').waitFor();
+  assert.match(await page.locator('chunkscope-inspector .budget-error').textContent(), /Not a valid budget/);
+  assert.equal(await budget.getAttribute('aria-invalid'), 'true');
+  await screenshot(page, 'workflow-invalid-budget', { fullPage: false });
+  // a click on the curve: its nearest point's request count becomes the budget (and the URL's)
+  await page.locator('chunkscope-inspector svg.curve').scrollIntoViewIfNeeded();
+  const box = await page.locator('chunkscope-inspector svg.curve').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+  assert.match(await page.locator('chunkscope-inspector svg.curve .readout').textContent(), /requests? → .*B \(click: use as budget\)/);
+  await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.5);
+  const k = await budget.inputValue();
+  assert.match(k, /^[1-9][0-9]*$/);
+  assert.equal(await page.locator('chunkscope-inspector .budget-error').isHidden(), true);
+  await page.waitForFunction((v) => new URLSearchParams(location.search).get('budget') === v, k);
+  await page.locator('chunkscope-inspector svg.curve .chosen-point title', { hasText: `budget ${k}` }).waitFor({ state: 'attached' });
+  assertClean(page);
+  assertClean(page2);
+});

@@ -51,13 +51,15 @@ export class PlanView extends Emitter {
     this.behaviour.addEventListener('change', changed);
     this.jsonErrors.addEventListener('change', changed);
     this.budget.addEventListener('change', changed);
+    this.budgetError = h('span', { class: 'budget-error bad-text', id: 'budget-error', role: 'status', hidden: true });
+    this.budget.setAttribute('aria-describedby', 'budget-error');
     this.chunkReuse.addEventListener('change', changed);
     this.hardLinks.addEventListener('change', changed);
     this.body = h('div', { class: 'plan-body' });
     this.el = h('div', { class: 'plan-view' },
       h('div', { class: 'toolbar' },
         h('label', { class: 'inline' }, h('span', { class: 'muted' }, 'Single-range budget'), this.budget,
-          h('span', { class: 'muted' }, 'requests per layer')),
+          h('span', { class: 'muted' }, 'requests per layer'), this.budgetError),
         h('label', { class: 'check' }, this.chunkReuse, h('span', null, 'Reuse chunks (podman 5.4 / c/storage 1.57)')),
         h('label', { class: 'check' }, this.hardLinks, h('span', null, 'use_hard_links')),
         h('label', { class: 'inline' }, h('span', { class: 'muted' }, 'Registry behaviour'), this.behaviour),
@@ -93,31 +95,69 @@ export class PlanView extends Emitter {
       o.registryBehaviour = behaviour;
       o.errorBody = this.jsonErrors.checked ? 'json' : 'text';
     }
+    // an invalid budget is said to be so, and the plan uses the automatic one meanwhile
     const raw = this.budget.value.trim();
-    if (raw) {
-      const b = Math.max(1, Math.round(Number(raw) || 1));
-      this.budget.value = String(b);
-      o.budget = b;
-    }
+    const b = Number(raw);
+    const bad = !!raw && !(Number.isInteger(b) && b >= 1 && b <= 100000);
+    // a number input reports text it cannot parse as '' with badInput set
+    const unparsed = !raw && this.budget.validity && this.budget.validity.badInput;
+    this.budgetError.hidden = !(bad || unparsed);
+    this.budgetError.textContent = bad || unparsed
+      ? 'Not a valid budget: a whole number of requests from 1 to 100,000 (empty: automatic). Planning with the automatic budget.'
+      : '';
+    this.budget.setAttribute('aria-invalid', String(bad || !!unparsed));
+    if (raw && !bad) o.budget = b;
     return o;
   }
 
+  /** The budget for the page address ('' when automatic or invalid). */
+  budgetParam() {
+    const b = Number(this.budget.value.trim());
+    return Number.isInteger(b) && b >= 1 && b <= 100000 ? String(b) : '';
+  }
+
+  /** A budget from the page address (checked like a typed one when the plan runs). */
+  setBudgetParam(v) {
+    this.budget.value = String(v || '');
+  }
+
+  /** Sets the budget (a click on the requests↔bytes curve) and re-plans. */
+  setBudget(k) {
+    this.budget.value = String(k);
+    this.emit('options', this.options());
+  }
+
   showEmpty(text) {
+    this.plan = null;
     fill(this.body, h('p', { class: 'placeholder muted' }, text));
   }
 
+  /**
+   * A plan is on its way. When one is shown already (a re-plan after an option changed), it stays
+   * in place, marked busy, so the page does not jump under the pointer (a click on the curve
+   * lands where it was aimed).
+   */
   showLoading(text) {
+    if (this.plan && this.body.firstChild) {
+      this.body.setAttribute('aria-busy', 'true');
+      this.body.classList.add('replanning');
+      return;
+    }
     fill(this.body, h('p', { class: 'placeholder muted loading' }, text));
   }
 
   showError(node) {
     this.plan = null;
+    this.body.removeAttribute('aria-busy');
+    this.body.classList.remove('replanning');
     fill(this.body, node);
   }
 
   /** @param {object} plan planPull's result; @param {{want: string, have: string[]}} labels */
   render(plan, { want, have = [] } = {}) {
     this.plan = plan;
+    this.body.removeAttribute('aria-busy');
+    this.body.classList.remove('replanning');
     const layers = plan.layers || [];
     const t = plan.totals || {};
     const val = (k) => (t[k] != null ? Number(t[k]) : sumLayers(layers, k));
@@ -314,7 +354,10 @@ export class PlanView extends Emitter {
     const chosen = l.singleRange;
     const readout = s('text', { x: W - m.r, y: m.t + 10, 'text-anchor': 'end', class: 'readout' }, '');
     const guide = s('line', { x1: 0, x2: 0, y1: m.t, y2: H - m.b, class: 'guide', visibility: 'hidden' });
-    const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'curve', role: 'img', 'aria-label': 'Requests versus bytes' },
+    const svg = s('svg', {
+      viewBox: `0 0 ${W} ${H}`, class: 'curve', role: 'img',
+      'aria-label': `Requests versus bytes of the single-range plan: ${curve.map((p) => `${p.requests} → ${fmt.bytes(p.bytes)}`).slice(0, 12).join(', ')}${curve.length > 12 ? ', …' : ''}. Click a point to use its budget.`,
+    },
       ...ticksY.map((b) => s('g', null,
         s('line', { x1: m.l, x2: W - m.r, y1: yf(b), y2: yf(b), class: 'grid' }),
         s('text', { x: m.l - 6, y: yf(b) + 4, 'text-anchor': 'end', class: 'tick' }, fmt.bytes(Math.round(b))))),
@@ -336,15 +379,26 @@ export class PlanView extends Emitter {
           s('title', null, `chunkscope (budget ${chosen.budget}): ${fmt.bytes(chosen.bytes)} in ${fmt.plural(chosen.requests, 'request')}`))
         : null,
       guide, readout);
-    svg.addEventListener('mousemove', (e) => {
+    const nearest = (e) => {
       const r = svg.getBoundingClientRect();
       const x = ((e.clientX - r.left) / r.width) * W;
       let best = curve[0];
       for (const p of curve) if (Math.abs(xf(p.requests) - x) < Math.abs(xf(best.requests) - x)) best = p;
+      return best;
+    };
+    // a click on the curve makes its nearest point's request count the budget (on pointerdown:
+    // a budget typed just before re-plans on blur, which redraws the curve before a click lands)
+    svg.addEventListener('pointerdown', (e) => {
+      if (e.button !== 0) return;
+      const best = nearest(e);
+      if (best) this.setBudget(best.requests);
+    });
+    svg.addEventListener('mousemove', (e) => {
+      const best = nearest(e);
       guide.setAttribute('x1', xf(best.requests));
       guide.setAttribute('x2', xf(best.requests));
       guide.setAttribute('visibility', 'visible');
-      readout.textContent = `${fmt.plural(best.requests, 'request')} → ${fmt.bytes(best.bytes)}`;
+      readout.textContent = `${fmt.plural(best.requests, 'request')} → ${fmt.bytes(best.bytes)} (click: use as budget)`;
     });
     svg.addEventListener('mouseleave', () => {
       guide.setAttribute('visibility', 'hidden');

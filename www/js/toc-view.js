@@ -21,6 +21,7 @@ export class TocView extends Emitter {
     super();
     this.mode = 'tree';
     this.sort = 'toc';
+    this.reverse = false;
     this.query = '';
     this.files = [];
     this.selectedIndex = -1; // file index, or -1
@@ -56,12 +57,15 @@ export class TocView extends Emitter {
       clearTimeout(t);
       t = setTimeout(() => this.setQuery(this.filter.value), 90);
     });
-    this.sortSel.addEventListener('change', () => this.setSort(this.sortSel.value));
+    this.sortSel.addEventListener('change', () => this.setSort(this.sortSel.value, { reverse: this.reverse }));
+    this.reverseBtn = h('button', { type: 'button', class: 'btn small ghost reverse', 'aria-pressed': 'false', 'aria-label': 'Reverse the sort order' }, '↓');
+    this.reverseBtn.addEventListener('click', () => this.setSort(this.sort, { reverse: !this.reverse }));
 
     // Header and the virtual scroller.
+    // a header clicked again reverses its order
     const col = (k, label, cls) => {
-      const b = h('button', { type: 'button', class: `col ${cls}`, dataset: { sort: k } }, label);
-      b.addEventListener('click', () => this.setSort(k));
+      const b = h('button', { type: 'button', class: `col ${cls}`, dataset: { sort: k, label } }, label);
+      b.addEventListener('click', () => this.setSort(k, { reverse: this.sort === k ? !this.reverse : false }));
       return b;
     };
     this.header = h('div', { class: 'toc-head', role: 'row' },
@@ -77,7 +81,7 @@ export class TocView extends Emitter {
     this.el = h('div', { class: 'toc-view' },
       h('div', { class: 'toolbar' },
         h('div', { class: 'segmented', role: 'group', 'aria-label': 'View' }, this.treeBtn, this.listBtn),
-        this.filter, h('label', { class: 'inline' }, h('span', { class: 'muted' }, 'Sort'), this.sortSel),
+        this.filter, h('label', { class: 'inline' }, h('span', { class: 'muted' }, 'Sort'), this.sortSel), this.reverseBtn,
         this.legendEl, this.countEl),
       h('div', { class: 'toc-table' }, this.header, this.scroller, this.empty));
 
@@ -96,7 +100,7 @@ export class TocView extends Emitter {
     this.selectedNode = null;
     this.cursor = 0;
     this.scroller.scrollTop = 0;
-    if (this.sort !== 'toc') this.tree.sort(this.sort);
+    if (this.sort !== 'toc' || this.reverse) this.tree.sort(this.sort, this.reverse);
     this.refresh();
     this.buildMs = performance.now() - t0;
   }
@@ -128,11 +132,22 @@ export class TocView extends Emitter {
     this.emit('state');
   }
 
-  setSort(sort) {
+  /** Sorts by `sort` (a SORTS key), its natural order or, with `reverse`, the opposite one. */
+  setSort(sort, { reverse = false } = {}) {
     if (!SORTS[sort]) return;
     this.sort = sort;
+    this.reverse = !!reverse;
     this.sortSel.value = sort;
-    if (this.tree) this.tree.sort(sort);
+    this.reverseBtn.setAttribute('aria-pressed', String(this.reverse));
+    this.reverseBtn.textContent = this.reverse ? '↑' : '↓';
+    for (const b of this.header.querySelectorAll('.col')) {
+      const on = b.dataset.sort === sort;
+      b.textContent = on ? `${b.dataset.label} ${this.reverse ? '↑' : '↓'}` : b.dataset.label;
+      b.setAttribute('aria-label', on
+        ? `${b.dataset.label}: sorted${this.reverse ? ', reversed' : ''}; click to reverse`
+        : `Sort by ${b.dataset.label.toLowerCase()}`);
+    }
+    if (this.tree) this.tree.sort(sort, this.reverse);
     this.refresh();
     this.revealSelection();
     this.emit('state');
@@ -157,7 +172,7 @@ export class TocView extends Emitter {
     const hit = this.matches();
     let matched;
     if (this.mode === 'list') {
-      const r = this.tree.listRows(hit, this.sort);
+      const r = this.tree.listRows(hit, this.sort, this.reverse);
       this.rowsFlat = r.rows;
       this.rowCount = r.rows.length;
       matched = hit ? r.matched : this.files.length;
