@@ -240,3 +240,27 @@ test('sort toggles ascending/descending; sort, filter and budget are in the shar
   assertClean(page);
   assertClean(page2);
 });
+
+for (const [name, envKey, want] of [
+  ['whole-body', 'BEHAVIOUR_WHOLE_BODY_URL', /^On this registry \(probed: whole-body\), podman would download [\d.]+ [kM]B \(\d+% of a full pull\)/],
+  ['rejected-501', 'BEHAVIOUR_REJECTED_501_URL', /^podman's pull would fail here: 501 \(this registry, probed: rejected:501\)/],
+]) {
+  test(`diagnosis tied to cost: after the Registry check on a ${name} registry the Pull cost tab speaks of this registry`, { skip, timeout: 60000 }, async () => {
+    const url = env[envKey];
+    assert.ok(url, `${envKey} is not set: run through scripts/test.sh`);
+    const page = await ui.page();
+    await page.goto(pageUrl(ui.base, { registry: url, image: 'pair-b:latest', tab: 'probe' }));
+    assert.equal(await waitForReport(page), 'report');
+    await page.locator('chunkscope-inspector .probe-view button.btn.primary').click();
+    await page.locator('chunkscope-inspector .verdict').waitFor({ timeout: 30000 });
+    await page.locator('chunkscope-inspector [data-tab="plan"]').click();
+    const note = page.locator('chunkscope-inspector .plan-view [data-here="probed"]');
+    await note.waitFor({ timeout: 30000 });
+    assert.match(await note.locator('strong').textContent(), want);
+    // next to the ideal (reference) and the single-range plan
+    assert.equal(await page.locator('chunkscope-inspector .bar-row[data-plan="reference"]').count(), 1);
+    assert.equal(await page.locator('chunkscope-inspector .bar-row[data-plan="single"]').count(), 1);
+    await screenshot(page, `workflow-probed-cost-${name}`, { fullPage: false });
+    assertClean(page, { allowConsole: [/Failed to load resource/] });
+  });
+}

@@ -83,6 +83,8 @@ export class PlanView extends Emitter {
     }
     const changed = this.behaviour.value !== text;
     this.behaviour.value = text;
+    // the behaviour the Registry check saw on this registry: the plan then speaks of this registry
+    this.probed = text;
     if (jsonErrors != null) this.jsonErrors.checked = !!jsonErrors;
     return changed;
   }
@@ -250,7 +252,7 @@ export class PlanView extends Emitter {
           h('strong', null, `The reference pull fails on ${fmt.plural(failing.length, 'layer')}: `),
           failing.map((l) => `${fmt.shortDigest(l.digest)}: ${l.verdict.error || l.fallback}`).join('; '))
         : null,
-      pred ? this.predictionNote(pred) : null,
+      pred ? this.predictionNote(pred, { full }) : null,
       fallbacks.length
         ? h('div', { class: 'note warn' },
           h('strong', null, `${fmt.plural(fallbacks.length, 'layer')} fall back to a full pull: `),
@@ -293,10 +295,18 @@ export class PlanView extends Emitter {
   }
 
   /** The prediction's outcome and podman's error, as text. */
-  predictionNote(pred) {
+  predictionNote(pred, { full = 0 } = {}) {
     const [text, tone] = OUTCOME[pred.outcome] || [pred.outcome, ''];
-    return h('div', { class: `note ${tone === 'good' ? '' : tone}`, dataset: { predicted: pred.outcome } },
-      h('strong', null, `On a ${pred.behaviour} registry ${text}: `),
+    // the class the Registry check found here: this registry's cost, not a hypothetical one
+    const here = this.probed && this.probed === pred.behaviour;
+    const status = /^[a-z-]+:(\d{3})/.exec(pred.behaviour || '');
+    const headline = !here
+      ? `On a ${pred.behaviour} registry ${text}: `
+      : pred.outcome === 'fails'
+        ? `podman's pull would fail here${status ? `: ${status[1]}` : ''} (this registry, probed: ${pred.behaviour}). `
+        : `On this registry (probed: ${pred.behaviour}), podman would download ${fmt.bytes(pred.bytes)}${full ? ` (${fmt.percent(pred.bytes, full, 0)} of a full pull)` : ''}: `;
+    return h('div', { class: `note ${tone === 'good' ? '' : tone}`, dataset: { predicted: pred.outcome, here: here ? 'probed' : '' } },
+      h('strong', null, headline),
       `${fmt.plural(pred.requests, 'request')} (config included), ${fmt.bytes(pred.bytes)}`,
       pred.attempts > 1 ? `, over ${fmt.plural(pred.attempts, 'attempt')} (podman retries registry JSON errors 3 times, 1 s apart)` : '',
       pred.outcome === 'fails' ? ' received before failing' : '',
