@@ -76,6 +76,7 @@ export class ChunkscopeInspector extends HTMLElement {
     this.toc = new TocView();
     this.toc.on('select', ({ path, file, node }) => this.selectFile(path, { file, node, from: 'toc' }));
     this.toc.on('state', () => this.syncUrl());
+    this.toc.on('export', (x) => this.exportFetched(x));
     this.details = new FileDetails();
     this.preview = new Preview();
     this.details.on('preview', (f) => c.previewFile(f));
@@ -157,6 +158,7 @@ export class ChunkscopeInspector extends HTMLElement {
     const sort = sortFromParam(this.initial.sort, SORTS);
     if (sort) this.toc.setSort(sort.sort, { reverse: sort.reverse });
     if (this.initial.filter) this.toc.setQuery(this.initial.filter);
+    if (this.initial.pull) this.toc.setPullFilter(this.initial.pull);
     if (this.initial.budget && this.plan.setBudgetParam) this.plan.setBudgetParam(this.initial.budget);
     this.form.setValues(this.initial);
     loadModule().then((m) => {
@@ -317,6 +319,40 @@ export class ChunkscopeInspector extends HTMLElement {
     this.dispatchEvent(new CustomEvent('chunkscope-report', { detail: { report }, bubbles: true, composed: true }));
   }
 
+  /**
+   * Downloads what a pull of the selected layer fetches, as CSV or JSON (a Blob URL, revoked after
+   * the click). Paths come from the registry: CSV fields are quoted, and a leading = + - @ gets a
+   * ' so that spreadsheets never read a file name as a formula.
+   */
+  exportFetched({ format, files }) {
+    const s = this.state;
+    const layer = s.report?.layers?.[s.layer];
+    if (!layer) return;
+    const meta = {
+      image: s.wantText || s.fileName || '', layer: layer.digest, over: s.haveTexts || [],
+      files: files.length, compressedBytes: files.reduce((a, f) => a + f.compressedBytes, 0),
+    };
+    let text;
+    if (format === 'json') {
+      text = JSON.stringify({ ...meta, fetched: files }, null, 2);
+    } else {
+      const cell = (v) => {
+        let t = String(v);
+        if (/^[=+\-@\t\r]/.test(t)) t = `'${t}`;
+        return /[",\n\r]/.test(t) || t !== String(v) ? `"${t.replace(/"/g, '""')}"` : t;
+      };
+      text = ['path,size,chunks,compressed_bytes,digest',
+        ...files.map((f) => [f.path, f.size, f.chunks, f.compressedBytes, f.digest].map(cell).join(','))].join('\n') + '\n';
+    }
+    const url = URL.createObjectURL(new Blob([text], { type: format === 'json' ? 'application/json' : 'text/csv' }));
+    const a = h('a', { href: url, download: `fetched-${fmt.shortDigest(layer.digest).replace(/[^A-Za-z0-9_.-]/g, '-')}.${format}` });
+    this.root.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    this.dispatchEvent(new CustomEvent('chunkscope-export', { detail: { format, ...meta }, bubbles: true, composed: true }));
+  }
+
   /** A plan arrived (or failed: null): its colours for the layers, the map, the list, the details. */
   applyPlan(plan) {
     const s = this.state;
@@ -424,6 +460,7 @@ export class ChunkscopeInspector extends HTMLElement {
       sort: this.toc.sort,
       reverse: this.toc.reverse,
       filter: this.toc.query,
+      pull: this.toc.pull,
       budget: this.plan.budgetParam ? this.plan.budgetParam() : '',
     });
   }

@@ -264,3 +264,60 @@ for (const [name, envKey, want] of [
     assertClean(page, { allowConsole: [/Failed to load resource/] });
   });
 }
+
+test('"fetched by a pull" filter, CSV/JSON export of what a pull fetches, folder match counts under a filter', { skip, timeout: 90000 }, async () => {
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'pair-b:latest', have: 'pair-a:latest', layer: '2' }));
+  assert.equal(await waitForReport(page), 'report');
+  await page.locator('chunkscope-inspector .pull-legend:not([hidden])').waitFor({ timeout: 30000 });
+  const count = page.locator('chunkscope-inspector .toc-view .count');
+  const all = await count.textContent();
+  await page.locator('chunkscope-inspector select.pull-filter').selectOption('fetched');
+  await page.waitForFunction(() => /pull=fetched/.test(location.search));
+  const m = /^([\d,]+) of/.exec(await count.textContent());
+  assert.ok(m, await count.textContent());
+  const fetched = Number(m[1].replace(/,/g, ''));
+  assert.ok(fetched > 0 && !all.startsWith(m[1]), `${fetched} fetched of ${all}`);
+  // every shown file row is marked fetched (a class and its name say so, not colour alone)
+  await page.locator('chunkscope-inspector .toc-view [aria-pressed="false"]', { hasText: 'List' }).click();
+  const marks = await page.locator('chunkscope-inspector .toc-view .row:not([hidden])').evaluateAll((rows) => rows.map((r) => r.classList.contains('needed')));
+  assert.ok(marks.length > 0 && marks.every(Boolean), JSON.stringify(marks.slice(0, 5)));
+
+  const [csv] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('chunkscope-inspector button.export[data-format="csv"]').click(),
+  ]);
+  const csvText = await (await import('node:fs/promises')).readFile(await csv.path(), 'utf8');
+  const lines = csvText.trim().split('\n');
+  assert.equal(lines[0], 'path,size,chunks,compressed_bytes,digest');
+  assert.equal(lines.length - 1, fetched);
+  assert.match(csv.suggestedFilename(), /^fetched-sha256-[0-9a-f]+\.csv$/);
+  const [json] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('chunkscope-inspector button.export[data-format="json"]').click(),
+  ]);
+  const doc = JSON.parse(await (await import('node:fs/promises')).readFile(await json.path(), 'utf8'));
+  assert.equal(doc.files, fetched);
+  assert.equal(doc.fetched.length, fetched);
+  assert.deepEqual(doc.over, ['pair-a:latest']);
+  assert.equal(doc.compressedBytes, doc.fetched.reduce((a, f) => a + f.compressedBytes, 0));
+  assert.ok(doc.fetched.every((f) => f.path.startsWith('/') || f.path.length > 0));
+
+  // tree view, all files, a text filter: folders say how many of their files match
+  await page.locator('chunkscope-inspector select.pull-filter').selectOption('');
+  await page.locator('chunkscope-inspector .toc-view [aria-pressed="false"]', { hasText: 'Tree' }).click();
+  await page.locator('chunkscope-inspector .toc-view input.filter').fill('locale');
+  await page.locator('chunkscope-inspector .toc-view .count', { hasText: 'match' }).waitFor();
+  const dirRow = page.locator('chunkscope-inspector .toc-view .row.t-dir:not([hidden])', { hasText: 'locale' }).first();
+  await dirRow.waitFor();
+  assert.match(await dirRow.locator('.target').textContent(), /^\d+ of \d+ files?$/);
+  // a folder never counts more matches than files; the locale folder's 58 files all match
+  const targets = await page.locator('chunkscope-inspector .toc-view .row.t-dir:not([hidden]) .target').allTextContents();
+  for (const t of targets) {
+    const [, a, b] = /^([\d,]+) of ([\d,]+) files?$/.exec(t).map((x) => Number(String(x).replace(/,/g, '')));
+    assert.ok(a <= b, t);
+  }
+  assert.equal(await dirRow.locator('.target').textContent(), '58 of 58 files');
+  await screenshot(page, 'workflow-fetched-filter', { fullPage: false });
+  assertClean(page);
+});

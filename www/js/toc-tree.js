@@ -229,7 +229,8 @@ export class TocTree {
     if (hit) {
       matched = 0;
       this.root.hit = false;
-      for (const d of this.dirList) d.hit = false;
+      this.root.hits = 0;
+      for (const d of this.dirList) { d.hit = false; d.hits = 0; }
       const up = (n) => {
         for (let p = n; p && !p.hit; p = p.parent) p.hit = true;
       };
@@ -237,7 +238,12 @@ export class TocTree {
         for (const c of d.children) {
           if (c.isDir) continue;
           c.hit = hit[c.fileIndex] === 1;
-          if (c.hit) { matched++; up(c.parent); }
+          if (c.hit) {
+            matched++;
+            up(c.parent);
+            // the matching regular files under each folder (`hits`, beside its `count`)
+            if (this.files[c.fileIndex].type === 'reg') for (let p = c.parent; p; p = p.parent) p.hits++;
+          }
         }
       }
       for (const d of this.dirList) {

@@ -1,6 +1,6 @@
 // url-state.js — the inspector's view in the page address: what it starts from (the query string
 // with `sync-url`, else the element's attributes) and the query string that names the current view
-// (registry, image, have, platform, layer, file, tab, view, sort, filter, budget), kept in the address bar with
+// (registry, image, have, platform, layer, file, tab, view, sort, filter, pull, budget), kept in the address bar with
 // history.replaceState. Credentials never go into the URL.
 
 /** Query string with readable ':', '/' and '@'; empty values left out. */
@@ -30,6 +30,7 @@ export function readInitial(el) {
     // the file list's sort (`size`, or `-size` reversed) and filter text; the Pull cost budget
     sort: q.get('sort'),
     filter: q.get('filter'),
+    pull: q.get('pull'),
     budget: q.get('budget'),
   };
 }
@@ -51,6 +52,7 @@ export function writeUrl(v) {
     view: v.listView ? 'list' : '',
     sort: v.sort && (v.sort !== 'toc' || v.reverse) ? `${v.reverse ? '-' : ''}${v.sort}` : '',
     filter: v.filter || '',
+    pull: v.pull || '',
     budget: v.budget || '',
   });
   const url = `${location.pathname}?${qs}${location.hash}`;
