@@ -39,6 +39,19 @@ const TABS = [
   ['probe', 'Registry check'],
 ];
 
+/** Can a file be previewed (registry or local blob), and if not, why (shown next to the button). */
+function previewState(file) {
+  if (!file || file.type !== 'reg') return { canPreview: false, previewWhy: '' };
+  const chunks = file.chunks || [];
+  if (file.size > 0 && chunks.length && chunks.every((c) => c.zeros)) {
+    return { canPreview: false, previewWhy: 'Nothing to read: the file is all zeros chunks (no data stored in the blob).' };
+  }
+  if (file.size > 64 * 1024 * 1024) {
+    return { canPreview: false, previewWhy: 'Files over 64 MiB are not previewed in the browser.' };
+  }
+  return { canPreview: true, previewWhy: '' };
+}
+
 export class ChunkscopeInspector extends HTMLElement {
   static get observedAttributes() {
     return ['registry', 'image', 'have', 'platform'];
@@ -422,7 +435,7 @@ export class ChunkscopeInspector extends HTMLElement {
     this.details.show(file, {
       path, node,
       coverage: this.coverageOf(this.state.layer),
-      canPreview: this.state.source === 'registry' && !!file && file.type === 'reg' && !(file.chunks || []).every((c) => c.zeros),
+      ...previewState(file),
     });
     this.details.previewSlot.appendChild(this.preview.el);
   }

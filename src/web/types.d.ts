@@ -163,6 +163,14 @@ export interface ReadFileOptions extends Target {
   digest?: string;
 }
 
+/** `readBlobFile(blob, …)`: a file of a local layer blob (one `Blob.slice`). */
+export interface ReadBlobFileOptions {
+  offset: number;
+  length: number;
+  size: number;
+  digest?: string;
+}
+
 export interface BlobOptions {
   annotations?: Record<string, string>;
   files?: boolean;

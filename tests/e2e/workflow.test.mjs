@@ -321,3 +321,30 @@ test('"fetched by a pull" filter, CSV/JSON export of what a pull fetches, folder
   await screenshot(page, 'workflow-fetched-filter', { fullPage: false });
   assertClean(page);
 });
+
+test('a local layer blob: preview reads the file\'s one extent with Blob.slice and verifies its digest', { skip, timeout: 60000 }, async () => {
+  const layout = path.join(ROOT, 'tests', 'fixtures', 'tiny-current');
+  const { readFileSync } = await import('node:fs');
+  const index = JSON.parse(readFileSync(path.join(layout, 'index.json'), 'utf8'));
+  const blob = (d) => path.join(layout, 'blobs', 'sha256', d.replace('sha256:', ''));
+  const manifest = JSON.parse(readFileSync(blob(index.manifests[0].digest), 'utf8'));
+  const layer = manifest.layers[0];
+  const page = await ui.page();
+  await page.goto(ui.base);
+  await page.locator('form.local summary').click();
+  await page.locator('form.local input[type="file"]').setInputFiles(blob(layer.digest));
+  await page.locator('form.local textarea').fill(JSON.stringify(layer.annotations));
+  await page.locator('form.local button[type="submit"]').click();
+  assert.equal(await waitForReport(page), 'report');
+  await page.locator('chunkscope-inspector .toc-view input.filter').fill('big.bin');
+  await page.locator('chunkscope-inspector .toc-view .row:not([hidden])', { hasText: 'big.bin' }).first().click();
+  const btn = page.locator('chunkscope-inspector .preview-btn');
+  await btn.waitFor();
+  assert.equal(await btn.isDisabled(), false);
+  await btn.click();
+  const badge = page.locator('chunkscope-inspector [data-verified="true"]');
+  await badge.waitFor({ timeout: 20000 });
+  assert.match(await page.locator('chunkscope-inspector .preview-head').textContent(), /read .* from the local file/);
+  await screenshot(page, 'workflow-local-preview', { fullPage: false });
+  assertClean(page);
+});

@@ -164,7 +164,7 @@ export class Controller {
         source: file.name, layers: [layer], bytesRead: layer.bytesRead, reads: layer.reads, platforms: [],
       };
       view.state = {
-        ...view.state, source: 'local', report, haves: [], haveTexts: [], wantText: file.name, fileName: file.name,
+        ...view.state, source: 'local', blob: file, report, haves: [], haveTexts: [], wantText: file.name, fileName: file.name,
         plan: null, coverage: null, shown: false, wantTarget: null,
       };
       view.form.setPlatforms([]);
@@ -246,17 +246,20 @@ export class Controller {
       const chunks = file.chunks || [];
       const first = chunks[0];
       const last = chunks[chunks.length - 1];
-      const r = await cs.readFile({
-        ...s.auth, repository: s.want.repository, layerDigest: layer.digest, layerSize: layer.size,
+      const extent = {
         offset: first ? first.offset : 0,
         length: first ? last.offset + last.compressedLength - first.offset : 0,
         size: file.size, digest: file.digest || undefined,
-      });
+      };
+      // a local blob: the same one range, read with Blob.slice, decompressed and verified alike
+      const r = s.source === 'local'
+        ? await cs.readBlobFile(s.blob, extent)
+        : await cs.readFile({ ...s.auth, repository: s.want.repository, layerDigest: layer.digest, layerSize: layer.size, ...extent });
       if (view.details.file !== file) return;
       view.preview.show(file, r);
     } catch (e) {
       if (view.details.file !== file) return;
-      view.preview.error(errorBox(e, { action: `read ${file.path}`, registry: s.registry }));
+      view.preview.error(errorBox(e, { action: `read ${file.path}`, registry: s.source === 'local' ? undefined : s.registry }));
     }
   }
 }

@@ -28,9 +28,9 @@ export class FileDetails extends Emitter {
   /**
    * @param {object|null} file  a fileList entry (null for a directory that has no TOC entry)
    * @param {{path: string, node?: object, coverage?: import('./plan-coverage.js').LayerCoverage|null,
-   *   canPreview?: boolean}} opts  `coverage`: the pull plan's, for the fetched / present column
+   *   canPreview?: boolean, previewWhy?: string}} opts  `previewWhy`: why the preview is off (shown disabled)  `coverage`: the pull plan's, for the fetched / present column
    */
-  show(file, { path, node, coverage = null, canPreview = false } = {}) {
+  show(file, { path, node, coverage = null, canPreview = false, previewWhy = '' } = {}) {
     this.file = file;
     if (!file) {
       fill(this.el,
@@ -51,11 +51,15 @@ export class FileDetails extends Emitter {
       mapBtn.addEventListener('click', () => this.emit('show-on-map', file));
       actions.appendChild(mapBtn);
     }
-    if (file.type === 'reg' && canPreview) {
-      const prev = h('button', { type: 'button', class: 'btn small primary preview-btn' },
-        file.size ? 'Preview and verify' : 'Preview');
+    if (file.type === 'reg' && (canPreview || previewWhy)) {
+      // a disabled preview says why, in text (not only in a tooltip)
+      const why = previewWhy ? h('span', { class: 'muted small preview-why', id: 'preview-why' }, previewWhy) : null;
+      const prev = h('button', {
+        type: 'button', class: 'btn small primary preview-btn', disabled: !!previewWhy,
+        ...(why ? { 'aria-describedby': 'preview-why' } : {}),
+      }, file.size ? 'Preview and verify' : 'Preview');
       prev.addEventListener('click', () => this.emit('preview', file));
-      actions.appendChild(prev);
+      actions.append(prev, ...(why ? [why] : []));
     }
 
     const chunkTable = chunks.length
