@@ -348,3 +348,46 @@ test('a local layer blob: preview reads the file\'s one extent with Blob.slice a
   await screenshot(page, 'workflow-local-preview', { fullPage: false });
   assertClean(page);
 });
+
+test('keyboard only: the chunk map steps through files in blob order and says what each is (fetched / present in words); named zoom buttons', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'pair-b:latest', have: 'pair-a:latest', layer: '2' }));
+  assert.equal(await waitForReport(page), 'report');
+  await page.locator('chunkscope-inspector .pull-legend:not([hidden])').waitFor({ timeout: 30000 });
+  // the file list says the pull mark in words (accessible name), not colour alone
+  const firstMarked = page.locator('chunkscope-inspector .toc-view .row.needed:not([hidden]), chunkscope-inspector .toc-view .row.present:not([hidden])').first();
+  await page.locator('chunkscope-inspector .toc-view [aria-pressed="false"]', { hasText: 'List' }).click();
+  await firstMarked.waitFor();
+  assert.match(await firstMarked.textContent(), /\((fetched by a pull|already present)\)/);
+
+  // to the Chunk map tab from the keyboard: focus the selected tab, arrow right
+  await page.locator('chunkscope-inspector [role="tab"][aria-selected="true"]').focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.locator('chunkscope-inspector [role="tab"][aria-selected="true"]').getAttribute('data-tab'), 'map');
+  for (const name of ['Zoom in', 'Zoom out', 'Fit the whole blob']) {
+    assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, name);
+  }
+  const canvas = page.locator('chunkscope-inspector canvas.map-canvas');
+  const summaryId = await canvas.getAttribute('aria-describedby');
+  const summary = await page.locator(`chunkscope-inspector #${summaryId}`).textContent();
+  assert.match(summary, /^Layer blob of [\d.]+ [kM]B: 1,023 files with data, table of contents/);
+  assert.match(summary, /A pull fetches \d+ files?; \d+ files? already present/);
+  await canvas.focus();
+  await page.keyboard.press('ArrowRight');
+  // 1,027 files, 4 of them empty (no chunks): 1,023 to step through
+  const say = page.locator('chunkscope-inspector .map-step');
+  assert.match(await say.textContent(), /^File 1 of 1,023 in blob order: \/\S+, \d+ chunks?, .* compressed at offset \d.*, (fetched by a pull|already present)$/);
+  const first = /in blob order: (\S+),/.exec(await say.textContent())[1];
+  await page.locator('chunkscope-inspector .file-details h3.path', { hasText: first }).waitFor();
+  await page.keyboard.press('ArrowRight');
+  assert.match(await say.textContent(), /^File 2 of 1,023/);
+  await page.keyboard.press('End');
+  assert.match(await say.textContent(), /^File 1,023 of 1,023/);
+  await page.keyboard.press('ArrowLeft');
+  assert.match(await say.textContent(), /^File 1,022 of 1,023/);
+  await page.keyboard.press('Home');
+  assert.match(await say.textContent(), /^File 1 of 1,023/);
+  assert.match(page.url(), /file=/);
+  await screenshot(page, 'workflow-keyboard-map', { fullPage: false });
+  assertClean(page);
+});

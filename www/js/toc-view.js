@@ -281,14 +281,15 @@ export class TocView extends Emitter {
         h('span', { class: 'twisty', 'aria-hidden': 'true' }),
         h('span', { class: 'icon', 'aria-hidden': 'true' }),
         h('span', { class: 'label' }),
+        h('span', { class: 'sr-only pull-mark' }),
         h('span', { class: 'target' })),
       h('span', { class: 'num size' }),
       h('span', { class: 'num chunks' }),
       h('span', { class: 'num offset' }));
     const [name, size, chunks, offset] = el.children;
-    const [twisty, icon, label, target] = name.children;
+    const [twisty, icon, label, pullMark, target] = name.children;
     this.spacer.appendChild(el);
-    return { el, name, twisty, icon, label, target, size, chunks, offset, key: null };
+    return { el, name, twisty, icon, label, pullMark, target, size, chunks, offset, key: null };
   }
 
   render() {
@@ -334,6 +335,8 @@ export class TocView extends Emitter {
       const st = this.status && fileIndex >= 0 ? this.status[fileIndex] : 0;
       if (st === 1) r.el.classList.add('present');
       else if (st === 2) r.el.classList.add('needed');
+      // the mark in words too (the row's accessible name), not in colour alone
+      setText(r.pullMark, st === 1 ? ' (already present)' : st === 2 ? ' (fetched by a pull)' : '');
       if (tree) {
         r.el.setAttribute('role', 'treeitem');
         r.el.setAttribute('aria-level', String(node.depth + 1));
