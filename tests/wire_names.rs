@@ -55,3 +55,12 @@ fn probe_verdicts_match_the_typescript_union() {
     let by_method: Vec<&str> = Verdict::ALL.iter().map(|v| v.as_str()).collect();
     assert_eq!(rust, by_method);
 }
+
+#[test]
+fn request_purposes_match_the_typescript_union() {
+    use chunkscope::registry::RequestPurpose;
+    let rust = wire(&RequestPurpose::ALL);
+    assert_eq!(rust, ts_union("RequestPurpose"));
+    let by_method: Vec<&str> = RequestPurpose::ALL.iter().map(|p| p.as_str()).collect();
+    assert_eq!(rust, by_method);
+}

@@ -36,7 +36,7 @@
 //! instead of 200 % on a 254 MB image); the error text of a JSON error is the registry's
 //! message, which the model does not know.
 
-use super::ranges::{merge_missing_chunks, Part, Source, Span};
+use super::ranges::{merge_missing_chunks, ByteRange, Part, Source};
 use super::{LayerPlan, PullPlan};
 use crate::inspect::eligibility::PullOutcome;
 use crate::registry::behaviour::{BehaviourClass, RegistryBehaviour};
@@ -157,7 +157,7 @@ impl PredictedRequest {
 pub struct PredictedRequest {
     pub kind: RequestKind,
     /// The ranges of the `Range` header (empty for `full`).
-    pub ranges: Vec<Span>,
+    pub ranges: Vec<ByteRange>,
     /// Body bytes podman receives: the ranges for a 206, the blob for a 200, the first range
     /// for a plain 206 of the first range only, 0 for a refusal.
     pub bytes: u64,
@@ -319,7 +319,7 @@ struct Attempt {
 /// The halving pass: `mergeMissingChunks(parts, len(chunks)/2)` on parts already merged once.
 /// After the first pass no two network parts touch and every gap is over 1 KiB, so the parts
 /// are the ranges themselves (local and hole parts between them play no part in the gaps).
-pub fn halve(ranges: &[Span]) -> Vec<Span> {
+pub fn halve(ranges: &[ByteRange]) -> Vec<ByteRange> {
     let parts: Vec<Part> = ranges
         .iter()
         .enumerate()
@@ -345,7 +345,7 @@ fn attempt_layer(
         outcome: Outcome::Partial,
         error: None,
     };
-    let mut send = |kind: RequestKind, ranges: Vec<Span>, a: &mut Attempt| -> Answer {
+    let mut send = |kind: RequestKind, ranges: Vec<ByteRange>, a: &mut Attempt| -> Answer {
         let first = !ranges.is_empty() && seen.insert(l.digest.clone());
         let ans = answer(&o.behaviour, ranges.len(), first);
         let (status, bytes) = match ans {
@@ -528,12 +528,12 @@ pub fn predict(plan: &mut PullPlan, o: &PredictOptions) {
 mod tests {
     use super::*;
 
-    fn spans(n: usize) -> Vec<Span> {
+    fn spans(n: usize) -> Vec<ByteRange> {
         // Gaps 2 KiB + i: all over the auto-merge threshold, all different.
         let mut off = 0;
         (0..n)
             .map(|i| {
-                let s = Span {
+                let s = ByteRange {
                     offset: off,
                     length: 100,
                 };

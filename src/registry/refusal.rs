@@ -3,6 +3,7 @@
 //! needs it for `rejected` and `range-cap` registries with a 4xx refusal; see
 //! [`crate::plan::predict`].
 
+use super::RequestPurpose;
 use super::{RegistryClient, Transport};
 use crate::error::Result;
 use crate::plan::predict::{error_body_of, ErrorBody};
@@ -23,7 +24,14 @@ impl<T: Transport> RegistryClient<T> {
         let n = ranges.clamp(2, 1024);
         let header = super::probe::ladder_range(n);
         let resp = self
-            .get(&url, None, None, Some(header), REFUSAL_READ, "probe")
+            .get(
+                &url,
+                None,
+                None,
+                Some(header),
+                REFUSAL_READ,
+                RequestPurpose::Probe,
+            )
             .await?;
         Ok((resp.status >= 400).then(|| (resp.status, error_body_of(&resp.body))))
     }

@@ -80,7 +80,12 @@ pub async fn read_file_js(
             length: args.length,
         };
         let compressed = client
-            .blob_range(&args.layer_digest, range, args.layer_size, "file")
+            .blob_range(
+                &args.layer_digest,
+                range,
+                args.layer_size,
+                crate::registry::RequestPurpose::File,
+            )
             .await
             .map_err(js_err)?;
         zstd::decompress_exact("file", &compressed, args.size, MAX_PREVIEW).map_err(js_err)?
