@@ -10,7 +10,7 @@ use crate::format::digest::Digest;
 use crate::inspect::report::LayerReport;
 use crate::inspect::{ByteRange, InspectOptions, InspectedLayer};
 use crate::oci::{Descriptor, ImageConfig, Manifest, ManifestDoc, Platform, MAX_MANIFEST};
-use crate::registry::request_log::RequestRecord;
+use crate::request_log::RequestRecord;
 use serde::Serialize;
 
 /// A place images can be read from: an OCI layout directory, a registry, a single blob file.

@@ -27,6 +27,7 @@ pub mod oci;
 pub mod plan;
 pub mod range;
 pub mod registry;
+pub mod request_log;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod source;
 pub mod text;

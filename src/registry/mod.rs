@@ -18,7 +18,6 @@ pub mod probe;
 pub mod ranges;
 pub mod reference;
 pub mod refusal;
-pub mod request_log;
 
 pub use auth::Credentials;
 pub use reference::ImageRef;
@@ -28,9 +27,9 @@ use crate::format::digest::Digest;
 use crate::image::ImageSource;
 use crate::oci::{Descriptor, ACCEPT_DOCKER, ACCEPT_OCI, MAX_MANIFEST};
 use crate::range::ByteRange;
+pub use crate::request_log::{RequestPurpose, RequestRecord};
 use auth::{parse_challenge, pull_scope, token_url, Challenge};
 use reference::within_registry;
-pub use request_log::{RequestPurpose, RequestRecord};
 use std::collections::BTreeMap;
 
 /// One GET request.

@@ -1,4 +1,5 @@
-//! What a registry client counts: every request it sends, why, and what came back.
+//! What a source counts: every request it sends, why, and what came back (the registry client
+//! fills it; image reports carry it).
 //!
 //! The log is the product's evidence: "bytes are the currency", so every request (a token fetch
 //! or a cancelled 200 included) is one record, and reports sum them rather than estimate.
