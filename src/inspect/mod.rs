@@ -49,22 +49,7 @@ pub struct InspectOptions {
     pub files: bool,
 }
 
-/// A byte range of the blob: `[offset, offset + length)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ByteRange {
-    pub offset: u64,
-    pub length: u64,
-}
-
-impl ByteRange {
-    pub fn end(&self) -> u64 {
-        self.offset + self.length
-    }
-    /// The HTTP `Range` value: always a single range with absolute first and last byte.
-    pub fn header_value(&self) -> String {
-        format!("bytes={}-{}", self.offset, self.end() - 1)
-    }
-}
+pub use crate::range::ByteRange;
 
 enum State {
     /// Waiting for the blob's last bytes.
@@ -320,7 +305,7 @@ impl LayerInspection {
         }
         self.report.reads += 1;
         self.report.bytes_read += range.length;
-        self.report.read_log.push(ReadRecord {
+        self.report.read_log.push(ByteRange {
             offset: range.offset,
             length: range.length,
         });

@@ -53,7 +53,7 @@ pub struct LayerReport {
     pub bytes_read: u64,
     /// Ranges of the blob read to produce this report.
     pub reads: usize,
-    pub read_log: Vec<ReadRecord>,
+    pub read_log: Vec<crate::range::ByteRange>,
     /// Present only when the file list was asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_list: Option<Vec<FileReport>>,
@@ -139,12 +139,6 @@ impl Default for PartialPull {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct ReadRecord {
-    pub offset: u64,
-    pub length: u64,
-}
-
 /// One entry of `fileList`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -188,56 +182,4 @@ impl From<&FileEntry> for FileReport {
             chunks: f.chunks.clone(),
         }
     }
-}
-
-/// An image: its manifest and one report per layer.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ImageReport {
-    /// What was inspected, as given (`oci:DIR:TAG`, `docker://…`, a registry reference).
-    pub source: String,
-    pub manifest_digest: Option<String>,
-    pub manifest_media_type: Option<String>,
-    pub platform: Option<String>,
-    /// Platforms offered when the reference was an index.
-    pub platforms: Vec<String>,
-    pub config_digest: Option<String>,
-    pub diff_ids: Vec<String>,
-    pub layers: Vec<LayerReport>,
-    /// Blob bytes read for all layers' metadata.
-    pub bytes_read: u64,
-    pub reads: usize,
-    /// Every request made, manifests and configs included (registry sources only).
-    pub requests: usize,
-    /// Every body byte received (registry sources only).
-    pub bytes_fetched: u64,
-    pub request_log: Vec<RequestRecord>,
-}
-
-/// One HTTP request, as counted by an adapter.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestRecord {
-    pub url: String,
-    pub range: Option<String>,
-    pub status: u16,
-    pub bytes: u64,
-    /// Why the request was made: `manifest`, `config`, `metadata` (TOC/tar-split/footer ranges),
-    /// `token`, `ping`, `probe`, `tags` or `file`.
-    pub purpose: String,
-    /// Set when the body was cancelled (a 200 to a ranged request).
-    pub aborted: bool,
-}
-
-/// Thousands separators for people: `1818924` → `1,818,924`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

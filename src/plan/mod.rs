@@ -31,7 +31,7 @@ use crate::inspect::eligibility::{PullOutcome, PullVerdict};
 use crate::inspect::InspectedLayer;
 use crate::model::LayerFiles;
 use crate::oci::{Descriptor, Manifest};
-use ranges::{merge_missing_chunks, Span, MAX_NUMBER_MISSING_CHUNKS};
+use ranges::{merge_missing_chunks, ByteRange, MAX_NUMBER_MISSING_CHUNKS};
 use reference::{classify, HaveIndex, Metadata, Route};
 use serde::Serialize;
 use single_range::{CurvePoint, SingleRange, AUTO_BUDGET_REQUEST_COST, CURVE_POINTS};
@@ -109,7 +109,7 @@ pub struct PlannedRequest {
     /// `Range` header).
     pub kind: &'static str,
     /// The ranges of the `Range` header, ascending (empty for `full`).
-    pub ranges: Vec<Span>,
+    pub ranges: Vec<ByteRange>,
     /// Bytes asked for (the sum of the ranges; the blob size for `full`).
     pub bytes: u64,
 }
@@ -130,7 +130,7 @@ pub struct SingleRangePlan {
     /// Bytes for the layer at this budget, the metadata included.
     pub bytes: u64,
     /// The data ranges at this budget, one request each.
-    pub ranges: Vec<Span>,
+    pub ranges: Vec<ByteRange>,
     /// Data requests ↔ data bytes from 1 request to N (metadata excluded: add one request and
     /// `metadataBytes` for the layer's total), at most 64 points, always with 1 and N.
     pub curve: Vec<CurvePoint>,

@@ -15,7 +15,7 @@
 //! being pulled are not searched: the reference pulls them in parallel, none is in the store yet.
 //! We assume a rootful pull without ID remapping (the fingerprint covers uid/gid as stored).
 
-use super::ranges::{Part, Source, Span};
+use super::ranges::{ByteRange, Part, Source};
 use super::LayerInput;
 use crate::format::annotations::Section;
 use crate::format::digest::Digest;
@@ -55,13 +55,13 @@ pub(crate) struct Metadata {
 
 impl Metadata {
     /// The ranges of the reference's metadata request (2 ranges, 8 bytes apart, not merged).
-    pub fn reference_ranges(&self) -> Vec<Span> {
-        let mut v = vec![Span {
+    pub fn reference_ranges(&self) -> Vec<ByteRange> {
+        let mut v = vec![ByteRange {
             offset: self.toc.offset,
             length: self.toc.length,
         }];
         if let Some(ts) = self.tar_split {
-            v.push(Span {
+            v.push(ByteRange {
                 offset: ts.offset,
                 length: ts.length,
             });
@@ -69,13 +69,13 @@ impl Metadata {
         v
     }
     /// chunkscope's single range: from the TOC to the end of the tar-split, header included.
-    pub fn single_range(&self) -> Span {
+    pub fn single_range(&self) -> ByteRange {
         let end = self
             .tar_split
             .map(|t| t.end())
             .unwrap_or(self.toc.end())
             .max(self.toc.end());
-        Span {
+        ByteRange {
             offset: self.toc.offset,
             length: end - self.toc.offset,
         }
@@ -247,7 +247,7 @@ pub(crate) struct Missing {
     /// The parts as the reference builds them (with its chunk end offsets, see [`classify`]).
     pub parts: Vec<Part>,
     /// The exact extents of the chunks to fetch (`endOffset`-based), for chunkscope's own plan.
-    pub exact: Vec<Span>,
+    pub exact: Vec<ByteRange>,
     pub files: usize,
     pub local_files: usize,
     pub chunks: usize,
@@ -316,7 +316,7 @@ pub(crate) fn classify(
             } else {
                 m.chunks += 1;
                 m.bytes += c.compressed_length;
-                m.exact.push(Span {
+                m.exact.push(ByteRange {
                     offset: c.offset,
                     length: c.compressed_length,
                 });

@@ -25,9 +25,9 @@ pub use reference::ImageRef;
 use crate::error::{Error, RegistryCode, Result};
 use crate::format::digest::Digest;
 use crate::image::ImageSource;
-use crate::inspect::report::RequestRecord;
-use crate::inspect::ByteRange;
 use crate::oci::{Descriptor, ACCEPT_DOCKER, ACCEPT_OCI, MAX_MANIFEST};
+use crate::range::ByteRange;
+pub use crate::request_log::{RequestPurpose, RequestRecord};
 use auth::{parse_challenge, pull_scope, token_url, Challenge};
 use reference::within_registry;
 use std::collections::BTreeMap;
@@ -120,7 +120,11 @@ impl<T: Transport> RegistryClient<T> {
         self.creds.token.as_ref().map(|t| format!("Bearer {t}"))
     }
 
-    async fn send_logged(&mut self, req: HttpRequest, purpose: &str) -> Result<HttpResponse> {
+    async fn send_logged(
+        &mut self,
+        req: HttpRequest,
+        purpose: RequestPurpose,
+    ) -> Result<HttpResponse> {
         let range = req
             .range
             .map(|r| r.header_value())
@@ -135,7 +139,7 @@ impl<T: Transport> RegistryClient<T> {
             range,
             status,
             bytes,
-            purpose: purpose.to_string(),
+            purpose,
             aborted,
         });
         result
@@ -149,7 +153,7 @@ impl<T: Transport> RegistryClient<T> {
         range: Option<ByteRange>,
         multi: Option<String>,
         limit: u64,
-        purpose: &str,
+        purpose: RequestPurpose,
     ) -> Result<HttpResponse> {
         let mut tried_auth = false;
         loop {
@@ -176,7 +180,7 @@ impl<T: Transport> RegistryClient<T> {
             let resp = self.send_logged(req, purpose).await?;
             if let Some(p) = &mut self.progress {
                 let bytes = self.log.iter().map(|r| r.bytes).sum();
-                p(purpose, None, bytes, self.log.len());
+                p(purpose.as_str(), None, bytes, self.log.len());
             }
             if resp.status != 401 {
                 return Ok(resp);
@@ -257,7 +261,7 @@ impl<T: Transport> RegistryClient<T> {
                     headers.push(("Authorization".to_string(), b));
                 }
                 let req = HttpRequest { url: turl.clone(), headers, range: None, multi_range: None, limit: 1 << 20 };
-                let r = self.send_logged(req, "token").await?;
+                let r = self.send_logged(req, RequestPurpose::Token).await?;
                 if r.status != 200 {
                     let message = match (r.status, self.creds.username.is_some()) {
                         (401 | 403, true) => "the token service rejected the username and password: check them",
@@ -282,7 +286,14 @@ impl<T: Transport> RegistryClient<T> {
     pub async fn manifest(&mut self, reference: &str) -> Result<(Vec<u8>, Option<String>)> {
         let url = self.image.manifest_url(reference);
         let mut resp = self
-            .get(&url, Some(ACCEPT_OCI), None, None, MAX_MANIFEST, "manifest")
+            .get(
+                &url,
+                Some(ACCEPT_OCI),
+                None,
+                None,
+                MAX_MANIFEST,
+                RequestPurpose::Manifest,
+            )
             .await?;
         if resp.status == 404 {
             resp = self
@@ -292,7 +303,7 @@ impl<T: Transport> RegistryClient<T> {
                     None,
                     None,
                     MAX_MANIFEST,
-                    "manifest",
+                    RequestPurpose::Manifest,
                 )
                 .await?;
         }
@@ -316,7 +327,7 @@ impl<T: Transport> RegistryClient<T> {
                     self.image.base, self.image.repository
                 );
                 if let Ok(t) = self
-                    .get(&tags_url, None, None, None, 64 << 10, "tags")
+                    .get(&tags_url, None, None, None, 64 << 10, RequestPurpose::Tags)
                     .await
                 {
                     if t.status == 404
@@ -353,7 +364,12 @@ impl<T: Transport> RegistryClient<T> {
     }
 
     /// A whole small blob (a config), digest-checked.
-    pub async fn blob(&mut self, desc: &Descriptor, limit: u64, purpose: &str) -> Result<Vec<u8>> {
+    pub async fn blob(
+        &mut self,
+        desc: &Descriptor,
+        limit: u64,
+        purpose: RequestPurpose,
+    ) -> Result<Vec<u8>> {
         if desc.size > limit {
             return Err(Error::TooLarge {
                 what: format!("blob {}", desc.digest),
@@ -373,7 +389,7 @@ impl<T: Transport> RegistryClient<T> {
                 limit,
             });
         }
-        desc.parsed_digest()?.verify(purpose, &resp.body)?;
+        desc.parsed_digest()?.verify(purpose.as_str(), &resp.body)?;
         Ok(resp.body)
     }
 
@@ -386,7 +402,7 @@ impl<T: Transport> RegistryClient<T> {
         digest: &str,
         range: ByteRange,
         blob_size: Option<u64>,
-        purpose: &str,
+        purpose: RequestPurpose,
     ) -> Result<Vec<u8>> {
         let url = self.image.blob_url(digest);
         let mut resp = self
@@ -433,7 +449,9 @@ impl<T: Transport> RegistryClient<T> {
     /// (200, or 401 when it wants credentials, which the blob requests will then obtain).
     pub async fn ping(&mut self) -> Result<u16> {
         let url = format!("{}/v2/", self.image.base);
-        let resp = self.get(&url, None, None, None, 64 << 10, "ping").await?;
+        let resp = self
+            .get(&url, None, None, None, 64 << 10, RequestPurpose::Ping)
+            .await?;
         match resp.status {
             200 | 401 => Ok(resp.status),
             404 => Err(Error::Http {
@@ -465,7 +483,7 @@ impl<T: Transport> RegistryClient<T> {
                 url.push_str(&format!("&last={}", auth::encode(last)));
             }
             let resp = self
-                .get(&url, None, None, None, MAX_MANIFEST, "tags")
+                .get(&url, None, None, None, MAX_MANIFEST, RequestPurpose::Tags)
                 .await?;
             if resp.status != 200 {
                 return Err(ranges::registry_error(
@@ -502,7 +520,7 @@ impl<T: Transport> ImageSource for RegistryClient<T> {
     }
 
     async fn fetch(&mut self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>> {
-        self.blob(desc, limit, "config").await
+        self.blob(desc, limit, RequestPurpose::Config).await
     }
 
     async fn fetch_manifest(&mut self, desc: &Descriptor) -> Result<Vec<u8>> {
@@ -510,8 +528,13 @@ impl<T: Transport> ImageSource for RegistryClient<T> {
     }
 
     async fn read_range(&mut self, desc: &Descriptor, range: ByteRange) -> Result<Vec<u8>> {
-        self.blob_range(&desc.digest, range, Some(desc.size), "metadata")
-            .await
+        self.blob_range(
+            &desc.digest,
+            range,
+            Some(desc.size),
+            RequestPurpose::Metadata,
+        )
+        .await
     }
 
     fn request_log(&self) -> Vec<RequestRecord> {

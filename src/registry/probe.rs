@@ -8,9 +8,9 @@
 
 use super::behaviour::{BehaviourClass, RegistryBehaviour};
 use super::{ranges, reference::origin_of, RegistryClient, Transport};
+use super::{RequestPurpose, RequestRecord};
 use crate::error::Result;
-use crate::inspect::report::RequestRecord;
-use crate::inspect::ByteRange;
+use crate::range::ByteRange;
 use serde::Serialize;
 
 /// How the server answered the multi-range request.
@@ -255,7 +255,7 @@ pub fn verdict(
     redirected: bool,
 ) -> (Verdict, String, String) {
     let size = blob_size
-        .map(|s| format!("{} bytes", crate::inspect::report::thousands(s)))
+        .map(|s| format!("{} bytes", crate::text::thousands(s)))
         .unwrap_or_else(|| "the whole blob".into());
     let Some(b) = class else {
         return (
@@ -347,7 +347,7 @@ impl<T: Transport> RegistryClient<T> {
     /// One single-range probe request.
     async fn probe_single(&mut self, url: &str, r: ByteRange) -> Result<super::HttpResponse> {
         let resp = self
-            .get(url, None, Some(r), None, r.length, "probe")
+            .get(url, None, Some(r), None, r.length, RequestPurpose::Probe)
             .await?;
         if !matches!(resp.status, 200 | 206) {
             return Err(ranges::status_error(url, resp.status));
@@ -358,7 +358,14 @@ impl<T: Transport> RegistryClient<T> {
     /// One ladder rung: `n` ranges in one request; reads at most 256 body bytes.
     async fn probe_rung(&mut self, url: &str, n: u32) -> Result<LadderStep> {
         let resp = self
-            .get(url, None, None, Some(ladder_range(n)), LADDER_READ, "probe")
+            .get(
+                url,
+                None,
+                None,
+                Some(ladder_range(n)),
+                LADDER_READ,
+                RequestPurpose::Probe,
+            )
             .await?;
         let kind = classify_multi(resp.status, resp.header("content-type"));
         Ok(LadderStep {
@@ -420,7 +427,7 @@ impl<T: Transport> RegistryClient<T> {
                     None,
                     Some("bytes=0-99,200-299".into()),
                     8 << 10,
-                    "probe",
+                    RequestPurpose::Probe,
                 )
                 .await?;
             let kind = classify_multi(resp.status, resp.header("content-type"));

@@ -7,7 +7,7 @@
 //! matches what was asked; the content itself is trusted only through digests later.
 
 use crate::error::{Error, RegistryCode, Result};
-use crate::inspect::ByteRange;
+use crate::range::ByteRange;
 
 /// What the head of a ranged response says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

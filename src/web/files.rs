@@ -46,7 +46,12 @@ pub async fn read_file_js(
             length: args.length,
         };
         client
-            .blob_range(&args.layer_digest, range, args.layer_size, "file")
+            .blob_range(
+                &args.layer_digest,
+                range,
+                args.layer_size,
+                crate::registry::RequestPurpose::File,
+            )
             .await
             .map_err(js_err)?
     };
@@ -86,7 +91,7 @@ fn check_extent(
     if size > MAX_PREVIEW {
         return Err(js_err(Error::TooLarge {
             what: "file preview".into(),
-            size: size,
+            size,
             limit: MAX_PREVIEW,
         }));
     }

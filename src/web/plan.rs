@@ -105,8 +105,8 @@ pub async fn plan_pull_js(
     struct Out<'a> {
         #[serde(flatten)]
         plan: crate::plan::PullPlan,
-        want: &'a crate::inspect::report::ImageReport,
-        have: Vec<&'a crate::inspect::report::ImageReport>,
+        want: &'a crate::image::ImageReport,
+        have: Vec<&'a crate::image::ImageReport>,
         bytes_fetched: u64,
         requests: usize,
     }

@@ -177,12 +177,23 @@ export interface BlobOptions {
   verifyTarSplit?: boolean;
 }
 
+/** Why a request was made. */
+export type RequestPurpose =
+  | "ping"
+  | "token"
+  | "manifest"
+  | "config"
+  | "metadata"
+  | "probe"
+  | "tags"
+  | "file";
+
 export interface RequestRecord {
   url: string;
   range: string | null;
   status: number;
   bytes: number;
-  purpose: string;
+  purpose: RequestPurpose;
   aborted: boolean;
 }
 

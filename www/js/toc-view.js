@@ -168,6 +168,8 @@ export class TocView extends Emitter {
 
   setQuery(q) {
     this.query = q.trim();
+    // the filter in force (the input is debounced): what a test or host page can wait for
+    this.el.dataset.query = this.query;
     if (this.filter.value !== q) this.filter.value = q;
     this.refresh();
     this.scroller.scrollTop = 0;

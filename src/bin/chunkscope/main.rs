@@ -1,9 +1,10 @@
 //! The `chunkscope` command line: inspect zstd:chunked layers from OCI layouts, blob files and
 //! registries. Argument handling and output formatting only; the work happens in the library.
 
+use chunkscope::image::ImageReport;
 use chunkscope::inspect::eligibility::PullOutcome;
 use chunkscope::inspect::hazards::HazardPull;
-use chunkscope::inspect::report::{CheckState, ImageReport, LayerReport};
+use chunkscope::inspect::report::{CheckState, LayerReport};
 use chunkscope::inspect::InspectOptions;
 use chunkscope::oci::Platform;
 use chunkscope::source::inspect_image;
@@ -153,7 +154,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
 
 /// Thousands separators: 1818924 → "1,818,924".
 pub(crate) fn n(x: u64) -> String {
-    chunkscope::inspect::report::thousands(x)
+    chunkscope::text::thousands(x)
 }
 
 fn print_human(r: &ImageReport) {
