@@ -72,6 +72,7 @@ export class ChunkscopeInspector extends HTMLElement {
     this.form = new RegistryForm();
     this.form.on('submit', (v) => c.inspect(v));
     this.form.on('file', (v) => c.inspectLocal(v));
+    this.form.on('repository', (v) => c.listTagsFor(v));
     this.form.on('error', (e) => this.showError(e, { action: 'open the file' }));
 
     this.progressText = h('span', { class: 'progress-text' });

@@ -391,3 +391,18 @@ test('keyboard only: the chunk map steps through files in blob order and says wh
   await screenshot(page, 'workflow-keyboard-map', { fullPage: false });
   assertClean(page);
 });
+
+test('the Image field offers the repository\'s tags once the repository is typed (a datalist from listTags)', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  await page.goto(ui.base);
+  await page.locator('chunkscope-inspector input[name="registry"]').fill(env.REGISTRY_URL);
+  const image = page.locator('chunkscope-inspector input[name="image"]');
+  await image.pressSequentially('pair-a', { delay: 20 });
+  const listId = await image.getAttribute('list');
+  assert.equal(listId, 'image-tags');
+  const options = page.locator(`chunkscope-inspector datalist#${listId} option`);
+  await options.first().waitFor({ state: 'attached', timeout: 10000 });
+  const values = await options.evaluateAll((os) => os.map((o) => o.value).sort());
+  assert.deepEqual(values, ['pair-a:latest', 'pair-a:pair-a']);
+  assertClean(page);
+});

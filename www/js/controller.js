@@ -119,6 +119,30 @@ export class Controller {
   }
 
   /**
+   * The tag picker: the tags of the repository typed in the Image field (listTags). Quiet on
+   * failure (a repository still being typed does not exist yet): the picker just stays empty.
+   */
+  async listTagsFor(v) {
+    const view = this.view;
+    let cs;
+    let t;
+    try {
+      cs = await loadModule();
+      t = parseTarget(cs, v.registry, v.repository);
+    } catch {
+      return; // not a registry and repository yet
+    }
+    const auth = Object.fromEntries(
+      Object.entries({ token: v.token, username: v.username, password: v.password }).filter(([, x]) => x));
+    try {
+      const tags = await cs.listTags({ ...auth, registry: t.registry, repository: t.repository });
+      view.form.setTags(v.repository, tags);
+    } catch {
+      view.form.setTags(v.repository, []);
+    }
+  }
+
+  /**
    * After a MANIFEST_UNKNOWN: the repository's tags (listTags), offered as buttons that inspect
    * `repository:tag`; a failure to list them only says so.
    */
@@ -132,6 +156,7 @@ export class Controller {
       return;
     }
     if (seq !== this.loadSeq) return;
+    view.form.setTags(target.repository, tags);
     view.showTagChoices(tags, '', (tag) => {
       view.form.setValues({ image: `${target.repository}:${tag}` });
       this.inspect({ ...v, image: `${target.repository}:${tag}` });
