@@ -406,3 +406,20 @@ test('the Image field offers the repository\'s tags once the repository is typed
   assert.deepEqual(values, ['pair-a:latest', 'pair-a:pair-a']);
   assertClean(page);
 });
+
+test('1400 px: the chunk table\'s Pull column is visible without scrolling', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page({ width: 1400, height: 900 });
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'pair-b:latest', have: 'pair-a:latest', layer: '2', file: '/opt/app/locale/l01/messages.txt' }));
+  assert.equal(await waitForReport(page), 'report');
+  const th = page.locator('chunkscope-inspector .chunk-table th.pull-col');
+  await th.waitFor({ timeout: 30000 });
+  const { col, wrap } = await th.evaluate((el) => {
+    const w = el.closest('.table-wrap').getBoundingClientRect();
+    const r = el.getBoundingClientRect();
+    return { col: { left: r.left, right: r.right }, wrap: { left: w.left, right: w.right } };
+  });
+  assert.ok(col.left >= wrap.left && col.right <= wrap.right, JSON.stringify({ col, wrap }));
+  assert.match(await page.locator('chunkscope-inspector .chunk-table td.pull-col').first().textContent(), /^(have|fetch|never)$/);
+  await screenshot(page, 'workflow-1400-chunk-table', { fullPage: false });
+  assertClean(page);
+});

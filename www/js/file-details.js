@@ -76,10 +76,11 @@ export class FileDetails extends Emitter {
         h('div', { class: 'table-wrap' },
           h('table', { class: 'data compact chunk-table' },
             h('thead', null, h('tr', null,
-              h('th', { class: 'num' }, '#'), h('th', { class: 'num' }, 'Blob offset'),
+              // the pull column right after #: visible however narrow the aside (the table scrolls)
+              h('th', { class: 'num' }, '#'), coverage ? h('th', { class: 'pull-col' }, 'Pull') : null,
+              h('th', { class: 'num' }, 'Blob offset'),
               h('th', { class: 'num' }, 'Compressed'), h('th', { class: 'num' }, 'File offset'),
-              h('th', { class: 'num' }, 'Length'), h('th', null, 'Digest'),
-              coverage ? h('th', null, 'Pull') : null)),
+              h('th', { class: 'num' }, 'Length'), h('th', null, 'Digest'))),
             h('tbody', null, ...chunks.slice(0, MAX_CHUNK_ROWS).map((c, k) => {
               const st = coverage ? coverage.chunkState(c) : null;
               return h('tr', {
@@ -88,13 +89,13 @@ export class FileDetails extends Emitter {
                 title: `blob bytes ${fmt.int(c.offset)}–${fmt.int(c.offset + c.compressedLength - 1)}`,
               },
               h('td', { class: 'num' }, c.zeros ? h('span', { class: 'badge muted small zeros-badge' }, 'zeros') : null, String(k + 1)),
+              coverage ? h('td', { class: 'pull-col' }, c.zeros ? h('span', { class: 'muted' }, 'never') : st === PRESENT
+                ? h('span', { class: 'good-text' }, 'have') : h('span', { class: 'warn-text' }, 'fetch')) : null,
               h('td', { class: 'num' }, fmt.int(c.offset)),
               h('td', { class: 'num' }, fmt.int(c.compressedLength)),
               h('td', { class: 'num' }, fmt.int(c.uncompressedOffset)),
               h('td', { class: 'num' }, fmt.int(c.uncompressedLength)),
-              h('td', { class: 'mono', title: c.digest || '' }, c.digest ? c.digest.replace(/^[^:]*:/, '').slice(0, 10) : '—'),
-              coverage ? h('td', null, c.zeros ? h('span', { class: 'muted' }, 'never') : st === PRESENT
-                ? h('span', { class: 'good-text' }, 'have') : h('span', { class: 'warn-text' }, 'fetch')) : null);
+              h('td', { class: 'mono', title: c.digest || '' }, c.digest ? c.digest.replace(/^[^:]*:/, '').slice(0, 10) : '—'));
             }))),
           chunks.length > MAX_CHUNK_ROWS ? h('p', { class: 'muted' }, `First ${fmt.int(MAX_CHUNK_ROWS)} chunks shown.`) : null))
       : null;
