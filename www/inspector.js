@@ -73,6 +73,7 @@ export class ChunkscopeInspector extends HTMLElement {
     this.form.on('submit', (v) => c.inspect(v));
     this.form.on('file', (v) => c.inspectLocal(v));
     this.form.on('repository', (v) => c.listTagsFor(v));
+    this.form.on('check', (v) => c.checkRegistry(v));
     this.form.on('error', (e) => this.showError(e, { action: 'open the file' }));
 
     this.progressText = h('span', { class: 'progress-text' });
@@ -292,6 +293,7 @@ export class ChunkscopeInspector extends HTMLElement {
   showNotice(text) {
     this.notice.hidden = !text;
     this.notice.textContent = text || '';
+    delete this.notice.dataset.check;
   }
 
   // ------------------------------------------------------------------ report, layer, file

@@ -163,6 +163,12 @@ export interface ReadFileOptions extends Target {
   digest?: string;
 }
 
+/** `checkRegistry(target)`: the registry's `GET /v2/` answered (200, or 401: it wants credentials) and this page may read it. */
+export interface RegistryCheck {
+  status: number;
+  requests: number;
+}
+
 /** `readBlobFile(blob, …)`: a file of a local layer blob (one `Blob.slice`). */
 export interface ReadBlobFileOptions {
   offset: number;

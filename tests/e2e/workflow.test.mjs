@@ -423,3 +423,40 @@ test('1400 px: the chunk table\'s Pull column is visible without scrolling', { s
   await screenshot(page, 'workflow-1400-chunk-table', { fullPage: false });
   assertClean(page);
 });
+
+test('"Check registry" before any inspect: reachable and readable / not reachable / reachable but no CORS (configuration with a Copy button)', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  await page.goto(ui.base);
+  const reg = page.locator('chunkscope-inspector input[name="registry"]');
+  const check = page.getByRole('button', { name: /^Check the registry/ });
+  await reg.fill(env.REGISTRY_URL);
+  await check.click();
+  const ok = page.locator('chunkscope-inspector .notice[data-check="ok"]');
+  await ok.waitFor();
+  assert.match(await ok.textContent(), /is reachable and this page may read it: GET \/v2\/ answered 200\./);
+
+  // nothing listens: "not reachable", no CORS block
+  const dead = `http://127.0.0.1:${await new Promise((resolve) => {
+    import('node:net').then((net) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+    });
+  })}`;
+  await reg.fill(dead);
+  await check.click();
+  await errorBox(page).waitFor();
+  let text = await errorBox(page).textContent();
+  assert.match(text, /The registry is not reachable/);
+  assert.equal(await errorBox(page).locator('pre.cors-config').count(), 0);
+  assert.equal(await ok.count(), 0);
+
+  // answers, but without CORS headers: the configuration, and a named Copy button for it
+  await reg.fill(env.NOCORS_REGISTRY_URL);
+  await check.click();
+  await errorBox(page).filter({ hasText: 'CORS' }).waitFor();
+  text = await errorBox(page).textContent();
+  assert.match(text, /does not let this page read it \(CORS\)/);
+  assert.equal(await errorBox(page).locator('pre.cors-config').count(), 1);
+  assert.equal(await page.getByRole('button', { name: 'Copy distribution CORS config' }).count(), 1);
+  await screenshot(page, 'workflow-check-registry-no-cors');
+  assertClean(page, { allowConsole: [/Failed to load resource/, /blocked by CORS policy/] });
+});

@@ -119,6 +119,42 @@ export class Controller {
   }
 
   /**
+   * "Check registry": `GET /v2/` of the typed registry, before (or without) any image. Says
+   * whether it is reachable and readable from this page; the failures are the typed errors
+   * (`network`: nothing answers; `cors`: it answers but not to this page, with the configuration
+   * and a Copy button; `not-found`: no /v2/ API).
+   */
+  async checkRegistry(v) {
+    const view = this.view;
+    view.clearError();
+    view.showNotice('');
+    let cs;
+    let t;
+    try {
+      cs = await loadModule();
+      const repo = String(v.image || '').trim().split(/[:@]/)[0] || 'library/check';
+      t = parseTarget(cs, v.registry, repo);
+    } catch (e) {
+      view.showError(e, { action: 'check the registry' });
+      return;
+    }
+    const shown = t.shown || t.registry;
+    const auth = Object.fromEntries(
+      Object.entries({ token: v.token, username: v.username, password: v.password }).filter(([, x]) => x));
+    view.setProgress(`Checking ${shown}…`);
+    try {
+      const r = await cs.checkRegistry({ ...auth, registry: t.registry, repository: t.repository });
+      view.setProgress('');
+      view.showNotice(`${shown} is reachable and this page may read it: GET /v2/ answered ${r.status}` +
+        (r.status === 401 ? ' (it wants credentials: the token service is asked when an image is read).' : '.'));
+      view.notice.dataset.check = 'ok';
+    } catch (e) {
+      view.setProgress('');
+      view.showError(e, { action: `reach ${shown}`, registry: shown });
+    }
+  }
+
+  /**
    * The tag picker: the tags of the repository typed in the Image field (listTags). Quiet on
    * failure (a repository still being typed does not exist yet): the picker just stays empty.
    */

@@ -35,6 +35,9 @@ export class RegistryForm extends Emitter {
     this.platformField = h('label', { class: 'field platform', hidden: true },
       h('span', { class: 'label' }, 'Platform'), this.platform);
     this.submit = h('button', { type: 'submit', class: 'btn primary' }, 'Inspect');
+    // the registry alone (GET /v2/): reachable? readable from this page? — before any image
+    this.check = h('button', { type: 'button', class: 'btn check-registry', 'aria-label': 'Check the registry (reachable, readable from this page)' }, 'Check registry');
+    this.check.addEventListener('click', () => this.emit('check', this.values()));
 
     this.verify = h('input', { type: 'checkbox', name: 'verifyTarSplit' });
     this.token = input('token', 'Bearer token', { type: 'password', autocomplete: 'off' });
@@ -50,7 +53,7 @@ export class RegistryForm extends Emitter {
           h('span', { class: 'label' }, 'Already have ', h('span', { class: 'hint' }, '— for the pull cost')),
           this.have),
         this.platformField,
-        h('div', { class: 'field submit' }, this.submit)),
+        h('div', { class: 'field submit' }, this.submit, this.check)),
       h('details', { class: 'options' },
         h('summary', null, 'Options and sign-in'),
         h('div', { class: 'options-body' },
