@@ -78,8 +78,11 @@ export class ChunkscopeInspector extends HTMLElement {
 
     this.progressText = h('span', { class: 'progress-text' });
     this.progressBar = h('div', { class: 'progress-bar' }, h('div', { class: 'progress-fill' }));
+    // Cancel: the load in flight is dropped (its answers are ignored), the form is usable again
+    this.cancelBtn = h('button', { type: 'button', class: 'btn small ghost cancel', 'aria-label': 'Cancel loading' }, 'Cancel');
+    this.cancelBtn.addEventListener('click', () => c.cancel());
     this.progress = h('div', { class: 'progress', hidden: true, role: 'status', 'aria-live': 'polite' },
-      h('span', { class: 'spinner', 'aria-hidden': 'true' }), this.progressText, this.progressBar);
+      h('span', { class: 'spinner', 'aria-hidden': 'true' }), this.progressText, this.progressBar, this.cancelBtn);
     this.errorBox = h('div', { class: 'error-box', hidden: true, role: 'alert' });
     this.tagChoices = h('div', { class: 'tag-choices', hidden: true, role: 'group', 'aria-label': 'Tags of this repository' });
     this.notice = h('div', { class: 'notice', hidden: true, role: 'status' });
@@ -294,6 +297,7 @@ export class ChunkscopeInspector extends HTMLElement {
     this.notice.hidden = !text;
     this.notice.textContent = text || '';
     delete this.notice.dataset.check;
+    delete this.notice.dataset.cancelled;
   }
 
   // ------------------------------------------------------------------ report, layer, file

@@ -460,3 +460,30 @@ test('"Check registry" before any inspect: reachable and readable / not reachabl
   await screenshot(page, 'workflow-check-registry-no-cors');
   assertClean(page, { allowConsole: [/Failed to load resource/, /blocked by CORS policy/] });
 });
+
+test('a load that hangs can be cancelled from the status bar; the page stays usable', { skip, timeout: 60000 }, async () => {
+  const net = await import('node:net');
+  const sockets = [];
+  // accepts connections and never answers
+  const srv = net.createServer((s) => sockets.push(s)).listen(0, '127.0.0.1');
+  await new Promise((r) => srv.once('listening', r));
+  try {
+    const page = await ui.page();
+    await page.goto(pageUrl(ui.base, { registry: `http://127.0.0.1:${srv.address().port}`, image: 'tiny-current:latest' }));
+    const progress = page.locator('chunkscope-inspector .progress:not([hidden])');
+    await progress.waitFor();
+    assert.equal(await page.locator('chunkscope-inspector form.query button[type="submit"]').isDisabled(), true);
+    await page.getByRole('button', { name: 'Cancel loading' }).click();
+    await page.locator('chunkscope-inspector .progress').waitFor({ state: 'hidden' });
+    assert.equal(await page.locator('chunkscope-inspector form.query button[type="submit"]').isDisabled(), false);
+    assert.match(await page.locator('chunkscope-inspector .notice[data-cancelled="true"]').textContent(), /Cancelled/);
+    // and the next load works
+    await page.locator('chunkscope-inspector input[name="registry"]').fill(env.REGISTRY_URL);
+    await page.locator('chunkscope-inspector form.query button[type="submit"]').click();
+    await page.locator('chunkscope-inspector tr.layer-row').first().waitFor();
+    assertClean(page);
+  } finally {
+    for (const s of sockets) s.destroy();
+    srv.close();
+  }
+});

@@ -119,6 +119,20 @@ export class Controller {
   }
 
   /**
+   * Cancel (the status bar's button): the load in flight becomes stale — its answers are dropped
+   * when they arrive — and the page is usable at once. The module's requests are not aborted.
+   */
+  cancel() {
+    const view = this.view;
+    this.loadSeq++;
+    this.planSeq++;
+    view.setProgress('');
+    view.form.setBusy(false);
+    view.showNotice('Cancelled: nothing more from that load will be shown.');
+    view.notice.dataset.cancelled = 'true';
+  }
+
+  /**
    * "Check registry": `GET /v2/` of the typed registry, before (or without) any image. Says
    * whether it is reachable and readable from this page; the failures are the typed errors
    * (`network`: nothing answers; `cors`: it answers but not to this page, with the configuration
@@ -141,14 +155,17 @@ export class Controller {
     const shown = t.shown || t.registry;
     const auth = Object.fromEntries(
       Object.entries({ token: v.token, username: v.username, password: v.password }).filter(([, x]) => x));
+    const seq = ++this.loadSeq;
     view.setProgress(`Checking ${shown}…`);
     try {
       const r = await cs.checkRegistry({ ...auth, registry: t.registry, repository: t.repository });
+      if (seq !== this.loadSeq) return;
       view.setProgress('');
       view.showNotice(`${shown} is reachable and this page may read it: GET /v2/ answered ${r.status}` +
         (r.status === 401 ? ' (it wants credentials: the token service is asked when an image is read).' : '.'));
       view.notice.dataset.check = 'ok';
     } catch (e) {
+      if (seq !== this.loadSeq) return;
       view.setProgress('');
       view.showError(e, { action: `reach ${shown}`, registry: shown });
     }
