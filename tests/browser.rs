@@ -771,9 +771,11 @@ async fn s3_topology_is_read_through_the_redirect_and_classified() {
     assert!(p["bytesFetched"].as_u64().unwrap() < 16 * 1024, "{p}");
     let fix = p["fix"].as_str().unwrap();
     assert!(
-        fix.contains("disable: true") && fix.contains("AllowedOrigins"),
+        fix.contains("disable: true") && !fix.contains("AllowedOrigins"),
         "{fix}"
     );
+    let browser_fix = p["browserFix"].as_str().unwrap();
+    assert!(browser_fix.contains("AllowedOrigins"), "{browser_fix}");
 
     let r = inspect(reg, "pair-b", serde_json::json!({})).await.unwrap();
     let layers = r["layers"].as_array().unwrap();

@@ -123,8 +123,13 @@ pub struct ProbeReport {
     pub redirected_to: Option<String>,
     pub verdict: Verdict,
     pub verdict_text: String,
-    /// Configuration lines that would fix what was found (empty when nothing needs fixing).
+    /// Configuration lines that would fix what was found for podman / CRI-O (empty when nothing
+    /// needs fixing).
     pub fix: String,
+    /// What a browser (this inspector) needs besides the registry's own CORS headers, kept apart
+    /// from `fix`: the CORS rules of the object storage the registry redirects blobs to (empty
+    /// without a redirect).
+    pub browser_fix: String,
     pub bytes_fetched: u64,
     pub requests: usize,
     /// Every request the probe made.
@@ -144,15 +149,11 @@ impl ProbeReport {
         self.class = Some(BehaviourClass::First200);
         self.status = None;
         self.cap = None;
-        let (verdict, text, mut fix) = verdict(
+        let (verdict, text, fix) = verdict(
             self.behaviour(),
             self.blob_size,
             self.redirected_to.is_some(),
         );
-        if self.redirected_to.is_some() {
-            fix.push_str("\n\n");
-            fix.push_str(BUCKET_CORS_FIX);
-        }
         self.verdict = verdict;
         self.verdict_text = format!("{text} (Seen by the earlier TOC reads; the probe's own ranges came later and got 206.)");
         self.fix = fix;
@@ -317,7 +318,7 @@ pub fn verdict(
 
 const FIX_RANGES: &str = "# nginx in front of the registry: let the registry answer ranges itself\nlocation /v2/ {\n  proxy_pass http://registry:5000;\n  proxy_set_header Range $http_range;\n  proxy_set_header If-Range $http_if_range;\n}\n# A CDN or proxy: stop it stripping Range or caching whole objects for ranged requests.";
 const FIX_MULTI: &str = "# Serve blobs from storage that answers multi-range requests (CNCF distribution's\n# filesystem driver does), or put a proxy in front that does, e.g. nginx without\n# `max_ranges 1` and passing Range through:\nlocation /v2/ {\n  proxy_pass http://registry:5000;\n  proxy_set_header Range $http_range;\n}";
-const FIX_REDIRECT: &str = "# CNCF distribution config.yml: serve blobs through the registry instead of redirecting\n# to object storage (S3, GCS, Ceph RGW answer one range per request only)\nstorage:\n  redirect:\n    disable: true";
+const FIX_REDIRECT: &str = "# CNCF distribution config.yml: serve blobs through the registry instead of redirecting\n# to object storage (S3, GCS, Ceph RGW answer one range per request only).\n# Trade-off: the registry then streams every blob itself (its bandwidth and CPU instead of\n# the storage's), and it answers multi-range requests with multipart/byteranges.\nstorage:\n  redirect:\n    disable: true";
 const FIX_PROXY: &str = "# A proxy in front that answers ranges itself from the whole blob, e.g. nginx:\nlocation /v2/ {\n  proxy_pass http://registry:5000;\n  proxy_set_header Range \"\";\n  proxy_force_ranges on;\n  max_ranges 1024;\n}\n# or a pull-through cache (CNCF distribution `proxy: remoteurl: ...` with filesystem storage)\n# that serves multipart answers.";
 const FIX_CAP: &str = "# Raise the server's limit on ranges per request to at least 1024 (the most the puller\n# sends), e.g. nginx `max_ranges 1024;`; a server with a fixed limit (zot 2.1.12 and later:\n# 16) needs a proxy in front that answers ranges itself:\nlocation /v2/ {\n  proxy_pass http://registry:5000;\n  proxy_set_header Range \"\";\n  proxy_force_ranges on;\n  max_ranges 1024;\n}";
 const FIX_FIRST_200: &str = "# CNCF distribution config.yml: enable the blob descriptor cache (distribution#4667)\nstorage:\n  cache:\n    blobdescriptor: inmemory";
@@ -474,15 +475,14 @@ impl<T: Transport> RegistryClient<T> {
         // The first refused rung's status is what counts for a cap; the bisection's later
         // refusals have the same status.
         let behaviour = class.map(|class| RegistryBehaviour { class, status, cap });
-        let (verdict, text, mut fix) = self::verdict(behaviour, blob_size, redirected_to.is_some());
-        if redirected_to.is_some() {
-            // The browser reads the blob from wherever the registry redirects: that store needs
-            // CORS rules of its own.
-            if !fix.is_empty() {
-                fix.push_str("\n\n");
-            }
-            fix.push_str(BUCKET_CORS_FIX);
-        }
+        let (verdict, text, fix) = self::verdict(behaviour, blob_size, redirected_to.is_some());
+        // The browser reads the blob from wherever the registry redirects: that store needs CORS
+        // rules of its own (a browser's need, not podman's: kept apart from `fix`).
+        let browser_fix = if redirected_to.is_some() {
+            BUCKET_CORS_FIX.to_string()
+        } else {
+            String::new()
+        };
         let log = self.log[start..].to_vec();
         Ok(ProbeReport {
             api_status,
@@ -500,6 +500,7 @@ impl<T: Transport> RegistryClient<T> {
             verdict,
             verdict_text: text,
             fix,
+            browser_fix,
             bytes_fetched: log.iter().map(|r| r.bytes).sum(),
             requests: log.len(),
             request_log: log,
@@ -608,6 +609,9 @@ mod tests {
         }
         let redirected = verdict(Some("whole-body".parse().unwrap()), None, true).2;
         assert!(redirected.contains("disable: true"));
+        // the trade-off is named, and the browser's bucket CORS is not podman's fix
+        assert!(redirected.contains("Trade-off: the registry then streams every blob itself"));
+        assert!(!redirected.contains("AllowedOrigins"));
         assert_eq!(
             serde_json::to_value(Verdict::PartialPullsRetry).unwrap(),
             "partial-pulls-retry"
@@ -636,6 +640,7 @@ mod tests {
             verdict: Verdict::PartialPullsWork,
             verdict_text: String::new(),
             fix: String::new(),
+            browser_fix: String::new(),
             bytes_fetched: 0,
             requests: 0,
             request_log: Vec::new(),

@@ -351,8 +351,10 @@ export interface ProbeReport {
   verdict: ProbeVerdict;
   /** The verdict in words (for people; never switch on it). */
   verdictText: string;
-  /** Configuration lines that would fix what was found. */
+  /** Configuration lines that would fix what was found for podman / CRI-O. */
   fix: string;
+  /** What a browser needs besides the registry's CORS headers: the CORS rules of the object storage blobs are redirected to ('' without a redirect). */
+  browserFix: string;
   /** The CORS configuration the inspector needs. */
   corsFix: string;
   bytesFetched: number;

@@ -487,3 +487,24 @@ test('a load that hangs can be cancelled from the status bar; the page stays usa
     srv.close();
   }
 });
+
+test('a registry that redirects blobs to object storage: the fix is storage.redirect.disable with its trade-off; the storage CORS for this page is a separate block', { skip, timeout: 90000 }, async () => {
+  const url = env.S3_REGISTRY_URL;
+  assert.ok(url, 'S3_REGISTRY_URL is not set: run through scripts/test.sh (S3_REGISTRY=1)');
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: url, image: 'pair-b:latest', tab: 'probe' }));
+  assert.equal(await waitForReport(page, 60000), 'report');
+  await page.locator('chunkscope-inspector .probe-view button.btn.primary').click();
+  await page.locator('chunkscope-inspector .verdict').waitFor({ timeout: 30000 });
+  assert.equal(await page.locator('chunkscope-inspector .verdict').getAttribute('data-class'), 'whole-body');
+  const fix = await page.locator('chunkscope-inspector .fix-text').textContent();
+  assert.match(fix, /storage:\n {2}redirect:\n {4}disable: true/);
+  assert.match(fix, /Trade-off: the registry then streams every blob itself/);
+  assert.doesNotMatch(fix, /AllowedOrigins/);
+  const browserFix = await page.locator('chunkscope-inspector .browser-fix-text').textContent();
+  assert.match(browserFix, /"AllowedOrigins": \["\*"\]/);
+  assert.equal(await page.getByRole('button', { name: 'Copy the storage CORS rules' }).count(), 1);
+  assert.equal(await page.getByRole('button', { name: 'Copy the registry fix' }).count(), 1);
+  await screenshot(page, 'workflow-s3-redirect-fix');
+  assertClean(page, { allowConsole: [/Failed to load resource/] });
+});

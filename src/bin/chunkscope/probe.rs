@@ -165,4 +165,10 @@ fn print_human(p: &ProbeReport) {
     if !p.fix.is_empty() {
         out!("\nfix:\n{}", p.fix);
     }
+    if !p.browser_fix.is_empty() {
+        out!(
+            "\nfor browsers (the storage blobs are redirected to):\n{}",
+            p.browser_fix
+        );
+    }
 }
