@@ -219,6 +219,21 @@ test('sort toggles ascending/descending; sort, filter and budget are in the shar
   // an invalid budget says so and plans with the automatic one
   await page.locator('chunkscope-inspector [data-tab="plan"]').click();
   await page.locator('chunkscope-inspector svg.curve').waitFor({ timeout: 30000 });
+  // the curve's labels never overlap and stay inside the chart
+  const boxes = await page.locator('chunkscope-inspector svg.curve text.tick').evaluateAll((ts) => ts.map((t) => {
+    const b = t.getBBox();
+    return { x: b.x, y: b.y, w: b.width, h: b.height, text: t.textContent };
+  }));
+  const vb = 560;
+  for (let i = 0; i < boxes.length; i++) {
+    assert.ok(boxes[i].x >= 0 && boxes[i].x + boxes[i].w <= vb + 0.5, JSON.stringify(boxes[i]));
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i];
+      const b = boxes[j];
+      const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+      assert.ok(!overlap, `labels overlap: ${JSON.stringify(a)} ${JSON.stringify(b)}`);
+    }
+  }
   const budget = page.locator('chunkscope-inspector input.budget');
   await budget.fill('2.5');
   await budget.dispatchEvent('change');

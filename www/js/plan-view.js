@@ -357,9 +357,22 @@ export class PlanView extends Emitter {
     };
     const yf = (b) => H - m.b - (b / ymax) * (H - m.t - m.b);
     const pts = curve.map((p) => `${xf(p.requests).toFixed(1)},${yf(p.bytes).toFixed(1)}`).join(' ');
-    const ticksX = logX
+    const ticksAll = logX
       ? [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000].filter((v) => v <= maxReq)
       : Array.from(new Set([1, Math.round(maxReq / 4), Math.round(maxReq / 2), Math.round((3 * maxReq) / 4), maxReq])).filter((v) => v >= 1);
+    // axis labels never overlap nor leave the chart: a label is kept only when it clears the one
+    // before by 6 units (about 6.5 units per character at the tick font size)
+    const ticksX = [];
+    let lastRight = -Infinity;
+    for (const v of ticksAll) {
+      const half = (fmt.int(v).length * 6.5) / 2;
+      const x = Math.min(xf(v), W - half);
+      if (x - half >= lastRight + 6) {
+        ticksX.push(v);
+        lastRight = x + half;
+      }
+    }
+    this.curveTicks = ticksX;
     const ticksY = [0, 0.25, 0.5, 0.75, 1].map((f) => (f * ymax) / 1.08);
     const chosen = l.singleRange;
     const readout = s('text', { x: W - m.r, y: m.t + 10, 'text-anchor': 'end', class: 'readout' }, '');
@@ -373,7 +386,7 @@ export class PlanView extends Emitter {
         s('text', { x: m.l - 6, y: yf(b) + 4, 'text-anchor': 'end', class: 'tick' }, fmt.bytes(Math.round(b))))),
       ...ticksX.map((r) => s('g', null,
         s('line', { x1: xf(r), x2: xf(r), y1: H - m.b, y2: H - m.b + 4, class: 'axis' }),
-        s('text', { x: xf(r), y: H - m.b + 16, 'text-anchor': 'middle', class: 'tick' }, fmt.int(r)))),
+        s('text', { x: Math.min(xf(r), W - (fmt.int(r).length * 6.5) / 2), y: H - m.b + 16, 'text-anchor': 'middle', class: 'tick' }, fmt.int(r)))),
       s('line', { x1: m.l, x2: W - m.r, y1: H - m.b, y2: H - m.b, class: 'axis' }),
       s('text', { x: (m.l + W - m.r) / 2, y: H - 4, 'text-anchor': 'middle', class: 'axis-label' },
         `requests${logX ? ' (log scale)' : ''}`),
