@@ -352,6 +352,8 @@ test('a local layer blob: preview reads the file\'s one extent with Blob.slice a
   await page.locator('form.local button[type="submit"]').click();
   assert.equal(await waitForReport(page), 'report');
   await page.locator('chunkscope-inspector .toc-view input.filter').fill('big.bin');
+  // the filter applies after a debounce and recycles the row elements: wait for it first
+  await page.locator('chunkscope-inspector .toc-view[data-query="big.bin"]').waitFor();
   await page.locator('chunkscope-inspector .toc-view .row:not([hidden])', { hasText: 'big.bin' }).first().click();
   const btn = page.locator('chunkscope-inspector .preview-btn');
   await btn.waitFor();
