@@ -43,6 +43,12 @@ pub enum Error {
     },
     /// The zstd stream is corrupt.
     Zstd { what: String, message: String },
+    /// A gzip stream (eStargz) is corrupt.
+    Gzip { what: String, message: String },
+    /// The blob's last bytes are not an eStargz footer.
+    EstargzFooter { reason: String },
+    /// The eStargz TOC member does not hold `stargz.index.json` as it should.
+    EstargzToc { reason: String },
     /// The TOC JSON is malformed or violates the format.
     Toc(String),
     /// The tar-split stream is malformed.
@@ -107,6 +113,9 @@ impl fmt::Display for Error {
                 write!(f, "{what}: expected {expected} bytes, got {actual}")
             }
             Error::Zstd { what, message } => write!(f, "{what}: zstd: {message}"),
+            Error::Gzip { what, message } => write!(f, "{what}: gzip: {message}"),
+            Error::EstargzFooter { reason } => write!(f, "eStargz footer: {reason}"),
+            Error::EstargzToc { reason } => write!(f, "eStargz TOC: {reason}"),
             Error::Toc(m) => write!(f, "TOC: {m}"),
             Error::TarSplit(m) => write!(f, "tar-split: {m}"),
             Error::Layout(m) => write!(f, "layout: {m}"),
