@@ -217,12 +217,14 @@ fn main() {
         files: Some(&have_layer),
         tar_split_digest: true,
         error: None,
+        verdict: None,
     }];
     let want = [LayerInput {
         descriptor: &want_desc,
         files: Some(&want_layer),
         tar_split_digest: true,
         error: None,
+        verdict: None,
     }];
 
     let opts = PlanOptions::default();

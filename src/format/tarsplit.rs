@@ -107,6 +107,8 @@ pub struct Correspondence {
     pub problems: Vec<String>,
     /// How many problems were found in total (may exceed `problems.len()`).
     pub problem_count: usize,
+    /// The error the reference check (`ensureTOCMatchesTarSplit`) returns: its first failure.
+    pub first_error: Option<String>,
 }
 
 pub const MAX_PROBLEMS: usize = 20;
@@ -117,6 +119,9 @@ impl Correspondence {
     }
     fn push(&mut self, p: String) {
         self.problem_count += 1;
+        if self.first_error.is_none() {
+            self.first_error = Some(p.clone());
+        }
         if self.problems.len() < MAX_PROBLEMS {
             self.problems.push(p);
         }

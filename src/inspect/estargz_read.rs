@@ -11,6 +11,7 @@
 //! The TOC JSON is checked against `containerd.io/snapshot/stargz/toc.digest` (sha256 of the
 //! uncompressed JSON) in both cases.
 
+use super::eligibility::{PullOutcome, PullVerdict, VerdictCode, SRC_READ_ESTARGZ};
 use super::report::{EstargzKind, EstargzReport, FooterReport, Landmark, PartialPull, PullHazard};
 use super::{ByteRange, LayerInspection, MetadataPlan, State, MAX_TOC};
 use crate::error::{Error, Result};
@@ -58,7 +59,10 @@ impl LayerInspection {
             insecure_pull_hazards: Vec::new(),
         });
         // What containers/storage does by default, before reading anything.
-        self.no_partial(&format!("{}: {ESTARGZ_REFUSED}; the layer is pulled whole (partial pulls only with insecure_allow_unpredictable_image_contents)", kind.describe()));
+        if let Err(mut v) = super::eligibility::by_descriptor(&self.desc) {
+            v.reason = format!("{}: {ESTARGZ_REFUSED}; the layer is pulled whole (partial pulls only with insecure_allow_unpredictable_image_contents)", kind.describe());
+            self.set_verdict(v);
+        }
         match legacy {
             Some(a) => {
                 debug_assert_eq!(a.namespace, Namespace::Legacy);
@@ -241,27 +245,28 @@ impl LayerInspection {
         let Some(r) = &mut self.report.estargz else {
             return;
         };
-        match (&r.reference_footer_error, r.kind) {
-            (Some(e), _) => {
-                r.insecure_pull = PartialPull {
-                    eligible: false,
-                    reason: Some(format!(
-                        "the pull fails, no fallback: partial pull of blob {blob}: read zstd:chunked manifest: {e}{}",
-                        if r.kind == EstargzKind::StargzZstdchunked {
-                            " (containers/storage 1.57 reads only the io.github.containers.zstd-chunked.* keys, so it takes this layer for eStargz and reads its zstd footer as a gzip one)"
-                        } else {
-                            ""
-                        }
-                    )),
-                };
-            }
-            (None, _) => {
-                r.insecure_pull = PartialPull {
-                    eligible: true,
-                    reason: None,
-                };
+        let v = match &r.reference_footer_error {
+            Some(e) => PullVerdict::fails_reading_manifest(
+                &blob,
+                VerdictCode::EstargzFooterUnparsable,
+                match r.kind {
+                    EstargzKind::StargzZstdchunked => "containers/storage 1.57 reads only the io.github.containers.zstd-chunked.* keys, so it takes this layer for eStargz and reads its zstd footer as a gzip one: the pull fails, with no fallback".into(),
+                    EstargzKind::Estargz => "the reference puller cannot read the TOC offset from the footer: the pull fails, with no fallback".into(),
+                },
+                e,
+                SRC_READ_ESTARGZ,
+            ),
+            None => {
                 r.insecure_pull_hazards = vec![PullHazard::SymlinkMtime, PullHazard::DirMtime];
+                PullVerdict {
+                    outcome: PullOutcome::Partial,
+                    code: VerdictCode::Eligible,
+                    reason: "with insecure_allow_unpredictable_image_contents the reference puller reads the footer and TOC and pulls only the missing chunks; the layer gets no DiffID".into(),
+                    error: None,
+                    source: SRC_READ_ESTARGZ,
+                }
             }
-        }
+        };
+        r.insecure_pull = PartialPull::from(&v);
     }
 }

@@ -31,6 +31,7 @@ use crate::format::toc::{self, Toc};
 use crate::format::zstd::{self, is_skippable_header, SKIPPABLE_HEADER_LEN};
 use crate::model::LayerFiles;
 use crate::oci::{compression_of, Descriptor};
+use eligibility::{PullVerdict, VerdictCode};
 use report::*;
 
 /// The reference puller's cap on the TOC, compressed and uncompressed (150 MiB).
@@ -104,6 +105,10 @@ pub struct LayerInspection {
     files: Option<LayerFiles>,
     tar_split_digest: Option<Digest>,
     estargz: Option<estargz_read::EstargzState>,
+    /// The reference puller's verdict, once a rule decided it.
+    verdict: Option<PullVerdict>,
+    /// Whether the tar-split is being processed (errors then make `invalid-tar-split`).
+    in_tar_split: bool,
 }
 
 /// What an inspection leaves behind: the report, and the parsed model for further use
@@ -115,6 +120,8 @@ pub struct InspectedLayer {
     pub tar_split_digest: Option<Digest>,
     /// The annotated TOC digest (the key a puller uses for layer reuse).
     pub toc_digest: Option<Digest>,
+    /// What the reference puller does with the layer (the same value as `report.partial_pull`).
+    pub verdict: PullVerdict,
 }
 
 impl LayerInspection {
@@ -135,6 +142,8 @@ impl LayerInspection {
             files: None,
             tar_split_digest: None,
             estargz: None,
+            verdict: None,
+            in_tar_split: false,
         };
         if let Err(e) = me.start() {
             me.fail(e);
@@ -190,20 +199,33 @@ impl LayerInspection {
                 Ok(())
             }
             LayerAnnotations::None => {
-                let why = eligibility::by_descriptor(&self.desc)
-                    .err()
-                    .unwrap_or_default();
-                self.no_partial(&why);
+                if let Err(v) = eligibility::by_descriptor(&self.desc) {
+                    self.set_verdict(v);
+                }
                 Ok(())
             }
         }
     }
 
+    /// Records the verdict for a layer the reference decides on by its descriptor alone, with a
+    /// more specific reason.
     fn no_partial(&mut self, reason: &str) {
-        self.report.partial_pull = PartialPull {
-            eligible: false,
-            reason: Some(reason.to_string()),
-        };
+        let mut v = eligibility::by_descriptor(&self.desc)
+            .err()
+            .unwrap_or_else(|| {
+                PullVerdict::invalid_metadata(
+                    &self.desc.digest,
+                    VerdictCode::MetadataUnreadable,
+                    reason,
+                )
+            });
+        v.reason = reason.to_string();
+        self.set_verdict(v);
+    }
+
+    fn set_verdict(&mut self, v: PullVerdict) {
+        self.report.partial_pull = PartialPull::from(&v);
+        self.verdict = Some(v);
     }
 
     /// Validates positions against the blob size, then decides the one metadata range.
@@ -336,8 +358,23 @@ impl LayerInspection {
 
     fn fail(&mut self, e: Error) {
         self.state = State::Done;
-        if self.report.partial_pull.reason.is_none() {
-            self.no_partial(&format!("inspection failed: {e}"));
+        if self.verdict.as_ref().is_none_or(PullVerdict::is_partial) {
+            // The descriptor rules come first; if they let the layer through, the metadata
+            // itself is what the reference would fail on.
+            let v = match eligibility::by_descriptor(&self.desc) {
+                Err(v) => v,
+                Ok(_) => {
+                    let code = match &e {
+                        Error::Io(_) | Error::Http { .. } | Error::RangeIgnored { .. } => {
+                            VerdictCode::MetadataUnreadable
+                        }
+                        _ if self.in_tar_split => VerdictCode::InvalidTarSplit,
+                        _ => VerdictCode::InvalidToc,
+                    };
+                    PullVerdict::invalid_metadata(&self.desc.digest, code, &e.to_string())
+                }
+            };
+            self.set_verdict(v);
         }
         self.report.error = Some(e.to_string());
     }
@@ -433,6 +470,7 @@ impl LayerInspection {
 
         // 3. The tar-split, when it was read.
         if let (Some(ts), true) = (plan.tar_split, plan.read_tar_split) {
+            self.in_tar_split = true;
             let header = &data[at(ts.offset - SKIPPABLE_HEADER_LEN)..at(ts.offset)];
             self.check(
                 "tarsplit_in_skippable_frame",
@@ -491,6 +529,16 @@ impl LayerInspection {
                     )
                 },
             );
+            if let (Some(first), true) = (
+                corr.first_error.as_deref(),
+                self.verdict.as_ref().is_some_and(PullVerdict::is_partial),
+            ) {
+                self.set_verdict(PullVerdict::toc_tar_split_mismatch(
+                    &self.desc.digest,
+                    first,
+                ));
+            }
+            self.in_tar_split = false;
             if let Some(r) = &mut self.report.tar_split {
                 r.digest_verified = toc.tar_split_digest.is_some();
                 r.tar_size = Some(split.tar_size);
@@ -533,15 +581,13 @@ impl LayerInspection {
 
     /// The reference puller's verdict ([`eligibility`]), once the TOC is known.
     fn assess_partial_pull(&mut self, toc: &Toc) {
-        if self.report.partial_pull.reason.is_some() || self.annotations.is_none() {
+        if self.verdict.is_some() || self.annotations.is_none() {
             return;
         }
-        let verdict = eligibility::by_descriptor(&self.desc)
-            .and_then(|a| eligibility::by_toc(&a, toc.tar_split_digest.is_some()));
-        self.report.partial_pull = PartialPull {
-            eligible: verdict.is_ok(),
-            reason: verdict.err(),
-        };
+        let verdict = eligibility::by_descriptor(&self.desc).and_then(|a| {
+            eligibility::by_toc(&self.desc.digest, &a, toc.tar_split_digest.is_some())
+        });
+        self.set_verdict(verdict.err().unwrap_or_else(PullVerdict::partial));
     }
 
     /// Ends the inspection and returns what was learned.
@@ -552,6 +598,7 @@ impl LayerInspection {
             ));
         }
         InspectedLayer {
+            verdict: self.verdict.unwrap_or_else(PullVerdict::not_read),
             report: self.report,
             files: self.files,
             tar_split_digest: self.tar_split_digest,

@@ -3,6 +3,7 @@
 //! Field names are the public schema (documented in README.md); both front ends serialize these
 //! same structs, so they cannot drift apart.
 
+use crate::inspect::eligibility::{PullOutcome, PullVerdict, VerdictCode};
 use crate::model::{Chunk, FileEntry};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -165,13 +166,41 @@ pub struct FooterReport {
     pub tar_split_uncompressed_length: Option<u64>,
 }
 
-/// Whether the reference puller (containers/storage) would pull this layer partially.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// What the reference puller (containers/storage) does with this layer: the fields of
+/// [`PullVerdict`], plus `eligible` (= `outcome == "partial"`) and `reason` (`null` when
+/// eligible), kept from before the verdict had three outcomes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PartialPull {
     pub eligible: bool,
     /// Why not, when not.
     pub reason: Option<String>,
+    pub outcome: PullOutcome,
+    pub code: VerdictCode,
+    /// The puller's error (for `fails`) or log line (for `full-pull`).
+    pub error: Option<String>,
+    /// The upstream file and function whose rule decided this.
+    pub source: &'static str,
+}
+
+impl From<&PullVerdict> for PartialPull {
+    fn from(v: &PullVerdict) -> PartialPull {
+        PartialPull {
+            eligible: v.is_partial(),
+            reason: (!v.is_partial()).then(|| v.reason.clone()),
+            outcome: v.outcome,
+            code: v.code,
+            error: v.error.clone(),
+            source: v.source,
+        }
+    }
+}
+
+impl Default for PartialPull {
+    /// Before any rule ran: the layer's metadata was not read.
+    fn default() -> PartialPull {
+        PartialPull::from(&PullVerdict::not_read())
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -22,6 +22,7 @@ pub mod ranges;
 pub mod reference;
 pub mod single_range;
 
+use crate::inspect::eligibility::{PullOutcome, PullVerdict};
 use crate::inspect::InspectedLayer;
 use crate::model::LayerFiles;
 use crate::oci::{Descriptor, Manifest};
@@ -67,6 +68,9 @@ pub struct LayerInput<'a> {
     pub tar_split_digest: bool,
     /// Why the TOC could not be read, if it could not.
     pub error: Option<&'a str>,
+    /// The inspection's verdict ([`crate::inspect::eligibility`]), when the layer was inspected:
+    /// a non-partial verdict found in the metadata (e.g. a TOC/tar-split mismatch) decides.
+    pub verdict: Option<&'a PullVerdict>,
 }
 
 impl<'a> LayerInput<'a> {
@@ -77,6 +81,7 @@ impl<'a> LayerInput<'a> {
             files: layer.files.as_ref(),
             tar_split_digest: layer.tar_split_digest.is_some(),
             error: layer.report.error.as_deref(),
+            verdict: Some(&layer.verdict),
         }
     }
 
@@ -137,8 +142,12 @@ pub struct LayerPlan {
     pub reused: bool,
     /// How the reuse was found: `"blob digest"` or `"TOC digest"`.
     pub reused_by: Option<&'static str>,
-    /// Why the layer is pulled whole, or `null` for a partial pull (or a reused layer).
+    /// Why the layer is not pulled partially, or `null` for a partial pull (or a reused layer):
+    /// the reason of a full pull, or `the pull fails: …` with the puller's error.
     pub fallback: Option<String>,
+    /// The reference puller's verdict for the layer (`null` when reused), the same value as the
+    /// inspection's `partialPull`.
+    pub verdict: Option<PullVerdict>,
     /// Bytes of the metadata request (TOC + tar-split, two ranges).
     pub metadata_bytes: u64,
     /// 1 when the metadata is read, else 0.
@@ -186,6 +195,8 @@ pub struct PlanTotals {
     pub layers: usize,
     pub reused_layers: usize,
     pub fallback_layers: usize,
+    /// Layers whose verdict is `fails`: the reference's pull of this image fails.
+    pub failing_layers: usize,
     pub metadata_bytes: u64,
     pub metadata_requests: usize,
     pub missing_files: usize,
@@ -234,6 +245,11 @@ pub fn plan_pull(want: &[LayerInput<'_>], have: &[LayerInput<'_>], opts: &PlanOp
     for l in &layers {
         t.reused_layers += usize::from(l.reused);
         t.fallback_layers += usize::from(l.fallback.is_some());
+        t.failing_layers += usize::from(
+            l.verdict
+                .as_ref()
+                .is_some_and(|v| v.outcome == PullOutcome::Fails),
+        );
         t.metadata_bytes += l.metadata_bytes;
         t.metadata_requests += l.metadata_requests;
         t.missing_files += l.missing_files;
@@ -283,22 +299,35 @@ fn plan_layer(
             p.reused = true;
             p.reused_by = Some(why);
         }
-        Route::Full { reason, metadata } => {
-            p.fallback = Some(reason);
+        Route::Full { verdict, metadata } => {
+            let fails = verdict.outcome == PullOutcome::Fails;
+            p.fallback = Some(if fails {
+                format!(
+                    "the pull fails: {}",
+                    verdict.error.as_deref().unwrap_or(&verdict.reason)
+                )
+            } else {
+                verdict.reason.clone()
+            });
+            p.verdict = Some(verdict);
             let mut single = 0;
             if let Some(m) = &metadata {
                 p.request_list.push(metadata_request(m));
                 single = m.single_range().length;
             }
-            p.request_list.push(PlannedRequest {
-                kind: "full",
-                ranges: Vec::new(),
-                bytes: size,
-            });
+            // A failing pull stops after the metadata: no ordinary GET follows.
+            let body = if fails { 0 } else { size };
+            if !fails {
+                p.request_list.push(PlannedRequest {
+                    kind: "full",
+                    ranges: Vec::new(),
+                    bytes: size,
+                });
+            }
             p.single_range = SingleRangePlan {
                 metadata_bytes: single,
                 requests: p.request_list.len(),
-                bytes: single + size,
+                bytes: single + body,
                 ..SingleRangePlan::default()
             };
         }

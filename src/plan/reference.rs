@@ -20,7 +20,7 @@ use super::LayerInput;
 use crate::format::annotations::Section;
 use crate::format::digest::Digest;
 use crate::format::toc::TocEntry;
-use crate::inspect::eligibility;
+use crate::inspect::eligibility::{self, PullVerdict, VerdictCode};
 use crate::model::{FileEntry, LayerFiles};
 use std::collections::{HashMap, HashSet};
 
@@ -32,10 +32,11 @@ pub(crate) const REUSED_TOC: &str = "TOC digest";
 pub(crate) enum Route<'a> {
     /// Already in the store: no request at all.
     Reused(&'static str),
-    /// Pulled with one ordinary GET. `metadata` is set when the TOC (and tar-split) were read
-    /// first and then found unusable: that request is spent before the fallback.
+    /// Pulled with one ordinary GET (`verdict.outcome` = `full-pull`), or not at all because
+    /// the pull fails (`fails`). `metadata` is set when the TOC (and tar-split) were read
+    /// first and then found unusable: that request is spent before the fallback or failure.
     Full {
-        reason: String,
+        verdict: PullVerdict,
         metadata: Option<Metadata>,
     },
     /// Partial pull.
@@ -92,9 +93,9 @@ fn toc_digest(input: &LayerInput<'_>) -> Option<Digest> {
 fn pull_route<'a>(input: &LayerInput<'a>) -> Route<'a> {
     let a = match eligibility::by_descriptor(input.descriptor) {
         Ok(a) => a,
-        Err(reason) => {
+        Err(verdict) => {
             return Route::Full {
-                reason,
+                verdict,
                 metadata: None,
             }
         }
@@ -103,16 +104,29 @@ fn pull_route<'a>(input: &LayerInput<'a>) -> Route<'a> {
         toc: a.toc,
         tar_split: a.tar_split,
     };
+    // What the inspection found in the metadata (TOC digest, tar-split correspondence) decides
+    // before anything the planner could add.
+    if let Some(v) = input.verdict.filter(|v| !v.is_partial()) {
+        return Route::Full {
+            verdict: v.clone(),
+            metadata: Some(metadata),
+        };
+    }
     let Some(files) = input.files else {
         let why = input.error.unwrap_or("not read");
         return Route::Full {
-            reason: format!("the TOC could not be used ({why}): the reference puller fails or pulls the layer whole"),
+            verdict: PullVerdict::invalid_metadata(
+                &input.descriptor.digest,
+                VerdictCode::MetadataUnreadable,
+                &format!("the TOC could not be used ({why})"),
+            ),
             metadata: Some(metadata),
         };
     };
-    if let Err(reason) = eligibility::by_toc(&a, input.tar_split_digest) {
+    if let Err(verdict) = eligibility::by_toc(&input.descriptor.digest, &a, input.tar_split_digest)
+    {
         return Route::Full {
-            reason,
+            verdict,
             metadata: Some(metadata),
         };
     }
@@ -120,7 +134,11 @@ fn pull_route<'a>(input: &LayerInput<'a>) -> Route<'a> {
     // the TOC says; planning ranges from them would be fiction.
     if let Some(problem) = files.problems.first() {
         return Route::Full {
-            reason: format!("the TOC's chunk extents are inconsistent ({problem}): the reference puller fails on this layer; a full pull is the best case"),
+            verdict: PullVerdict::invalid_metadata(
+                &input.descriptor.digest,
+                VerdictCode::InvalidToc,
+                &format!("the TOC's chunk extents are inconsistent ({problem})"),
+            ),
             metadata: Some(metadata),
         };
     }

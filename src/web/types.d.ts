@@ -105,6 +105,23 @@ export interface FileReport {
   chunks: Chunk[];
 }
 
+/** What the reference puller does with a layer. */
+export type PullOutcome = "partial" | "full-pull" | "fails";
+/** Which containers/storage rule decided the verdict (README "The puller's verdict"). */
+export type VerdictCode =
+  | "eligible" | "no-toc-annotation" | "legacy-annotations" | "both-toc-kinds" | "bad-annotations"
+  | "estargz-refused" | "toc-over-limit" | "no-tar-split-digest" | "no-tar-split-position"
+  | "invalid-toc" | "invalid-tar-split" | "toc-tar-split-mismatch" | "metadata-unreadable";
+export interface PullVerdict {
+  outcome: PullOutcome;
+  code: VerdictCode;
+  reason: string;
+  /** `fails`: the puller's error text; `full-pull`: its "Failed to retrieve partial blob" log line. */
+  error: string | null;
+  /** Upstream file and function of the deciding rule. */
+  source: string;
+}
+
 export interface LayerReport {
   digest: string;
   mediaType: string;
@@ -126,7 +143,10 @@ export interface LayerReport {
   payloadBytes: number;
   checks: Record<string, "pass" | "fail">;
   checkDetails: Record<string, string>;
-  partialPull: { eligible: boolean; reason: string | null };
+  /** What the reference puller (containers/storage 1.57.2) does with the layer: PullVerdict
+   *  plus `eligible` (= outcome "partial") and `reason` (null when eligible). */
+  partialPull: { eligible: boolean; reason: string | null; outcome: PullOutcome; code: VerdictCode;
+                 error: string | null; source: string };
   bytesRead: number;
   reads: number;
   readLog: { offset: number; length: number }[];
@@ -230,6 +250,8 @@ export interface LayerPlan {
   singleRange: SingleRangePlan;
   ignoresMultiRangeBytes: number;
   fallback: string | null;
+  /** The reference puller's verdict (null when the layer is reused). */
+  verdict: PullVerdict | null;
   requestList: { kind: "metadata" | "data" | "full"; ranges: { offset: number; length: number }[]; bytes: number }[];
 }
 
@@ -237,7 +259,7 @@ export interface PlanReport {
   options: { chunkReuse: boolean; hardLinks: boolean; budget: number | null };
   layers: LayerPlan[];
   totals: {
-    layers: number; reusedLayers: number; fallbackLayers: number;
+    layers: number; reusedLayers: number; fallbackLayers: number; failingLayers: number;
     metadataBytes: number; metadataRequests: number; missingFiles: number; localFiles: number;
     missingChunks: number; localChunks: number; missingBytes: number; ranges: number;
     requests: number; fetchBytes: number; fullPullBytes: number; savedBytes: number;

@@ -1,6 +1,7 @@
 //! The `chunkscope` command line: inspect zstd:chunked layers from OCI layouts, blob files and
 //! registries. Argument handling and output formatting only; the work happens in the library.
 
+use chunkscope::inspect::eligibility::PullOutcome;
 use chunkscope::inspect::report::{CheckState, ImageReport, LayerReport};
 use chunkscope::inspect::InspectOptions;
 use chunkscope::oci::Platform;
@@ -214,11 +215,26 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
             l.entries, l.files, l.multi_chunk_files, l.directories, l.symlinks, l.hardlinks, l.chunks, l.zero_chunks
         );
     }
-    match (&l.partial_pull.eligible, &l.partial_pull.reason) {
-        (true, _) => out!("  partial pull: eligible"),
-        (false, Some(r)) => out!("  partial pull: no: {r}"),
-        (false, None) => {}
+    let pp = &l.partial_pull;
+    let code = serde_json::to_value(pp.code).unwrap_or_default();
+    let code = code.as_str().unwrap_or("");
+    match pp.outcome {
+        PullOutcome::Partial => out!("  puller    partial pull ({code})"),
+        PullOutcome::FullPull => out!(
+            "  puller    full pull ({code}): {}",
+            pp.reason.as_deref().unwrap_or("")
+        ),
+        PullOutcome::Fails => {
+            out!(
+                "  puller    PULL FAILS ({code}): {}",
+                pp.reason.as_deref().unwrap_or("")
+            );
+            if let Some(e) = &pp.error {
+                out!("            error: {e}");
+            }
+        }
     }
+    out!("            rule: {}", pp.source);
     let passed = l
         .checks
         .values()

@@ -2,6 +2,7 @@
 //! reference puller does it and as chunkscope recommends for one-range-per-request registries.
 
 use crate::{n, sources};
+use chunkscope::inspect::eligibility::PullOutcome;
 use chunkscope::inspect::InspectOptions;
 use chunkscope::oci::Platform;
 use chunkscope::plan::{plan_pull, LayerInput, LayerPlan, PlanOptions, PullPlan};
@@ -132,9 +133,17 @@ fn short(digest: &str) -> &str {
     &hex[..end]
 }
 
+/// Whether the reference's pull fails on this layer (no fallback).
+fn failing(l: &LayerPlan) -> bool {
+    l.verdict
+        .as_ref()
+        .is_some_and(|v| v.outcome == PullOutcome::Fails)
+}
+
 fn how(l: &LayerPlan) -> String {
     match (l.reused_by, &l.fallback) {
         (Some(by), _) => format!("reused ({by})"),
+        (None, Some(_)) if failing(l) => "pull fails".into(),
         (None, Some(_)) => "full pull".into(),
         (None, None) => "partial".into(),
     }
@@ -224,7 +233,11 @@ fn print_human(a: &Args, p: &PullPlan) {
         }
         print!("layer {}: ", l.index);
         if let Some(why) = &l.fallback {
-            out!("full pull: {why}");
+            if failing(l) {
+                out!("{why}");
+            } else {
+                out!("full pull: {why}");
+            }
             continue;
         }
         out!(
