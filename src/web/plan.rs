@@ -16,6 +16,7 @@ struct PlanArgs {
     chunk_reuse: Option<bool>,
     hard_links: bool,
     budget: Option<usize>,
+    insecure_allow_unpredictable_image_contents: bool,
 }
 
 /// `planPull({want: Target, have: [Target], chunkReuse?, hardLinks?, budget?})` → what pulling
@@ -64,6 +65,8 @@ pub async fn plan_pull_js(
         chunk_reuse: args.chunk_reuse.unwrap_or(true),
         hard_links: args.hard_links,
         budget: args.budget,
+        insecure_allow_unpredictable_image_contents: args
+            .insecure_allow_unpredictable_image_contents,
     };
     let plan = plan_pull(&want, &have, &popts);
     #[derive(Serialize)]
