@@ -62,6 +62,9 @@ export interface ReadFileOptions extends Target {
   size: number;
   /** TOC `digest`; the content is verified against it. */
   digest?: string;
+  /** The layer's `format`: for "estargz" and "stargz-zstdchunked" the extent runs to the next
+   *  payload and only the first `size` bytes are decompressed. */
+  format?: string;
 }
 
 export interface BlobOptions {
@@ -111,7 +114,8 @@ export type PullOutcome = "partial" | "full-pull" | "fails";
 export type VerdictCode =
   | "eligible" | "no-toc-annotation" | "legacy-annotations" | "both-toc-kinds" | "bad-annotations"
   | "estargz-refused" | "toc-over-limit" | "no-tar-split-digest" | "no-tar-split-position"
-  | "invalid-toc" | "invalid-tar-split" | "toc-tar-split-mismatch" | "metadata-unreadable";
+  | "invalid-toc" | "invalid-tar-split" | "toc-tar-split-mismatch" | "metadata-unreadable"
+  | "estargz-footer-unparsable";
 export interface PullVerdict {
   outcome: PullOutcome;
   code: VerdictCode;
@@ -126,7 +130,7 @@ export interface LayerReport {
   digest: string;
   mediaType: string;
   size: number;
-  format: "zstd:chunked" | "zstd:chunked-legacy" | "estargz" | "zstd" | "gzip" | "tar" | "unknown";
+  format: "zstd:chunked" | "zstd:chunked-legacy" | "estargz" | "stargz-zstdchunked" | "zstd" | "gzip" | "tar" | "unknown";
   annotations: "current" | "legacy" | "estargz" | "none";
   toc: { offset: number; length: number; uncompressedLength: number; digestVerified: boolean } | null;
   tarSplit: { offset: number; length: number; uncompressedLength: number; digestVerified: boolean; tarSize: number | null } | null;
@@ -152,6 +156,28 @@ export interface LayerReport {
   readLog: { offset: number; length: number }[];
   fileList?: FileReport[];
   error: string | null;
+  /** eStargz layers and stargz-snapshotter's zstd:chunked ones; null for any other layer. */
+  estargz: EstargzReport | null;
+}
+
+/** What only eStargz layers (and stargz-snapshotter's zstd:chunked ones) have. */
+export interface EstargzReport {
+  kind: "estargz" | "stargz-zstdchunked";
+  /** `containerd.io/snapshot/stargz/toc.digest`: sha256 of the uncompressed TOC JSON. */
+  tocDigest: string;
+  tocDigestVerified: boolean;
+  /** The TOC member's tar entry (gzip eStargz): "stargz.index.json". */
+  tocTarName: string | null;
+  landmark: "prefetch" | "no-prefetch" | null;
+  /** Regular files before `.prefetch.landmark`, in TOC order. */
+  prioritizedFiles: string[];
+  /** containers/storage's eStargz reader on the last 51 bytes, when it fails
+   *  (`parse ToC offset: strconv.ParseInt: parsing "…": invalid syntax`). */
+  referenceFooterError: string | null;
+  /** The verdict with `insecure_allow_unpredictable_image_contents` (same shape as partialPull). */
+  insecurePull: LayerReport["partialPull"];
+  /** What that partial pull gets wrong. */
+  insecurePullHazards: ("symlink-mtime" | "dir-mtime")[];
 }
 
 export interface ImageReport {
@@ -213,6 +239,9 @@ export interface PlanOptions {
   hardLinks?: boolean;
   /** Data requests allowed per layer in the single-range plan; default: chosen per layer. */
   budget?: number;
+  /** containers-storage.conf `insecure_allow_unpredictable_image_contents`: eStargz layers are
+   *  pulled partially (footer, TOC, missing chunks). Default false. */
+  insecureAllowUnpredictableImageContents?: boolean;
   onProgress?: (ev: ProgressEvent) => void;
 }
 
@@ -256,7 +285,7 @@ export interface LayerPlan {
 }
 
 export interface PlanReport {
-  options: { chunkReuse: boolean; hardLinks: boolean; budget: number | null };
+  options: { chunkReuse: boolean; hardLinks: boolean; budget: number | null; insecureAllowUnpredictableImageContents: boolean };
   layers: LayerPlan[];
   totals: {
     layers: number; reusedLayers: number; fallbackLayers: number; failingLayers: number;

@@ -6,8 +6,24 @@ import * as fmt from './format.js';
 
 function badgeForFormat(layer) {
   const f = layer.format;
-  const cls = f === 'zstd:chunked' ? 'good' : f === 'zstd:chunked-legacy' || f === 'estargz' ? 'warn' : 'muted';
+  const cls = f === 'zstd:chunked' ? 'good' : f === 'zstd:chunked-legacy' || f === 'estargz' || f === 'stargz-zstdchunked' ? 'warn' : 'muted';
   return h('span', { class: `badge ${cls}`, title: layer.mediaType || '' }, fmt.formatLabel(f));
+}
+
+/** eStargz layers: what the reference puller does with insecure_allow_unpredictable_image_contents. */
+function estargzNote(layer) {
+  const e = layer.estargz;
+  if (!e || layer.error) return null;
+  const v = e.insecurePull || {};
+  const hazards = (e.insecurePullHazards || []).join(', ');
+  const what = v.outcome === 'partial'
+    ? `partial pull${hazards ? ` (hazards: ${hazards})` : ''}`
+    : v.outcome === 'fails' ? `the pull fails: ${v.error || v.reason || ''}` : (v.reason || v.outcome || '');
+  const landmark = e.landmark === 'prefetch'
+    ? `${fmt.plural(e.prioritizedFiles.length, 'prioritized file')} before .prefetch.landmark`
+    : e.landmark === 'no-prefetch' ? 'no prioritized files (.no.prefetch.landmark)' : 'no landmark';
+  return h('span', { class: 'reason estargz-note' },
+    `With insecure_allow_unpredictable_image_contents: ${what}. ${landmark}.`);
 }
 
 function checkSummary(layer) {
@@ -121,7 +137,8 @@ export class LayersTable extends Emitter {
         l.partialPull?.eligible
           ? h('span', { class: 'badge good' }, 'yes')
           : h('span', { class: 'badge warn', title: l.partialPull?.reason || '' }, 'no'),
-        !l.partialPull?.eligible && l.partialPull?.reason && !l.error ? h('span', { class: 'reason' }, l.partialPull.reason) : null),
+        !l.partialPull?.eligible && l.partialPull?.reason && !l.error ? h('span', { class: 'reason' }, l.partialPull.reason) : null,
+        estargzNote(l)),
       h('td', { class: 'num', title: (l.readLog || []).map((r) => `bytes ${fmt.int(r.offset)}–${fmt.int(r.offset + r.length - 1)}`).join('\n') },
         `${fmt.bytes(l.bytesRead)} · ${fmt.plural(l.reads || 0, 'read')}`));
       const detail = h('tr', { class: 'layer-detail', hidden: true },

@@ -15,24 +15,33 @@ export class PlanView extends Emitter {
     this.budget = h('input', { type: 'number', min: '1', max: '100000', placeholder: 'auto', class: 'budget', 'aria-label': 'Data requests per layer for the single-range plan (empty: automatic)' });
     this.chunkReuse = h('input', { type: 'checkbox', props: { checked: true } });
     this.hardLinks = h('input', { type: 'checkbox' });
+    this.insecure = h('input', { type: 'checkbox', class: 'insecure-option' });
     const changed = () => this.emit('options', this.options());
     this.budget.addEventListener('change', changed);
     this.chunkReuse.addEventListener('change', changed);
     this.hardLinks.addEventListener('change', changed);
+    this.insecure.addEventListener('change', changed);
     this.body = h('div', { class: 'plan-body' });
     this.el = h('div', { class: 'plan-view' },
       h('div', { class: 'toolbar' },
         h('label', { class: 'inline' }, h('span', { class: 'muted' }, 'Single-range budget'), this.budget,
           h('span', { class: 'muted' }, 'requests per layer')),
         h('label', { class: 'check' }, this.chunkReuse, h('span', null, 'Reuse chunks (podman 5.4 / c/storage 1.57)')),
-        h('label', { class: 'check' }, this.hardLinks, h('span', null, 'use_hard_links'))),
+        h('label', { class: 'check' }, this.hardLinks, h('span', null, 'use_hard_links')),
+        h('label', { class: 'check', title: 'containers-storage.conf: pull eStargz layers partially (footer, TOC, missing chunks) instead of whole' },
+          this.insecure, h('span', null, 'insecure_allow_unpredictable_image_contents'))),
       this.body);
     this.showEmpty('Inspect an image to see what pulling it costs.');
   }
 
-  /** {chunkReuse, hardLinks, budget?}: no budget = the planner's automatic choice. */
+  /** {chunkReuse, hardLinks, insecureAllowUnpredictableImageContents, budget?}: no budget = the
+   * planner's automatic choice. */
   options() {
-    const o = { chunkReuse: this.chunkReuse.checked, hardLinks: this.hardLinks.checked };
+    const o = {
+      chunkReuse: this.chunkReuse.checked,
+      hardLinks: this.hardLinks.checked,
+      insecureAllowUnpredictableImageContents: this.insecure.checked,
+    };
     const raw = this.budget.value.trim();
     if (raw) {
       const b = Math.max(1, Math.round(Number(raw) || 1));
