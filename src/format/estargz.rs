@@ -96,6 +96,16 @@ pub fn parse_footer(tail: &[u8]) -> Result<Footer> {
     }
 }
 
+/// The 51-byte footer stargz-snapshotter writes for a TOC at `toc_offset` (`gzipFooterBytes`).
+pub fn footer_bytes(toc_offset: u64) -> Vec<u8> {
+    let mut v = vec![
+        0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 26, 0, b'S', b'G', 22, 0,
+    ];
+    v.extend_from_slice(format!("{toc_offset:016x}STARGZ").as_bytes());
+    v.extend_from_slice(&[1, 0, 0, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0]);
+    v
+}
+
 fn footer_err(reason: String) -> Error {
     Error::EstargzFooter { reason }
 }
@@ -351,12 +361,7 @@ mod tests {
     use super::*;
 
     fn footer(off: u64) -> Vec<u8> {
-        let mut v = vec![
-            0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 26, 0, b'S', b'G', 22, 0,
-        ];
-        v.extend_from_slice(format!("{off:016x}STARGZ").as_bytes());
-        v.extend_from_slice(&[1, 0, 0, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0]);
-        v
+        footer_bytes(off)
     }
 
     #[test]
