@@ -406,8 +406,16 @@ fn damage_gives_typed_errors() {
     // A blob smaller than a footer.
     let mut d = l.desc.clone();
     d.size = 20;
-    let (e, _) = run(&d, &l.blob[..20]);
-    assert!(matches!(e, Some(Error::Truncated { .. })), "{e:?}");
+    let (e, out) = run(&d, &l.blob[..20]);
+    assert!(
+        e.is_none(),
+        "nothing is read from a blob smaller than a footer"
+    );
+    assert_eq!(out.report.reads, 0);
+    assert!(out.report.error.unwrap().contains("truncated"));
+    d.size = 0;
+    let (_, out) = run(&d, &[]);
+    assert_eq!(out.report.reads, 0);
 }
 
 #[test]

@@ -17,7 +17,7 @@ use super::{ByteRange, LayerInspection, MetadataPlan, State, MAX_TOC};
 use crate::error::{Error, Result};
 use crate::format::annotations::{ChunkedAnnotations, Namespace, ESTARGZ_TOC_DIGEST};
 use crate::format::digest::Digest;
-use crate::format::estargz::{self, FOOTER_SIZE};
+use crate::format::estargz::{self, FOOTER_SIZE, LEGACY_FOOTER_SIZE};
 use crate::format::toc::{self, EntryType, Toc};
 
 /// containers/storage's message when it refuses an eStargz layer (insecure mode off).
@@ -77,6 +77,13 @@ impl LayerInspection {
                 self.plan_metadata(plan)
             }
             None => {
+                if self.desc.size < LEGACY_FOOTER_SIZE {
+                    return Err(Error::Truncated {
+                        what: "eStargz blob",
+                        needed: LEGACY_FOOTER_SIZE,
+                        got: self.desc.size,
+                    });
+                }
                 let len = FOOTER_SIZE.min(self.desc.size);
                 self.state = State::EstargzFooter(ByteRange {
                     offset: self.desc.size - len,
