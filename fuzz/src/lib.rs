@@ -284,7 +284,7 @@ pub fn inspect_input(blob: &[u8], flags: u8, toc: Section, ts: Option<Section>) 
 /// bytes) and as containers/storage's reader takes them (`footer[16:32]` as hex).
 pub fn estargz_footer(data: &[u8]) {
     if let Ok(f) = estargz::parse_footer(data) {
-        let _ = (f.variant.name(), f.variant.len(), f.toc_offset);
+        let _ = (f.variant.name(), f.variant.size(), f.toc_offset);
     }
     let _ = estargz::reference_toc_offset(data);
     let _ = estargz::go_quote(data);

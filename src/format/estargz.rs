@@ -54,7 +54,7 @@ impl FooterVariant {
             FooterVariant::Legacy47 => "estargz-legacy-47",
         }
     }
-    pub fn len(self) -> u64 {
+    pub fn size(self) -> u64 {
         match self {
             FooterVariant::Estargz51 => FOOTER_SIZE,
             FooterVariant::Legacy47 => LEGACY_FOOTER_SIZE,
@@ -110,7 +110,7 @@ fn footer_err(reason: String) -> Error {
     Error::EstargzFooter { reason }
 }
 
-/// One footer candidate: a whole gzip member of exactly `variant.len()` bytes.
+/// One footer candidate: a whole gzip member of exactly `variant.size()` bytes.
 fn parse_member(m: &[u8], variant: FooterVariant) -> Result<Footer> {
     // 10-byte gzip header: ID1 ID2 CM FLG MTIME(4) XFL OS.
     if m[0] != 0x1f || m[1] != 0x8b || m[2] != 8 {

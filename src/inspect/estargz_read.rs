@@ -105,14 +105,14 @@ impl LayerInspection {
             }
         };
         let size = self.desc.size;
-        let toc_end = size - f.variant.len();
+        let toc_end = size - f.variant.size();
         self.check(
             "footer_magic",
             true,
             format!(
                 "{} eStargz footer found in the last {} bytes",
                 f.variant.name(),
-                f.variant.len()
+                f.variant.size()
             ),
         );
         let fits = f.toc_offset < toc_end;
