@@ -649,3 +649,75 @@ async fn estargz_layers_are_read_with_single_ranges() {
     assert_eq!(l["rangesPerRequest"], serde_json::json!([1, 1, 9]));
     assert_eq!(l["fetchBytes"], 51 + 11_800 + 570_679);
 }
+
+/// The reference puller's verdict, in the browser, for the corner-case layers: what podman 5.4.2
+/// did with them (tests/fixtures/README.md). corners-current's tar-split names three files that
+/// are not UTF-8, which its TOC holds with U+FFFD: the pull fails.
+#[wasm_bindgen_test]
+async fn corners_verdicts_are_podmans() {
+    let digest = "sha256:bc618df71d31d1ea951b274eb0a2fda7d6784223149231dbb8bcd2cb94392373";
+    let r = inspect(
+        url(LOG_URL, "LOG_URL"),
+        "corners-current",
+        serde_json::json!({"verifyTarSplit": true}),
+    )
+    .await
+    .unwrap();
+    let l = &r["layers"][0];
+    let pp = &l["partialPull"];
+    assert_eq!(pp["outcome"], "fails", "{pp}");
+    assert_eq!(pp["code"], "toc-tar-split-mismatch");
+    assert_eq!(pp["eligible"], false);
+    assert_eq!(
+        pp["error"],
+        format!("partial pull of blob {digest}: read zstd:chunked manifest: tar-split and TOC data is inconsistent: tar-split contains an entry for \"corners/names/latin1-caf\\xe9-\\xff\\xfe-ustar\" missing in TOC")
+    );
+    let diffs = l["tocTarSplitDifferences"].as_array().unwrap();
+    assert_eq!(diffs.len(), 3);
+    assert!(diffs.iter().all(|d| d["kind"] == "missing-in-toc"));
+    let kinds: Vec<&str> = l["pullHazards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "dir-mtime",
+            "fifo-dropped",
+            "device-dropped",
+            "mtime-out-of-range",
+            "selinux-xattr-dropped"
+        ]
+    );
+    assert_eq!(l["reads"], 1, "TOC and tar-split in one range");
+
+    // TOC only: the verdict does not claim what it did not check.
+    let r = inspect(
+        url(LOG_URL, "LOG_URL"),
+        "corners-current",
+        serde_json::json!({}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r["layers"][0]["partialPull"]["code"],
+        "tar-split-not-checked"
+    );
+
+    let r = inspect(
+        url(LOG_URL, "LOG_URL"),
+        "corners-legacy",
+        serde_json::json!({"verifyTarSplit": true}),
+    )
+    .await
+    .unwrap();
+    let pp = &r["layers"][0]["partialPull"];
+    assert_eq!(pp["outcome"], "full-pull", "{pp}");
+    assert_eq!(pp["code"], "legacy-annotations");
+    assert_eq!(
+        pp["error"],
+        "Failed to retrieve partial blob: no TOC found and convert_images is not configured"
+    );
+}

@@ -1,7 +1,7 @@
 //! The fuzz targets as a stable, deterministic smoke test.
 //!
 //! `fuzz/src/lib.rs` holds the bodies of the cargo-fuzz targets (footer, annotations, toc,
-//! tarsplit, inspect); this file includes it with `#[path]` and runs each body over the real
+//! tarsplit, pax, inspect); this file includes it with `#[path]` and runs each body over the real
 //! fixture bytes (footers, annotation texts, TOC JSON and frames, tar-splits, whole metadata
 //! regions) mutated by a seeded pseudo-random generator: 20,000 inputs per target (set
 //! `CHUNKSCOPE_FUZZ_ITERS` to change it). Every call runs under `catch_unwind`; any panic fails
@@ -30,6 +30,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("annotations", bodies::annotations),
     ("toc", bodies::toc),
     ("tarsplit", bodies::tarsplit),
+    ("pax", bodies::pax),
     ("inspect", bodies::inspect),
     ("estargz_footer", bodies::estargz_footer),
     ("estargz_toc", bodies::estargz_toc),
@@ -180,9 +181,64 @@ struct Seeds {
     annotations: Vec<Vec<u8>>,
     toc: Vec<Vec<u8>>,
     tarsplit: Vec<Vec<u8>>,
+    pax: Vec<Vec<u8>>,
     inspect: Vec<Vec<u8>>,
     estargz_footer: Vec<Vec<u8>>,
     estargz_toc: Vec<Vec<u8>>,
+}
+
+/// Seeds of the `pax` target: corners-current's tar-split segments whose header is a PAX `x` or
+/// GNU `L`/`K` header (from the header on, the previous file's padding cut off), and the PAX
+/// records of the first one alone.
+fn pax_seeds() -> Vec<Vec<u8>> {
+    use base64::Engine as _;
+    let desc = descriptors("corners-current", "corners").remove(0);
+    let hex = desc.digest.strip_prefix("sha256:").unwrap();
+    let blob_path = fixtures_dir()
+        .join("corners-current/blobs/sha256")
+        .join(hex);
+    let l = FixtureLayer {
+        fixture: "corners-current",
+        tag: "corners",
+        current: true,
+        index: 1,
+        blob: std::fs::read(&blob_path).unwrap(),
+        blob_path,
+        desc,
+    };
+    let ts = l.tarsplit_via_cli().unwrap();
+    let mut out = Vec::new();
+    for line in ts.split(|&b| b == b'\n').filter(|s| !s.is_empty()) {
+        let v: serde_json::Value = serde_json::from_slice(line).unwrap();
+        let Some(p) = v["payload"].as_str() else {
+            continue;
+        };
+        let seg = base64::engine::general_purpose::STANDARD.decode(p).unwrap();
+        // The header starts after the previous file's padding: where the ustar magic is.
+        let Some(at) =
+            (0..seg.len().saturating_sub(512)).find(|&i| seg[i + 257..i + 262] == *b"ustar")
+        else {
+            continue;
+        };
+        if matches!(seg[at + 156], b'x' | b'L' | b'K') && out.len() < 8 {
+            if out.is_empty() {
+                let size = usize::from_str_radix(
+                    std::str::from_utf8(&seg[at + 124..at + 135])
+                        .unwrap()
+                        .trim_matches('\0'),
+                    8,
+                )
+                .unwrap();
+                out.push(seg[at + 512..at + 512 + size].to_vec());
+            }
+            out.push(seg[at..].to_vec());
+        }
+    }
+    assert!(
+        out.len() >= 5,
+        "corners-current has PAX and GNU long-name headers"
+    );
+    out
 }
 
 /// `annotations` input for a layer: presence mask, then values joined by `\n`.
@@ -320,6 +376,7 @@ fn seeds() -> &'static Seeds {
             annotations: Vec::new(),
             toc: Vec::new(),
             tarsplit: Vec::new(),
+            pax: Vec::new(),
             inspect: Vec::new(),
             estargz_footer: Vec::new(),
             estargz_toc: Vec::new(),
@@ -349,6 +406,10 @@ fn seeds() -> &'static Seeds {
         s.toc.push(tiny.bytes(tiny.toc_position()).to_vec()); // the real compressed TOC
         s.tarsplit.push(small_tarsplit_input(&tiny, 6));
         s.tarsplit.push(small_tarsplit_input(&pair, 4));
+        // pax: the corners tar-split's header segments that carry PAX records or GNU long names
+        // (xattrs with newlines and NULs, record look-alikes, long and non-UTF-8 paths, negative
+        // fractional times), plus one PAX record list on its own.
+        s.pax.extend(pax_seeds());
         // inspect: a rebuilt tiny layer whose metadata covers only its first 6 tar members
         // (cheap to re-inspect) after a 64-byte stand-in for the payload, in several annotation
         // and option modes; plus the real tiny-legacy metadata region.
@@ -410,6 +471,7 @@ fn seeds_for(target: &str) -> &'static [Vec<u8>] {
         "annotations" => &s.annotations,
         "toc" => &s.toc,
         "tarsplit" => &s.tarsplit,
+        "pax" => &s.pax,
         "inspect" => &s.inspect,
         "estargz_footer" => &s.estargz_footer,
         "estargz_toc" => &s.estargz_toc,
@@ -570,6 +632,11 @@ fn estargz_footer_survives_mutation() {
 #[test]
 fn estargz_toc_survives_mutation() {
     smoke("estargz_toc");
+}
+
+#[test]
+fn pax_survives_mutation() {
+    smoke("pax");
 }
 
 #[test]

@@ -13,6 +13,7 @@ use chunkscope::format::digest::Digest;
 use chunkscope::format::{
     estargz, footer as footer_fmt, tarsplit as tarsplit_fmt, toc as toc_fmt, zstd,
 };
+use chunkscope::format::{gofmt, pax as pax_fmt, tar_header};
 use chunkscope::inspect::report::FileReport;
 use chunkscope::inspect::{InspectOptions, LayerInspection};
 use chunkscope::model::LayerFiles;
@@ -109,10 +110,25 @@ pub fn tarsplit(data: &[u8]) {
     let toc = toc_fmt::parse(toc_json).unwrap_or_default();
     if let Ok(split) = tarsplit_fmt::parse(ts) {
         let _ = (split.tar_size, split.files, split.segments);
-        if let Ok(c) = split.check_against(&toc) {
-            let _ = (c.ok(), c.problems.len());
+        let c = split.check_against(&toc);
+        let _ = (c.ok(), c.problems.len(), serde_json::to_vec(&c.differences));
+    }
+}
+
+/// `pax`: PAX extended-header data, and the same bytes as one tar-split segment (a tar header
+/// with its extensions), read as containers/storage reads them; the values are also quoted the
+/// way its error messages quote them.
+pub fn pax(data: &[u8]) {
+    if let Ok(records) = pax_fmt::parse_records(data) {
+        for r in records {
+            let _ = (gofmt::quote(r.key), pax_fmt::parse_time(r.value));
         }
     }
+    if let Ok(Some((h, pad))) = tar_header::read_first(data) {
+        let _ = (gofmt::quote(&h.name), gofmt::quote_int(h.mode), pad);
+        let _ = h.mtime.map(|(s, n)| gofmt::time(s, n));
+    }
+    let _ = gofmt::json_lossy(data);
 }
 
 /// Length of the fixed header of an `inspect` input.

@@ -38,6 +38,9 @@ pub enum PullOutcome {
 pub enum VerdictCode {
     /// Every rule passed: partial pull.
     Eligible,
+    /// Every rule that could be checked passed, but the tar-split was not read (TOC-only
+    /// inspection), so whether it matches the TOC, without which the pull fails, is not known.
+    TarSplitNotChecked,
     /// No `io.github.containers.zstd-chunked.manifest-checksum` and no eStargz annotation.
     NoTocAnnotation,
     /// Only the legacy `io.containers.zstd-chunked.*` annotations: read as "no TOC".
@@ -177,6 +180,17 @@ impl PullVerdict {
             inner,
             SRC_READ_MANIFEST,
         )
+    }
+
+    /// Partial, provided the tar-split (not read) matches the TOC.
+    pub fn partial_unchecked() -> PullVerdict {
+        PullVerdict {
+            outcome: PullOutcome::Partial,
+            code: VerdictCode::TarSplitNotChecked,
+            reason: "partial pull if the tar-split matches the TOC: it was not read (TOC-only inspection), and a mismatch makes the reference pull fail".into(),
+            error: None,
+            source: SRC_ENSURE_MATCH,
+        }
     }
 
     /// Before any rule ran (the layer's metadata was not read).

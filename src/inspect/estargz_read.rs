@@ -12,7 +12,8 @@
 //! uncompressed JSON) in both cases.
 
 use super::eligibility::{PullOutcome, PullVerdict, VerdictCode, SRC_READ_ESTARGZ};
-use super::report::{EstargzKind, EstargzReport, FooterReport, Landmark, PartialPull, PullHazard};
+use super::hazards::{self, HazardKind, HazardPull, PullHazard, MAX_EXAMPLES};
+use super::report::{EstargzKind, EstargzReport, FooterReport, Landmark, PartialPull};
 use super::{ByteRange, LayerInspection, MetadataPlan, State, MAX_TOC};
 use crate::error::{Error, Result};
 use crate::format::annotations::{ChunkedAnnotations, Namespace, ESTARGZ_TOC_DIGEST};
@@ -27,6 +28,8 @@ pub const ESTARGZ_REFUSED: &str =
 /// What the inspection keeps about an eStargz layer while it runs.
 pub(super) struct EstargzState {
     pub toc_digest: Digest,
+    /// Symlinks keep the pull time as mtime in an eStargz partial pull.
+    pub symlink_hazard: Option<PullHazard>,
 }
 
 impl LayerInspection {
@@ -39,7 +42,10 @@ impl LayerInspection {
             reason: e.to_string(),
         })?;
         self.report.annotations = "estargz".into();
-        self.estargz = Some(EstargzState { toc_digest: digest });
+        self.estargz = Some(EstargzState {
+            toc_digest: digest,
+            symlink_hazard: None,
+        });
         let legacy = ChunkedAnnotations::legacy(&self.desc.annotations)?;
         let kind = if legacy.is_some() {
             EstargzKind::StargzZstdchunked
@@ -195,6 +201,7 @@ impl LayerInspection {
             r.toc_tar_name = Some(member.tar_name);
         }
         self.report.entries = toc.entries.len();
+        self.report.pull_hazards = hazards::from_toc(&toc);
         self.estargz_entries(&toc);
         self.record_files(toc, range.offset);
         self.estargz_verdicts();
@@ -225,6 +232,21 @@ impl LayerInspection {
 
     /// Landmarks and prioritized files, from the TOC order.
     pub(super) fn estargz_entries(&mut self, toc: &Toc) {
+        if let Some(st) = &mut self.estargz {
+            let links: Vec<&str> = toc
+                .entries
+                .iter()
+                .filter(|e| e.kind == EntryType::Symlink)
+                .map(|e| e.name.as_str())
+                .collect();
+            st.symlink_hazard = (!links.is_empty()).then(|| PullHazard {
+                kind: HazardKind::SymlinkMtime,
+                pull: HazardPull::Partial,
+                count: links.len(),
+                examples: links.iter().take(MAX_EXAMPLES).map(|s| s.to_string()).collect(),
+                detail: "a partial pull of an eStargz layer leaves symlinks with the pull time as mtime (measured with podman 5.4.2 and insecure_allow_unpredictable_image_contents on estargz-small)".into(),
+            });
+        }
         let Some(r) = &mut self.report.estargz else {
             return;
         };
@@ -264,7 +286,24 @@ impl LayerInspection {
                 SRC_READ_ESTARGZ,
             ),
             None => {
-                r.insecure_pull_hazards = vec![PullHazard::SymlinkMtime, PullHazard::DirMtime];
+                // The layer's hazards gain eStargz's own (kept in HazardKind order: partial ones
+                // first), and the insecure partial pull has all the partial ones.
+                if let Some(h) = self.estargz.as_ref().and_then(|st| st.symlink_hazard.clone()) {
+                    let at = self
+                        .report
+                        .pull_hazards
+                        .iter()
+                        .position(|x| x.pull != HazardPull::Partial)
+                        .unwrap_or(self.report.pull_hazards.len());
+                    self.report.pull_hazards.insert(at, h);
+                }
+                r.insecure_pull_hazards = self
+                    .report
+                    .pull_hazards
+                    .iter()
+                    .filter(|h| h.pull == HazardPull::Partial)
+                    .cloned()
+                    .collect();
                 PullVerdict {
                     outcome: PullOutcome::Partial,
                     code: VerdictCode::Eligible,

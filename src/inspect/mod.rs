@@ -20,6 +20,7 @@
 pub mod eligibility;
 mod estargz_read;
 mod footer_read;
+pub mod hazards;
 pub mod report;
 
 use crate::error::{Error, Result};
@@ -466,7 +467,8 @@ impl LayerInspection {
             format!("TOC decompresses to the declared {expected} bytes"),
         );
         self.report.entries = toc.entries.len();
-        self.assess_partial_pull(&toc);
+        self.report.pull_hazards = hazards::from_toc(&toc);
+        self.assess_partial_pull(&toc, plan.read_tar_split);
 
         // 3. The tar-split, when it was read.
         if let (Some(ts), true) = (plan.tar_split, plan.read_tar_split) {
@@ -512,13 +514,13 @@ impl LayerInspection {
             );
             let split = tarsplit::parse(&raw)?;
             drop(raw);
-            let corr = split.check_against(&toc)?;
+            let corr = split.check_against(&toc);
             self.check(
                 "toc_matches_tarsplit",
                 corr.ok(),
                 if corr.ok() {
                     format!(
-                        "{} TOC entries and {} tar members correspond 1:1",
+                        "{} TOC entries and {} tar headers correspond 1:1 in every field containers/storage compares",
                         corr.toc_entries, corr.tar_members
                     )
                 } else {
@@ -529,6 +531,20 @@ impl LayerInspection {
                     )
                 },
             );
+            self.check(
+                "tarsplit_records_match_headers",
+                corr.record_mismatch_count == 0,
+                if corr.record_mismatch_count == 0 {
+                    "every tar-split file record is named as the header before it".into()
+                } else {
+                    format!(
+                        "{} file records differ from their headers: {}",
+                        corr.record_mismatch_count,
+                        corr.record_mismatches.join("; ")
+                    )
+                },
+            );
+            self.report.toc_tar_split_differences = corr.differences.clone();
             if let (Some(first), true) = (
                 corr.first_error.as_deref(),
                 self.verdict.as_ref().is_some_and(PullVerdict::is_partial),
@@ -580,14 +596,18 @@ impl LayerInspection {
     }
 
     /// The reference puller's verdict ([`eligibility`]), once the TOC is known.
-    fn assess_partial_pull(&mut self, toc: &Toc) {
+    fn assess_partial_pull(&mut self, toc: &Toc, tar_split_read: bool) {
         if self.verdict.is_some() || self.annotations.is_none() {
             return;
         }
         let verdict = eligibility::by_descriptor(&self.desc).and_then(|a| {
             eligibility::by_toc(&self.desc.digest, &a, toc.tar_split_digest.is_some())
         });
-        self.set_verdict(verdict.err().unwrap_or_else(PullVerdict::partial));
+        self.set_verdict(verdict.err().unwrap_or_else(if tar_split_read {
+            PullVerdict::partial
+        } else {
+            PullVerdict::partial_unchecked
+        }));
     }
 
     /// Ends the inspection and returns what was learned.

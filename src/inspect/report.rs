@@ -3,7 +3,9 @@
 //! Field names are the public schema (documented in README.md); both front ends serialize these
 //! same structs, so they cannot drift apart.
 
+use crate::format::tarsplit::Difference;
 use crate::inspect::eligibility::{PullOutcome, PullVerdict, VerdictCode};
+use crate::inspect::hazards::PullHazard;
 use crate::model::{Chunk, FileEntry};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -40,6 +42,13 @@ pub struct LayerReport {
     /// Check name → what was compared, and why it failed.
     pub check_details: BTreeMap<String, String>,
     pub partial_pull: PartialPull,
+    /// The TOC ↔ tar-split differences, one per entry, in containers/storage's terms (at most
+    /// 20; empty when they agree or the tar-split was not read).
+    pub toc_tar_split_differences: Vec<Difference>,
+    /// What the stored layer loses, by kind of pull ([`crate::inspect::hazards`]); only kinds
+    /// that occur in the layer. (eStargz symlink mtimes: `symlink-mtime`, from the eStargz
+    /// inspection.)
+    pub pull_hazards: Vec<PullHazard>,
     /// Bytes of the blob read to produce this report.
     pub bytes_read: u64,
     /// Ranges of the blob read to produce this report.
@@ -94,16 +103,6 @@ pub enum Landmark {
     NoPrefetch,
 }
 
-/// What goes wrong in a pull that does succeed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PullHazard {
-    /// Symlinks get the pull time as mtime, not the TOC's.
-    SymlinkMtime,
-    /// Directories get the pull time as mtime, not the TOC's.
-    DirMtime,
-}
-
 /// eStargz details.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -122,7 +121,8 @@ pub struct EstargzReport {
     pub reference_footer_error: Option<String>,
     /// The reference puller's verdict with `insecure_allow_unpredictable_image_contents`.
     pub insecure_pull: PartialPull,
-    /// What a partial pull with that option gets wrong (empty when it does not happen).
+    /// What a partial pull with that option loses: the layer's `partial` hazards, `symlink-mtime`
+    /// included (empty when that pull does not happen).
     pub insecure_pull_hazards: Vec<PullHazard>,
 }
 

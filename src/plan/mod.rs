@@ -155,7 +155,7 @@ pub struct LayerPlan {
     /// the reason of a full pull, or `the pull fails: …` with the puller's error.
     pub fallback: Option<String>,
     /// The reference puller's verdict for the layer (`null` when reused), the same value as the
-    /// inspection's `partialPull`.
+    /// inspection's `partialPull` (`partial` when the layer was planned without an inspection).
     pub verdict: Option<PullVerdict>,
     /// Bytes of the metadata request (TOC + tar-split, two ranges).
     pub metadata_bytes: u64,
@@ -346,6 +346,14 @@ fn plan_layer(
             };
         }
         Route::Partial { metadata, files } => {
+            p.verdict = Some(match (metadata.estargz_footer, input.estargz) {
+                (Some(_), Some(e)) => reference::insecure_verdict(e),
+                _ => input
+                    .verdict
+                    .filter(|v| v.is_partial())
+                    .cloned()
+                    .unwrap_or_else(PullVerdict::partial),
+            });
             let missing = classify(
                 files,
                 metadata.toc.offset,

@@ -23,6 +23,7 @@ use crate::format::digest::Digest;
 use crate::format::estargz::{FOOTER_SIZE, NO_PREFETCH_LANDMARK, PREFETCH_LANDMARK, TOC_TAR_NAME};
 use crate::format::toc::TocEntry;
 use crate::inspect::eligibility::{self, PullOutcome, PullVerdict, VerdictCode};
+use crate::inspect::report::EstargzReport;
 use crate::model::{FileEntry, LayerFiles};
 use std::collections::{HashMap, HashSet};
 
@@ -139,13 +140,7 @@ fn estargz_route<'a>(input: &LayerInput<'a>, refused: PullVerdict) -> Route<'a> 
     };
     if report.insecure_pull.outcome == PullOutcome::Fails {
         return Route::Full {
-            verdict: PullVerdict {
-                outcome: report.insecure_pull.outcome,
-                code: report.insecure_pull.code,
-                reason: report.insecure_pull.reason.clone().unwrap_or_default(),
-                error: report.insecure_pull.error.clone(),
-                source: report.insecure_pull.source,
-            },
+            verdict: insecure_verdict(report),
             metadata: Some(footer_only),
         };
     }
@@ -181,6 +176,20 @@ fn estargz_route<'a>(input: &LayerInput<'a>, refused: PullVerdict) -> Route<'a> 
         };
     }
     Route::Partial { metadata, files }
+}
+
+/// The inspection's eStargz verdict with `insecure_allow_unpredictable_image_contents`.
+pub(crate) fn insecure_verdict(report: &EstargzReport) -> PullVerdict {
+    let v = &report.insecure_pull;
+    PullVerdict {
+        outcome: v.outcome,
+        code: v.code,
+        reason: v.reason.clone().unwrap_or_else(|| {
+            "with insecure_allow_unpredictable_image_contents the reference puller reads the footer and TOC and pulls only the missing chunks".into()
+        }),
+        error: v.error.clone(),
+        source: v.source,
+    }
 }
 
 /// The reference's decision for a layer that is not reused.

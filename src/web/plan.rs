@@ -22,7 +22,8 @@ struct PlanArgs {
 /// `planPull({want: Target, have: [Target], chunkReuse?, hardLinks?, budget?})` → what pulling
 /// `want` into a store holding the `have` images costs: the reference puller's plan per layer, the
 /// single-range plan and its requests↔bytes curve, and the cost against a registry that ignores
-/// multi-range requests. Reads each image's TOCs only (one request per layer).
+/// multi-range requests. Reads each image's TOCs (and the wanted image's tar-splits, which the
+/// reference checks against its TOCs), one request per layer.
 #[wasm_bindgen(js_name = planPull, unchecked_return_type = "PlanReport")]
 pub async fn plan_pull_js(
     #[wasm_bindgen(unchecked_param_type = "PlanOptions")] opts: JsValue,
@@ -44,6 +45,11 @@ pub async fn plan_pull_js(
         let mut client = t.client()?;
         attach_progress(&mut client, &opts);
         let name = client.image.display();
+        // The wanted image's tar-split too: the reference checks it against the TOC.
+        let o = InspectOptions {
+            tar_split: i == 0,
+            ..o
+        };
         let img = inspect_image(&mut client, &name, t.platform()?.as_ref(), o)
             .await
             .map_err(|e| {

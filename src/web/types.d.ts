@@ -112,10 +112,32 @@ export interface FileReport {
 export type PullOutcome = "partial" | "full-pull" | "fails";
 /** Which containers/storage rule decided the verdict (README "The puller's verdict"). */
 export type VerdictCode =
-  | "eligible" | "no-toc-annotation" | "legacy-annotations" | "both-toc-kinds" | "bad-annotations"
+  | "eligible" | "tar-split-not-checked" | "no-toc-annotation" | "legacy-annotations" | "both-toc-kinds" | "bad-annotations"
   | "estargz-refused" | "toc-over-limit" | "no-tar-split-digest" | "no-tar-split-position"
   | "invalid-toc" | "invalid-tar-split" | "toc-tar-split-mismatch" | "metadata-unreadable"
   | "estargz-footer-unparsable";
+/** One TOC ↔ tar-split difference, one per entry, in containers/storage's terms. */
+export interface TocTarSplitDifference {
+  kind: "duplicate-in-toc" | "missing-in-toc" | "missing-in-tar-split" | "unknown-type" | "mismatch" | "unreadable-header";
+  /** The entry's name as Go's %q prints it (invalid UTF-8 bytes as \xNN). */
+  path: string;
+  /** For "mismatch": the first attribute that differs, in upstream's order. */
+  field: "type" | "linkname" | "mode" | "size" | "uid" | "gid" | "mod-time" | "access-time" | "change-time"
+       | "devmajor" | "devminor" | "xattrs" | null;
+  /** containers/storage's error text for this entry. */
+  message: string;
+  note: string | null;
+}
+/** One pull hazard of a layer (README "Pull hazards"). */
+export interface PullHazard {
+  kind: "dir-mtime" | "fifo-dropped" | "device-dropped" | "symlink-mtime" | "mtime-out-of-range" | "selinux-xattr-dropped";
+  /** The kind of pull that loses it. */
+  pull: "partial" | "full-pull";
+  count: number;
+  /** At most 5 affected paths, as the TOC names them (untrusted text). */
+  examples: string[];
+  detail: string;
+}
 export interface PullVerdict {
   outcome: PullOutcome;
   code: VerdictCode;
@@ -151,6 +173,10 @@ export interface LayerReport {
    *  plus `eligible` (= outcome "partial") and `reason` (null when eligible). */
   partialPull: { eligible: boolean; reason: string | null; outcome: PullOutcome; code: VerdictCode;
                  error: string | null; source: string };
+  /** At most 20; empty when the TOC and tar-split agree or the tar-split was not read. */
+  tocTarSplitDifferences: TocTarSplitDifference[];
+  /** What the stored layer loses, by kind of pull; only kinds that occur in the layer. */
+  pullHazards: PullHazard[];
   bytesRead: number;
   reads: number;
   readLog: { offset: number; length: number }[];
@@ -176,8 +202,8 @@ export interface EstargzReport {
   referenceFooterError: string | null;
   /** The verdict with `insecure_allow_unpredictable_image_contents` (same shape as partialPull). */
   insecurePull: LayerReport["partialPull"];
-  /** What that partial pull gets wrong. */
-  insecurePullHazards: ("symlink-mtime" | "dir-mtime")[];
+  /** What that partial pull loses: the layer's "partial" pullHazards, "symlink-mtime" included. */
+  insecurePullHazards: PullHazard[];
 }
 
 export interface ImageReport {

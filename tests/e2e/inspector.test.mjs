@@ -117,7 +117,35 @@ test('legacy layers are shown as zstd:chunked (legacy), not partially pullable, 
   assert.equal(rows.length, 1);
   assert.equal(rows[0].format, 'zstd:chunked (legacy)');
   assert.equal(rows[0].files, 44);
-  assert.equal(await page.locator('tr.layer-row td.partial .badge').textContent(), 'no');
+  const badge = page.locator('tr.layer-row td.partial .badge[data-outcome]');
+  assert.equal(await badge.textContent(), 'full pull');
+  assert.equal(await badge.getAttribute('data-outcome'), 'full-pull');
+  assertClean(page);
+});
+
+test('corners-current: the reference pull fails (TOC/tar-split mismatch); differences and pull hazards shown as text', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'corners-current:latest' }));
+  assert.equal(await waitForReport(page), 'report');
+  const badge = page.locator('tr.layer-row td.partial .badge[data-outcome]');
+  // TOC only (the default): every rule that could be checked passes, the tar-split is unknown
+  assert.equal(await badge.textContent(), 'partial?');
+  // with the tar-split read, the verdict is podman 5.4.2's: the pull fails
+  await page.locator('details.options summary').click();
+  await page.locator('input[name="verifyTarSplit"]').check();
+  await page.locator('form.query button[type="submit"]').click();
+  await page.locator('tr.layer-row td.partial .badge[data-outcome="fails"]').waitFor();
+  assert.equal(await badge.textContent(), 'pull fails');
+  assert.match(await badge.getAttribute('title'), /tar-split and TOC data is inconsistent: tar-split contains an entry for "corners\/names\/latin1-caf\\xe9-\\xff\\xfe-ustar" missing in TOC/);
+  await page.locator('tr.layer-row td.checks button').click();
+  const detail = page.locator('tr.layer-detail');
+  assert.equal(await detail.locator('.differences li').count(), 3);
+  const kinds = await detail.locator('.hazards li').evaluateAll((els) => els.map((e) => e.dataset.hazard));
+  assert.deepEqual(kinds, ['dir-mtime', 'fifo-dropped', 'device-dropped', 'mtime-out-of-range', 'selinux-xattr-dropped']);
+  assert.match(await detail.locator('.hazards li[data-hazard="fifo-dropped"]').textContent(), /corners\/types\/fifo/);
+  // names are text: no element was made from a layer's name
+  assert.equal(await detail.locator('.hazards li *').evaluateAll((els) => els.filter((e) => !['SPAN', 'STRONG', 'DIV'].includes(e.tagName)).length), 0);
+  await screenshot(page, 'corners-current');
   assertClean(page);
 });
 

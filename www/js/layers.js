@@ -15,7 +15,7 @@ function estargzNote(layer) {
   const e = layer.estargz;
   if (!e || layer.error) return null;
   const v = e.insecurePull || {};
-  const hazards = (e.insecurePullHazards || []).join(', ');
+  const hazards = (e.insecurePullHazards || []).map((x) => x.kind).join(', ');
   const what = v.outcome === 'partial'
     ? `partial pull${hazards ? ` (hazards: ${hazards})` : ''}`
     : v.outcome === 'fails' ? `the pull fails: ${v.error || v.reason || ''}` : (v.reason || v.outcome || '');
@@ -133,10 +133,8 @@ export class LayersTable extends Emitter {
       h('td', { class: 'num entries' }, l.toc ? fmt.int(l.entries) : '—'),
       h('td', { class: 'num files' }, l.toc ? fmt.int(l.files) : '—'),
       h('td', { class: 'checks' }, checksBtn),
-      h('td', { class: 'partial' },
-        l.partialPull?.eligible
-          ? h('span', { class: 'badge good' }, 'yes')
-          : h('span', { class: 'badge warn', title: l.partialPull?.reason || '' }, 'no'),
+      h('td', { class: 'partial' }, verdictBadge(l.partialPull),
+        hazardBadge(l.pullHazards),
         !l.partialPull?.eligible && l.partialPull?.reason && !l.error ? h('span', { class: 'reason' }, l.partialPull.reason) : null,
         estargzNote(l)),
       h('td', { class: 'num', title: (l.readLog || []).map((r) => `bytes ${fmt.int(r.offset)}–${fmt.int(r.offset + r.length - 1)}`).join('\n') },
@@ -183,6 +181,9 @@ export class LayersTable extends Emitter {
     const entries = Object.entries(l.checks || {});
     return h('div', { class: 'check-list' },
       h('div', { class: 'mono full-digest' }, l.digest),
+      verdictBlock(l.partialPull),
+      differencesBlock(l.tocTarSplitDifferences),
+      hazardsBlock(l.pullHazards),
       entries.length
         ? h('ul', null, ...entries.map(([k, v]) =>
           h('li', { class: v === 'pass' ? 'good' : 'bad' },
@@ -199,4 +200,61 @@ export class LayersTable extends Emitter {
       r.setAttribute('aria-selected', String(k === i));
     });
   }
+}
+
+// ---- The puller's verdict and pull hazards (every name from the layer is set as text). ----
+
+const OUTCOME = {
+  partial: { cls: 'good', text: 'partial', title: 'The reference puller (podman 5.4, containers/storage 1.57) pulls this layer partially' },
+  'full-pull': { cls: 'warn', text: 'full pull', title: 'The reference puller fetches this layer whole with one ordinary GET' },
+  fails: { cls: 'bad', text: 'pull fails', title: 'The reference puller refuses this layer: the pull of the image fails, with no fallback' },
+};
+
+/** The verdict as a badge: partial / full pull / pull fails. */
+export function verdictBadge(pp) {
+  const o = pp?.code === 'tar-split-not-checked'
+    ? { cls: 'warn', text: 'partial?', title: 'Partial pull if the tar-split matches the TOC: tick "verify each layer\'s tar-split" to check (a mismatch makes the reference pull fail)' }
+    : OUTCOME[pp?.outcome] || OUTCOME.fails;
+  const title = [o.title, pp?.reason, pp?.error].filter(Boolean).join('\n');
+  return h('span', { class: `badge ${o.cls}`, title, dataset: { outcome: pp?.outcome || '' } }, o.text);
+}
+
+function hazardBadge(hazards) {
+  if (!hazards?.length) return null;
+  return h('span', {
+    class: 'badge small warn hazards',
+    title: hazards.map((x) => `${x.pull === 'partial' ? 'partial pull' : 'full pull'}: ${x.kind} (${x.count})`).join('\n'),
+  }, fmt.plural(hazards.length, 'hazard'));
+}
+
+function verdictBlock(pp) {
+  if (!pp) return null;
+  const o = OUTCOME[pp.outcome] || OUTCOME.fails;
+  return h('div', { class: 'pull-verdict' },
+    h('strong', null, 'Reference puller: '), verdictBadge(pp), ' ',
+    h('span', { class: 'mono small' }, pp.code || ''), ' ',
+    pp.reason ? h('span', null, pp.reason) : h('span', null, o.title),
+    pp.error ? h('div', { class: 'mono verdict-error' }, pp.error) : null,
+    h('div', { class: 'muted small' }, `Rule: ${pp.source || ''}`));
+}
+
+function differencesBlock(diffs) {
+  if (!diffs?.length) return null;
+  return h('div', { class: 'differences' },
+    h('strong', null, 'TOC ↔ tar-split differences (containers/storage\'s terms, one per entry):'),
+    h('ul', null, ...diffs.map((d) => h('li', { class: 'bad' },
+      h('span', { class: 'mono small' }, d.kind + (d.field ? ` · ${d.field}` : '')), ' ',
+      h('span', { class: 'mono' }, d.message),
+      d.note ? h('div', { class: 'muted small' }, d.note) : null))));
+}
+
+function hazardsBlock(hazards) {
+  if (!hazards?.length) return null;
+  return h('div', { class: 'hazards' },
+    h('strong', null, 'Pull hazards (what the stored layer loses):'),
+    h('ul', null, ...hazards.map((x) => h('li', { class: 'warn', dataset: { hazard: x.kind } },
+      h('span', { class: 'badge small warn' }, x.pull === 'partial' ? 'partial pull' : 'full pull'), ' ',
+      h('strong', null, x.kind), ` — ${fmt.plural(x.count, 'entry', 'entries')}: `,
+      h('span', { class: 'mono' }, x.examples.map((e) => fmt.isolate(e)).join(', ') + (x.count > x.examples.length ? ', …' : '')),
+      h('div', { class: 'muted small' }, x.detail)))));
 }

@@ -79,7 +79,8 @@ export class PlanView extends Emitter {
     const single = t.singleRange?.bytes ?? layers.reduce((a, l) => a + (l.singleRange?.bytes || 0), 0);
     const singleReq = t.singleRange?.requests ?? layers.reduce((a, l) => a + (l.singleRange?.requests || 0), 0);
     const ignores = val('ignoresMultiRangeBytes');
-    const fallbacks = layers.filter((l) => l.fallback);
+    const failing = layers.filter((l) => l.verdict?.outcome === 'fails');
+    const fallbacks = layers.filter((l) => l.fallback && l.verdict?.outcome !== 'fails');
     const max = Math.max(full, ref, single, ignores, 1);
 
     const bar = (key, label, note, bytes, requests, cls) =>
@@ -105,8 +106,9 @@ export class PlanView extends Emitter {
       return h('tr', { dataset: { planLayer: l.digest }, class: l.reused ? 'reused' : '' },
         h('td', { class: 'num' }, String(i + 1)),
         h('td', { class: 'mono', title: l.digest }, fmt.shortDigest(l.digest)),
-        h('td', null, l.reused ? h('span', { class: 'badge good small' }, 'reused') : l.fallback
-          ? h('span', { class: 'badge warn small', title: l.fallback }, 'full pull') : h('span', { class: 'badge small' }, 'partial')),
+        h('td', null, l.reused ? h('span', { class: 'badge good small' }, 'reused') : l.verdict?.outcome === 'fails'
+          ? h('span', { class: 'badge bad small', title: l.fallback }, 'pull fails') : l.fallback
+            ? h('span', { class: 'badge warn small', title: l.fallback }, 'full pull') : h('span', { class: 'badge small' }, 'partial')),
         b('metadataBytes'), num('missingFiles'), num('missingChunks'), num('ranges'),
         (() => {
           const td = num('requests');
@@ -141,6 +143,11 @@ export class PlanView extends Emitter {
           ? `at most ${fmt.plural(this.options().budget, 'data request')} per layer` : 'automatic budget'}): works on S3, minio, CDNs`,
         single, singleReq, 'single'),
         bar('ignores', 'Registry that ignores multi-range', 'answers 200 with the whole blob: what podman really costs on S3-like stores', ignores, refReq, 'ignores')),
+      failing.length
+        ? h('div', { class: 'note bad' },
+          h('strong', null, `The reference pull fails on ${fmt.plural(failing.length, 'layer')}: `),
+          failing.map((l) => `${fmt.shortDigest(l.digest)}: ${l.verdict.error || l.fallback}`).join('; '))
+        : null,
       fallbacks.length
         ? h('div', { class: 'note warn' },
           h('strong', null, `${fmt.plural(fallbacks.length, 'layer')} fall back to a full pull: `),

@@ -2,6 +2,7 @@
 //! registries. Argument handling and output formatting only; the work happens in the library.
 
 use chunkscope::inspect::eligibility::PullOutcome;
+use chunkscope::inspect::hazards::HazardPull;
 use chunkscope::inspect::report::{CheckState, ImageReport, LayerReport};
 use chunkscope::inspect::InspectOptions;
 use chunkscope::oci::Platform;
@@ -235,6 +236,25 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
         }
     }
     out!("            rule: {}", pp.source);
+    for h in &l.pull_hazards {
+        let pull = match h.pull {
+            HazardPull::Partial => "partial pull",
+            HazardPull::FullPull => "full pull",
+        };
+        let kind = serde_json::to_value(h.kind).unwrap_or_default();
+        out!(
+            "  hazard    {pull}: {} ({} {}, e.g. {}): {}",
+            kind.as_str().unwrap_or(""),
+            h.count,
+            if h.count == 1 { "entry" } else { "entries" },
+            h.examples
+                .iter()
+                .map(|e| format!("{e:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            h.detail
+        );
+    }
     let passed = l
         .checks
         .values()

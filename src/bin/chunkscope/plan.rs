@@ -88,11 +88,12 @@ fn parse_args(args: &[String]) -> Result<Args> {
     Ok(a)
 }
 
-fn load(spec: &str, a: &Args) -> Result<InspectedImage> {
+fn load(spec: &str, a: &Args, want: bool) -> Result<InspectedImage> {
     let mut src = sources::open(spec, &BTreeMap::new(), &a.registry)?;
-    // The TOC is all the planner needs.
+    // The TOC is all the planner needs of the images present; of the wanted one, the reference
+    // also checks the tar-split against the TOC (a mismatch fails the pull), in the same range.
     let opts = InspectOptions {
-        tar_split: false,
+        tar_split: want,
         footer: false,
         files: false,
     };
@@ -101,8 +102,12 @@ fn load(spec: &str, a: &Args) -> Result<InspectedImage> {
 
 pub fn run(args: &[String]) -> Result<ExitCode> {
     let a = parse_args(args)?;
-    let want = load(&a.want, &a)?;
-    let have: Vec<InspectedImage> = a.have.iter().map(|s| load(s, &a)).collect::<Result<_>>()?;
+    let want = load(&a.want, &a, true)?;
+    let have: Vec<InspectedImage> = a
+        .have
+        .iter()
+        .map(|s| load(s, &a, false))
+        .collect::<Result<_>>()?;
     let want_inputs = LayerInput::image(&want.manifest, &want.layers);
     let have_inputs: Vec<LayerInput> = have
         .iter()
@@ -223,7 +228,16 @@ fn print_human(a: &Args, p: &PullPlan) {
         "total",
         "",
         n(t.full_pull_bytes),
-        format!("{} reused, {} full", t.reused_layers, t.fallback_layers),
+        if t.failing_layers > 0 {
+            format!(
+                "{} reused, {} full, {} FAIL",
+                t.reused_layers,
+                t.fallback_layers - t.failing_layers,
+                t.failing_layers
+            )
+        } else {
+            format!("{} reused, {} full", t.reused_layers, t.fallback_layers)
+        },
         t.requests,
         t.ranges,
         n(t.fetch_bytes),
@@ -273,6 +287,17 @@ fn print_human(a: &Args, p: &PullPlan) {
                 n(sr.metadata_bytes)
             );
         }
+    }
+    if t.failing_layers > 0 {
+        out!(
+            "\nreference puller: the pull FAILS on {} (after its metadata request); nothing is pulled",
+            if t.failing_layers == 1 {
+                "1 layer".to_string()
+            } else {
+                format!("{} layers", t.failing_layers)
+            }
+        );
+        return;
     }
     out!(
         "\nreference puller: {} requests, {} bytes ({} of a full pull, {} saved); single-range plan: {} requests, {} bytes; against a registry answering multi-range requests with 200: {} bytes",
