@@ -466,6 +466,20 @@ fn cli_reports_estargz() {
             .find(|f| f["path"] == "/data/big.bin")
             .unwrap();
         assert_eq!(big["chunks"].as_array().unwrap().len(), 12);
+        // The human report states both verdicts.
+        let out = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
+            .arg("inspect")
+            .arg(format!("oci:{}:latest", fixtures().join(name).display()))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("full pull (estargz-refused)"), "{text}");
+        let insecure = if name.starts_with("estargz") {
+            "with insecure_allow_unpredictable_image_contents: partial pull\n"
+        } else {
+            "with insecure_allow_unpredictable_image_contents: PULL FAILS: partial pull of blob"
+        };
+        assert!(text.contains(insecure), "{text}");
     }
 }
 
