@@ -28,8 +28,8 @@ if [ -n "$want" ] && [ "$want" != "$have" ]; then
   die "wasm-bindgen CLI is $have but Cargo.lock wants $want: run bash scripts/install-deps.sh"
 fi
 
-echo "[build] cargo build --lib --release --target wasm32-unknown-unknown --no-default-features"
-cargo build --lib --release --target wasm32-unknown-unknown --no-default-features
+echo "[build] cargo build --lib --release --target wasm32-unknown-unknown --no-default-features --features js-api"
+cargo build --lib --release --target wasm32-unknown-unknown --no-default-features --features js-api
 
 wasm=target/wasm32-unknown-unknown/release/chunkscope.wasm
 [ -f "$wasm" ] || die "$wasm was not produced"

@@ -15,7 +15,10 @@
 #               run by wasm-bindgen-test-runner + /usr/bin/chromedriver, browser flags
 #               in scripts/webdriver.json. wasm code can't read env at run time, so
 #               the registry URLs reach it at compile time via option_env!;
-#   5. e2e:     node --test tests/e2e/, if that folder exists (UI tests with
+#   5. downstream: scripts/test-downstream.sh: a wasm crate depending on chunkscope without its
+#               JS API (examples/downstream-wasm) runs its browser test, and none of
+#               chunkscope's exports reach its JS module;
+#   6. e2e:     node --test tests/e2e/, if that folder exists (UI tests with
 #               playwright-core; CHROMIUM_PATH=/usr/bin/chromium is exported).
 # A step whose tests don't exist yet is skipped with a message. All steps run even
 # if one fails (TEST_FAIL_FAST=1 stops at the first failure); the exit code is
@@ -27,7 +30,7 @@ ROOT=$PWD
 export PATH="$HOME/.cargo/bin:$PATH"
 
 TEST_REGISTRY_DIR=${TEST_REGISTRY_DIR:-$ROOT/target/test-registry}
-TEST_ONLY=${TEST_ONLY:-registry native browser e2e}
+TEST_ONLY=${TEST_ONLY:-registry native browser downstream e2e}
 STEP_LOGS=$(mktemp -d)
 set -o pipefail
 declare -A RESULT=()
@@ -98,7 +101,7 @@ browser() {
   WASM_BINDGEN_USE_BROWSER=1 \
   WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120} \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON=${WASM_BINDGEN_TEST_WEBDRIVER_JSON:-$ROOT/scripts/webdriver.json} \
-    cargo test --target wasm32-unknown-unknown --no-default-features --test browser ${WASM_TEST_ARGS:-} || return 1
+    cargo test --target wasm32-unknown-unknown --no-default-features --features js-api --test browser ${WASM_TEST_ARGS:-} || return 1
   # Everything the browser read through the logging front: single absolute ranges only.
   # (Browser requests carry an Origin; the registry self-test's deliberate multi-range
   # request through this front does not.)
@@ -116,6 +119,11 @@ if want browser; then
   if [ -f tests/browser.rs ]; then run_step browser browser; else skip browser "no tests/browser.rs yet"; fi
 fi
 
+# ---------------------------------------------------------------- downstream (wasm dependent)
+if want downstream; then
+  if [ -d examples/downstream-wasm ]; then run_step downstream bash scripts/test-downstream.sh; else skip downstream "no examples/downstream-wasm"; fi
+fi
+
 # ---------------------------------------------------------------- e2e (UI)
 e2e() {
   export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
@@ -131,7 +139,7 @@ cleanup >/dev/null 2>&1
 trap - EXIT
 echo
 echo "==> [test] summary"
-for s in registry native browser e2e; do
+for s in registry native browser downstream e2e; do
   [ -n "${RESULT[$s]:-}" ] && echo "    $s: ${RESULT[$s]}"
 done
 # One closing line over every runner: cargo/wasm-bindgen-test ("test result: … N passed; M

@@ -3,8 +3,96 @@
 //! Every failure that untrusted input can cause has its own variant, so callers (the CLI, the
 //! browser binding, tests) can tell a bad annotation from a digest mismatch without parsing
 //! messages. Messages are one line and say what was wrong with which input.
+//!
+//! Callers that only need to decide what to do next use [`Error::kind`]: a small closed
+//! vocabulary ([`ErrorKind`]) in terms a caller can act on (fix the input, check the network,
+//! authenticate, configure CORS, …). Serialized, an error is `{kind, message, …fields}` with the
+//! structured fields (status, url, offset, limit, …) beside the message built from them, so the
+//! JSON report, the JavaScript API and the web page switch on `kind`, never on message text.
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::fmt;
+
+/// What went wrong, in terms a caller can act on. The wire spelling is kebab-case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// A value the user typed or passed is malformed (reference, registry URL, digest, option).
+    Input,
+    /// The command line was used wrongly (unknown flag, missing argument).
+    Usage,
+    /// The server could not be reached, or the connection broke.
+    Network,
+    /// The browser refused to let this page read the answer (the server is reachable but sends
+    /// no usable CORS headers, or refused the preflight).
+    Cors,
+    /// The server answered with an HTTP status we cannot use.
+    HttpStatus,
+    /// The server wants credentials, or refused the ones given.
+    Auth,
+    /// The thing asked for does not exist (repository, tag, platform, blob, layer, file).
+    NotFound,
+    /// The server ignored the `Range` header and began sending the whole blob.
+    RangeIgnored,
+    /// Bytes that do not follow the format (footer, annotations, zstd, TOC, tar-split, OCI).
+    Format,
+    /// Bytes whose digest or length differs from the value that authenticates them.
+    Verification,
+    /// A size over a limit we accept.
+    Limit,
+    /// A layer or feature chunkscope cannot read.
+    Unsupported,
+    /// Reading a local file failed.
+    Io,
+    /// A bug or misuse of the API (a state machine fed out of order).
+    Internal,
+}
+
+impl ErrorKind {
+    /// The wire spelling (`http-status`, `range-ignored`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Input => "input",
+            ErrorKind::Usage => "usage",
+            ErrorKind::Network => "network",
+            ErrorKind::Cors => "cors",
+            ErrorKind::HttpStatus => "http-status",
+            ErrorKind::Auth => "auth",
+            ErrorKind::NotFound => "not-found",
+            ErrorKind::RangeIgnored => "range-ignored",
+            ErrorKind::Format => "format",
+            ErrorKind::Verification => "verification",
+            ErrorKind::Limit => "limit",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Io => "io",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
+    /// Every kind, in documentation order.
+    pub const ALL: [ErrorKind; 14] = [
+        ErrorKind::Input,
+        ErrorKind::Usage,
+        ErrorKind::Network,
+        ErrorKind::Cors,
+        ErrorKind::HttpStatus,
+        ErrorKind::Auth,
+        ErrorKind::NotFound,
+        ErrorKind::RangeIgnored,
+        ErrorKind::Format,
+        ErrorKind::Verification,
+        ErrorKind::Limit,
+        ErrorKind::Unsupported,
+        ErrorKind::Io,
+        ErrorKind::Internal,
+    ];
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// What went wrong. Variants carry enough context to name the offending input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +129,13 @@ pub enum Error {
         expected: u64,
         actual: u64,
     },
+    /// Decompression produced more than the declared length (decoding stopped there).
+    Overlong {
+        /// What was decompressed.
+        what: String,
+        /// The declared length.
+        expected: u64,
+    },
     /// The zstd stream is corrupt.
     Zstd { what: String, message: String },
     /// A gzip stream (eStargz) is corrupt.
@@ -63,8 +158,28 @@ pub enum Error {
     Input(String),
     /// The layer has no zstd:chunked metadata to read.
     Unsupported(String),
-    /// Reading from a source (file, registry) failed.
+    /// Reading a local source (file, OCI layout directory, browser `Blob`) failed.
     Io(String),
+    /// A request got no answer: connection refused, DNS, TLS, time-out, a broken body.
+    Network {
+        /// The request's URL.
+        url: String,
+        /// What the network layer said.
+        detail: String,
+    },
+    /// In a browser: the request failed before any answer, yet the server's origin is
+    /// reachable, so it is CORS that stops this page (no `Access-Control-Allow-Origin`, or a
+    /// refused preflight when `preflight` is true).
+    Cors {
+        /// The request's URL.
+        url: String,
+        /// Whether the request needed a preflight (it carried `Authorization`).
+        preflight: bool,
+    },
+    /// The command line was used wrongly.
+    Usage(String),
+    /// A bug or API misuse: never caused by input.
+    Internal(String),
     /// A registry or server answered in a way we cannot use.
     Http {
         url: String,
@@ -112,6 +227,10 @@ impl fmt::Display for Error {
             } => {
                 write!(f, "{what}: expected {expected} bytes, got {actual}")
             }
+            Error::Overlong { what, expected } => write!(
+                f,
+                "{what}: expected {expected} bytes, but the data decompresses to more (decoding stopped there)"
+            ),
             Error::Zstd { what, message } => write!(f, "{what}: zstd: {message}"),
             Error::Gzip { what, message } => write!(f, "{what}: gzip: {message}"),
             Error::EstargzFooter { reason } => write!(f, "eStargz footer: {reason}"),
@@ -124,6 +243,19 @@ impl fmt::Display for Error {
             Error::Input(m) => f.write_str(m),
             Error::Unsupported(m) => write!(f, "unsupported: {m}"),
             Error::Io(m) => write!(f, "read failed: {m}"),
+            Error::Network { url, detail } => {
+                write!(f, "{url}: no answer: {detail}")
+            }
+            Error::Cors { url, preflight: true } => write!(
+                f,
+                "{url}: the request carried an Authorization header, so the browser first sent a CORS preflight (OPTIONS, without credentials), and the server did not allow it: a registry with authentication (CNCF distribution answers preflights with 401) cannot be read with credentials from another origin. Serve this inspector from the registry's own origin (same-origin requests need no preflight), or put a proxy in front that answers OPTIONS with 2xx and Access-Control-Allow-Headers: Authorization"
+            ),
+            Error::Cors { url, preflight: false } => write!(
+                f,
+                "{url}: the registry is reachable but does not let this page read its answers (CORS): it must send Access-Control-Allow-Origin (e.g. *), allow the request headers Accept, Range and Authorization, and expose Content-Range, Docker-Content-Digest and WWW-Authenticate"
+            ),
+            Error::Usage(m) => f.write_str(m),
+            Error::Internal(m) => write!(f, "internal error: {m}"),
             Error::Http {
                 url,
                 status,
@@ -145,3 +277,134 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl Error {
+    /// What kind of failure this is: what a caller switches on.
+    ///
+    /// ```
+    /// use chunkscope::{Error, ErrorKind};
+    /// let e = Error::Http { url: "https://r.example/v2/".into(), status: 401, message: "unauthorized".into() };
+    /// assert_eq!(e.kind(), ErrorKind::Auth);
+    /// assert_eq!(Error::TooLarge { what: "TOC".into(), size: 2, limit: 1 }.kind(), ErrorKind::Limit);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Annotation { .. }
+            | Error::Footer(_)
+            | Error::Truncated { .. }
+            | Error::Zstd { .. }
+            | Error::Gzip { .. }
+            | Error::EstargzFooter { .. }
+            | Error::EstargzToc { .. }
+            | Error::Toc(_)
+            | Error::TarSplit(_)
+            | Error::Layout(_)
+            | Error::Oci(_) => ErrorKind::Format,
+            Error::BadDigest { .. } | Error::Input(_) => ErrorKind::Input,
+            Error::DigestMismatch { .. }
+            | Error::LengthMismatch { .. }
+            | Error::Overlong { .. } => ErrorKind::Verification,
+            Error::TooLarge { .. } => ErrorKind::Limit,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Unsupported(_) => ErrorKind::Unsupported,
+            Error::Io(_) => ErrorKind::Io,
+            Error::Network { .. } => ErrorKind::Network,
+            Error::Cors { .. } => ErrorKind::Cors,
+            Error::Usage(_) => ErrorKind::Usage,
+            Error::Internal(_) => ErrorKind::Internal,
+            Error::Http { status, .. } => match status {
+                401 | 403 => ErrorKind::Auth,
+                404 => ErrorKind::NotFound,
+                _ => ErrorKind::HttpStatus,
+            },
+            Error::RangeIgnored { .. } => ErrorKind::RangeIgnored,
+        }
+    }
+
+    /// The HTTP status the error is about, if any.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Http { status, .. } | Error::RangeIgnored { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The URL the error is about, if any.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Error::Http { url, .. }
+            | Error::RangeIgnored { url, .. }
+            | Error::Network { url, .. }
+            | Error::Cors { url, .. } => Some(url),
+            _ => None,
+        }
+    }
+}
+
+fn what_expected_actual<M: SerializeMap, T: Serialize + ?Sized>(
+    m: &mut M,
+    what: &str,
+    expected: &T,
+    actual: &T,
+) -> Result<(), M::Error> {
+    m.serialize_entry("what", what)?;
+    m.serialize_entry("expected", expected)?;
+    m.serialize_entry("actual", actual)
+}
+
+/// `{kind, message, …fields}`: the kind and the one-line message, then whichever structured
+/// fields the variant carries (`status`, `url`, `what`, `size`, `limit`, `expected`, `actual`,
+/// `needed`, `got`, `key`, `value`, `blobSize`, `preflight`).
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("kind", &self.kind())?;
+        m.serialize_entry("message", &self.to_string())?;
+        if let Some(st) = self.status() {
+            m.serialize_entry("status", &st)?;
+        }
+        if let Some(u) = self.url() {
+            m.serialize_entry("url", u)?;
+        }
+        match self {
+            Error::Annotation { key, value, .. } => {
+                m.serialize_entry("key", key)?;
+                m.serialize_entry("value", value)?;
+            }
+            Error::Truncated { what, needed, got } => {
+                m.serialize_entry("what", what)?;
+                m.serialize_entry("needed", needed)?;
+                m.serialize_entry("got", got)?;
+            }
+            Error::BadDigest { value, .. } => m.serialize_entry("value", value)?,
+            Error::DigestMismatch {
+                what,
+                expected,
+                actual,
+            } => what_expected_actual(&mut m, what, expected, actual)?,
+            Error::LengthMismatch {
+                what,
+                expected,
+                actual,
+            } => what_expected_actual(&mut m, what, expected, actual)?,
+            Error::TooLarge { what, size, limit } => {
+                m.serialize_entry("what", what)?;
+                m.serialize_entry("size", size)?;
+                m.serialize_entry("limit", limit)?;
+            }
+            Error::Overlong { what, expected } => {
+                m.serialize_entry("what", what)?;
+                m.serialize_entry("expected", expected)?;
+            }
+            Error::Zstd { what, .. } | Error::Gzip { what, .. } => {
+                m.serialize_entry("what", what)?
+            }
+            Error::RangeIgnored {
+                blob_size: Some(n), ..
+            } => m.serialize_entry("blobSize", n)?,
+            Error::Cors { preflight, .. } => m.serialize_entry("preflight", preflight)?,
+            _ => {}
+        }
+        m.end()
+    }
+}

@@ -2,7 +2,7 @@
 //!
 //! Written once, generic over an async [`ImageSource`], and used by every adapter: the browser
 //! (`fetch`, truly async), and the native CLI (OCI layouts, blob files, a blocking HTTP client),
-//! which drives the same future with [`block_on`]. The sans-IO layer inspection does the
+//! which drives the same future with [`block_on`](crate::executor::block_on). The sans-IO layer inspection does the
 //! per-layer work; this module only decides which documents to ask for and checks their digests.
 
 use crate::error::{Error, Result};
@@ -10,7 +10,6 @@ use crate::format::digest::Digest;
 use crate::inspect::report::{ImageReport, LayerReport, RequestRecord};
 use crate::inspect::{ByteRange, InspectOptions, InspectedLayer};
 use crate::oci::{Descriptor, ImageConfig, Manifest, ManifestDoc, Platform, MAX_MANIFEST};
-use std::future::Future;
 
 /// A place images can be read from: an OCI layout directory, a registry, a single blob file.
 #[allow(async_fn_in_trait)]
@@ -126,16 +125,4 @@ pub async fn inspect_layer<S: ImageSource + ?Sized>(
     opts: InspectOptions,
 ) -> InspectedLayer {
     crate::inspect::drive(desc, opts, async |r| src.read_range(desc, r).await).await
-}
-
-/// Runs a future whose IO is synchronous (native sources never return `Pending`).
-pub fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = std::pin::pin!(fut);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::yield_now();
-    }
 }

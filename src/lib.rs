@@ -18,6 +18,7 @@
 //! `#[wasm_bindgen]` API and the `fetch` transport) only compiles for `wasm32`.
 
 pub mod error;
+pub mod executor;
 pub mod format;
 pub mod image;
 pub mod inspect;
@@ -28,6 +29,9 @@ pub mod registry;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod source;
 
-pub use error::{Error, Result};
-#[cfg(target_arch = "wasm32")]
+pub use error::{Error, ErrorKind, Result};
+/// The `#[wasm_bindgen]` JavaScript API (`inspectImage`, `planPull`, …), behind the default
+/// `js-api` feature: a wasm crate that depends on chunkscope turns it off
+/// (`default-features = false`) to keep these exports out of its own JS module.
+#[cfg(all(target_arch = "wasm32", feature = "js-api"))]
 pub mod web;

@@ -269,7 +269,8 @@ impl Index {
     }
 }
 
-/// What kind of layer a media type (plus annotations) announces, before any bytes are read.
+/// What kind of layer a media type announces (`zstd`, `gzip`, `tar` or `unknown`), before any
+/// bytes or annotations are read.
 pub fn compression_of(media_type: &str) -> &'static str {
     let mt = media_type.trim();
     if mt.ends_with("+zstd") || mt.ends_with(".zstd") {

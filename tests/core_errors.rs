@@ -10,7 +10,7 @@
 //! * trailing bytes after the TOC JSON (a real TOC + "x", recompressed with the `zstd` CLI and
 //!   correctly annotated, so only the trailing data is wrong) → `Toc`;
 //! * declared sizes over the 150 MiB cap → `TooLarge` before any read (and nothing allocated);
-//! * a zstd bomb (300 MB of zeros in ~9 KB) → `TooLarge` / `LengthMismatch`, quickly, with the
+//! * a zstd bomb (300 MB of zeros in ~9 KB) → `TooLarge` / `Overlong`, quickly, with the
 //!   memory use measured by a counting allocator;
 //! * a tar-split that disagrees with the TOC → the `toc_matches_tarsplit` check fails;
 //! * a chunk extent running past the TOC → the `chunk_extents` check fails.
@@ -109,9 +109,14 @@ fn tiny() -> FixtureLayer {
 fn feed_error(desc: &chunkscope::oci::Descriptor, opts: InspectOptions, blob: &[u8]) -> Error {
     let (err, done) = drive(desc, opts, blob);
     let err = err.unwrap_or_else(|| panic!("no error; report: {:?}", done.report));
-    let msg = done.report.error.expect("the report records the error");
-    assert_eq!(msg, err.to_string(), "report.error is the error's message");
+    let recorded = done.report.error.expect("the report records the error");
+    assert_eq!(recorded, err, "report.error is the typed error itself");
+    let msg = recorded.to_string();
     assert_eq!(msg.lines().count(), 1, "one-line message: {msg:?}");
+    // Serialized as {kind, message, …fields}.
+    let json = serde_json::to_value(&recorded).unwrap();
+    assert_eq!(json["kind"], recorded.kind().as_str());
+    assert_eq!(json["message"], msg.as_str());
     err
 }
 
@@ -302,7 +307,13 @@ fn bad_annotation_text_names_key_and_value() {
         );
         assert_eq!(insp.next_read(), None, "{full_key}={value:?}");
         let r = insp.finish().report;
-        let e = r.error.expect("error reported");
+        let err = r.error.expect("error reported");
+        assert_eq!(err.kind(), chunkscope::ErrorKind::Format, "{err}");
+        assert!(
+            matches!(&err, Error::Annotation { key, value: v, .. } if *key == full_key && v == value),
+            "{err:?}"
+        );
+        let e = err.to_string();
         assert!(
             e.contains(&full_key) && e.contains(&format!("{value:?}")),
             "{e}"
@@ -435,6 +446,12 @@ fn declared_sizes_over_the_cap() {
         assert_eq!(insp.next_read(), None, "{what}: nothing is read");
         let r = insp.finish().report;
         let e = r.error.expect("error");
+        assert!(
+            matches!(&e, Error::TooLarge { what: w, .. } if w == what),
+            "{e:?}"
+        );
+        assert_eq!(e.kind(), chunkscope::ErrorKind::Limit);
+        let e = e.to_string();
         assert!(e.contains(what) && e.contains("over the limit"), "{e}");
         assert_eq!((r.reads, r.bytes_read), (0, 0));
     }
@@ -453,12 +470,10 @@ fn declared_sizes_over_the_cap() {
     };
     let (insp, peak) = peak_heap(|| LayerInspection::new(&desc, ALL));
     assert_eq!(insp.next_read(), None);
-    assert!(insp
-        .finish()
-        .report
-        .error
-        .unwrap()
-        .contains("TOC (compressed)"));
+    assert!(matches!(
+        insp.finish().report.error,
+        Some(Error::TooLarge { ref what, .. }) if what == "TOC (compressed)"
+    ));
     assert!(peak < MIB, "peak heap {peak} bytes");
 
     // The same claim in a footer (no annotations): typed TooLarge from feeding the footer.
@@ -527,7 +542,7 @@ fn zstd_bomb_is_refused_quickly_without_a_large_allocation() {
     assert!(
         matches!(
             res,
-            Err(Error::LengthMismatch {
+            Err(Error::Overlong {
                 expected: 13946,
                 ..
             })
@@ -552,7 +567,7 @@ fn zstd_bomb_is_refused_quickly_without_a_large_allocation() {
     let r = assemble(prefix, &bomb, 13946, None);
     let t = Instant::now();
     let (err, peak) = peak_heap(|| feed_error(&r.descriptor(), ALL, &r.blob));
-    assert!(matches!(err, Error::LengthMismatch { .. }), "{err:?}");
+    assert!(matches!(err, Error::Overlong { .. }), "{err:?}");
     assert!(t.elapsed() < Duration::from_secs(10));
     assert!(
         peak < 40 * MIB + 2 * l.blob.len() as u64,

@@ -779,8 +779,12 @@ mod cli {
         assert!(!out.status.success());
         assert!(!stderr.contains("panicked"), "{stderr}");
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let err = v["layers"][0]["error"].as_str().expect("layer error");
-        assert!(err.contains("does not fit"), "{err}");
+        let err = &v["layers"][0]["error"];
+        assert_eq!(err["kind"], "format", "{err}");
+        assert!(
+            err["message"].as_str().unwrap().contains("does not fit"),
+            "{err}"
+        );
         // Garbage without annotations is an ordinary (non-chunked) layer, not an error.
         let out = run(&["inspect", "--json", &garbage_src]);
         assert!(
@@ -815,20 +819,32 @@ mod cli {
         }
     }
 
-    /// `chunkscope inspect --json oci:... | head -1` must not panic when the reader goes away.
+    /// `chunkscope inspect … | head -1` and `chunkscope plan … | head -1` must not panic when the
+    /// reader goes away, in JSON or text output.
     #[test]
-
     fn closed_stdout_does_not_panic() {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
-            .args(["inspect", "--json", "oci:tests/fixtures/pair-a:pair-a"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take()); // the reader goes away before the report is printed
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!stderr.contains("panicked"), "{stderr}");
+        for args in [
+            &["inspect", "--json", "oci:tests/fixtures/pair-a:pair-a"][..],
+            &["inspect", "oci:tests/fixtures/pair-a:pair-a"][..],
+            &[
+                "plan",
+                "oci:tests/fixtures/pair-b:pair-b",
+                "--have",
+                "oci:tests/fixtures/pair-a:pair-a",
+            ][..],
+            &["plan", "--json", "oci:tests/fixtures/pair-b:pair-b"][..],
+        ] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
+                .args(args)
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            drop(child.stdout.take()); // the reader goes away before the report is printed
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        }
     }
 }

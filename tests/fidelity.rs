@@ -377,3 +377,80 @@ fn cli_plan_says_the_pull_fails() {
     assert_eq!(j["layers"][0]["verdict"]["outcome"], "fails");
     assert_eq!(j["totals"]["failingLayers"], 1);
 }
+
+/// The rule table on altered descriptors of a real layer (tiny-current): each rule's outcome,
+/// code and, for failures, containers/storage's wording.
+#[test]
+fn verdict_rules_on_altered_descriptors() {
+    let l = layer("tiny-current", 1);
+    let cur = "io.github.containers.zstd-chunked.";
+    let verdict = |edit: &dyn Fn(&mut std::collections::BTreeMap<String, String>)| {
+        let mut desc = l.desc.clone();
+        edit(&mut desc.annotations);
+        let (_, done) = drive(&desc, WITH_TAR_SPLIT, &l.blob);
+        done.verdict
+    };
+    let blob = &l.desc.digest;
+
+    let v = verdict(&|a| {
+        a.insert(
+            "containerd.io/snapshot/stargz/toc.digest".into(),
+            "sha256:00".into(),
+        );
+    });
+    assert_eq!(
+        (v.outcome, v.code),
+        (PullOutcome::Fails, VerdictCode::BothTocKinds)
+    );
+    assert_eq!(
+        v.error.unwrap(),
+        format!("partial pull of blob {blob}: both zstd:chunked and eStargz TOC found")
+    );
+
+    let wrong = format!("sha256:{}", "0".repeat(64));
+    let v = verdict(&|a| {
+        a.insert(format!("{cur}manifest-checksum"), wrong.clone());
+    });
+    assert_eq!(
+        (v.outcome, v.code),
+        (PullOutcome::Fails, VerdictCode::InvalidToc)
+    );
+    let e = v.error.unwrap();
+    assert!(
+        e.starts_with(&format!("partial pull of blob {blob}: read zstd:chunked manifest: validating and decompressing TOC: invalid blob checksum, expected checksum {wrong}, got sha256:")),
+        "{e}"
+    );
+
+    let v = verdict(&|a| {
+        a.remove(&format!("{cur}tarsplit-position"));
+    });
+    assert_eq!(
+        (v.outcome, v.code),
+        (PullOutcome::Fails, VerdictCode::NoTarSplitPosition)
+    );
+    assert_eq!(v.error.unwrap(), format!("partial pull of blob {blob}: read zstd:chunked manifest: TOC requires a tar-split, but the io.github.containers.zstd-chunked.tarsplit-position annotation does not describe a position"));
+
+    let v = verdict(&|a| {
+        let k = format!("{cur}manifest-position");
+        let f: Vec<String> = a[&k].split(':').map(str::to_string).collect();
+        a.insert(k, format!("{}:{}:{}:1", f[0], f[1], 150u64 << 20 | 1));
+    });
+    assert_eq!(
+        (v.outcome, v.code),
+        (PullOutcome::FullPull, VerdictCode::TocOverLimit)
+    );
+
+    let v = verdict(&|a| {
+        a.insert(format!("{cur}manifest-position"), "1:2:3:2".into());
+    });
+    assert_eq!(
+        (v.outcome, v.code),
+        (PullOutcome::Fails, VerdictCode::BadAnnotations)
+    );
+
+    let v = verdict(&|a| a.clear());
+    assert_eq!(
+        (v.outcome, v.code),
+        (PullOutcome::FullPull, VerdictCode::NoTocAnnotation)
+    );
+}

@@ -145,6 +145,14 @@ export class ChunkscopeInspector extends HTMLElement {
     }
   }
 
+  /** Removed from the page: stop the timers it owns (a re-attached element starts them again). */
+  disconnectedCallback() {
+    clearInterval(this._progressTimer);
+    this._progressTimer = null;
+    clearTimeout(this._attrTimer);
+    this._attrTimer = null;
+  }
+
   attributeChangedCallback(name, oldValue, value) {
     if (!this._connected || oldValue === value) return;
     this.form.setValues({ [name]: value || '' });
@@ -193,7 +201,7 @@ export class ChunkscopeInspector extends HTMLElement {
     const e = explain(err, ctx);
     fill(this.errorBox, errorNodes(e, { corsConfig: this.corsConfig() }));
     this.errorBox.hidden = false;
-    this.dispatchEvent(new CustomEvent('chunkscope-error', { detail: { message: e.message }, bubbles: true, composed: true }));
+    this.dispatchEvent(new CustomEvent('chunkscope-error', { detail: { message: e.message, kind: e.kind }, bubbles: true, composed: true }));
   }
 
   clearError() {
@@ -225,7 +233,7 @@ export class ChunkscopeInspector extends HTMLElement {
     this.layers.render(report, { reused: this.reusedLayers() });
     const failed = report.layers.filter((l) => l.error);
     if (failed.length) {
-      const ex = explain(new Error(failed[0].error), { registry: this.state.registry });
+      const ex = explain(failed[0].error, { registry: this.state.registry });
       fill(this.notice,
         h('strong', null, `${fmt.plural(failed.length, 'layer')} could not be read. `),
         ex.title !== 'Something went wrong' ? `${ex.title}. ` : '',

@@ -292,7 +292,8 @@ pub fn by_toc(
     a: &ChunkedAnnotations,
     tar_split_digest: bool,
 ) -> Result<(), PullVerdict> {
-    if tar_split_digest && a.tar_split.is_none() {
+    // Upstream takes a tarsplit-position offset of 0 as "no position".
+    if tar_split_digest && a.tar_split.is_none_or(|t| t.offset == 0) {
         return Err(PullVerdict::fails_reading_manifest(
             blob,
             VerdictCode::NoTarSplitPosition,

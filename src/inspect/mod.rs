@@ -309,7 +309,7 @@ impl LayerInspection {
     /// the inspection (the report keeps what was learned, plus the error).
     pub fn feed(&mut self, data: &[u8]) -> Result<()> {
         let Some(range) = self.next_read() else {
-            return Err(Error::Io("no read was pending".into()));
+            return Err(Error::Internal("feed() called with no read pending".into()));
         };
         if data.len() as u64 != range.length {
             let e = Error::Truncated {
@@ -366,18 +366,20 @@ impl LayerInspection {
                 Err(v) => v,
                 Ok(_) => {
                     let code = match &e {
-                        Error::Io(_) | Error::Http { .. } | Error::RangeIgnored { .. } => {
-                            VerdictCode::MetadataUnreadable
-                        }
+                        Error::Io(_)
+                        | Error::Network { .. }
+                        | Error::Cors { .. }
+                        | Error::Http { .. }
+                        | Error::RangeIgnored { .. } => VerdictCode::MetadataUnreadable,
                         _ if self.in_tar_split => VerdictCode::InvalidTarSplit,
                         _ => VerdictCode::InvalidToc,
                     };
-                    PullVerdict::invalid_metadata(&self.desc.digest, code, &e.to_string())
+                    PullVerdict::invalid_metadata(&self.desc.digest, code, &upstream_text(&e, code))
                 }
             };
             self.set_verdict(v);
         }
-        self.report.error = Some(e.to_string());
+        self.report.error = Some(e);
     }
 
     fn check(&mut self, name: &str, pass: bool, detail: String) {
@@ -613,8 +615,8 @@ impl LayerInspection {
     /// Ends the inspection and returns what was learned.
     pub fn finish(mut self) -> InspectedLayer {
         if self.next_read().is_some() {
-            self.fail(Error::Io(
-                "inspection ended before all reads were done".into(),
+            self.fail(Error::Internal(
+                "finish() called before all reads were done".into(),
             ));
         }
         InspectedLayer {
@@ -624,6 +626,25 @@ impl LayerInspection {
             tar_split_digest: self.tar_split_digest,
             toc_digest: self.annotations.map(|a| a.toc_digest),
         }
+    }
+}
+
+/// How containers/storage words a metadata failure, where chunkscope knows its wording
+/// (`readZstdChunkedManifest`, `decodeAndValidateBlob`); otherwise chunkscope's own text.
+fn upstream_text(e: &Error, code: VerdictCode) -> String {
+    let part = if code == VerdictCode::InvalidTarSplit {
+        "tar-split"
+    } else {
+        "TOC"
+    };
+    match e {
+        Error::DigestMismatch {
+            expected, actual, ..
+        } => format!(
+            "validating and decompressing {part}: invalid blob checksum, expected checksum {expected}, got {actual}"
+        ),
+        Error::Toc(m) => format!("unmarshaling TOC: {m}"),
+        other => other.to_string(),
     }
 }
 
@@ -655,5 +676,5 @@ pub fn inspect_with<F>(desc: &Descriptor, opts: InspectOptions, mut read: F) -> 
 where
     F: FnMut(ByteRange) -> Result<Vec<u8>>,
 {
-    crate::image::block_on(drive(desc, opts, async |r| read(r)))
+    crate::executor::block_on(drive(desc, opts, async |r| read(r)))
 }

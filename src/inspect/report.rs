@@ -57,8 +57,9 @@ pub struct LayerReport {
     /// Present only when the file list was asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_list: Option<Vec<FileReport>>,
-    /// Why the inspection stopped early, if it did.
-    pub error: Option<String>,
+    /// Why the inspection stopped early, if it did: the typed error, serialized as
+    /// `{kind, message, …fields}`.
+    pub error: Option<crate::error::Error>,
     /// eStargz layers and stargz-snapshotter's zstd:chunked ones: what only they have.
     pub estargz: Option<EstargzReport>,
 }

@@ -73,7 +73,7 @@ pub struct LayerInput<'a> {
     /// Whether the TOC has a `tarSplitDigest` (without it the reference pulls the layer whole).
     pub tar_split_digest: bool,
     /// Why the TOC could not be read, if it could not.
-    pub error: Option<&'a str>,
+    pub error: Option<&'a crate::error::Error>,
     /// The inspection's verdict ([`crate::inspect::eligibility`]), when the layer was inspected:
     /// a non-partial verdict found in the metadata (e.g. a TOC/tar-split mismatch) decides.
     pub verdict: Option<&'a PullVerdict>,
@@ -88,7 +88,7 @@ impl<'a> LayerInput<'a> {
             descriptor,
             files: layer.files.as_ref(),
             tar_split_digest: layer.tar_split_digest.is_some(),
-            error: layer.report.error.as_deref(),
+            error: layer.report.error.as_ref(),
             verdict: Some(&layer.verdict),
             estargz: layer.report.estargz.as_ref(),
         }

@@ -145,7 +145,9 @@ fn estargz_route<'a>(input: &LayerInput<'a>, refused: PullVerdict) -> Route<'a> 
         };
     }
     let Some(files) = input.files else {
-        let why = input.error.unwrap_or("not read");
+        let why = input
+            .error
+            .map_or_else(|| "not read".to_string(), |e| e.to_string());
         return Route::Full {
             verdict: PullVerdict::invalid_metadata(
                 &input.descriptor.digest,
@@ -220,7 +222,9 @@ fn pull_route<'a>(input: &LayerInput<'a>, insecure: bool) -> Route<'a> {
         };
     }
     let Some(files) = input.files else {
-        let why = input.error.unwrap_or("not read");
+        let why = input
+            .error
+            .map_or_else(|| "not read".to_string(), |e| e.to_string());
         return Route::Full {
             verdict: PullVerdict::invalid_metadata(
                 &input.descriptor.digest,

@@ -9,6 +9,9 @@
 
 pub mod auth;
 pub mod behaviour;
+/// The browser transport (`fetch`), for any wasm crate that reads registries.
+#[cfg(target_arch = "wasm32")]
+pub mod fetch;
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod native;
 pub mod probe;

@@ -35,7 +35,12 @@ impl Transport for UreqTransport {
         let resp = match r.call() {
             Ok(resp) => resp,
             Err(ureq::Error::Status(_, resp)) => resp,
-            Err(e) => return Err(Error::Io(format!("{}: {e}", req.url))),
+            Err(e) => {
+                return Err(Error::Network {
+                    url: req.url.clone(),
+                    detail: e.to_string(),
+                })
+            }
         };
         let status = resp.status();
         let headers = resp
@@ -69,7 +74,10 @@ impl Transport for UreqTransport {
         let mut reader = resp.into_reader().take(req.limit + 1);
         reader
             .read_to_end(&mut out.body)
-            .map_err(|e| Error::Io(format!("{}: {e}", req.url)))?;
+            .map_err(|e| Error::Network {
+                url: req.url.clone(),
+                detail: format!("reading the body: {e}"),
+            })?;
         if out.body.len() as u64 > req.limit {
             out.body.truncate(req.limit as usize);
             out.aborted = true;

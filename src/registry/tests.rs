@@ -1,6 +1,6 @@
 //! The registry client against a scripted transport: auth flows, ranged requests, refusals.
 use super::*;
-use crate::image::block_on;
+use crate::executor::block_on;
 
 /// A registry at http://reg that wants Bearer tokens from http://auth/token (or, with
 /// `basic`, Basic credentials itself), granting anonymous pulls and `good` as the user.

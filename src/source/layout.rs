@@ -143,7 +143,7 @@ impl ImageSource for BlobFile {
             annotations: Default::default(),
         };
         Ok((
-            serde_json::to_vec(&m).map_err(|e| Error::Io(e.to_string()))?,
+            serde_json::to_vec(&m).map_err(|e| Error::Internal(format!("descriptor JSON: {e}")))?,
             Some(crate::oci::MT_OCI_MANIFEST.into()),
         ))
     }

@@ -20,5 +20,5 @@ pub fn inspect_image<S: ImageSource + ?Sized>(
     platform: Option<&Platform>,
     opts: InspectOptions,
 ) -> Result<InspectedImage> {
-    crate::image::block_on(crate::image::inspect_image(src, name, platform, opts))
+    crate::executor::block_on(crate::image::inspect_image(src, name, platform, opts))
 }

@@ -112,14 +112,15 @@ pub async fn read_file_js(
     let set =
         |k: &str, v: JsValue| js_sys::Reflect::set(&out, &JsValue::from_str(k), &v).map(|_| ());
     set("bytes", js_sys::Uint8Array::from(bytes.as_slice()).into())
-        .map_err(|_| JsError::new("readFile: result"))?;
-    set("verified", verified).map_err(|_| JsError::new("readFile: result"))?;
+        .map_err(|_| js_err(Error::Internal("readFile: building the result".into())))?;
+    set("verified", verified)
+        .map_err(|_| js_err(Error::Internal("readFile: building the result".into())))?;
     set(
         "bytesFetched",
         JsValue::from_f64(client.bytes_fetched() as f64),
     )
-    .map_err(|_| JsError::new("readFile: result"))?;
+    .map_err(|_| js_err(Error::Internal("readFile: building the result".into())))?;
     set("requests", JsValue::from_f64(client.log().len() as f64))
-        .map_err(|_| JsError::new("readFile: result"))?;
+        .map_err(|_| js_err(Error::Internal("readFile: building the result".into())))?;
     Ok(out.into())
 }

@@ -1,11 +1,10 @@
 //! The JavaScript API: a thin `#[wasm_bindgen]` layer over the core and the registry client.
 //!
 //! Each export takes one options object, runs the shared Rust logic with the browser
-//! [`FetchTransport`](fetch::FetchTransport), and resolves to a plain object whose field names
+//! [`FetchTransport`](crate::registry::fetch::FetchTransport), and resolves to a plain object whose field names
 //! are the same as the CLI's `--json` output (the same serde structs are serialized). Errors
 //! reject with an `Error` whose message says what failed and what to do.
 
-mod fetch;
 mod files;
 mod inspect;
 mod plan;
@@ -18,23 +17,50 @@ pub use registry::{cors_config_js, list_tags_js, parse_reference_js, probe_range
 
 use crate::error::Error;
 use crate::oci::Platform;
+use crate::registry::fetch::FetchTransport;
 use crate::registry::{Credentials, ImageRef, RegistryClient};
-use fetch::FetchTransport;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-type JsResult = std::result::Result<JsValue, JsError>;
+/// Every export resolves to a value or rejects with a JS `Error` made by [`js_err`].
+type JsResult = std::result::Result<JsValue, JsValue>;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("types.d.ts");
 
-fn js_err(e: Error) -> JsError {
-    JsError::new(&e.to_string())
+/// The JS `Error` a promise rejects with: its `message` is the error's one-line text (after
+/// `context`, if given), and it carries `kind` (the [`ErrorKind`](crate::ErrorKind) wire name),
+/// `status` and `url` where they apply, and `details`: the whole `{kind, message, …fields}`
+/// object. Pages switch on `kind`, never on the message.
+fn js_err_in(e: &Error, context: Option<&str>) -> JsValue {
+    let message = match context {
+        Some(c) => format!("{c}: {e}"),
+        None => e.to_string(),
+    };
+    let err = js_sys::Error::new(&message);
+    let set = |k: &str, v: JsValue| {
+        let _ = js_sys::Reflect::set(&err, &JsValue::from_str(k), &v);
+    };
+    set("kind", JsValue::from_str(e.kind().as_str()));
+    if let Some(s) = e.status() {
+        set("status", JsValue::from_f64(f64::from(s)));
+    }
+    if let Some(u) = e.url() {
+        set("url", JsValue::from_str(u));
+    }
+    if let Ok(d) = e.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) {
+        set("details", d);
+    }
+    err.into()
+}
+
+fn js_err(e: Error) -> JsValue {
+    js_err_in(&e, None)
 }
 
 fn to_js<T: Serialize>(v: &T) -> JsResult {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
+        .map_err(|e| js_err(Error::Internal(format!("result to JS: {e}"))))
 }
 
 /// Reads an options object. Only its JSON data counts: functions such as `onProgress` (read
@@ -42,8 +68,8 @@ fn to_js<T: Serialize>(v: &T) -> JsResult {
 fn from_js<T: for<'de> Deserialize<'de>>(
     v: JsValue,
     what: &str,
-) -> std::result::Result<T, JsError> {
-    let bad = |e: String| JsError::new(&format!("{what}: bad options: {e}"));
+) -> std::result::Result<T, JsValue> {
+    let bad = |e: String| js_err(Error::Input(format!("{what}: bad options: {e}")));
     let data = if v.is_undefined() || v.is_null() {
         v
     } else {
@@ -69,7 +95,7 @@ struct Target {
 }
 
 impl Target {
-    fn client(&self) -> std::result::Result<RegistryClient<FetchTransport>, JsError> {
+    fn client(&self) -> std::result::Result<RegistryClient<FetchTransport>, JsValue> {
         let image =
             ImageRef::new(&self.registry, &self.repository, &self.reference).map_err(js_err)?;
         let creds = Credentials {
@@ -81,7 +107,7 @@ impl Target {
         };
         Ok(RegistryClient::new(FetchTransport, image, creds))
     }
-    fn platform(&self) -> std::result::Result<Option<Platform>, JsError> {
+    fn platform(&self) -> std::result::Result<Option<Platform>, JsValue> {
         self.platform
             .as_deref()
             .filter(|p| !p.is_empty())

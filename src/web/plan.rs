@@ -1,7 +1,7 @@
 //! `planPull`: the planner over images inspected in the page (or inspected now, once).
 
 use super::inspect::{cached, remember};
-use super::{attach_progress, from_js, to_js, JsResult, Target};
+use super::{attach_progress, from_js, js_err_in, to_js, JsResult, Target};
 use crate::image::inspect_image;
 use crate::inspect::InspectOptions;
 use crate::plan::{plan_pull, LayerInput, PlanOptions};
@@ -53,10 +53,8 @@ pub async fn plan_pull_js(
         let img = inspect_image(&mut client, &name, t.platform()?.as_ref(), o)
             .await
             .map_err(|e| {
-                JsError::new(&format!(
-                    "{} image {name}: {e}",
-                    if i == 0 { "wanted" } else { "have" }
-                ))
+                let role = if i == 0 { "wanted" } else { "have" };
+                js_err_in(&e, Some(&format!("{role} image {name}")))
             })?;
         bytes += client.bytes_fetched();
         requests += client.log().len();

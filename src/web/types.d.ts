@@ -17,6 +17,67 @@ export interface Target {
   service?: string;
 }
 
+/** What kind of failure an error is (the Rust `ErrorKind`); pages switch on this, never on text. */
+export type ErrorKind =
+  | "input"
+  | "usage"
+  | "network"
+  | "cors"
+  | "http-status"
+  | "auth"
+  | "not-found"
+  | "range-ignored"
+  | "format"
+  | "verification"
+  | "limit"
+  | "unsupported"
+  | "io"
+  | "internal";
+
+/** A typed error as JSON (`layer.error`, `Error.details`): the kind, the message built from the fields, and the fields the kind carries. */
+export interface ChunkscopeErrorDetails {
+  kind: ErrorKind;
+  message: string;
+  status?: number;
+  url?: string;
+  what?: string;
+  size?: number;
+  limit?: number;
+  expected?: string | number;
+  actual?: string | number;
+  needed?: number;
+  got?: number;
+  key?: string;
+  value?: string;
+  blobSize?: number;
+  preflight?: boolean;
+}
+
+/** How a registry answers byte ranges (see README, "Registry behaviour classes"). */
+export type BehaviourClass =
+  | "multipart"
+  | "whole-body"
+  | "rejected"
+  | "range-cap"
+  | "first-range-only"
+  | "no-range"
+  | "first-200";
+
+/** A registry's range behaviour: its class, the status it refuses multi-range requests with, and the largest range count it accepts. */
+export interface RegistryBehaviour {
+  class: BehaviourClass;
+  status?: number | null;
+  cap?: number | null;
+}
+
+/** Every promise of this module rejects with such an `Error`. */
+export interface ChunkscopeError extends Error {
+  kind: ErrorKind;
+  status?: number;
+  url?: string;
+  details: ChunkscopeErrorDetails;
+}
+
 export interface ProgressEvent {
   phase: "manifest" | "config" | "layer" | "metadata" | "token" | "ping" | "probe" | "tags" | "file" | "done" | string;
   layer: number | null;
@@ -181,7 +242,8 @@ export interface LayerReport {
   reads: number;
   readLog: { offset: number; length: number }[];
   fileList?: FileReport[];
-  error: string | null;
+  /** Why the inspection stopped early, if it did. */
+  error: ChunkscopeErrorDetails | null;
   /** eStargz layers and stargz-snapshotter's zstd:chunked ones; null for any other layer. */
   estargz: EstargzReport | null;
 }

@@ -1,71 +1,115 @@
 // errors.js — every failure in plain words, with what to do about it.
 //
 // The wasm module's messages are already meant for users; this adds the next step that fits the
-// situation (how to authenticate, what a proxy does to ranges, …). The CORS configuration shown
+// situation (how to authenticate, what a proxy does to ranges, …), chosen by the error's `kind`
+// (never by its message text). The CORS configuration shown
 // for an unreadable registry is the module's own `corsConfig()`: one source for that text.
 // Everything returned is plain text and is rendered with textContent.
 
 import { h } from './dom.js';
 
 /**
- * @param {unknown} err  what was thrown (an Error with `input: true` is a form value to fix)
+ * The kind of a failure: the module's `kind` (see README, "Errors"), or `input` for form values
+ * the page itself refused, or `startup` when the module did not load. Anything else thrown (a
+ * bug) is `internal`.
+ * @param {unknown} err
+ * @returns {string}
+ */
+export function kindOf(err) {
+  if (err && typeof err === 'object' && typeof err.kind === 'string') return err.kind;
+  return 'internal';
+}
+
+/**
+ * @param {unknown} err  what was thrown, or a layer report's `error` object ({kind, message, …})
  * @param {{action?: string, registry?: string}} ctx
- * @returns {{title: string, message: string, hints: string[], cors: boolean}}
+ * @returns {{title: string, message: string, hints: string[], cors: boolean, kind: string}}
  */
 export function explain(err, ctx = {}) {
   const message = String((err && err.message) || err || 'Unknown error');
-  if (err && err.input) return { title: 'Check the registry and image', message, hints: [], cors: false };
-  const m = message.toLowerCase();
+  const kind = kindOf(err);
+  const status = err && typeof err.status === 'number' ? err.status : null;
   const hints = [];
   let title = ctx.action ? `Could not ${ctx.action}` : 'Something went wrong';
   let cors = false;
   const pageHttps = typeof location !== 'undefined' && location.protocol === 'https:';
   const registryHttp = ctx.registry && ctx.registry.startsWith('http:');
 
-  if (pageHttps && registryHttp && /fetch|network|cors|blocked/.test(m)) {
-    title = 'The browser blocked a plain-HTTP registry';
-    hints.push(
-      'This page is served over HTTPS, so the browser refuses http:// requests (mixed content). ' +
-        'Serve the registry over HTTPS, or open the inspector from an http:// address.',
-    );
-  } else if (/cors|failed to fetch|networkerror|load failed|access-control|did not answer|unreachable|could not connect|network error/.test(m)) {
-    cors = true;
-    title = 'The registry could not be read from this page';
-    hints.push(
-      'Either the registry is not reachable at that address, or it does not allow browsers from other ' +
-        'sites to read its answers (CORS). Check the URL first (does /v2/ answer in a new tab?).',
-    );
-    hints.push(
-      'For CORS, the registry must send these headers (as CNCF distribution\'s config.yml below; a proxy ' +
-        'in front, or the storage its blobs redirect to, needs the same):',
-    );
+  switch (kind) {
+    case 'input':
+      title = 'Check the registry and image';
+      break;
+    case 'network':
+      if (pageHttps && registryHttp) {
+        title = 'The browser blocked a plain-HTTP registry';
+        hints.push(
+          'This page is served over HTTPS, so the browser refuses http:// requests (mixed content). ' +
+            'Serve the registry over HTTPS, or open the inspector from an http:// address.',
+        );
+      } else {
+        title = 'The registry is not reachable';
+        hints.push('Nothing answered at that address. Check the URL, the port and the scheme (http:// or https://).');
+      }
+      break;
+    case 'cors': {
+      cors = true;
+      title = 'The registry does not let this page read it (CORS)';
+      const preflight = !!(err.details && err.details.preflight);
+      if (preflight) {
+        hints.push(
+          'Authenticated requests need the registry to answer CORS preflight (OPTIONS) requests without ' +
+            'credentials; CNCF distribution with auth does not, so serve the inspector from the registry\'s ' +
+            'own origin, or put a proxy in front that answers OPTIONS.',
+        );
+      }
+      hints.push(
+        'The registry answers, but without the CORS headers a browser needs. It must send these headers (as ' +
+          'CNCF distribution\'s config.yml below; a proxy in front, or the storage its blobs redirect to, needs the same):',
+      );
+      break;
+    }
+    case 'auth':
+      title = 'The registry wants credentials';
+      hints.push(
+        'Open “Sign in” and give a token or a user name and password. Authenticated requests need the ' +
+          'registry to answer CORS preflight (OPTIONS) requests without credentials; CNCF distribution with ' +
+          'auth does not, so serve the inspector from the registry\'s own origin in that case.',
+      );
+      break;
+    case 'not-found':
+      title = 'Not found';
+      hints.push('Check the repository name and the tag or digest (names are lowercase; the default tag is latest), or the platform.');
+      break;
+    case 'range-ignored':
+      title = 'The registry ignores byte ranges';
+      hints.push(
+        'It sent the whole blob for a ranged request; chunkscope stopped reading at once. Run the ' +
+          '“Registry check” to see what to change (often a proxy or CDN in front of the registry).',
+      );
+      break;
+    case 'http-status':
+      title = status ? `The registry answered ${status}` : 'The registry answered with an error';
+      break;
+    case 'format':
+      title = 'The layer or image is malformed';
+      break;
+    case 'verification':
+      title = 'Verification failed';
+      hints.push('The bytes do not match the digest that authenticates them: they were not used.');
+      break;
+    case 'limit':
+      title = 'Over a size limit';
+      break;
+    case 'unsupported':
+      title = 'Not supported';
+      break;
+    case 'startup':
+      title = 'chunkscope did not start';
+      break;
+    default:
+      break;
   }
-  if (/\b401\b|unauthori[sz]ed|authentication required|denied|forbidden|\b403\b/.test(m)) {
-    title = 'The registry wants credentials';
-    hints.push(
-      'Open “Sign in” and give a token or a user name and password. Authenticated requests need the ' +
-        'registry to answer CORS preflight (OPTIONS) requests without credentials; CNCF distribution with ' +
-        'auth does not, so serve the inspector from the registry\'s own origin in that case.',
-    );
-  }
-  if (/manifest.?unknown|name.?unknown|\b404\b|not found/.test(m)) {
-    title = 'Image not found';
-    hints.push('Check the repository name and the tag or digest (names are lowercase; the default tag is latest).');
-  }
-  if (/ignore[sd]? (the )?range|range ignored|answered .*200|whole (blob|layer)/.test(m)) {
-    title = 'The registry ignores byte ranges';
-    hints.push(
-      'It sent the whole blob for a ranged request; chunkscope stopped reading at once. Run the ' +
-        '“Registry check” to see what to change (often a proxy or CDN in front of the registry).',
-    );
-  }
-  if (/no platform|platform .*not|not in the index/.test(m)) {
-    hints.push('Pick one of the platforms the image offers (the list is shown once the index is read).');
-  }
-  if (/wasm|webassembly|pkg\/chunkscope/.test(m) && !hints.length) {
-    title = 'chunkscope did not start';
-  }
-  return { title, message, hints, cors };
+  return { title, message, hints, cors, kind };
 }
 
 /**

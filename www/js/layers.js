@@ -153,7 +153,7 @@ export class LayersTable extends Emitter {
       trs.push(tr, detail);
       if (l.error) {
         trs.push(h('tr', { class: 'layer-error' }, h('td', { colspan: '11' },
-          h('span', { class: 'badge bad' }, 'error'), ' ', l.error)));
+          h('span', { class: 'badge bad' }, 'error'), ' ', l.error.message)));
       }
       this.rows.push(tr);
     });

@@ -63,7 +63,7 @@ struct Args {
 }
 
 fn parse_args(args: &[String]) -> Result<Args> {
-    let usage = |m: &str| Error::Unsupported(format!("{m} (see chunkscope --help)"));
+    let usage = |m: &str| Error::Usage(format!("{m} (see chunkscope --help)"));
     let mut it = args.iter();
     match it.next().map(String::as_str) {
         Some("inspect") => {}
@@ -127,7 +127,8 @@ fn run(args: &[String]) -> Result<ExitCode> {
     if a.json {
         out!(
             "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| Error::Io(e.to_string()))?
+            serde_json::to_string_pretty(&report)
+                .map_err(|e| Error::Internal(format!("JSON output: {e}")))?
         );
     } else {
         print_human(&report);

@@ -40,7 +40,7 @@ struct Args {
 }
 
 fn parse_args(args: &[String]) -> Result<Args> {
-    let usage = |m: &str| Error::Unsupported(format!("{m} (see chunkscope --help)"));
+    let usage = |m: &str| Error::Usage(format!("{m} (see chunkscope --help)"));
     let mut a = Args {
         want: String::new(),
         have: Vec::new(),
@@ -117,7 +117,8 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     if a.json {
         out!(
             "{}",
-            serde_json::to_string_pretty(&plan).map_err(|e| Error::Io(e.to_string()))?
+            serde_json::to_string_pretty(&plan)
+                .map_err(|e| Error::Internal(format!("JSON output: {e}")))?
         );
     } else {
         print_human(&a, &plan);
@@ -251,17 +252,18 @@ fn print_human(a: &Args, p: &PullPlan) {
         if l.reused {
             continue;
         }
-        print!("layer {}: ", l.index);
+        // One out! per line: a bare print! would panic on a closed pipe (`… | head`).
+        let head = format!("layer {}: ", l.index);
         if let Some(why) = &l.fallback {
             if failing(l) {
-                out!("{why}");
+                out!("{head}{why}");
             } else {
-                out!("full pull: {why}");
+                out!("{head}full pull: {why}");
             }
             continue;
         }
         out!(
-            "metadata {} bytes; files {} missing, {} local; chunks {} to fetch ({} bytes), {} local, {} zeros; {} bytes bridged",
+            "{head}metadata {} bytes; files {} missing, {} local; chunks {} to fetch ({} bytes), {} local, {} zeros; {} bytes bridged",
             n(l.metadata_bytes),
             l.missing_files,
             l.local_files,

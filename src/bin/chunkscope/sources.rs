@@ -39,7 +39,7 @@ impl RegistryOptions {
             "--user" => {
                 let v = value("--user")?;
                 let (u, p) = v.split_once(':').ok_or_else(|| {
-                    Error::Unsupported("--user needs USER:PASSWORD (see chunkscope --help)".into())
+                    Error::Usage("--user needs USER:PASSWORD (see chunkscope --help)".into())
                 })?;
                 self.credentials.username = Some(u.to_string());
                 self.credentials.password = Some(p.to_string());
@@ -74,7 +74,7 @@ pub fn open(
             reg.credentials.clone(),
         ))))
     } else {
-        Err(Error::Unsupported(format!(
+        Err(Error::Usage(format!(
             "source {spec:?}: expected oci:DIR[:TAG], file:BLOB or docker://HOST/REPO[:TAG]"
         )))
     }

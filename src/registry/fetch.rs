@@ -17,28 +17,52 @@ use web_sys::{AbortController, ReadableStreamDefaultReader, RequestCache, Reques
 #[derive(Default)]
 pub struct FetchTransport;
 
-fn cors_hint(req: &HttpRequest, e: impl std::fmt::Display) -> Error {
-    let url = &req.url;
-    if req
+/// Why a `fetch` rejected before any answer. The browser does not say (a `TypeError` either
+/// way), so a look at the origin's `/v2/` tells them apart: first as a simple CORS request (no
+/// preflight; it resolves when the registry sends CORS headers, so a refused preflight of an
+/// authorised request was the cause), then as an opaque `no-cors` request, which resolves when
+/// the server answers at all. Either answer means the origin is reachable and CORS stopped us;
+/// both failing means nothing is there. No body is read, so no byte is counted.
+///
+/// A cross-origin isolated page (`Cross-Origin-Embedder-Policy: require-corp`, e.g. a test
+/// runner's) refuses every opaque answer without a `Cross-Origin-Resource-Policy` header: there, a
+/// registry that sends no CORS headers at all cannot be told from an unreachable one and reads as
+/// `network`.
+async fn failure_kind(req: &HttpRequest, e: impl std::fmt::Display) -> Error {
+    let preflight = req
         .headers
         .iter()
-        .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-    {
-        // Authorization is never CORS-safelisted: the browser sent an OPTIONS preflight first,
-        // without credentials, and a registry that authenticates OPTIONS (CNCF distribution with
-        // auth, distribution#4458) answers it 401, so the request itself never went out.
-        return Error::Io(format!(
-            "{url}: the authorised request failed before any answer ({e}). It carried an Authorization header, so the browser first sent a CORS preflight (OPTIONS, without credentials) and the server did not allow it: a registry with authentication (CNCF distribution answers preflights with 401) cannot be read with credentials from another origin. Serve this inspector from the registry's own origin (same-origin requests need no preflight), or use a registry or proxy that answers OPTIONS with 2xx and Access-Control-Allow-Headers: Authorization, and pass a token"
-        ));
+        .any(|(k, _)| k.eq_ignore_ascii_case("authorization"));
+    let network = || Error::Network {
+        url: req.url.clone(),
+        detail: format!("the request failed before any answer ({e})"),
+    };
+    let Some(origin) = crate::registry::reference::origin_of(&req.url) else {
+        return network();
+    };
+    let v2 = format!("{origin}/v2/");
+    let answers = |mode| {
+        Request::get(&v2)
+            .mode(mode)
+            .cache(RequestCache::NoStore)
+            .send()
+    };
+    let reachable =
+        answers(RequestMode::Cors).await.is_ok() || answers(RequestMode::NoCors).await.is_ok();
+    if reachable {
+        Error::Cors {
+            url: req.url.clone(),
+            preflight,
+        }
+    } else {
+        network()
     }
-    Error::Io(format!(
-        "{url}: the request failed before any answer ({e}). Either the registry is unreachable, or it does not allow this page: it must send Access-Control-Allow-Origin (e.g. *), allow the request headers Accept, Range and Authorization, and expose Content-Range, Docker-Content-Digest and WWW-Authenticate"
-    ))
 }
 
 impl Transport for FetchTransport {
     async fn send(&mut self, req: &HttpRequest) -> Result<HttpResponse> {
-        let controller = AbortController::new().map_err(|e| Error::Io(format!("{e:?}")))?;
+        let controller = AbortController::new()
+            .map_err(|e| Error::Internal(format!("AbortController: {e:?}")))?;
         let mut b = Request::get(&req.url)
             .mode(RequestMode::Cors)
             .cache(RequestCache::NoStore)
@@ -46,7 +70,10 @@ impl Transport for FetchTransport {
         for (k, v) in &req.headers {
             b = b.header(k, v);
         }
-        let resp = b.send().await.map_err(|e| cors_hint(req, e))?;
+        let resp = match b.send().await {
+            Ok(r) => r,
+            Err(e) => return Err(failure_kind(req, e).await),
+        };
         let status = resp.status();
         let headers = resp
             .headers()
@@ -81,7 +108,10 @@ impl Transport for FetchTransport {
         loop {
             let chunk = JsFuture::from(reader.read())
                 .await
-                .map_err(|e| Error::Io(format!("{}: reading the body: {e:?}", req.url)))?;
+                .map_err(|e| Error::Network {
+                    url: req.url.clone(),
+                    detail: format!("reading the body: {e:?}"),
+                })?;
             if Reflect::get(&chunk, &JsValue::from_str("done"))
                 .ok()
                 .and_then(|d| d.as_bool())
@@ -90,7 +120,7 @@ impl Transport for FetchTransport {
                 break;
             }
             let value: Uint8Array = Reflect::get(&chunk, &JsValue::from_str("value"))
-                .map_err(|e| Error::Io(format!("{e:?}")))?
+                .map_err(|e| Error::Internal(format!("stream chunk without a value: {e:?}")))?
                 .unchecked_into();
             let room = req.limit.saturating_sub(out.body.len() as u64);
             let n = value.length() as u64;

@@ -1,0 +1,48 @@
+//! The TypeScript declarations (`src/web/types.d.ts`) name the same wire spellings as the Rust
+//! enums serialize to, so the union types a page switches on cannot drift from the module.
+
+use chunkscope::registry::behaviour::BehaviourClass;
+use chunkscope::ErrorKind;
+use serde::Serialize;
+
+/// The string members of `export type NAME = "a" | "b" | …;` in types.d.ts.
+fn ts_union(name: &str) -> Vec<String> {
+    let dts = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/types.d.ts"))
+        .expect("src/web/types.d.ts");
+    let start = dts
+        .find(&format!("export type {name} ="))
+        .unwrap_or_else(|| panic!("types.d.ts declares no `export type {name}`"));
+    let body = &dts[start..];
+    let body = &body[..body.find(';').expect("the union ends with ';'")];
+    let body = &body[body.find('=').unwrap() + 1..];
+    body.split('|')
+        .map(|m| m.trim().trim_matches('"').to_string())
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
+fn wire<T: Serialize>(all: &[T]) -> Vec<String> {
+    all.iter()
+        .map(|v| {
+            serde_json::to_value(v)
+                .unwrap()
+                .as_str()
+                .expect("a unit variant serializes to a string")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn error_kinds_match_the_typescript_union() {
+    let rust = wire(&ErrorKind::ALL);
+    assert_eq!(rust, ts_union("ErrorKind"));
+    let by_method: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+    assert_eq!(rust, by_method);
+}
+
+#[test]
+fn behaviour_classes_match_the_typescript_union() {
+    let rust = wire(&BehaviourClass::ALL);
+    assert_eq!(rust, ts_union("BehaviourClass"));
+}
