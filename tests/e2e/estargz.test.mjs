@@ -29,7 +29,7 @@ async function layerRows(page) {
 
 for (const [name, format, hazards, verdict] of [
   ['estargz-small', 'eStargz', '2 hazards', /insecure_allow_unpredictable_image_contents: partial pull \(hazards: dir-mtime, symlink-mtime\)\. no prioritized files/],
-  ['stargz-zstdchunked-small', 'zstd:chunked (stargz-snapshotter)', '1 hazard', /insecure_allow_unpredictable_image_contents: the pull fails: partial pull of blob sha256:[0-9a-f]{64}: read zstd:chunked manifest: parse ToC offset: strconv\.ParseInt/],
+  ['stargz-zstdchunked-small', 'zstd:chunked (stargz-snapshotter)', '1 hazard', /insecure_allow_unpredictable_image_contents: the pull fails \(estargz-footer-unparsable\)\. no prioritized files/],
 ]) {
   test(`${name}: ${format}, 371 entries, 184 files, chunks and a verified preview`, { skip, timeout: 60000 }, async () => {
     const want = reading(name);
@@ -44,7 +44,12 @@ for (const [name, format, hazards, verdict] of [
     assert.equal(await verdictBadge.getAttribute('data-outcome'), 'full-pull');
     assert.equal(await verdictBadge.textContent(), 'full pull');
     assert.equal(await page.locator('tr.layer-row td.partial .badge.hazards').textContent(), hazards);
-    assert.match(await page.locator('tr.layer-row .estargz-note').textContent(), verdict);
+    const note = page.locator('tr.layer-row .estargz-note');
+    assert.match(await note.textContent(), verdict);
+    if (name.startsWith('stargz')) {
+      // podman's error, whole, in the tooltip
+      assert.match(await note.getAttribute('title'), /^partial pull of blob sha256:[0-9a-f]{64}: read zstd:chunked manifest: parse ToC offset: strconv\.ParseInt: parsing "\\x00\\x00\\x00>\+/);
+    }
     await page.locator('.toc-view .count', { hasText: '184 files' }).waitFor();
 
     // data/big.bin: 12 chunks at the offsets of the independent reading

@@ -16,13 +16,14 @@ function estargzNote(layer) {
   if (!e || layer.error) return null;
   const v = e.insecurePull || {};
   const hazards = (e.insecurePullHazards || []).map((x) => x.kind).join(', ');
+  // The puller's full error text (long: a blob digest, Go-quoted bytes) goes in the tooltip.
   const what = v.outcome === 'partial'
     ? `partial pull${hazards ? ` (hazards: ${hazards})` : ''}`
-    : v.outcome === 'fails' ? `the pull fails: ${v.error || v.reason || ''}` : (v.reason || v.outcome || '');
+    : v.outcome === 'fails' ? `the pull fails (${v.code})` : (v.reason || v.outcome || '');
   const landmark = e.landmark === 'prefetch'
     ? `${fmt.plural(e.prioritizedFiles.length, 'prioritized file')} before .prefetch.landmark`
     : e.landmark === 'no-prefetch' ? 'no prioritized files (.no.prefetch.landmark)' : 'no landmark';
-  return h('span', { class: 'reason estargz-note' },
+  return h('span', { class: 'reason estargz-note', title: v.error || v.reason || '' },
     `With insecure_allow_unpredictable_image_contents: ${what}. ${landmark}.`);
 }
 
