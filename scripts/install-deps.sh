@@ -6,6 +6,9 @@
 #     zstd jq curl ca-certificates, and for the registries with auth apache2-utils
 #     (htpasswd -B), openssl and python3 (the token issuer) (only the missing ones;
 #     `apt-get update` once);
+#   * for the S3 topology (scripts/registry.sh with S3_REGISTRY=1): moto[server] and boto3
+#     from PyPI in a venv at target/s3-venv (python3 -m venv; apt python3-venv), unless the
+#     machine's python3 already imports them;
 #   * the Rust wasm target (rustup target add wasm32-unknown-unknown);
 #   * wasm-bindgen-cli (wasm-bindgen + wasm-bindgen-test-runner) at exactly the
 #     version of the `wasm-bindgen` crate in Cargo.lock (never with --locked:
@@ -35,7 +38,7 @@ step() { # step NAME COMMAND... : run a step and print its duration
 
 # ---------------------------------------------------------------- apt packages
 APT_PACKAGES=(chromium chromium-driver docker-registry skopeo nginx-light zstd jq curl ca-certificates
-  apache2-utils openssl python3)
+  apache2-utils openssl python3 python3-venv)
 
 is_installed() {
   [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]
@@ -66,6 +69,23 @@ apt_step() {
   echo "apt log: /tmp/install-deps-apt.log"
 }
 step "apt packages" apt_step
+
+# ---------------------------------------------------------------- S3 API server (moto)
+s3_python_step() {
+  local venv=target/s3-venv
+  if python3 -c 'import moto.server, boto3' 2>/dev/null; then
+    echo "python3 already has moto[server] and boto3"
+    return 0
+  fi
+  if [ -x "$venv/bin/python3" ] && "$venv/bin/python3" -c 'import moto.server, boto3' 2>/dev/null; then
+    echo "moto[server] and boto3 already in $venv"
+    return 0
+  fi
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check 'moto[server]' boto3
+  "$venv/bin/python3" -c 'import moto, boto3; print("moto", moto.__version__, "boto3", boto3.__version__)'
+}
+step "moto[server] + boto3 (S3 topology)" s3_python_step
 
 # ---------------------------------------------------------------- rust wasm target
 wasm_target_step() {

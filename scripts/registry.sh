@@ -42,7 +42,22 @@
 #                           logs each request's Authorization scheme;
 #     AUTH_LAYOUTS are pushed to both registries with tester's credentials (the
 #     token registry's push needs the issuer's push grant);
+#   * behaviour fronts (tests/registry/behaviour_front.py, one process, one port per
+#     front from 5070 up, all proxying to REGISTRY_PORT), each answering ranges like one
+#     registry behaviour class (see BEHAVIOUR_FRONTS below and README "Registry behaviour
+#     classes"); lifetime BEHAVIOUR_LIFETIME_MINUTES (120), and it exits early when
+#     BEHAVIOUR_WATCH_PID (scripts/test.sh sets its own pid) is gone;
+#   * with S3_REGISTRY=1 (scripts/test.sh sets it) the seed's S3 topology: a real S3 API
+#     server (moto_server from PyPI, installed by scripts/install-deps.sh into target/s3-venv
+#     unless python3 already has it) on S3_PORT (5090), a bucket `chunkscope` made with boto3
+#     with CORS rules (any origin, GET/HEAD, Range), and a second distribution on
+#     S3_REGISTRY_PORT (5091) with the s3 storage driver and redirects on (the default): a
+#     blob GET answers 307 to a presigned URL on the S3 port, where a single range gets 206
+#     and a multi-range request 200 with the whole object. S3_LAYOUTS are pushed to it;
 #   * writes STATE_DIR/env (KEY=value shell lines) and STATE_DIR/env.json.
+#   * NOCORS_REGISTRY_PORT (5075): a second CNCF distribution on the same storage with no
+#     http.headers at all (no CORS): what most registries look like to a browser; the page
+#     reads it through `chunkscope serve` (tests/serve.rs, tests/e2e/serve.test.mjs);
 # A port given in the environment is used as is (start fails if it is busy); a
 # default port that is busy is replaced by the next free one.
 #
@@ -52,7 +67,12 @@
 # AUTH_REGISTRIES=1 also AUTH_REGISTRY_URL AUTH_REGISTRY_HOST TOKEN_ISSUER_URL TOKEN_REALM
 # AUTH_SERVICE AUTH_USER AUTH_PASSWORD AUTH_FRONT_URL BASIC_REGISTRY_URL AUTH_REPOS
 # (space-separated), AUTH_REGISTRY_LOG BASIC_REGISTRY_LOG TOKEN_ISSUER_LOG
-# AUTH_FRONT_ACCESS_LOG.
+# AUTH_FRONT_ACCESS_LOG. Behaviour fronts: BEHAVIOUR_<NAME>_URL and BEHAVIOUR_<NAME>_LOG for
+# each NAME of BEHAVIOUR_FRONTS in upper case with '-' as '_' (BEHAVIOUR_WHOLE_BODY_URL,
+# BEHAVIOUR_RANGE_CAP_416_16_URL, ...), and BEHAVIOUR_FRONT_NAMES (space-separated). With
+# S3_REGISTRY=1: S3_REGISTRY_URL S3_REGISTRY_HOST S3_ENDPOINT_URL S3_BUCKET S3_REPOS
+# S3_REGISTRY_LOG S3_SERVER_LOG. Always NOCORS_REGISTRY_URL NOCORS_REGISTRY_HOST
+# NOCORS_REGISTRY_LOG.
 #
 # Access log line (JSON): {"time","method","uri","range","if_range","status",
 #   "body_bytes_sent","content_length","content_type","origin","acr_headers",
@@ -76,6 +96,15 @@ LAYOUTS+=(corners-current:corners corners-legacy:corners)
 # what the registries with auth (AUTH_REGISTRIES=1) serve
 AUTH_LAYOUTS=(tiny-current:tiny pair-b:pair-b)
 ISSUER_PY="$ROOT/tests/registry/token_issuer.py"
+# behaviour fronts: NAME:BEHAVIOUR (behaviour_front.py's CLASS[:STATUS][:CAP][:plain])
+BEHAVIOUR_FRONTS=(multipart:multipart whole-body:whole-body rejected-400:rejected:400
+  rejected-416:rejected:416 rejected-416-plain:rejected:416:plain rejected-501:rejected:501
+  range-cap-416-16:range-cap:416:16 range-cap-400-64:range-cap:400:64
+  first-range-only:first-range-only no-range:no-range first-200:first-200)
+BEHAVIOUR_PY="$ROOT/tests/registry/behaviour_front.py"
+# what the registry on S3 storage (S3_REGISTRY=1) serves
+S3_LAYOUTS=(pair-b:pair-b)
+S3_BUCKET=chunkscope
 AUTH_SERVICE=chunkscope-test
 AUTH_ISSUER=chunkscope-test-issuer
 AUTH_USER=tester
@@ -181,6 +210,10 @@ cmd_stop() {
   stop_pid "$dir/registry-auth.pid" "docker-registry (auth: token)" "$dir"
   stop_pid "$dir/registry-basic.pid" "docker-registry (auth: htpasswd)" "$dir"
   stop_pid "$dir/issuer.pid" "token issuer" "$dir"
+  stop_pid "$dir/registry-nocors.pid" "docker-registry (no CORS)" "$dir"
+  stop_pid "$dir/behaviour.pid" "behaviour fronts" "$dir"
+  stop_pid "$dir/registry-s3.pid" "docker-registry (s3)" "$dir"
+  stop_pid "$dir/moto.pid" "moto_server" "$dir"
   rm -f "$dir/env" "$dir/env.json" # logs and data stay for post-mortems
 }
 
@@ -363,6 +396,25 @@ push_fixtures() { # REGISTRY_HOSTPORT [AUTH LAYOUT...]: AUTH none|token|basic (a
   done
 }
 
+# The registry without CORS headers: the same storage, its config without http.headers.
+start_nocors() { # DIR PORT
+  local dir=$1 port=$2
+  write_registry_config "$dir/registry-nocors.yml" "$port" "$dir/data"
+  awk '/^  headers:/ {skip = 1; next} skip && /^    / {next} {skip = 0; print}' \
+    "$dir/registry-nocors.yml" >"$dir/registry-nocors.yml.tmp"
+  mv "$dir/registry-nocors.yml.tmp" "$dir/registry-nocors.yml"
+  ! grep -qi 'access-control' "$dir/registry-nocors.yml" || die "registry-nocors.yml still has CORS headers"
+  setsid "$REGISTRY_BIN" serve "$dir/registry-nocors.yml" >"$dir/logs/registry-nocors.log" 2>&1 </dev/null &
+  echo $! >"$dir/registry-nocors.pid"
+  wait_http "http://$HOST:$port/v2/" 20 ||
+    { tail -20 "$dir/logs/registry-nocors.log" >&2; die "registry (no CORS) did not answer on $HOST:$port"; }
+  if curl -fsS -o /dev/null -D - -H 'Origin: http://example.invalid' "http://$HOST:$port/v2/" |
+    grep -qi '^access-control-'; then
+    die "registry (no CORS) on $HOST:$port sends CORS headers"
+  fi
+  log "docker-registry (no CORS) pid $(read_pid "$dir/registry-nocors.pid") on http://$HOST:$port"
+}
+
 # The registries that want credentials (AUTH_REGISTRIES=1); ports picked by cmd_start.
 start_auth() { # DIR AUTH_REGISTRY_PORT TOKEN_ISSUER_PORT BASIC_REGISTRY_PORT
   local dir=$1 aport=$2 iport=$3 bport=$4
@@ -417,6 +469,87 @@ start_auth() { # DIR AUTH_REGISTRY_PORT TOKEN_ISSUER_PORT BASIC_REGISTRY_PORT
   push_fixtures "$HOST:$bport" basic "${AUTH_LAYOUTS[@]}"
 }
 
+behaviour_key() { # behaviour_key NAME -> BEHAVIOUR_NAME (upper case, '-' -> '_')
+  local k=${1^^}
+  echo "BEHAVIOUR_${k//-/_}"
+}
+
+# The behaviour fronts before the registry on port $2; ports picked by cmd_start (BPORTS).
+start_behaviour() { # DIR REGISTRY_PORT
+  local dir=$1 rport=$2 logs="$dir/logs" i entry name args=()
+  command -v python3 >/dev/null || die "python3 not installed"
+  for i in "${!BEHAVIOUR_FRONTS[@]}"; do
+    entry=${BEHAVIOUR_FRONTS[$i]} name=${entry%%:*}
+    args+=(--front "$name=${BPORTS[$i]}:${entry#*:}")
+    : >"$logs/behaviour-$name.jsonl"
+  done
+  setsid python3 "$BEHAVIOUR_PY" --host "$HOST" --upstream "http://$HOST:$rport" \
+    --log-dir "$logs" --lifetime-minutes "${BEHAVIOUR_LIFETIME_MINUTES:-120}" \
+    --watch-pid "${BEHAVIOUR_WATCH_PID:-0}" "${args[@]}" \
+    >"$logs/behaviour.stderr.log" 2>&1 </dev/null &
+  echo $! >"$dir/behaviour.pid"
+  for i in "${!BEHAVIOUR_FRONTS[@]}"; do
+    wait_http "http://$HOST:${BPORTS[$i]}/v2/" 10 ||
+      { cat "$logs/behaviour.stderr.log" >&2; die "behaviour front ${BEHAVIOUR_FRONTS[$i]%%:*} not ready on ${BPORTS[$i]}"; }
+  done
+  for entry in "${BEHAVIOUR_FRONTS[@]}"; do : >"$logs/behaviour-${entry%%:*}.jsonl"; done
+  log "behaviour fronts pid $(read_pid "$dir/behaviour.pid"): ${#BEHAVIOUR_FRONTS[@]} ports from ${BPORTS[0]}"
+}
+
+s3_python() { # the python3 that has moto[server] and boto3 (target/s3-venv first)
+  local py
+  for py in "$ROOT/target/s3-venv/bin/python3" python3; do
+    if "$py" -c 'import moto.server, boto3' 2>/dev/null; then echo "$py"; return 0; fi
+  done
+  return 1
+}
+
+# The S3 topology (S3_REGISTRY=1): moto_server + distribution with the s3 driver.
+start_s3() { # DIR S3_PORT S3_REGISTRY_PORT
+  local dir=$1 sport=$2 rport=$3 logs="$dir/logs" py
+  py=$(s3_python) || die "moto[server] and boto3 not installed (scripts/install-deps.sh)"
+  : >"$logs/moto.log"
+  # moto keeps everything in memory: a fresh, empty S3 on every start.
+  # (the state dir is on its command line so that `stop` can tell it is ours)
+  setsid "$py" -c 'import sys; from moto.server import main; main(sys.argv[2:])' "$dir" \
+    -H "$HOST" -p "$sport" >"$logs/moto.log" 2>&1 </dev/null &
+  echo $! >"$dir/moto.pid"
+  wait_http "http://$HOST:$sport/moto-api/" 30 ||
+    { tail -20 "$logs/moto.log" >&2; die "moto_server did not answer on $HOST:$sport"; }
+  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "$py" - "http://$HOST:$sport" "$S3_BUCKET" <<'PY' ||
+import sys, boto3
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+s3.create_bucket(Bucket=sys.argv[2])
+s3.put_bucket_cors(Bucket=sys.argv[2], CORSConfiguration={"CORSRules": [{
+    "AllowedOrigins": ["*"], "AllowedMethods": ["GET", "HEAD"],
+    "AllowedHeaders": ["Range", "Accept", "Authorization"],
+    "ExposeHeaders": ["Content-Range", "Content-Length", "ETag", "Accept-Ranges"],
+    "MaxAgeSeconds": 600}]})
+PY
+    die "could not create the S3 bucket"
+  write_registry_config "$dir/registry-s3.yml" "$rport" "$dir/unused"
+  # the s3 driver instead of the filesystem one; redirects stay on (the default)
+  python3 - "$dir/registry-s3.yml" "http://$HOST:$sport" "$S3_BUCKET" <<'PY'
+import sys
+path, endpoint, bucket = sys.argv[1:]
+text = open(path).read()
+start = text.index("storage:\n")
+end = text.index("  delete:\n")
+s3 = ("storage:\n  s3:\n    accesskey: test\n    secretkey: test\n    region: us-east-1\n"
+      f"    regionendpoint: {endpoint}\n    bucket: {bucket}\n    secure: false\n"
+      "    v4auth: true\n    rootdirectory: /registry\n  redirect:\n    disable: false\n")
+open(path, "w").write(text[:start] + s3 + text[end:])
+PY
+  # distribution's AWS SDK refuses to start when AWS_CA_BUNDLE is set
+  env -u AWS_CA_BUNDLE setsid "$REGISTRY_BIN" serve "$dir/registry-s3.yml" \
+    >"$logs/registry-s3.log" 2>&1 </dev/null &
+  echo $! >"$dir/registry-s3.pid"
+  wait_http "http://$HOST:$rport/v2/" 20 ||
+    { tail -20 "$logs/registry-s3.log" >&2; die "registry (s3) did not answer on $HOST:$rport"; }
+  log "moto_server pid $(read_pid "$dir/moto.pid") on http://$HOST:$sport; docker-registry (s3, redirects on) pid $(read_pid "$dir/registry-s3.pid") on http://$HOST:$rport"
+  push_fixtures "$HOST:$rport" none "${S3_LAYOUTS[@]}"
+}
+
 cmd_start() {
   local dir; dir=$(state_dir "${1:-}")
   command -v jq >/dev/null || die "jq not installed (scripts/install-deps.sh)"
@@ -435,12 +568,24 @@ cmd_start() {
   pick_port RANGE1_PORT 5056; p1=$PICKED
   pick_port RANGE0_PORT 5057; p0=$PICKED
   pick_port LOG_PORT 5058; pl=$PICKED
+  local ncport; pick_port NOCORS_REGISTRY_PORT 5075; ncport=$PICKED
   if [ "$auth" = 1 ]; then
     pick_port AUTH_REGISTRY_PORT 5065; aport=$PICKED
     pick_port TOKEN_ISSUER_PORT 5066; iport=$PICKED
     pick_port BASIC_REGISTRY_PORT 5067; bport=$PICKED
     pick_port AUTH_FRONT_PORT 5068; pf=$PICKED
   fi
+
+  local sport="" s3port="" s3=${S3_REGISTRY:-0}
+  if [ "$s3" = 1 ]; then
+    pick_port S3_PORT 5090; sport=$PICKED
+    pick_port S3_REGISTRY_PORT 5091; s3port=$PICKED
+  fi
+  BPORTS=()
+  local i
+  for i in "${!BEHAVIOUR_FRONTS[@]}"; do
+    pick_port "$(behaviour_key "${BEHAVIOUR_FRONTS[$i]%%:*}")_PORT" $((5070 + i)); BPORTS+=("$PICKED")
+  done
 
   write_registry_config "$dir/registry.yml" "$rport" "$dir/data"
   # setsid: own session, so the caller's Ctrl-C/job control doesn't hit it; stop uses the pid.
@@ -473,6 +618,22 @@ cmd_start() {
   : >"$dir/logs/range1.access.jsonl"
   : >"$dir/logs/range0.access.jsonl"
   : >"$dir/logs/log.access.jsonl"
+  if ! (start_nocors "$dir" "$ncport"); then
+    cmd_stop "$dir"
+    die "starting the registry without CORS failed"
+  fi
+
+  if ! (start_behaviour "$dir" "$rport"); then
+    cmd_stop "$dir"
+    die "starting the behaviour fronts failed"
+  fi
+
+  if [ "$s3" = 1 ]; then
+    if ! (start_s3 "$dir" "$sport" "$s3port"); then
+      cmd_stop "$dir"
+      die "starting the S3 topology failed"
+    fi
+  fi
 
   if [ "$auth" = 1 ]; then
     if ! (start_auth "$dir" "$aport" "$iport" "$bport"); then
@@ -498,7 +659,30 @@ cmd_start() {
       RANGE1_ACCESS_LOG "$dir/logs/range1.access.jsonl" \
       RANGE0_ACCESS_LOG "$dir/logs/range0.access.jsonl" \
       LOG_ACCESS_LOG "$dir/logs/log.access.jsonl" \
-      NGINX_ERROR_LOG "$dir/logs/nginx.error.log"
+      NGINX_ERROR_LOG "$dir/logs/nginx.error.log" \
+      NOCORS_REGISTRY_URL "http://$HOST:$ncport" \
+      NOCORS_REGISTRY_HOST "$HOST:$ncport" \
+      NOCORS_REGISTRY_LOG "$dir/logs/registry-nocors.log"
+    local bnames="" bentry bi bkey
+    for bi in "${!BEHAVIOUR_FRONTS[@]}"; do
+      bentry=${BEHAVIOUR_FRONTS[$bi]} bkey=$(behaviour_key "${bentry%%:*}")
+      bnames="$bnames${bnames:+ }${bentry%%:*}"
+      printf '%s=%q\n' "${bkey}_URL" "http://$HOST:${BPORTS[$bi]}" \
+        "${bkey}_LOG" "$dir/logs/behaviour-${bentry%%:*}.jsonl"
+    done
+    printf '%s=%q\n' BEHAVIOUR_FRONT_NAMES "$bnames"
+    if [ "$s3" = 1 ]; then
+      local s3repos="" s3entry
+      for s3entry in "${S3_LAYOUTS[@]}"; do s3repos="$s3repos${s3repos:+ }${s3entry%%:*}"; done
+      printf '%s=%q\n' \
+        S3_REGISTRY_URL "http://$HOST:$s3port" \
+        S3_REGISTRY_HOST "$HOST:$s3port" \
+        S3_ENDPOINT_URL "http://$HOST:$sport" \
+        S3_BUCKET "$S3_BUCKET" \
+        S3_REPOS "$s3repos" \
+        S3_REGISTRY_LOG "$dir/logs/registry-s3.log" \
+        S3_SERVER_LOG "$dir/logs/moto.log"
+    fi
     if [ "$auth" = 1 ]; then
       local repos="" entry
       for entry in "${AUTH_LAYOUTS[@]}"; do repos="$repos${repos:+ }${entry%%:*}"; done
@@ -535,7 +719,7 @@ cmd_status() {
   if pid_alive "$rpid"; then echo "docker-registry: running (pid $rpid)"; else echo "docker-registry: stopped"; rc=1; fi
   if pid_alive "$npid"; then echo "nginx: running (pid $npid, workers $(nginx_worker_pids "$npid" | tr '\n' ' '))"; else echo "nginx: stopped"; rc=1; fi
   local f name pid
-  for f in registry-auth:"docker-registry (auth: token)" registry-basic:"docker-registry (auth: htpasswd)" issuer:"token issuer"; do
+  for f in registry-nocors:"docker-registry (no CORS)" registry-auth:"docker-registry (auth: token)" registry-basic:"docker-registry (auth: htpasswd)" issuer:"token issuer" behaviour:"behaviour fronts" registry-s3:"docker-registry (s3)" moto:"moto_server"; do
     [ -f "$dir/${f%%:*}.pid" ] || continue
     name=${f#*:} pid=$(read_pid "$dir/${f%%:*}.pid")
     if pid_alive "$pid"; then echo "$name: running (pid $pid)"; else echo "$name: stopped"; rc=1; fi
@@ -549,6 +733,7 @@ cmd_status() {
           case $k in
             AUTH_REGISTRY_URL | BASIC_REGISTRY_URL | AUTH_FRONT_URL) want=401 ;; # credentials wanted
             TOKEN_ISSUER_URL) path=/ ;;
+            S3_ENDPOINT_URL) path=/moto-api/ ;;
           esac
           code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$v$path" || true)
           echo "$k=$v  (GET $path -> $code)"

@@ -4,7 +4,8 @@
 #   1. starts the local test registry + nginx fronts (scripts/registry.sh) in
 #      $TEST_REGISTRY_DIR (default target/test-registry), with the registries that
 #      want credentials (token auth + its issuer, htpasswd; AUTH_REGISTRIES=0 skips
-#      them), exports its env (REGISTRY_URL RANGE1_URL RANGE0_URL LOG_URL,
+#      them), the behaviour fronts and the S3 topology (moto + distribution with the
+#      s3 driver; S3_REGISTRY=0 skips it), exports its env (REGISTRY_URL RANGE1_URL RANGE0_URL LOG_URL,
 #      AUTH_REGISTRY_URL TOKEN_ISSUER_URL BASIC_REGISTRY_URL, log paths, ...) and
 #      stops it on exit;
 #   2. registry: node --test tests/registry/ (self-test of the registry and fronts);
@@ -61,7 +62,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 echo "==> [test] starting the test registry in $TEST_REGISTRY_DIR"
-AUTH_REGISTRIES=${AUTH_REGISTRIES:-1} bash scripts/registry.sh start "$TEST_REGISTRY_DIR"
+BEHAVIOUR_WATCH_PID=$$ S3_REGISTRY=${S3_REGISTRY:-1} AUTH_REGISTRIES=${AUTH_REGISTRIES:-1} bash scripts/registry.sh start "$TEST_REGISTRY_DIR"
 set -a
 # shellcheck disable=SC1091
 . "$TEST_REGISTRY_DIR/env"

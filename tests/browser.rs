@@ -220,8 +220,9 @@ async fn a_server_that_ignores_range_is_stopped_at_the_first_response() {
     .await
     .unwrap();
     let meta = metadata_requests(&r);
-    assert_eq!(meta.len(), 2);
-    for (l, req) in r["layers"].as_array().unwrap().iter().zip(meta) {
+    // One retry per layer (a first-200 registry answers the second try), then refused.
+    assert_eq!(meta.len(), 4);
+    for l in r["layers"].as_array().unwrap() {
         let err = &l["error"];
         assert_eq!(err["kind"], "range-ignored", "{err}");
         assert_eq!(err["status"], 200, "{err}");
@@ -232,6 +233,8 @@ async fn a_server_that_ignores_range_is_stopped_at_the_first_response() {
                 .contains("ignored the Range header"),
             "{err}"
         );
+    }
+    for req in meta {
         assert_eq!(req["status"], 200);
         assert_eq!(req["aborted"], true);
         assert!(req["bytes"].as_u64().unwrap() <= 64 * 1024, "{req}");
@@ -258,21 +261,24 @@ async fn probe(registry: &str) -> Value {
 async fn probe_verdicts_for_distribution_and_an_s3_like_front() {
     let p = probe(url(REGISTRY_URL, "REGISTRY_URL")).await;
     assert_eq!(p["apiStatus"], 200);
-    assert_eq!(p["verdict"], "partial pulls work", "{p}");
+    assert_eq!(p["verdict"], "partial-pulls-work", "{p}");
+    assert_eq!(p["class"], "multipart", "{p}");
     assert_eq!(p["multiRange"]["kind"], "multipart");
     assert_eq!(p["singleRange"]["contentRangeExposed"], true);
-    assert!(p["bytesFetched"].as_u64().unwrap() <= 8 * 1024 + 512);
+    assert!(p["bytesFetched"].as_u64().unwrap() <= 8 * 1024 + 1024);
 
     let p = probe(url(RANGE1_URL, "RANGE1_URL")).await;
-    assert_eq!(p["verdict"], "will silently download whole layers", "{p}");
+    assert_eq!(p["verdict"], "whole-layers", "{p}");
+    assert_eq!(p["class"], "whole-body", "{p}");
     assert_eq!(p["multiRange"]["kind"], "whole-body");
     assert!(
-        p["bytesFetched"].as_u64().unwrap() <= 8 * 1024 + 512,
+        p["bytesFetched"].as_u64().unwrap() <= 8 * 1024 + 1024,
         "the 200 body was cancelled: {p}"
     );
 
     let p = probe(url(RANGE0_URL, "RANGE0_URL")).await;
-    assert_eq!(p["verdict"], "will silently download whole layers", "{p}");
+    assert_eq!(p["verdict"], "whole-layers", "{p}");
+    assert_eq!(p["class"], "no-range", "{p}");
     assert_eq!(p["singleRange"]["ok"], false);
 }
 
@@ -751,4 +757,236 @@ async fn corners_verdicts_are_podmans() {
         pp["error"],
         "Failed to retrieve partial blob: no TOC found and convert_images is not configured"
     );
+}
+
+// ---------------------------------------------------------------- behaviour classes
+// The behaviour fronts (tests/registry/behaviour_front.py) before the real registry, one per
+// class, and the S3 topology (distribution with the s3 driver, redirects on, over moto_server).
+
+/// (URL, its env name, class, status, cap, verdict)
+type Expected = (
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    Option<u16>,
+    Option<u32>,
+    &'static str,
+);
+const BEHAVIOUR: [Expected; 11] = [
+    (
+        option_env!("BEHAVIOUR_MULTIPART_URL"),
+        "BEHAVIOUR_MULTIPART_URL",
+        "multipart",
+        None,
+        None,
+        "partial-pulls-work",
+    ),
+    (
+        option_env!("BEHAVIOUR_WHOLE_BODY_URL"),
+        "BEHAVIOUR_WHOLE_BODY_URL",
+        "whole-body",
+        None,
+        None,
+        "whole-layers",
+    ),
+    (
+        option_env!("BEHAVIOUR_REJECTED_400_URL"),
+        "BEHAVIOUR_REJECTED_400_URL",
+        "rejected",
+        Some(400),
+        None,
+        "full-pull-fallback",
+    ),
+    (
+        option_env!("BEHAVIOUR_REJECTED_416_URL"),
+        "BEHAVIOUR_REJECTED_416_URL",
+        "rejected",
+        Some(416),
+        None,
+        "pull-fails",
+    ),
+    (
+        option_env!("BEHAVIOUR_REJECTED_416_PLAIN_URL"),
+        "BEHAVIOUR_REJECTED_416_PLAIN_URL",
+        "rejected",
+        Some(416),
+        None,
+        "pull-fails",
+    ),
+    (
+        option_env!("BEHAVIOUR_REJECTED_501_URL"),
+        "BEHAVIOUR_REJECTED_501_URL",
+        "rejected",
+        Some(501),
+        None,
+        "pull-fails",
+    ),
+    (
+        option_env!("BEHAVIOUR_RANGE_CAP_416_16_URL"),
+        "BEHAVIOUR_RANGE_CAP_416_16_URL",
+        "range-cap",
+        Some(416),
+        Some(16),
+        "pull-fails",
+    ),
+    (
+        option_env!("BEHAVIOUR_RANGE_CAP_400_64_URL"),
+        "BEHAVIOUR_RANGE_CAP_400_64_URL",
+        "range-cap",
+        Some(400),
+        Some(64),
+        "partial-pulls-retry",
+    ),
+    (
+        option_env!("BEHAVIOUR_FIRST_RANGE_ONLY_URL"),
+        "BEHAVIOUR_FIRST_RANGE_ONLY_URL",
+        "first-range-only",
+        None,
+        None,
+        "pull-fails",
+    ),
+    (
+        option_env!("BEHAVIOUR_NO_RANGE_URL"),
+        "BEHAVIOUR_NO_RANGE_URL",
+        "no-range",
+        None,
+        None,
+        "whole-layers",
+    ),
+    (
+        option_env!("BEHAVIOUR_FIRST_200_URL"),
+        "BEHAVIOUR_FIRST_200_URL",
+        "first-200",
+        None,
+        None,
+        "whole-layers",
+    ),
+];
+const S3_REGISTRY_URL: Option<&str> = option_env!("S3_REGISTRY_URL");
+const S3_ENDPOINT_URL: Option<&str> = option_env!("S3_ENDPOINT_URL");
+
+async fn probe_ladder(registry: &str) -> Value {
+    let o = serde_json::json!({"registry": registry, "repository": "pair-b", "multiRange": true,
+        "ladder": true,
+        "digest": "sha256:b43bea1d34eab10d09d3db596b4af8efb150a634f0d923e64e454cc5ba49fdee", "size": 3_598_126});
+    back(
+        web::probe_range_js(obj(&o))
+            .await
+            .map_err(|e| format!("{registry}: {e:?}"))
+            .unwrap(),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn probe_classifies_every_behaviour_class() {
+    for (v, name, class, status, cap, verdict) in BEHAVIOUR {
+        let base = url(v, name);
+        if class == "first-200" {
+            // the front answers a blob's first ranged GET with 200: start from a clean slate
+            let r = gloo_net::http::Request::get(&format!("{base}/_behaviour/reset"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+        let p = probe_ladder(base).await;
+        assert_eq!(p["class"], class, "{name}: {p}");
+        assert_eq!(p["status"], serde_json::json!(status), "{name}: {p}");
+        assert_eq!(p["cap"], serde_json::json!(cap), "{name}: {p}");
+        assert_eq!(p["verdict"], verdict, "{name}: {p}");
+        let bytes = p["bytesFetched"].as_u64().unwrap();
+        assert!(bytes < 16 * 1024, "{name}: the probe read {bytes} bytes");
+        if verdict != "partial-pulls-work" {
+            assert!(!p["fix"].as_str().unwrap().is_empty(), "{name}: no fix");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn every_toc_is_read_with_one_single_range_through_the_fronts() {
+    for (v, name, class, ..) in BEHAVIOUR {
+        if class == "no-range" {
+            continue; // refused (see a_server_that_ignores_range_is_stopped_at_the_first_response)
+        }
+        let r = inspect(url(v, name), "pair-a", serde_json::json!({}))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let layers = r["layers"].as_array().unwrap();
+        assert!(layers.iter().all(|l| l["error"].is_null()), "{name}: {r}");
+        let answered: Vec<&Value> = metadata_requests(&r)
+            .into_iter()
+            .filter(|q| q["status"] == 206)
+            .collect();
+        assert_eq!(answered.len(), layers.len(), "{name}: {r}");
+        for q in metadata_requests(&r) {
+            let range = q["range"].as_str().unwrap();
+            assert!(
+                range.starts_with("bytes=") && !range.contains(','),
+                "{name}: {range}"
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn s3_topology_is_read_through_the_redirect_and_classified() {
+    let reg = url(S3_REGISTRY_URL, "S3_REGISTRY_URL");
+    let p = probe_ladder(reg).await;
+    assert_eq!(p["class"], "whole-body", "{p}");
+    assert_eq!(p["verdict"], "whole-layers", "{p}");
+    assert_eq!(
+        p["redirectedTo"],
+        url(S3_ENDPOINT_URL, "S3_ENDPOINT_URL"),
+        "{p}"
+    );
+    assert!(p["bytesFetched"].as_u64().unwrap() < 16 * 1024, "{p}");
+    let fix = p["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("disable: true") && fix.contains("AllowedOrigins"),
+        "{fix}"
+    );
+
+    let r = inspect(reg, "pair-b", serde_json::json!({})).await.unwrap();
+    let layers = r["layers"].as_array().unwrap();
+    assert!(layers.iter().all(|l| l["error"].is_null()), "{r}");
+    let meta = metadata_requests(&r);
+    assert_eq!(meta.len(), layers.len(), "{r}");
+    assert!(meta.iter().all(|q| q["status"] == 206), "{r}");
+}
+
+#[wasm_bindgen_test]
+async fn first_200_seen_by_the_toc_reads_is_named_by_the_later_probe() {
+    let base = url(BEHAVIOUR[10].0, BEHAVIOUR[10].1);
+    assert_eq!(BEHAVIOUR[10].2, "first-200");
+    let r = gloo_net::http::Request::get(&format!("{base}/_behaviour/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // The TOC reads meet the 200 first: each layer's request is cancelled and retried once.
+    let r = inspect(base, "pair-b", serde_json::json!({}))
+        .await
+        .unwrap();
+    let layers = r["layers"].as_array().unwrap();
+    assert!(layers.iter().all(|l| l["error"].is_null()), "{r}");
+    let meta = metadata_requests(&r);
+    assert_eq!(meta.len(), 2 * layers.len(), "{r}");
+    for pair in meta.chunks(2) {
+        assert_eq!(pair[0]["status"], 200);
+        assert_eq!(pair[0]["aborted"], true);
+        assert!(pair[0]["bytes"].as_u64().unwrap() < 64 * 1024);
+        assert_eq!(pair[1]["status"], 206);
+        assert_eq!(pair[0]["range"], pair[1]["range"]);
+    }
+    // The probe comes too late to see it itself …
+    let p = probe_ladder(base).await;
+    assert_eq!(p["class"], "multipart", "{p}");
+    // … unless told what the TOC reads saw.
+    let o = serde_json::json!({"registry": base, "repository": "pair-b", "multiRange": true,
+        "first200Seen": true,
+        "digest": "sha256:b43bea1d34eab10d09d3db596b4af8efb150a634f0d923e64e454cc5ba49fdee", "size": 3_598_126});
+    let p = back(web::probe_range_js(obj(&o)).await.unwrap());
+    assert_eq!(p["class"], "first-200", "{p}");
+    assert_eq!(p["verdict"], "whole-layers", "{p}");
+    assert!(p["fix"].as_str().unwrap().contains("blobdescriptor"), "{p}");
 }

@@ -46,3 +46,12 @@ fn behaviour_classes_match_the_typescript_union() {
     let rust = wire(&BehaviourClass::ALL);
     assert_eq!(rust, ts_union("BehaviourClass"));
 }
+
+#[test]
+fn probe_verdicts_match_the_typescript_union() {
+    use chunkscope::registry::probe::Verdict;
+    let rust = wire(&Verdict::ALL);
+    assert_eq!(rust, ts_union("ProbeVerdict"));
+    let by_method: Vec<&str> = Verdict::ALL.iter().map(|v| v.as_str()).collect();
+    assert_eq!(rust, by_method);
+}

@@ -28,7 +28,7 @@ use crate::inspect::report::RequestRecord;
 use crate::inspect::ByteRange;
 use crate::oci::{Descriptor, ACCEPT_DOCKER, ACCEPT_OCI, MAX_MANIFEST};
 use auth::{parse_challenge, pull_scope, token_url, Challenge};
-use reference::origin_of;
+use reference::within_registry;
 use std::collections::BTreeMap;
 
 /// One GET request.
@@ -110,7 +110,7 @@ impl<T: Transport> RegistryClient<T> {
 
     /// The Authorization value for a URL, only for the registry's own origin.
     fn authorization(&self, url: &str) -> Option<String> {
-        if origin_of(url) != Some(self.image.base.as_str()) {
+        if !within_registry(url, &self.image.base) {
             return None;
         }
         if let Some(t) = self.tokens.get(&pull_scope(&self.image.repository)) {
@@ -185,9 +185,7 @@ impl<T: Transport> RegistryClient<T> {
             }
             // A 401 from wherever a redirect led (blob storage, a CDN) is not the registry asking
             // for credentials: never hand the user's credentials to another origin.
-            if !resp.final_url.is_empty()
-                && origin_of(&resp.final_url) != Some(self.image.base.as_str())
-            {
+            if !resp.final_url.is_empty() && !within_registry(&resp.final_url, &self.image.base) {
                 return Err(Error::Http {
                     url: resp.final_url.clone(),
                     status: 401,
@@ -346,7 +344,10 @@ impl<T: Transport> RegistryClient<T> {
         Ok(resp.body)
     }
 
-    /// Exactly `range` of a blob, with one single-range request.
+    /// Exactly `range` of a blob, with one single-range request. A 200 (its body cancelled at
+    /// once by the transport) is retried once: a `first-200` registry (distribution 3.x without
+    /// a blob descriptor cache, distribution#4667) answers a blob's first ranged request with the
+    /// whole blob and later ones with 206. Only a second 200 makes the server range-blind.
     pub async fn blob_range(
         &mut self,
         digest: &str,
@@ -355,9 +356,14 @@ impl<T: Transport> RegistryClient<T> {
         purpose: &str,
     ) -> Result<Vec<u8>> {
         let url = self.image.blob_url(digest);
-        let resp = self
+        let mut resp = self
             .get(&url, None, Some(range), None, range.length, purpose)
             .await?;
+        if resp.status == 200 {
+            resp = self
+                .get(&url, None, Some(range), None, range.length, purpose)
+                .await?;
+        }
         match resp.status {
             206 => {}
             200 => {

@@ -86,7 +86,10 @@ pub fn split_repo_ref(s: &str) -> (&str, &str) {
     }
 }
 
-/// `http://host:port/` → `http://host:port`; a bare `host[:port]` gets https.
+/// `http://host:port/` → `http://host:port`; a bare `host[:port]` gets https. A path prefix is
+/// kept (`http://127.0.0.1:8080/registry/https/registry.example.com`: a registry reached through a
+/// gateway such as `chunkscope serve`); its segments are plain (letters, digits, `._~:-`), never
+/// `.`/`..`, and the last one is not `v2` (the API path is added to the base).
 pub fn normalize_registry(s: &str) -> Result<String> {
     let s = s.trim().trim_end_matches('/');
     let with_scheme = if s.starts_with("http://") || s.starts_with("https://") {
@@ -94,13 +97,29 @@ pub fn normalize_registry(s: &str) -> Result<String> {
     } else {
         format!("https://{s}")
     };
-    let host = with_scheme.split_once("://").map(|x| x.1).unwrap_or("");
-    if host.is_empty() || host.contains(['/', '?', '#', '@', ' ']) {
+    let rest = with_scheme.split_once("://").map(|x| x.1).unwrap_or("");
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let bad_path = !path.is_empty()
+        && (path.split('/').any(|seg| {
+            seg.is_empty()
+                || seg == "."
+                || seg == ".."
+                || !seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._~:-".contains(&b))
+        }) || path.rsplit('/').next() == Some("v2"));
+    if host.is_empty() || host.contains(['?', '#', '@', ' ']) || bad_path {
         return Err(Error::Input(format!(
             "registry {s:?}: expected http(s)://HOST[:PORT]"
         )));
     }
     Ok(with_scheme)
+}
+
+/// Is `url` on the registry at `base` (same origin and, for a base with a path, under it)?
+pub fn within_registry(url: &str, base: &str) -> bool {
+    url.strip_prefix(base)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
 }
 
 fn validate_repository(r: &str) -> Result<()> {
@@ -157,5 +176,28 @@ mod tests {
         assert!(ImageRef::parse("h/r@sha256:bad", false).is_err());
         assert!(ImageRef::parse("nohost", false).is_err());
         assert_eq!(origin_of("http://a:1/v2/x?y"), Some("http://a:1"));
+    }
+
+    #[test]
+    fn registry_bases_with_a_path_prefix() {
+        let b = "http://127.0.0.1:8080/registry/https/reg.example:5000";
+        assert_eq!(normalize_registry(&format!("{b}/")).unwrap(), b);
+        let r = ImageRef::new(b, "a/b", "1").unwrap();
+        assert_eq!(r.manifest_url("1"), format!("{b}/v2/a/b/manifests/1"));
+        for bad in [
+            "http://h/x/../y",
+            "http://h/x//y",
+            "http://h/v2",
+            "http://h/a b",
+            "http://h/p?q",
+            "http://h/./x",
+        ] {
+            assert!(normalize_registry(bad).is_err(), "{bad}");
+        }
+        assert!(within_registry(&format!("{b}/v2/"), b));
+        assert!(!within_registry(&format!("{b}0/v2/"), b));
+        assert!(!within_registry("http://127.0.0.1:8080/realm/0", b));
+        assert!(within_registry("http://h:1/v2/", "http://h:1"));
+        assert!(!within_registry("http://h:10/v2/", "http://h:1"));
     }
 }

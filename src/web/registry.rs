@@ -1,7 +1,6 @@
 //! Registry-level calls: `probeRange`, `listTags`, `parseReference`, `corsConfig`.
 
 use super::{from_js, js_err, to_js, JsResult, Target};
-use crate::image::ImageSource;
 use crate::registry::ImageRef;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -14,32 +13,46 @@ struct ProbeArgs {
     digest: String,
     size: Option<u64>,
     multi_range: bool,
+    ladder: bool,
+    /// An earlier read of this registry saw a cancelled 200 and then a 206 for the same range.
+    first_200_seen: bool,
 }
 
-/// `probeRange({registry, repository, digest, size?, multiRange?})` → how the registry answers
-/// ranges and what that means for podman/CRI-O partial pulls. `multiRange: true` sends the one
-/// multi-range request chunkscope ever makes (reading at most 8 KiB).
+/// `probeRange({registry, repository, digest, size?, multiRange?, ladder?})` → how the registry
+/// answers ranges, its behaviour class and what that means for podman/CRI-O partial pulls.
+/// `multiRange: true` sends the 2-range request (reading at most 8 KiB); `ladder: true` also
+/// sends 16, 64, 256 and 1024 ranges and bisects to find a range cap (256 bytes read each).
+/// `first200Seen: true` says an earlier read (the inspector's) got a cancelled 200 and then a 206
+/// for the same range: the registry is then `first-200` even though the probe's ranges got 206.
 #[wasm_bindgen(js_name = probeRange, unchecked_return_type = "ProbeReport")]
 pub async fn probe_range_js(
     #[wasm_bindgen(unchecked_param_type = "ProbeOptions")] opts: JsValue,
 ) -> JsResult {
     let args: ProbeArgs = from_js(opts, "probeRange")?;
     let mut client = args.target.client()?;
-    let report = client
-        .probe(&args.digest, args.size, args.multi_range)
+    let mut report = client
+        .probe(
+            &args.digest,
+            args.size,
+            crate::registry::probe::ProbeOptions {
+                multi: args.multi_range || args.ladder,
+                ladder: args.ladder,
+            },
+        )
         .await
         .map_err(js_err)?;
+    if args.first_200_seen {
+        report.note_first_200();
+    }
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Out {
         #[serde(flatten)]
         report: crate::registry::probe::ProbeReport,
-        request_log: Vec<crate::inspect::report::RequestRecord>,
         cors_fix: &'static str,
     }
     to_js(&Out {
         report,
-        request_log: client.request_log(),
         cors_fix: crate::registry::probe::CORS_FIX,
     })
 }

@@ -1,6 +1,10 @@
 /** Where an image lives, and how to authenticate to its registry. */
 export interface Target {
-  /** `http(s)://host[:port]`; a bare host means https. */
+  /**
+   * `http(s)://host[:port]`; a bare host means https. A path prefix is kept
+   * (`http://127.0.0.1:8080/registry/https/registry.example.com`: a registry reached through
+   * `chunkscope serve`'s gateway); credentials go only to URLs under it and to the token realm.
+   */
   registry: string;
   repository: string;
   /** A tag or a digest; default `latest`. */
@@ -108,9 +112,24 @@ export interface InspectLayerOptions extends Target {
 export interface ProbeOptions extends Target {
   digest: string;
   size?: number;
-  /** Send the one multi-range request chunkscope ever makes (reads at most 8 KiB). */
+  /** Send the 2-range request (reads at most 8 KiB of the answer). */
   multiRange?: boolean;
+  /** Also send 16, 64, 256 and 1024 ranges and bisect to find a range cap (256 bytes read each). */
+  ladder?: boolean;
+  /** An earlier read saw a cancelled 200, then a 206 for the same range (the `first-200` behaviour). */
+  first200Seen?: boolean;
 }
+
+/** The probe's verdict for the reference puller (registry::probe::Verdict). */
+export type ProbeVerdict =
+  | "partial-pulls-work" | "partial-pulls-retry" | "whole-layers" | "full-pull-fallback" | "pull-fails" | "unknown";
+
+export interface SingleRangeAnswer { status: number; ok: boolean; contentRangeExposed: boolean }
+
+export type MultiRangeKind = "multipart" | "whole-body" | "single-part" | "rejected" | "failed" | "not-tried";
+
+/** One ladder request: `ranges` one-byte ranges in one request. */
+export interface LadderStep { ranges: number; status: number; kind: MultiRangeKind; accepted: boolean }
 
 export interface ReadFileOptions extends Target {
   layerDigest: string;
@@ -295,11 +314,24 @@ export interface ProbeReport {
   apiStatus: number;
   blob: string;
   blobSize: number | null;
-  singleRange: { status: number; ok: boolean; contentRangeExposed: boolean };
-  multiRange: { status: number | null; kind: "multipart" | "whole-body" | "single-part" | "rejected" | "failed" | "not-tried" };
+  /** The first single-range request. */
+  singleRange: SingleRangeAnswer;
+  /** The same range again (a `first-200` registry answers this one with 206). */
+  repeatRange: SingleRangeAnswer;
+  multiRange: { status: number | null; kind: MultiRangeKind };
+  /** The ladder's requests in order (empty without `ladder`). */
+  ladder: LadderStep[];
+  /** The behaviour class; null when multi-range was not tried and single ranges work. */
+  class: BehaviourClass | null;
+  /** What multi-range requests got, for `rejected` and `range-cap`. */
+  status: number | null;
+  /** The largest range count answered with multipart, for `range-cap` (ladder only). */
+  cap: number | null;
   acceptRanges: string | null;
+  /** The origin the blob request was redirected to (object storage), if any. */
   redirectedTo: string | null;
-  verdict: "partial pulls work" | "will silently download whole layers" | "will fall back to full pulls" | "will fail" | "unknown";
+  verdict: ProbeVerdict;
+  /** The verdict in words (for people; never switch on it). */
   verdictText: string;
   /** Configuration lines that would fix what was found. */
   fix: string;

@@ -180,30 +180,41 @@ test('URL parameters restore layer, file and tab; have-image colours files neede
   assertClean(page);
 });
 
-test('errors are explained: unknown image, unreachable registry (CORS headers named), registry ignoring ranges', { skip, timeout: 60000 }, async () => {
+test('errors are explained by kind: unknown image, unreachable registry, registry without CORS (headers named), registry ignoring ranges', { skip, timeout: 60000 }, async () => {
   const page = await ui.page();
   await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'no-such-image:latest' }));
   assert.equal(await waitForReport(page), 'error');
   assert.match(await page.locator('.error-box').textContent(), /not found|unknown/i);
 
-  // a port nothing listens on: the fetch fails opaquely, like a registry without CORS
+  // a port nothing listens on: the module tells it from a CORS refusal (kind "network")
   const dead = `http://127.0.0.1:${await freePort()}`;
   await page.goto(pageUrl(ui.base, { registry: dead, image: 'tiny-current:latest' }));
   assert.equal(await waitForReport(page), 'error');
-  const text = await page.locator('.error-box').textContent();
-  assert.match(text, /Access-Control-Allow-Origin/);
+  let text = await page.locator('.error-box').textContent();
+  assert.match(text, /not reachable/);
+  assert.doesNotMatch(text, /Access-Control-Allow-Origin/);
+  assert.equal(await page.locator('.error-box pre.cors-config').count(), 0);
+  await screenshot(page, 'error-unreachable');
+
+  // a registry that answers but sends no CORS headers at all (kind "cors"): the headers it must send
+  assert.ok(env.NOCORS_REGISTRY_URL, 'NOCORS_REGISTRY_URL (scripts/registry.sh)');
+  await page.goto(pageUrl(ui.base, { registry: env.NOCORS_REGISTRY_URL, image: 'tiny-current:latest' }));
+  assert.equal(await waitForReport(page), 'error');
+  text = await page.locator('.error-box').textContent();
+  assert.match(text, /CORS/);
+  assert.match(text, /chunkscope serve --open/);
   // the distribution config.yml the module gives (corsConfig()), not a JS copy
   assert.match(text, /Access-Control-Expose-Headers: \[Content-Range/);
   const corsConfig = await page.evaluate(async () => (await import('./pkg/chunkscope.js')).corsConfig());
   assert.equal(await page.locator('.error-box pre.cors-config').textContent(), corsConfig);
-  await screenshot(page, 'error-unreachable');
+  await screenshot(page, 'error-no-cors');
 
   // nginx front that ignores ranges: the layer fails, nothing is downloaded whole
   await page.goto(pageUrl(ui.base, { registry: env.RANGE0_URL, image: 'tiny-current:latest' }));
   assert.equal(await waitForReport(page), 'report');
   assert.match(await page.locator('.layer-error').textContent(), /Range/);
   assert.match(await page.locator('.notice').textContent(), /ignores byte ranges/);
-  assertClean(page, { allowConsole: [/Failed to load resource/] });
+  assertClean(page, { allowConsole: [/Failed to load resource/, /blocked by CORS policy/] });
 });
 
 test('dark mode renders (screenshot)', { skip, timeout: 60000 }, async () => {

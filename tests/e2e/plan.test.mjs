@@ -155,7 +155,8 @@ test('Registry check: plain distribution → partial pulls work; max_ranges 1 fr
   await page.locator('.probe-view button.btn.primary').click();
   const verdict = page.locator('.verdict');
   await verdict.waitFor({ timeout: 20000 });
-  assert.equal(await verdict.getAttribute('data-verdict'), 'partial pulls work');
+  assert.equal(await verdict.getAttribute('data-verdict'), 'partial-pulls-work');
+  assert.equal(await verdict.getAttribute('data-class'), 'multipart');
   assert.match(await verdict.getAttribute('class'), /\bgood\b/);
   assert.match(await page.locator('.probe-table').textContent(), /206 · multipart/);
 
@@ -163,7 +164,8 @@ test('Registry check: plain distribution → partial pulls work; max_ranges 1 fr
   assert.equal(await waitForReport(page), 'report');
   await page.locator('.probe-view button.btn.primary').click();
   await verdict.waitFor({ timeout: 20000 });
-  assert.match(await verdict.getAttribute('data-verdict'), /whole layers/);
+  assert.equal(await verdict.getAttribute('data-verdict'), 'whole-layers');
+  assert.equal(await verdict.getAttribute('data-class'), 'whole-body');
   assert.match(await verdict.getAttribute('class'), /\bwarn\b/);
   assert.match(await page.locator('.probe-table').textContent(), /200 · whole-body/);
   assert.ok((await page.locator('.fix-text').textContent()).length > 20, 'a configuration fix is shown');
@@ -180,5 +182,41 @@ test('Registry check: plain distribution → partial pulls work; max_ranges 1 fr
   assert.match(corsConfig, /Access-Control-Expose-Headers: \[Content-Range/);
   await screenshot(page, 'probe-range1');
   assert.deepEqual(page.problems.console, []);
+  assert.deepEqual(page.problems.pageerror, []);
+});
+
+test('Registry check with the ladder: a front that caps ranges at 16 (416 above) → range-cap:416:16, pulls fail', { skip, timeout: 60000 }, async () => {
+  const url = env.BEHAVIOUR_RANGE_CAP_416_16_URL;
+  assert.ok(url, 'BEHAVIOUR_RANGE_CAP_416_16_URL is not set: run through scripts/test.sh');
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: url, image: 'pair-b:latest', tab: 'probe' }));
+  assert.equal(await waitForReport(page), 'report');
+  await page.locator('.probe-view input.ladder').check();
+  await page.locator('.probe-view button.btn.primary').click();
+  const verdict = page.locator('.verdict');
+  await verdict.waitFor({ timeout: 30000 });
+  assert.equal(await verdict.getAttribute('data-verdict'), 'pull-fails');
+  assert.equal(await verdict.getAttribute('data-class'), 'range-cap');
+  assert.match(await verdict.getAttribute('class'), /\bbad\b/);
+  assert.equal(await page.locator('.probe-table .behaviour').textContent(), 'range-cap:416:16');
+  assert.match(await page.locator('.probe-table').textContent(), /16→206 64→416/);
+  assert.match(await page.locator('.fix-text').textContent(), /max_ranges 1024/);
+  await screenshot(page, 'probe-range-cap');
+  assert.deepEqual(page.problems.pageerror, []);
+});
+
+test('Registry check after TOC reads on a first-200 registry: the class comes from what the reads saw', { skip, timeout: 60000 }, async () => {
+  const url = env.BEHAVIOUR_FIRST_200_URL;
+  assert.ok(url, 'BEHAVIOUR_FIRST_200_URL is not set: run through scripts/test.sh');
+  assert.equal((await fetch(`${url}/_behaviour/reset`)).status, 200);
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: url, image: 'pair-a:latest', tab: 'probe' }));
+  assert.equal(await waitForReport(page), 'report');
+  await page.locator('.probe-view button.btn.primary').click();
+  const verdict = page.locator('.verdict');
+  await verdict.waitFor({ timeout: 30000 });
+  assert.equal(await verdict.getAttribute('data-class'), 'first-200');
+  assert.equal(await verdict.getAttribute('data-verdict'), 'whole-layers');
+  assert.match(await page.locator('.fix-text').textContent(), /blobdescriptor: inmemory/);
   assert.deepEqual(page.problems.pageerror, []);
 });

@@ -54,13 +54,73 @@ export function parseTarget(cs, registry, image) {
   const r = String(registry || '').trim();
   const i = String(image || '').trim();
   const bad = (message) => Object.assign(new Error(message), { kind: 'input' });
-  if (!r) throw bad('Enter the registry URL, for example http://127.0.0.1:5055.');
+  const serve = serveInfo();
+  if (!r) {
+    throw bad(serve
+      ? 'Enter the registry, for example registry.example.com, or http://127.0.0.1:5000 for plain http.'
+      : 'Enter the registry URL, for example http://127.0.0.1:5055.');
+  }
   if (!i) throw bad('Enter an image, for example pair-b:latest or library/alpine@sha256:…');
+  const gw = serve ? viaGateway(r, serve) : null;
+  // Docker Hub's official images live under library/ (`alpine` is `library/alpine`)
+  const img = gw && gw.dockerHub && !/^[^:@]*\//.test(i) ? `library/${i}` : i;
   try {
-    return cs.parseReference(r, i);
+    const t = cs.parseReference(gw ? gw.base : r, img);
+    return gw ? { ...t, shown: gw.shown } : t;
   } catch (e) {
     throw bad(String((e && e.message) || e)); // the module's own kind is 'input' too
   }
+}
+
+/**
+ * `{gateway, insecure}` when the page is served by `chunkscope serve` (which adds
+ * `<meta name="chunkscope-serve" content='{"gateway":"/registry/","insecure":false}'>` to the
+ * page), else null: registry requests then go through the same-origin gateway.
+ */
+export function serveInfo() {
+  if (typeof document === 'undefined') return null;
+  const m = document.querySelector('meta[name="chunkscope-serve"]');
+  if (!m) return null;
+  try {
+    const v = JSON.parse(m.getAttribute('content') || '');
+    if (v && typeof v.gateway === 'string' && /^\/[a-z-]+\/$/.test(v.gateway)) {
+      return { gateway: v.gateway, insecure: v.insecure === true };
+    }
+  } catch { /* not served by chunkscope serve */ }
+  return null;
+}
+
+/**
+ * What the user typed as a registry (`registry.example.com`, `127.0.0.1:5000`, `https://…`,
+ * `http://…`) → `{base, shown}`: the gateway URL on this origin the module is given
+ * (`/registry/https/HOST[:PORT]`), and the registry as shown. A plain name means https; plain http
+ * must be asked for with `http://` and needs `chunkscope serve --insecure`. `docker.io` means
+ * Docker Hub's API host, registry-1.docker.io (`dockerHub: true`). Throws `kind: 'input'`.
+ */
+export function viaGateway(registry, serve, origin = globalThis.location && globalThis.location.origin) {
+  const bad = (message) => Object.assign(new Error(message), { kind: 'input' });
+  let host = String(registry).trim().replace(/\/+$/, '');
+  let scheme = 'https';
+  const m = /^(https?):\/\/(.*)$/i.exec(host);
+  if (m) {
+    scheme = m[1].toLowerCase();
+    host = m[2];
+  }
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$/.test(host)) {
+    throw bad(`Registry ${JSON.stringify(registry)}: expected a registry name such as registry.example.com or 127.0.0.1:5000 (no path).`);
+  }
+  host = host.toLowerCase();
+  // Docker Hub's names for itself: its registry API is at registry-1.docker.io
+  const dockerHub = ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'].includes(host);
+  const apiHost = dockerHub ? 'registry-1.docker.io' : host;
+  if (scheme === 'http' && !serve.insecure) {
+    throw bad(`Registry ${host} over plain http: restart the local server with \`chunkscope serve --insecure\`, or use https.`);
+  }
+  return {
+    base: `${origin}${serve.gateway}${scheme}/${apiHost}`,
+    shown: scheme === 'https' ? host : `http://${host}`,
+    dockerHub,
+  };
 }
 
 /** The text form of an image for the URL and the form: "repo:tag" or "repo@digest". */

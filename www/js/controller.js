@@ -20,6 +20,16 @@ function phaseText(ev, what) {
   return `${what}: ${where} · ${fmt.bytes(ev.bytesFetched || 0)} in ${fmt.plural(ev.requests || 0, 'request')}`;
 }
 
+/**
+ * Did the TOC reads meet the `first-200` behaviour: a ranged request answered 200 (and cancelled),
+ * then the same URL and range answered 206? (distribution#4667: only a blob's first ranged request
+ * gets 200, so the probe, which comes later, cannot see it itself.)
+ */
+function first200Seen(log = []) {
+  return log.some((a, i) => a.status === 200 && a.aborted && a.range &&
+    log.slice(i + 1).some((b) => b.status === 206 && b.url === a.url && b.range === a.range));
+}
+
 export class Controller {
   /** @param {import('../inspector.js').ChunkscopeInspector} view */
   constructor(view) {
@@ -44,7 +54,7 @@ export class Controller {
       if (seq !== this.loadSeq) return;
       want = parseTarget(cs, v.registry, v.image);
       haves = (v.have || '').split(',').map((x) => x.trim()).filter(Boolean)
-        .map((x) => parseTarget(cs, want.registry, x));
+        .map((x) => parseTarget(cs, v.registry, x));
     } catch (e) {
       if (seq !== this.loadSeq) return;
       view.setProgress('');
@@ -52,7 +62,10 @@ export class Controller {
       view.showError(e, { action: 'start' });
       return;
     }
+    // `registry` is what the module reads from (behind `chunkscope serve`, its same-origin
+    // gateway); `registryText` is the registry as the user knows it (messages, the address bar).
     const { registry } = want;
+    const registryText = want.shown || registry;
     const auth = Object.fromEntries(
       Object.entries({ token: v.token, username: v.username, password: v.password }).filter(([, x]) => x));
     // one platform for every image: the one asked for (the module's default when none)
@@ -64,14 +77,14 @@ export class Controller {
     const haveTexts = haves.map(imageText);
     const t0 = performance.now();
     try {
-      view.setProgress(`Reading ${wantText} from ${registry}…`);
+      view.setProgress(`Reading ${wantText} from ${registryText}…`);
       const report = await cs.inspectImage({
         ...wantTarget, files: true, verifyTarSplit: !!v.verifyTarSplit,
         onProgress: (ev) => { if (seq === this.loadSeq) view.setProgress(phaseText(ev, `Reading ${wantText}`)); },
       });
       if (seq !== this.loadSeq) return;
       view.state = {
-        ...view.state, source: 'registry', registry, want, haves, wantText, haveTexts, wantTarget, haveTargets,
+        ...view.state, source: 'registry', registry: registryText, want, haves, wantText, haveTexts, wantTarget, haveTargets,
         report, auth: { registry, ...auth }, plan: null, coverage: null, shown: false, elapsed: performance.now() - t0,
       };
       view.form.setPlatforms(report.platforms, report.platform);
@@ -95,7 +108,7 @@ export class Controller {
     } catch (e) {
       if (seq !== this.loadSeq) return;
       view.setProgress('');
-      view.showError(e, { action: `read ${wantText}`, registry });
+      view.showError(e, { action: `read ${wantText}`, registry: registryText });
     } finally {
       if (seq === this.loadSeq) view.form.setBusy(false);
     }
@@ -167,7 +180,7 @@ export class Controller {
   }
 
   /** The registry range check on the selected layer's blob. */
-  async runProbe({ multiRange }) {
+  async runProbe({ multiRange, ladder }) {
     const view = this.view;
     const s = view.state;
     if (s.source !== 'registry') return;
@@ -177,7 +190,8 @@ export class Controller {
     try {
       const cs = await loadModule();
       const p = await cs.probeRange({
-        ...s.auth, repository: s.want.repository, digest: layer.digest, size: layer.size, multiRange,
+        ...s.auth, repository: s.want.repository, digest: layer.digest, size: layer.size, multiRange, ladder,
+        first200Seen: first200Seen(s.report.requestLog),
       });
       view.probe.render(p, { registry: s.registry, digest: layer.digest });
     } catch (e) {

@@ -7,6 +7,7 @@
 // Everything returned is plain text and is rendered with textContent.
 
 import { h } from './dom.js';
+import { serveInfo } from './api.js';
 
 /**
  * The kind of a failure: the module's `kind` (see README, "Errors"), or `input` for form values
@@ -32,6 +33,7 @@ export function explain(err, ctx = {}) {
   const hints = [];
   let title = ctx.action ? `Could not ${ctx.action}` : 'Something went wrong';
   let cors = false;
+  const serve = serveInfo();
   const pageHttps = typeof location !== 'undefined' && location.protocol === 'https:';
   const registryHttp = ctx.registry && ctx.registry.startsWith('http:');
 
@@ -40,7 +42,11 @@ export function explain(err, ctx = {}) {
       title = 'Check the registry and image';
       break;
     case 'network':
-      if (pageHttps && registryHttp) {
+      if (serve) {
+        // Behind chunkscope serve the page talks to its own origin only: no CORS involved.
+        title = 'The local server did not answer';
+        hints.push('Is chunkscope serve still running? Start it again and reload the page.');
+      } else if (pageHttps && registryHttp) {
         title = 'The browser blocked a plain-HTTP registry';
         hints.push(
           'This page is served over HTTPS, so the browser refuses http:// requests (mixed content). ' +
@@ -62,6 +68,11 @@ export function explain(err, ctx = {}) {
             'own origin, or put a proxy in front that answers OPTIONS.',
         );
       }
+      hints.push(
+        'A registry you don\'t run (Docker Hub, most public registries) sends no CORS headers: run ' +
+          '`chunkscope serve --open` and type the registry into the page it opens; its requests then go ' +
+          'through that local server.',
+      );
       hints.push(
         'The registry answers, but without the CORS headers a browser needs. It must send these headers (as ' +
           'CNCF distribution\'s config.yml below; a proxy in front, or the storage its blobs redirect to, needs the same):',
@@ -108,6 +119,9 @@ export function explain(err, ctx = {}) {
       break;
     default:
       break;
+  }
+  if (serve) {
+    hints.push('Requests go through chunkscope serve: the terminal where it runs shows what it refused or could not reach.');
   }
   return { title, message, hints, cors, kind };
 }

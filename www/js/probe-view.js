@@ -5,21 +5,43 @@
 
 import { h, fill, Emitter, copyButton } from './dom.js';
 import * as fmt from './format.js';
+import { serveInfo } from './api.js';
 
-function verdictClass(v) {
-  const t = String(v || '').toLowerCase();
-  if (t.includes('will fail')) return 'bad';
-  if (t.includes('whole') || t.includes('silently') || t.includes('fall back') || t.includes('unknown')) return 'warn';
-  if (t.includes('work')) return 'good';
-  return 'muted';
+// The probe's typed verdict (wire names of registry::probe::Verdict) → the colour of the box.
+const VERDICT_CLASS = {
+  'partial-pulls-work': 'good',
+  'partial-pulls-retry': 'warn',
+  'whole-layers': 'warn',
+  'full-pull-fallback': 'warn',
+  'pull-fails': 'bad',
+  unknown: 'muted',
+};
+
+const VERDICT_TITLE = {
+  'partial-pulls-work': 'Partial pulls work',
+  'partial-pulls-retry': 'Partial pulls work, with retries',
+  'whole-layers': 'Partial pulls silently download whole layers',
+  'full-pull-fallback': 'Pulls fall back to full downloads',
+  'pull-fails': 'Partial pulls fail',
+  unknown: 'Unknown: run the multi-range check',
+};
+
+/** `class[:status][:cap]`, the behaviour's text form (as the CLI's --registry-behaviour takes it). */
+function behaviourText(p) {
+  if (!p.class) return 'not classified (multi-range not tried)';
+  return [p.class, p.status, p.cap].filter((x) => x !== null && x !== undefined).join(':');
 }
 
 export class ProbeView extends Emitter {
   constructor() {
     super();
-    this.multi = h('input', { type: 'checkbox', props: { checked: true } });
+    // chunkscope serve forwards single ranges only: no multi-range request through its gateway.
+    this.viaServe = !!serveInfo();
+    this.multi = h('input', { type: 'checkbox', props: { checked: !this.viaServe, disabled: this.viaServe } });
+    this.ladder = h('input', { type: 'checkbox', class: 'ladder', props: { checked: false, disabled: this.viaServe } });
     this.run = h('button', { type: 'button', class: 'btn primary' }, 'Run the range check');
-    this.run.addEventListener('click', () => this.emit('run', { multiRange: this.multi.checked }));
+    this.run.addEventListener('click', () =>
+      this.emit('run', { multiRange: this.multi.checked || this.ladder.checked, ladder: this.ladder.checked }));
     this.result = h('div', { class: 'probe-result' });
     this.corsText = h('pre', { class: 'code cors-config' });
     this.corsCopy = copyButton(() => this.corsText.textContent);
@@ -35,7 +57,12 @@ export class ProbeView extends Emitter {
         'Checks how the registry answers byte-range requests for one layer blob: a single range (what chunkscope ' +
           'uses), and optionally two ranges in one request (what podman and CRI-O send for partial pulls; reads a few kB).'),
       h('div', { class: 'toolbar' }, this.run,
-        h('label', { class: 'check' }, this.multi, h('span', null, 'Also try a multi-range request'))),
+        h('label', { class: 'check', title: this.viaServe ? 'chunkscope serve forwards single ranges only' : '' }, this.multi,
+          h('span', null, this.viaServe
+            ? 'Also try a multi-range request (not through chunkscope serve: it forwards single ranges only)'
+            : 'Also try a multi-range request')),
+        h('label', { class: 'check', title: 'Sends 16, 64, 256 and 1024 ranges in one request (256 bytes read of each) and bisects to find the largest count the registry accepts' },
+          this.ladder, h('span', null, 'Find the range cap (ladder)'))),
       this.result,
       this.cors);
   }
@@ -43,7 +70,8 @@ export class ProbeView extends Emitter {
   /** The CORS configuration text (the module's corsConfig(), or a probe's corsFix). */
   setCorsConfig(text) {
     this.corsText.textContent = text || '';
-    this.cors.hidden = !text;
+    // behind chunkscope serve the page reads registries through its own origin: no CORS needed
+    this.cors.hidden = !text || this.viaServe;
   }
 
   setEnabled(on, why = '') {
@@ -68,17 +96,23 @@ export class ProbeView extends Emitter {
     const sr = p.singleRange || {};
     const mr = p.multiRange || {};
     fill(this.result,
-      h('div', { class: `verdict ${verdictClass(p.verdict)}`, dataset: { verdict: p.verdict || '' } },
-        h('div', { class: 'verdict-title' }, p.verdict || 'no verdict'),
+      h('div', { class: `verdict ${VERDICT_CLASS[p.verdict] || 'muted'}`, dataset: { verdict: p.verdict || '', class: p.class || '' } },
+        h('div', { class: 'verdict-title' }, VERDICT_TITLE[p.verdict] || 'no verdict'),
         p.verdictText ? h('div', { class: 'verdict-text' }, p.verdictText) : null),
       h('table', { class: 'data compact probe-table' },
         h('tbody', null,
+          row('Behaviour class', h('span', { class: 'mono behaviour' }, behaviourText(p)),
+            p.class === 'multipart' ? 'good-text' : p.class ? 'warn-text' : 'muted'),
           row('Blob', h('span', { class: 'mono', title: digest || '' }, `${registry || ''} · ${fmt.shortDigest(digest)}`)),
           row('Single range', `${sr.status ?? '—'} ${sr.ok ? '(partial content: good)' : '(not a partial answer)'}`, sr.ok ? 'good-text' : 'bad-text'),
           row('Content-Range readable', sr.contentRangeExposed ? 'yes' : 'no: add it to Access-Control-Expose-Headers',
             sr.contentRangeExposed ? 'good-text' : 'warn-text'),
+          row('Same range again', `${p.repeatRange?.status ?? '—'}`, p.repeatRange?.ok ? 'good-text' : 'bad-text'),
           row('Multi-range', mr.kind === 'not-tried' ? 'not tried' : `${mr.status ?? '—'} · ${mr.kind}`,
             mr.kind === 'multipart' ? 'good-text' : mr.kind === 'not-tried' ? 'muted' : 'warn-text'),
+          (p.ladder || []).length
+            ? row('Range ladder', p.ladder.map((s) => `${s.ranges}→${s.status}`).join(' '), p.cap ? 'warn-text' : 'good-text')
+            : null,
           row('Accept-Ranges', p.acceptRanges || '(not sent or not readable)'),
           row('Redirected to', p.redirectedTo || '(no redirect)'),
           row('Probe cost', `${fmt.bytes(p.bytesFetched)} in ${fmt.plural(p.requests || 0, 'request')}`))),

@@ -2,6 +2,7 @@
 // platform), or a local layer blob with its annotations pasted.
 
 import { h, Emitter } from './dom.js';
+import { serveInfo } from './api.js';
 
 export class RegistryForm extends Emitter {
   constructor() {
@@ -11,7 +12,20 @@ export class RegistryForm extends Emitter {
         name, placeholder, type: 'text', spellcheck: 'false', autocomplete: 'off',
         autocapitalize: 'off', ...extra,
       });
-    this.registry = input('registry', 'https://registry.example.com', { type: 'url', required: true, 'aria-label': 'Registry URL' });
+    // Behind `chunkscope serve` a plain registry name is enough: requests go through its gateway.
+    const serve = serveInfo();
+    this.registry = serve
+      ? input('registry', 'registry.example.com', { required: true, 'aria-label': 'Registry' })
+      : input('registry', 'https://registry.example.com', { type: 'url', required: true, 'aria-label': 'Registry URL' });
+    this.serveNote = serve
+      ? h('p', { class: 'serve-note muted', 'data-serve-note': '' },
+        'Served by chunkscope serve: registry requests go through this local server (',
+        h('code', null, `${location.origin}${serve.gateway}…`),
+        '), which forwards them to the registry and streams the answers back unchanged, so registries without ' +
+          'CORS headers can be read. Type a registry name (https), or http://HOST:PORT for plain http' +
+          (serve.insecure ? '.' : ' (needs chunkscope serve --insecure).') +
+          ' Credentials pass through to the registry and its token service only; nothing is stored.')
+      : null;
     this.image = input('image', 'repository:tag or repository@sha256:…', { required: true, 'aria-label': 'Image' });
     this.have = input('have', 'repository:tag (optional)', { 'aria-label': 'Image already present' });
     this.platform = h('select', { name: 'platform', 'aria-label': 'Platform' });
@@ -25,6 +39,7 @@ export class RegistryForm extends Emitter {
     this.password = input('password', 'password', { type: 'password', autocomplete: 'current-password' });
 
     this.form = h('form', { class: 'query', novalidate: true },
+      this.serveNote,
       h('div', { class: 'fields' },
         h('label', { class: 'field registry' }, h('span', { class: 'label' }, 'Registry'), this.registry),
         h('label', { class: 'field image' }, h('span', { class: 'label' }, 'Image'), this.image),
@@ -41,7 +56,9 @@ export class RegistryForm extends Emitter {
           h('div', { class: 'auth' },
             h('p', { class: 'muted' },
               'Credentials are sent to this registry only, never stored, never put in the page URL. ' +
-                'They need a registry that answers CORS preflights (see the Registry check).'),
+                (serve
+                  ? 'Behind chunkscope serve they reach the registry through the local server.'
+                  : 'They need a registry that answers CORS preflights (see the Registry check).')),
             h('label', { class: 'field' }, h('span', { class: 'label' }, 'Token'), this.token),
             h('label', { class: 'field' }, h('span', { class: 'label' }, 'User'), this.username),
             h('label', { class: 'field' }, h('span', { class: 'label' }, 'Password'), this.password)))));

@@ -21,11 +21,16 @@ macro_rules! out {
     }};
 }
 
+mod http1;
 mod plan;
+mod probe;
+mod serve;
 mod sources;
 
 const USAGE: &str = "usage: chunkscope inspect SOURCE [--json] [--files] [--toc-only] [--footer] [--platform OS/ARCH] [--annotations JSON] [--insecure] [--token T] [--user U:P]
        chunkscope plan WANT [--have SOURCE]... [--no-chunk-reuse] [--hard-links] [--budget K] [--json] (chunkscope plan --help)
+       chunkscope probe docker://HOST[:PORT]/REPO[:TAG|@DIGEST] [--json] [--ladder] (chunkscope probe --help)
+       chunkscope serve [--port P] [--open] [--insecure] [--www DIR]   the web inspector on 127.0.0.1, reaching registries without CORS (chunkscope serve --help)
 
 SOURCE is one of:
   oci:DIR[:TAG]     an OCI image layout directory
@@ -42,6 +47,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("plan") => plan::run(&args[1..]),
+        Some("probe") => probe::run(&args[1..]),
+        Some("serve") => serve::run(&args[1..]),
         _ => run(&args),
     };
     match result {
