@@ -17,7 +17,12 @@
 //! It also prices the reference's plan against a registry that answers multi-range requests with
 //! `200` and the whole blob (S3, minio, nginx `max_ranges 1`: containers/image#2792), which the
 //! reference accepts silently: one whole blob per multi-range request.
+//!
+//! [`predict`](mod@predict) then replays the reference's plan against a registry's behaviour
+//! class (`registry::behaviour`): what podman really requests and receives there, with the
+//! halving retries, fallbacks, double downloads and the retries of a failing pull.
 
+pub mod predict;
 pub mod ranges;
 pub mod reference;
 pub mod single_range;
@@ -195,6 +200,10 @@ pub struct LayerPlan {
     pub ignores_multi_range_bytes: u64,
     /// The requests, in order.
     pub request_list: Vec<PlannedRequest>,
+    /// What the reference really does on the registry's behaviour ([`predict`](mod@predict)),
+    /// when one was given; absent for reused layers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted: Option<predict::Prediction>,
 }
 
 /// Totals over the wanted image.
@@ -220,6 +229,9 @@ pub struct PlanTotals {
     pub saved_bytes: i64,
     pub single_range: SingleRangeTotals,
     pub ignores_multi_range_bytes: u64,
+    /// The prediction over the whole pull, when a registry behaviour was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted: Option<predict::PredictedTotals>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -17,6 +17,7 @@ pub mod native;
 pub mod probe;
 pub mod ranges;
 pub mod reference;
+pub mod refusal;
 
 pub use auth::Credentials;
 pub use reference::ImageRef;

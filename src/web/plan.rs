@@ -1,10 +1,13 @@
 //! `planPull`: the planner over images inspected in the page (or inspected now, once).
 
 use super::inspect::{cached, remember};
-use super::{attach_progress, from_js, js_err_in, to_js, JsResult, Target};
+use super::{attach_progress, from_js, js_err, js_err_in, to_js, JsResult, Target};
+use crate::error::Error;
 use crate::image::inspect_image;
 use crate::inspect::InspectOptions;
+use crate::plan::predict::{predict, ErrorBody, PredictOptions, DEFAULT_RETRIES};
 use crate::plan::{plan_pull, LayerInput, PlanOptions};
+use crate::registry::behaviour::RegistryBehaviour;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
@@ -17,13 +20,18 @@ struct PlanArgs {
     hard_links: bool,
     budget: Option<usize>,
     insecure_allow_unpredictable_image_contents: bool,
+    registry_behaviour: Option<RegistryBehaviour>,
+    error_body: ErrorBody,
+    retries: Option<u32>,
 }
 
-/// `planPull({want: Target, have: [Target], chunkReuse?, hardLinks?, budget?})` → what pulling
-/// `want` into a store holding the `have` images costs: the reference puller's plan per layer, the
-/// single-range plan and its requests↔bytes curve, and the cost against a registry that ignores
-/// multi-range requests. Reads each image's TOCs (and the wanted image's tar-splits, which the
-/// reference checks against its TOCs), one request per layer.
+/// `planPull({want: Target, have: [Target], chunkReuse?, hardLinks?, budget?, registryBehaviour?,
+/// errorBody?, retries?})` → what pulling `want` into a store holding the `have` images costs: the
+/// reference puller's plan per layer, the single-range plan and its requests↔bytes curve, the
+/// cost against a registry that ignores multi-range requests, and with `registryBehaviour`
+/// (`{class, status, cap}`) the prediction of what podman really does on that registry
+/// (`predicted`). Reads each image's TOCs (and the wanted image's tar-splits, which the reference
+/// checks against its TOCs), one request per layer.
 #[wasm_bindgen(js_name = planPull, unchecked_return_type = "PlanReport")]
 pub async fn plan_pull_js(
     #[wasm_bindgen(unchecked_param_type = "PlanOptions")] opts: JsValue,
@@ -72,7 +80,29 @@ pub async fn plan_pull_js(
         insecure_allow_unpredictable_image_contents: args
             .insecure_allow_unpredictable_image_contents,
     };
-    let plan = plan_pull(&want, &have, &popts);
+    let mut plan = plan_pull(&want, &have, &popts);
+    if let Some(b) = args.registry_behaviour {
+        // The same rules as the text form: a status for rejected/range-cap, a cap for range-cap.
+        let b: RegistryBehaviour = b
+            .to_string()
+            .parse()
+            .map_err(|e| js_err(Error::Input(format!("planPull: {e}"))))?;
+        let retries = args.retries.unwrap_or(DEFAULT_RETRIES);
+        if retries > 100 {
+            return Err(js_err(Error::Input(
+                "planPull: retries must be 0 to 100".into(),
+            )));
+        }
+        predict(
+            &mut plan,
+            &PredictOptions {
+                behaviour: b,
+                error_body: args.error_body,
+                retries,
+                config_bytes: Some(images[0].manifest.config.size),
+            },
+        );
+    }
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Out<'a> {

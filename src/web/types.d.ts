@@ -362,7 +362,59 @@ export interface PlanOptions {
   /** containers-storage.conf `insecure_allow_unpredictable_image_contents`: eStargz layers are
    *  pulled partially (footer, TOC, missing chunks). Default false. */
   insecureAllowUnpredictableImageContents?: boolean;
+  /** Predict what podman really does on a registry answering ranges this way (`predicted`). */
+  registryBehaviour?: PlanRegistryBehaviour;
+  /** Whether the registry's refusals are registry JSON errors (podman retries those). Default "text". */
+  errorBody?: PredictErrorBody;
+  /** podman's --retry for the prediction; default 3. */
+  retries?: number;
   onProgress?: (ev: ProgressEvent) => void;
+}
+
+/** A registry's range behaviour (src/registry/behaviour.rs), as `planPull` takes it. */
+export interface PlanRegistryBehaviour {
+  class: BehaviourClass;
+  /** The refusal status, for "rejected" and "range-cap". */
+  status?: number | null;
+  /** The most ranges answered, for "range-cap". */
+  cap?: number | null;
+}
+
+export type PredictErrorBody = "json" | "text";
+export type PredictOutcome = "partial" | "double-download" | "full-fallback" | "fails";
+export type PredictRequestKind = "metadata" | "data" | "full";
+
+/** One request podman would send on the registry, and its answer. */
+export interface PredictedRequest {
+  kind: PredictRequestKind;
+  ranges: { offset: number; length: number }[];
+  /** Body bytes received (the blob for a 200, 0 for a refusal). */
+  bytes: number;
+  status: number;
+  /** 1, then 2… for podman's retries of a failing pull. */
+  attempt: number;
+}
+
+/** What podman really does with one layer on the registry. */
+export interface LayerPrediction {
+  outcome: PredictOutcome;
+  requests: PredictedRequest[];
+  bytes: number;
+  error: string | null;
+}
+
+export interface PredictedTotals {
+  /** CLASS[:STATUS][:CAP] */
+  behaviour: string;
+  errorBody: PredictErrorBody;
+  outcome: PredictOutcome;
+  attempts: number;
+  layerRequests: number;
+  /** Layer requests + one config GET per attempt. */
+  requests: number;
+  bytes: number;
+  configBytes: number;
+  error: string | null;
 }
 
 export interface SingleRangePlan {
@@ -402,6 +454,8 @@ export interface LayerPlan {
   /** The reference puller's verdict (null when the layer is reused). */
   verdict: PullVerdict | null;
   requestList: { kind: "metadata" | "data" | "full"; ranges: { offset: number; length: number }[]; bytes: number }[];
+  /** Present when a registry behaviour was given and the layer is not reused. */
+  predicted?: LayerPrediction;
 }
 
 export interface PlanReport {
@@ -414,6 +468,8 @@ export interface PlanReport {
     requests: number; fetchBytes: number; fullPullBytes: number; savedBytes: number;
     singleRange: { requests: number; bytes: number };
     ignoresMultiRangeBytes: number;
+    /** Present when a registry behaviour was given. */
+    predicted?: PredictedTotals;
   };
   want: ImageReport;
   have: ImageReport[];

@@ -148,6 +148,23 @@ test('Pull cost: a cold pull of tiny-current', { skip, timeout: 60000 }, async (
   assert.deepEqual(page.problems.console, []);
 });
 
+test('Pull cost: corners-current, whose pull fails once its tar-split is read', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'corners-current:latest', tab: 'plan' }));
+  assert.equal(await waitForReport(page), 'report');
+  await page.locator('.bar-row[data-plan="reference"]').waitFor({ timeout: 30000 });
+  // planned from the TOC-only inspection: partial, if the tar-split matches
+  const row = page.locator('tr[data-plan-layer]');
+  assert.equal(await row.locator('.badge').first().textContent(), 'partial?');
+  await page.locator('details.options summary').click();
+  await page.locator('input[name="verifyTarSplit"]').check();
+  await page.locator('form.query button[type="submit"]').click();
+  await row.locator('.badge.bad', { hasText: 'pull fails' }).waitFor({ timeout: 30000 });
+  assert.match(await page.locator('.note.bad').textContent(),
+    /The reference pull fails on 1 layer: .*tar-split and TOC data is inconsistent/);
+  assert.deepEqual(page.problems.console, []);
+});
+
 test('Registry check: plain distribution → partial pulls work; max_ranges 1 front → whole layers, with the fix', { skip, timeout: 60000 }, async () => {
   const page = await ui.page();
   await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'pair-b:latest', tab: 'probe' }));
@@ -181,6 +198,33 @@ test('Registry check: plain distribution → partial pulls work; max_ranges 1 fr
   assert.equal(await page.locator('.snippets pre.cors-config').textContent(), corsConfig);
   assert.match(corsConfig, /Access-Control-Expose-Headers: \[Content-Range/);
   await screenshot(page, 'probe-range1');
+  assert.deepEqual(page.problems.console, []);
+  assert.deepEqual(page.problems.pageerror, []);
+});
+
+test('Pull cost: the prediction on a chosen registry behaviour (halving on range-cap:400:64)', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'pair-b:latest', have: 'pair-a:latest', tab: 'plan', layer: '2' }));
+  assert.equal(await waitForReport(page), 'report');
+  await page.locator('.bar-row[data-plan="reference"]').waitFor({ timeout: 30000 });
+  assert.equal(await page.locator('.bar-row[data-plan="predicted"]').count(), 0, 'no prediction without a behaviour');
+  await page.locator('select.behaviour').selectOption('range-cap:400:64');
+  await page.locator('.bar-row[data-plan="predicted"]').waitFor({ timeout: 20000 });
+  const opts = { chunkReuse: true, hardLinks: false, registryBehaviour: { class: 'range-cap', status: 400, cap: 64 }, errorBody: 'text' };
+  const plan = await planInPage(page, 'pair-b:latest', ['pair-a:latest'], opts);
+  const pt = plan.totals.predicted;
+  assert.equal(pt.behaviour, 'range-cap:400:64');
+  assert.equal(pt.outcome, 'partial');
+  // 78 ranges refused with 400, then 38 accepted
+  assert.deepEqual(plan.layers[1].predicted.requests.map((r) => [r.ranges.length, r.status]), [[2, 206], [78, 400], [38, 206]]);
+  const shown = await panelNumbers(page);
+  assert.deepEqual(shown.bars.predicted, { bytes: pt.bytes, requests: pt.requests });
+  assert.equal(shown.layers[1].predicted, plan.layers[1].predicted.bytes);
+  assert.match(await page.locator('.plan-view [data-predicted="partial"]').textContent(), /range-cap:400:64/);
+  // a failing class: the note carries podman's error as text
+  await page.locator('select.behaviour').selectOption('first-range-only');
+  await page.locator('.plan-view [data-predicted="fails"]').waitFor({ timeout: 20000 });
+  assert.match(await page.locator('.plan-view [data-predicted="fails"]').textContent(), /stream closed/);
   assert.deepEqual(page.problems.console, []);
   assert.deepEqual(page.problems.pageerror, []);
 });

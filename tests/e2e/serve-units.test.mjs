@@ -18,7 +18,7 @@ test('a plain registry name is https through the gateway; the registry is shown 
 });
 
 test('plain http needs --insecure', () => {
-  assert.throws(() => viaGateway('http://127.0.0.1:5000', strict, O), (e) => e.input === true && /--insecure/.test(e.message));
+  assert.throws(() => viaGateway('http://127.0.0.1:5000', strict, O), (e) => e.kind === 'input' && /--insecure/.test(e.message));
   assert.deepEqual(viaGateway('http://127.0.0.1:5000', insecure, O),
     { base: `${O}/registry/http/127.0.0.1:5000`, shown: 'http://127.0.0.1:5000', dockerHub: false });
 });
@@ -33,6 +33,6 @@ test('Docker Hub by any of its names reaches registry-1.docker.io', () => {
 
 test('anything but a host and port is refused', () => {
   for (const bad of ['registry.example.com/v2', 'user@host', 'host:port', 'ftp://host', '-host', 'host/../x', 'a b', '']) {
-    assert.throws(() => viaGateway(bad, insecure, O), (e) => e.input === true, bad);
+    assert.throws(() => viaGateway(bad, insecure, O), (e) => e.kind === 'input', bad);
   }
 });

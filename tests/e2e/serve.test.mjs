@@ -86,7 +86,7 @@ async function pageResults(page) {
 async function probeRows(page) {
   await page.locator('button.tab[data-tab="probe"]').click();
   // single range only: the gateway does not forward multi-range requests
-  const multi = page.locator('.probe-view input[type="checkbox"]');
+  const multi = page.getByRole('checkbox', { name: /Also try a multi-range/ });
   if (!(await multi.isDisabled())) await multi.uncheck();
   await page.locator('.probe-view button.btn.primary').click();
   await page.locator('.probe-result .verdict').waitFor({ timeout: 30000 });
@@ -154,7 +154,8 @@ test('chunkscope serve: a registry without CORS gives the same report, plan and 
   await page.locator('.preview [data-verified="true"]').waitFor({ timeout: 20000 });
   const probeViaServe = await probeRows(page);
   // the multi-range check is not offered through the gateway, nor CORS settings shown
-  assert.equal(await page.locator('.probe-view input[type="checkbox"]').isDisabled(), true);
+  assert.equal(await page.getByRole('checkbox', { name: /Also try a multi-range/ }).isDisabled(), true);
+  assert.equal(await page.getByRole('checkbox', { name: /range cap/ }).isDisabled(), true);
   assert.equal(await page.locator('.probe-view .snippets').isHidden(), true);
   await screenshot(page, 'serve-nocors-probe');
   assertClean(page);

@@ -194,6 +194,8 @@ export class Controller {
         first200Seen: first200Seen(s.report.requestLog),
       });
       view.probe.render(p, { registry: s.registry, digest: layer.digest });
+      // The Pull cost tab predicts what podman does on the class found (re-planned from memory).
+      if (p.class && view.plan.setBehaviour(p)) this.runPlan();
     } catch (e) {
       view.probe.showError(errorBox(e, { action: 'probe the registry', registry: s.registry }, { corsConfig: view.corsConfig() }));
     }

@@ -5,6 +5,34 @@
 import { h, s, fill, Emitter } from './dom.js';
 import * as fmt from './format.js';
 
+// The behaviour classes the prediction can be made for, in the CLASS[:STATUS][:CAP] text form
+// (README "Registry behaviour classes").
+const BEHAVIOURS = ['multipart', 'whole-body', 'rejected:400', 'rejected:416', 'rejected:501',
+  'range-cap:400:64', 'range-cap:416:16', 'first-range-only', 'no-range', 'first-200'];
+
+/** `range-cap:416:16` → {class, status, cap} (the text form of registry::behaviour). */
+export function parseBehaviour(text) {
+  const [cls, status, cap] = String(text || '').split(':');
+  if (!cls) return null;
+  const b = { class: cls };
+  if (status) b.status = Number(status);
+  if (cap) b.cap = Number(cap);
+  return b;
+}
+
+/** {class, status, cap} → `range-cap:416:16`. */
+export function behaviourText(b) {
+  if (!b?.class) return '';
+  return [b.class, b.status, b.cap].filter((v) => v != null && v !== '').join(':');
+}
+
+const OUTCOME = {
+  partial: ['partial pull', 'good'],
+  'double-download': ['whole blob downloaded again', 'warn'],
+  'full-fallback': ['falls back to a full pull', 'warn'],
+  fails: ['the pull fails', 'bad'],
+};
+
 function sumLayers(layers, key) {
   return layers.reduce((a, l) => a + (Number(l[key]) || 0), 0);
 }
@@ -16,7 +44,13 @@ export class PlanView extends Emitter {
     this.chunkReuse = h('input', { type: 'checkbox', props: { checked: true } });
     this.hardLinks = h('input', { type: 'checkbox' });
     this.insecure = h('input', { type: 'checkbox', class: 'insecure-option' });
+    this.behaviour = h('select', { class: 'behaviour', 'aria-label': 'Registry behaviour to predict the pull on' },
+      h('option', { value: '' }, 'no prediction'),
+      ...BEHAVIOURS.map((b) => h('option', { value: b }, b)));
+    this.jsonErrors = h('input', { type: 'checkbox' });
     const changed = () => this.emit('options', this.options());
+    this.behaviour.addEventListener('change', changed);
+    this.jsonErrors.addEventListener('change', changed);
     this.budget.addEventListener('change', changed);
     this.chunkReuse.addEventListener('change', changed);
     this.hardLinks.addEventListener('change', changed);
@@ -29,19 +63,44 @@ export class PlanView extends Emitter {
         h('label', { class: 'check' }, this.chunkReuse, h('span', null, 'Reuse chunks (podman 5.4 / c/storage 1.57)')),
         h('label', { class: 'check' }, this.hardLinks, h('span', null, 'use_hard_links')),
         h('label', { class: 'check', title: 'containers-storage.conf: pull eStargz layers partially (footer, TOC, missing chunks) instead of whole' },
-          this.insecure, h('span', null, 'insecure_allow_unpredictable_image_contents'))),
+          this.insecure, h('span', null, 'insecure_allow_unpredictable_image_contents')),
+        h('label', { class: 'inline' }, h('span', { class: 'muted' }, 'Registry behaviour'), this.behaviour),
+        h('label', { class: 'check', title: 'podman retries a failed pull 3 times when the refusal is a registry JSON error' },
+          this.jsonErrors, h('span', null, 'refusals are registry JSON errors'))),
       this.body);
     this.showEmpty('Inspect an image to see what pulling it costs.');
   }
 
-  /** {chunkReuse, hardLinks, insecureAllowUnpredictableImageContents, budget?}: no budget = the
-   * planner's automatic choice. */
+  /**
+   * The class the Registry check found: selects it (adding it to the list when its cap or status
+   * is not there yet) and its error body, so the next plan predicts on it.
+   * @param {{class?: string, status?: number, cap?: number}} probe probeRange's result
+   * @param {boolean} [jsonErrors]
+   */
+  setBehaviour(probe, jsonErrors) {
+    const text = behaviourText(probe);
+    if (!text) return false;
+    if (![...this.behaviour.options].some((o) => o.value === text)) {
+      this.behaviour.append(h('option', { value: text }, `${text} (probed)`));
+    }
+    const changed = this.behaviour.value !== text;
+    this.behaviour.value = text;
+    if (jsonErrors != null) this.jsonErrors.checked = !!jsonErrors;
+    return changed;
+  }
+
+  /** {chunkReuse, hardLinks, insecureAllowUnpredictableImageContents, budget?, registryBehaviour?, errorBody?}: no budget = the planner's automatic choice. */
   options() {
     const o = {
       chunkReuse: this.chunkReuse.checked,
       hardLinks: this.hardLinks.checked,
       insecureAllowUnpredictableImageContents: this.insecure.checked,
     };
+    const behaviour = parseBehaviour(this.behaviour.value);
+    if (behaviour) {
+      o.registryBehaviour = behaviour;
+      o.errorBody = this.jsonErrors.checked ? 'json' : 'text';
+    }
     const raw = this.budget.value.trim();
     if (raw) {
       const b = Math.max(1, Math.round(Number(raw) || 1));
@@ -81,7 +140,8 @@ export class PlanView extends Emitter {
     const ignores = val('ignoresMultiRangeBytes');
     const failing = layers.filter((l) => l.verdict?.outcome === 'fails');
     const fallbacks = layers.filter((l) => l.fallback && l.verdict?.outcome !== 'fails');
-    const max = Math.max(full, ref, single, ignores, 1);
+    const pred = t.predicted || null;
+    const max = Math.max(full, ref, single, ignores, pred ? pred.bytes : 0, 1);
 
     const bar = (key, label, note, bytes, requests, cls) =>
       h('div', { class: `bar-row ${cls}`, dataset: { plan: key, bytes, requests } },
@@ -108,7 +168,10 @@ export class PlanView extends Emitter {
         h('td', { class: 'mono', title: l.digest }, fmt.shortDigest(l.digest)),
         h('td', null, l.reused ? h('span', { class: 'badge good small' }, 'reused') : l.verdict?.outcome === 'fails'
           ? h('span', { class: 'badge bad small', title: l.fallback }, 'pull fails') : l.fallback
-            ? h('span', { class: 'badge warn small', title: l.fallback }, 'full pull') : h('span', { class: 'badge small' }, 'partial')),
+            ? h('span', { class: 'badge warn small', title: l.fallback }, 'full pull')
+            : l.verdict?.code === 'tar-split-not-checked'
+              ? h('span', { class: 'badge small', title: l.verdict.reason }, 'partial?')
+              : h('span', { class: 'badge small' }, 'partial')),
         b('metadataBytes'), num('missingFiles'), num('missingChunks'), num('ranges'),
         (() => {
           const td = num('requests');
@@ -118,7 +181,8 @@ export class PlanView extends Emitter {
         b('fetchBytes'), b('fullPullBytes'),
         h('td', { class: 'num', dataset: { key: 'singleRange', value: l.singleRange?.bytes ?? '' } },
           l.singleRange ? `${fmt.bytes(l.singleRange.bytes)} / ${fmt.int(l.singleRange.requests)}` : '—'),
-        b('ignoresMultiRangeBytes'));
+        b('ignoresMultiRangeBytes'),
+        ...(pred ? [this.predictedCell(l)] : []));
     });
 
     this.curveLayer = this.pickCurveLayer(layers);
@@ -142,12 +206,19 @@ export class PlanView extends Emitter {
         bar('single', 'chunkscope single-range plan', `one range per request (${this.options().budget
           ? `at most ${fmt.plural(this.options().budget, 'data request')} per layer` : 'automatic budget'}): works on S3, minio, CDNs`,
         single, singleReq, 'single'),
-        bar('ignores', 'Registry that ignores multi-range', 'answers 200 with the whole blob: what podman really costs on S3-like stores', ignores, refReq, 'ignores')),
+        bar('ignores', 'Registry that ignores multi-range', 'answers 200 with the whole blob: what podman really costs on S3-like stores', ignores, refReq, 'ignores'),
+        pred
+          ? bar('predicted', `Predicted on ${pred.behaviour}`,
+            `what podman 5.4 really does there: ${OUTCOME[pred.outcome]?.[0] || pred.outcome}` +
+              (pred.attempts > 1 ? ` after ${fmt.plural(pred.attempts, 'attempt')}` : ''),
+            pred.bytes, pred.requests, `predicted ${pred.outcome}`)
+          : null),
       failing.length
         ? h('div', { class: 'note bad' },
           h('strong', null, `The reference pull fails on ${fmt.plural(failing.length, 'layer')}: `),
           failing.map((l) => `${fmt.shortDigest(l.digest)}: ${l.verdict.error || l.fallback}`).join('; '))
         : null,
+      pred ? this.predictionNote(pred) : null,
       fallbacks.length
         ? h('div', { class: 'note warn' },
           h('strong', null, `${fmt.plural(fallbacks.length, 'layer')} fall back to a full pull: `),
@@ -183,10 +254,32 @@ export class PlanView extends Emitter {
         h('table', { class: 'data compact plan-table' },
           h('thead', null, h('tr', null,
             ...['#', 'Layer', 'Pull', 'Metadata', 'Missing files', 'Missing chunks', 'Ranges', 'Requests', 'Fetched',
-              'Full pull', 'Single-range', 'Multi-range → 200']
+              'Full pull', 'Single-range', 'Multi-range → 200', ...(pred ? [`On ${pred.behaviour}`] : [])]
               .map((c, i) => h('th', { class: i >= 3 ? 'num' : '' }, c)))),
           h('tbody', null, ...layerRows))));
     this.drawCurve();
+  }
+
+  /** The prediction's outcome and podman's error, as text. */
+  predictionNote(pred) {
+    const [text, tone] = OUTCOME[pred.outcome] || [pred.outcome, ''];
+    return h('div', { class: `note ${tone === 'good' ? '' : tone}`, dataset: { predicted: pred.outcome } },
+      h('strong', null, `On a ${pred.behaviour} registry ${text}: `),
+      `${fmt.plural(pred.requests, 'request')} (config included), ${fmt.bytes(pred.bytes)}`,
+      pred.attempts > 1 ? `, over ${fmt.plural(pred.attempts, 'attempt')} (podman retries registry JSON errors 3 times, 1 s apart)` : '',
+      pred.outcome === 'fails' ? ' received before failing' : '',
+      pred.error ? h('div', { class: 'mono small' }, `Error: ${pred.error}`) : null);
+  }
+
+  /** One layer's prediction: outcome, bytes, and every request with its status in the title. */
+  predictedCell(l) {
+    const p = l.predicted;
+    if (!p) return h('td', { class: 'num muted' }, '—');
+    const lines = p.requests.map((r) =>
+      `${r.attempt > 1 ? `#${r.attempt} ` : ''}${r.kind} ${r.ranges.length ? `${r.ranges.length} ranges` : 'GET'} → ${r.status} (${fmt.int(r.bytes)} bytes)`);
+    return h('td', { class: 'num', dataset: { key: 'predicted', value: p.bytes, outcome: p.outcome }, title: lines.join('\n') },
+      h('span', { class: `badge small ${OUTCOME[p.outcome]?.[1] || ''}` }, p.outcome), ' ',
+      `${fmt.bytes(p.bytes)} / ${fmt.int(p.requests.length)}`);
   }
 
   pickCurveLayer(layers) {

@@ -28,7 +28,7 @@ mod serve;
 mod sources;
 
 const USAGE: &str = "usage: chunkscope inspect SOURCE [--json] [--files] [--toc-only] [--footer] [--platform OS/ARCH] [--annotations JSON] [--insecure] [--token T] [--user U:P]
-       chunkscope plan WANT [--have SOURCE]... [--no-chunk-reuse] [--hard-links] [--budget K] [--json] (chunkscope plan --help)
+       chunkscope plan WANT [--have SOURCE]... [--no-chunk-reuse] [--hard-links] [--budget K] [--registry-behaviour CLASS[:STATUS][:CAP] | --probe] [--json] (chunkscope plan --help)
        chunkscope probe docker://HOST[:PORT]/REPO[:TAG|@DIGEST] [--json] [--ladder] (chunkscope probe --help)
        chunkscope serve [--port P] [--open] [--insecure] [--www DIR]   the web inspector on 127.0.0.1, reaching registries without CORS (chunkscope serve --help)
 

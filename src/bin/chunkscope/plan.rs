@@ -2,16 +2,22 @@
 //! reference puller does it and as chunkscope recommends for one-range-per-request registries.
 
 use crate::{n, sources};
+use chunkscope::executor::block_on;
 use chunkscope::inspect::eligibility::PullOutcome;
 use chunkscope::inspect::InspectOptions;
-use chunkscope::oci::Platform;
+use chunkscope::oci::{ManifestDoc, Platform};
+use chunkscope::plan::predict::{predict, ErrorBody, Outcome, PredictOptions, DEFAULT_RETRIES};
 use chunkscope::plan::{plan_pull, LayerInput, LayerPlan, PlanOptions, PullPlan};
+use chunkscope::registry::behaviour::{BehaviourClass, RegistryBehaviour};
+use chunkscope::registry::native::UreqTransport;
+use chunkscope::registry::probe::{ProbeOptions, ProbeReport};
+use chunkscope::registry::{ImageRef, RegistryClient};
 use chunkscope::source::{inspect_image, InspectedImage};
 use chunkscope::{Error, Result};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-pub const USAGE: &str = "usage: chunkscope plan WANT [--have SOURCE]... [--no-chunk-reuse] [--hard-links] [--budget K] [--insecure-allow-unpredictable-image-contents] [--json] [--platform OS/ARCH] [--insecure] [--token T] [--user U:P]
+pub const USAGE: &str = "usage: chunkscope plan WANT [--have SOURCE]... [--no-chunk-reuse] [--hard-links] [--budget K] [--registry-behaviour CLASS[:STATUS][:CAP]] [--error-body json|text] [--retries N] [--probe] [--insecure-allow-unpredictable-image-contents] [--json] [--platform OS/ARCH] [--insecure] [--token T] [--user U:P]
 
 Plans pulling the image WANT into a store that already holds the --have images (any number):
 what the reference puller (podman / containers-storage) would request per layer, and
@@ -26,6 +32,16 @@ Only the TOCs are read.
   --insecure-allow-unpredictable-image-contents
                     insecure_allow_unpredictable_image_contents = \"true\": eStargz layers are
                     pulled partially (footer, TOC, missing chunks)
+  --registry-behaviour CLASS[:STATUS][:CAP]
+                    predict what podman really does on a registry that answers ranges this
+                    way: multipart, whole-body, rejected:400, rejected:416, range-cap:400:64,
+                    first-range-only, no-range, first-200 (README: registry behaviour classes)
+  --error-body json|text   the registry's refusals carry a registry JSON error (podman then
+                    retries a failed pull) or not (default text)
+  --retries N       podman's --retry for the prediction (default 3)
+  --probe           probe WANT's registry (as `chunkscope probe --ladder`, plus one refused
+                    request to see whether refusals are registry JSON errors) and predict on
+                    the class found; WANT must be docker://
   --json            print the plan as one JSON document
   --platform        OS/ARCH[/VARIANT] to pick from image indexes (all images)
   --insecure, --token T, --user U:P   as for inspect (registry sources)";
@@ -34,6 +50,11 @@ struct Args {
     want: String,
     have: Vec<String>,
     opts: PlanOptions,
+    predict: Option<PredictOptions>,
+    error_body: ErrorBody,
+    retries: u32,
+    error_body_given: bool,
+    probe: bool,
     json: bool,
     platform: Option<Platform>,
     registry: sources::RegistryOptions,
@@ -45,6 +66,11 @@ fn parse_args(args: &[String]) -> Result<Args> {
         want: String::new(),
         have: Vec::new(),
         opts: PlanOptions::default(),
+        predict: None,
+        error_body: ErrorBody::default(),
+        retries: DEFAULT_RETRIES,
+        error_body_given: false,
+        probe: false,
         json: false,
         platform: None,
         registry: sources::RegistryOptions::default(),
@@ -74,6 +100,28 @@ fn parse_args(args: &[String]) -> Result<Args> {
                     _ => return Err(usage(&format!("--budget {v:?}: expected a number ≥ 1"))),
                 }
             }
+            "--registry-behaviour" => {
+                let v = value("--registry-behaviour")?;
+                let b: RegistryBehaviour = v.parse().map_err(|e| usage(&format!("{e}")))?;
+                a.predict = Some(PredictOptions::new(b));
+            }
+            "--probe" => a.probe = true,
+            "--error-body" => {
+                a.error_body_given = true;
+                a.error_body = match value("--error-body")?.as_str() {
+                    "json" => ErrorBody::Json,
+                    "text" => ErrorBody::Text,
+                    v => return Err(usage(&format!("--error-body {v:?}: expected json or text"))),
+                }
+            }
+            "--retries" => {
+                let v = value("--retries")?;
+                a.retries = v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n <= 100)
+                    .ok_or_else(|| usage(&format!("--retries {v:?}: expected 0 to 100")))?;
+            }
             "--json" => a.json = true,
             "--platform" => a.platform = Some(Platform::parse(&value("--platform")?)?),
             s if a.registry.parse_flag(s, &mut value)? => {}
@@ -84,6 +132,14 @@ fn parse_args(args: &[String]) -> Result<Args> {
     }
     if a.want.is_empty() {
         return Err(usage("no WANT image given"));
+    }
+    if a.probe && a.predict.is_some() {
+        return Err(usage("give --probe or --registry-behaviour, not both"));
+    }
+    if a.probe && !a.want.starts_with("docker://") {
+        return Err(usage(
+            "--probe needs a registry image: docker://HOST[:PORT]/REPO[:TAG]",
+        ));
     }
     Ok(a)
 }
@@ -102,6 +158,13 @@ fn load(spec: &str, a: &Args, want: bool) -> Result<InspectedImage> {
 
 pub fn run(args: &[String]) -> Result<ExitCode> {
     let a = parse_args(args)?;
+    // Probe first: a `first-200` registry answers only the first ranged request per blob with
+    // 200, and reading the TOCs would spend it.
+    let probed_first = if a.probe {
+        Some(probe_behaviour(&a)?)
+    } else {
+        None
+    };
     let want = load(&a.want, &a, true)?;
     let have: Vec<InspectedImage> = a
         .have
@@ -113,14 +176,53 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         .iter()
         .flat_map(|i| LayerInput::image(&i.manifest, &i.layers))
         .collect();
-    let plan = plan_pull(&want_inputs, &have_inputs, &a.opts);
+    let mut plan = plan_pull(&want_inputs, &have_inputs, &a.opts);
+    let mut probed = None;
+    let mut error_body = a.error_body;
+    let predict_opts = if let Some((b, body, report)) = probed_first {
+        if !a.error_body_given {
+            error_body = body.unwrap_or_default();
+        }
+        probed = Some(report);
+        Some(PredictOptions::new(b))
+    } else {
+        a.predict
+    };
+    if let Some(mut o) = predict_opts {
+        o.error_body = error_body;
+        o.retries = a.retries;
+        o.config_bytes = Some(want.manifest.config.size);
+        predict(&mut plan, &o);
+    }
     if a.json {
+        #[derive(serde::Serialize)]
+        struct WithProbe<'a> {
+            #[serde(flatten)]
+            plan: &'a PullPlan,
+            probe: &'a ProbeReport,
+        }
+        let text = match &probed {
+            Some(probe) => serde_json::to_string_pretty(&WithProbe { plan: &plan, probe }),
+            None => serde_json::to_string_pretty(&plan),
+        };
         out!(
             "{}",
-            serde_json::to_string_pretty(&plan)
-                .map_err(|e| Error::Internal(format!("JSON output: {e}")))?
+            text.map_err(|e| Error::Internal(format!("JSON output: {e}")))?
         );
     } else {
+        if let Some(r) = &probed {
+            out!(
+                "probed {}: class {}, {} bytes in {} requests",
+                short(&r.blob),
+                plan.totals
+                    .predicted
+                    .as_ref()
+                    .map(|t| t.behaviour.as_str())
+                    .unwrap_or("?"),
+                n(r.bytes_fetched),
+                r.requests
+            );
+        }
         print_human(&a, &plan);
     }
     Ok(ExitCode::SUCCESS)
@@ -290,6 +392,9 @@ fn print_human(a: &Args, p: &PullPlan) {
             );
         }
     }
+    if let Some(pt) = &t.predicted {
+        print_prediction(p, pt);
+    }
     if t.failing_layers > 0 {
         out!(
             "\nreference puller: the pull FAILS on {} (after its metadata request); nothing is pulled",
@@ -299,16 +404,153 @@ fn print_human(a: &Args, p: &PullPlan) {
                 format!("{} layers", t.failing_layers)
             }
         );
-        return;
+    } else {
+        out!(
+            "\nreference puller: {} requests, {} bytes ({} of a full pull, {} saved); single-range plan: {} requests, {} bytes; against a registry answering multi-range requests with 200: {} bytes",
+            t.requests,
+            n(t.fetch_bytes),
+            pct(t.fetch_bytes, t.full_pull_bytes),
+            if t.saved_bytes >= 0 { n(t.saved_bytes as u64) } else { format!("-{}", n(t.saved_bytes.unsigned_abs())) },
+            t.single_range.requests,
+            n(t.single_range.bytes),
+            n(t.ignores_multi_range_bytes),
+        );
+    }
+    if let Some(pt) = &t.predicted {
+        out!(
+            "predicted on {}: {}, {} requests, {} bytes ({} of a full pull)",
+            pt.behaviour,
+            outcome_text(pt.outcome),
+            pt.requests,
+            n(pt.bytes),
+            pct(pt.bytes, t.full_pull_bytes)
+        );
+    }
+}
+
+/// Probes the wanted image's registry on its largest layer (the ladder included, for a cap)
+/// and, for a 4xx refusal, what the refusal's body is.
+fn probe_behaviour(a: &Args) -> Result<(RegistryBehaviour, Option<ErrorBody>, ProbeReport)> {
+    let rest = a.want.strip_prefix("docker://").unwrap_or(&a.want);
+    let image = ImageRef::parse(rest, a.registry.insecure)?;
+    let mut client =
+        RegistryClient::new(UreqTransport::new(), image, a.registry.credentials.clone());
+    block_on(async {
+        let reference = client.image.reference.clone();
+        let (bytes, ct) = client.manifest(&reference).await?;
+        let manifest = match ManifestDoc::parse(&bytes, ct.as_deref())? {
+            ManifestDoc::Image(m) => m,
+            ManifestDoc::Index(i) => {
+                let d = i.select(a.platform.as_ref())?.clone();
+                let (bytes, ct) = client.manifest(&d.digest).await?;
+                match ManifestDoc::parse(&bytes, ct.as_deref())? {
+                    ManifestDoc::Image(m) => m,
+                    ManifestDoc::Index(_) => {
+                        return Err(Error::Oci("an index inside an index".into()))
+                    }
+                }
+            }
+        };
+        let layer = manifest
+            .layers
+            .iter()
+            .max_by_key(|l| l.size)
+            .ok_or_else(|| Error::Oci("the image has no layers to probe".into()))?
+            .clone();
+        let report = client
+            .probe(
+                &layer.digest,
+                Some(layer.size),
+                ProbeOptions {
+                    multi: true,
+                    ladder: true,
+                },
+            )
+            .await?;
+        let b = report.behaviour().ok_or_else(|| {
+            Error::Unsupported(format!(
+                "the probe could not classify the registry ({}): give --registry-behaviour",
+                report.verdict.as_str()
+            ))
+        })?;
+        let refused = match (b.class, b.status) {
+            (BehaviourClass::Rejected, Some(s)) if (400..500).contains(&s) => Some(2),
+            (BehaviourClass::RangeCap, Some(s)) if (400..500).contains(&s) => {
+                b.cap.map(|c| c.saturating_add(1))
+            }
+            _ => None,
+        };
+        let body = match refused {
+            Some(n) => client
+                .refusal_body(&layer.digest, n)
+                .await?
+                .map(|(_, body)| body),
+            None => None,
+        };
+        Ok((b, body, report))
+    })
+}
+
+fn outcome_text(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Partial => "partial",
+        Outcome::DoubleDownload => "double download",
+        Outcome::FullFallback => "full-pull fallback",
+        Outcome::Fails => "FAILS",
+    }
+}
+
+fn print_prediction(p: &PullPlan, pt: &chunkscope::plan::predict::PredictedTotals) {
+    out!(
+        "\npredicted on a {} registry (errors {}): what podman 5.4 really does",
+        pt.behaviour,
+        match pt.error_body {
+            ErrorBody::Json => "as registry JSON",
+            ErrorBody::Text => "not as registry JSON",
+        }
+    );
+    for l in &p.layers {
+        let Some(pr) = &l.predicted else { continue };
+        // The first attempt's requests; later attempts repeat them.
+        let first: Vec<String> = pr
+            .requests
+            .iter()
+            .filter(|r| r.attempt == 1)
+            .map(|r| {
+                let what = if r.ranges.is_empty() {
+                    format!("{} GET", r.kind_str())
+                } else {
+                    format!("{} {} ranges", r.kind_str(), r.ranges.len())
+                };
+                format!("{what} → {} ({} bytes)", r.status, n(r.bytes))
+            })
+            .collect();
+        out!(
+            "  layer {}: {}, {} requests, {} bytes ({} of the blob): {}",
+            l.index,
+            outcome_text(pr.outcome),
+            pr.requests.len(),
+            n(pr.bytes),
+            pct(pr.bytes, l.full_pull_bytes),
+            first.join("; ")
+        );
+        if let Some(e) = &pr.error {
+            out!("    error: {e}");
+        }
     }
     out!(
-        "\nreference puller: {} requests, {} bytes ({} of a full pull, {} saved); single-range plan: {} requests, {} bytes; against a registry answering multi-range requests with 200: {} bytes",
-        t.requests,
-        n(t.fetch_bytes),
-        pct(t.fetch_bytes, t.full_pull_bytes),
-        if t.saved_bytes >= 0 { n(t.saved_bytes as u64) } else { format!("-{}", n(t.saved_bytes.unsigned_abs())) },
-        t.single_range.requests,
-        n(t.single_range.bytes),
-        n(t.ignores_multi_range_bytes),
+        "  pull: {}, {} attempt{}, {} requests ({} for layers, {} config), {} bytes ({} of a full pull){}",
+        outcome_text(pt.outcome),
+        pt.attempts,
+        if pt.attempts == 1 { "" } else { "s" },
+        pt.requests,
+        pt.layer_requests,
+        pt.attempts,
+        n(pt.bytes),
+        pct(pt.bytes, p.totals.full_pull_bytes),
+        if pt.outcome == Outcome::Fails { " before failing" } else { "" }
     );
+    if let Some(e) = &pt.error {
+        out!("  podman: Error: {e}");
+    }
 }
