@@ -965,7 +965,7 @@ async fn estargz_layers_are_read_with_single_ranges() {
             "digest": f["digest"], "format": l["format"]});
         let out = web::read_file_js(obj(&o))
             .await
-            .map_err(|e| format!("{:?}", JsValue::from(e)))
+            .map_err(|e| format!("{e:?}"))
             .unwrap();
         let bytes: js_sys::Uint8Array = js_sys::Reflect::get(&out, &"bytes".into()).unwrap().into();
         assert_eq!(Some(bytes.length() as u64), f["size"].as_u64(), "{repo}");
@@ -983,7 +983,7 @@ async fn estargz_layers_are_read_with_single_ranges() {
     let p = back(
         web::plan_pull_js(obj(&o))
             .await
-            .map_err(|e| format!("{:?}", JsValue::from(e)))
+            .map_err(|e| format!("{e:?}"))
             .unwrap(),
     );
     let l = &p["layers"][0];
