@@ -3,7 +3,7 @@
 use super::{from_js, js_err, JsResult, Target};
 use crate::error::Error;
 use crate::format::digest::Digest;
-use crate::format::zstd;
+use crate::format::{estargz, zstd};
 use crate::inspect::ByteRange;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -23,6 +23,9 @@ struct ReadFileArgs {
     size: u64,
     /// TOC `digest`.
     digest: Option<String>,
+    /// The layer's `format` from its report: eStargz extents run to the next payload (they may
+    /// hold the next tar headers), so only the first `size` bytes are taken.
+    format: Option<String>,
 }
 
 /// Files larger than this are not previewed in the browser.
@@ -88,7 +91,16 @@ pub async fn read_file_js(
             )
             .await
             .map_err(js_err)?;
-        zstd::decompress_exact("file", &compressed, args.size, MAX_PREVIEW).map_err(js_err)?
+        let to_next_payload = matches!(
+            args.format.as_deref(),
+            Some("estargz" | "stargz-zstdchunked")
+        ) || compressed.starts_with(&[0x1f, 0x8b]);
+        if to_next_payload {
+            estargz::payload_prefix("file", &compressed, args.size, MAX_PREVIEW)
+        } else {
+            zstd::decompress_exact("file", &compressed, args.size, MAX_PREVIEW)
+        }
+        .map_err(js_err)?
     };
     let verified = match args.digest.as_deref().filter(|d| !d.is_empty()) {
         Some(d) => {

@@ -216,7 +216,7 @@ export class Controller {
         ...s.auth, repository: s.want.repository, layerDigest: layer.digest, layerSize: layer.size,
         offset: first ? first.offset : 0,
         length: first ? last.offset + last.compressedLength - first.offset : 0,
-        size: file.size, digest: file.digest || undefined,
+        size: file.size, digest: file.digest || undefined, format: layer.format,
       });
       if (view.details.file !== file) return;
       view.preview.show(file, r);

@@ -17,7 +17,7 @@ use chunkscope::{Error, Result};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-pub const USAGE: &str = "usage: chunkscope plan WANT [--have SOURCE]... [--no-chunk-reuse] [--hard-links] [--budget K] [--registry-behaviour CLASS[:STATUS][:CAP]] [--error-body json|text] [--retries N] [--probe] [--json] [--platform OS/ARCH] [--insecure] [--token T] [--user U:P]
+pub const USAGE: &str = "usage: chunkscope plan WANT [--have SOURCE]... [--no-chunk-reuse] [--hard-links] [--budget K] [--registry-behaviour CLASS[:STATUS][:CAP]] [--error-body json|text] [--retries N] [--probe] [--insecure-allow-unpredictable-image-contents] [--json] [--platform OS/ARCH] [--insecure] [--token T] [--user U:P]
 
 Plans pulling the image WANT into a store that already holds the --have images (any number):
 what the reference puller (podman / containers-storage) would request per layer, and
@@ -29,6 +29,9 @@ Only the TOCs are read.
   --no-chunk-reuse  do not reuse chunks of changed files (newest containers-storage without reflinks)
   --hard-links      use_hard_links = \"true\": files match by digest + uid/gid/mode/xattrs
   --budget K        data requests per layer for the single-range plan (default: automatic)
+  --insecure-allow-unpredictable-image-contents
+                    insecure_allow_unpredictable_image_contents = \"true\": eStargz layers are
+                    pulled partially (footer, TOC, missing chunks)
   --registry-behaviour CLASS[:STATUS][:CAP]
                     predict what podman really does on a registry that answers ranges this
                     way: multipart, whole-body, rejected:400, rejected:416, range-cap:400:64,
@@ -87,6 +90,9 @@ fn parse_args(args: &[String]) -> Result<Args> {
             "--have" => a.have.push(value("--have")?),
             "--no-chunk-reuse" => a.opts.chunk_reuse = false,
             "--hard-links" => a.opts.hard_links = true,
+            "--insecure-allow-unpredictable-image-contents" => {
+                a.opts.insecure_allow_unpredictable_image_contents = true
+            }
             "--budget" => {
                 let v = value("--budget")?;
                 match v.parse::<usize>() {
