@@ -5,7 +5,7 @@ use crate::{n, sources};
 use chunkscope::executor::block_on;
 use chunkscope::inspect::eligibility::PullOutcome;
 use chunkscope::inspect::InspectOptions;
-use chunkscope::oci::{ManifestDoc, Platform};
+use chunkscope::oci::Platform;
 use chunkscope::plan::predict::{predict, ErrorBody, Outcome, PredictOptions, DEFAULT_RETRIES};
 use chunkscope::plan::{plan_pull, LayerInput, LayerPlan, PlanOptions, PullPlan};
 use chunkscope::registry::behaviour::{BehaviourClass, RegistryBehaviour};
@@ -436,27 +436,7 @@ fn probe_behaviour(a: &Args) -> Result<(RegistryBehaviour, Option<ErrorBody>, Pr
     let mut client =
         RegistryClient::new(UreqTransport::new(), image, a.registry.credentials.clone());
     block_on(async {
-        let reference = client.image.reference.clone();
-        let (bytes, ct) = client.manifest(&reference).await?;
-        let manifest = match ManifestDoc::parse(&bytes, ct.as_deref())? {
-            ManifestDoc::Image(m) => m,
-            ManifestDoc::Index(i) => {
-                let d = i.select(a.platform.as_ref())?.clone();
-                let (bytes, ct) = client.manifest(&d.digest).await?;
-                match ManifestDoc::parse(&bytes, ct.as_deref())? {
-                    ManifestDoc::Image(m) => m,
-                    ManifestDoc::Index(_) => {
-                        return Err(Error::Oci("an index inside an index".into()))
-                    }
-                }
-            }
-        };
-        let layer = manifest
-            .layers
-            .iter()
-            .max_by_key(|l| l.size)
-            .ok_or_else(|| Error::Oci("the image has no layers to probe".into()))?
-            .clone();
+        let layer = client.probe_target(a.platform.as_ref()).await?;
         let report = client
             .probe(
                 &layer.digest,
