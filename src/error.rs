@@ -198,6 +198,12 @@ pub enum Error {
     },
     /// The zstd stream is corrupt.
     Zstd { what: String, message: String },
+    /// A gzip stream (eStargz) is corrupt.
+    Gzip { what: String, message: String },
+    /// The blob's last bytes are not an eStargz footer.
+    EstargzFooter { reason: String },
+    /// The eStargz TOC member does not hold `stargz.index.json` as it should.
+    EstargzToc { reason: String },
     /// The TOC JSON is malformed or violates the format.
     Toc(String),
     /// The tar-split stream is malformed.
@@ -290,6 +296,9 @@ impl fmt::Display for Error {
                 "{what}: expected {expected} bytes, but the data decompresses to more (decoding stopped there)"
             ),
             Error::Zstd { what, message } => write!(f, "{what}: zstd: {message}"),
+            Error::Gzip { what, message } => write!(f, "{what}: gzip: {message}"),
+            Error::EstargzFooter { reason } => write!(f, "eStargz footer: {reason}"),
+            Error::EstargzToc { reason } => write!(f, "eStargz TOC: {reason}"),
             Error::Toc(m) => write!(f, "TOC: {m}"),
             Error::TarSplit(m) => write!(f, "tar-split: {m}"),
             Error::Layout(m) => write!(f, "layout: {m}"),
@@ -349,6 +358,9 @@ impl Error {
             | Error::Footer(_)
             | Error::Truncated { .. }
             | Error::Zstd { .. }
+            | Error::Gzip { .. }
+            | Error::EstargzFooter { .. }
+            | Error::EstargzToc { .. }
             | Error::Toc(_)
             | Error::TarSplit(_)
             | Error::Layout(_)
@@ -449,7 +461,9 @@ impl Serialize for Error {
                 m.serialize_entry("what", what)?;
                 m.serialize_entry("expected", expected)?;
             }
-            Error::Zstd { what, .. } => m.serialize_entry("what", what)?,
+            Error::Zstd { what, .. } | Error::Gzip { what, .. } => {
+                m.serialize_entry("what", what)?
+            }
             Error::RangeIgnored {
                 blob_size: Some(n), ..
             } => m.serialize_entry("blobSize", n)?,

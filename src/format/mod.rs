@@ -5,6 +5,7 @@
 
 pub mod annotations;
 pub mod digest;
+pub mod estargz;
 pub mod footer;
 pub mod gofmt;
 pub mod pax;

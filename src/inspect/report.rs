@@ -60,6 +60,71 @@ pub struct LayerReport {
     /// Why the inspection stopped early, if it did: the typed error, serialized as
     /// `{kind, message, …fields}`.
     pub error: Option<crate::error::Error>,
+    /// eStargz layers and stargz-snapshotter's zstd:chunked ones: what only they have.
+    pub estargz: Option<EstargzReport>,
+}
+
+/// Which eStargz writer made the layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EstargzKind {
+    /// gzip members, the eStargz footer (stargz-snapshotter's `estargz` package).
+    Estargz,
+    /// stargz-snapshotter's `zstdchunked` compressor: zstd frames, the legacy 40-byte
+    /// zstd:chunked footer, the eStargz TOC schema and annotations plus the legacy
+    /// `io.containers.zstd-chunked.*` ones.
+    StargzZstdchunked,
+}
+
+impl EstargzKind {
+    /// The report's `format`.
+    pub fn format(self) -> &'static str {
+        match self {
+            EstargzKind::Estargz => "estargz",
+            EstargzKind::StargzZstdchunked => "stargz-zstdchunked",
+        }
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            EstargzKind::Estargz => "eStargz layer",
+            EstargzKind::StargzZstdchunked => {
+                "stargz-snapshotter zstd:chunked layer (eStargz to the reference puller)"
+            }
+        }
+    }
+}
+
+/// The landmark entry of an eStargz TOC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Landmark {
+    /// `.prefetch.landmark`: the files before it are prioritized.
+    Prefetch,
+    /// `.no.prefetch.landmark`: nothing is prioritized.
+    NoPrefetch,
+}
+
+/// eStargz details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EstargzReport {
+    pub kind: EstargzKind,
+    /// `containerd.io/snapshot/stargz/toc.digest`: sha256 of the uncompressed TOC JSON.
+    pub toc_digest: String,
+    pub toc_digest_verified: bool,
+    /// The tar entry that held the TOC JSON (gzip eStargz only): `stargz.index.json`.
+    pub toc_tar_name: Option<String>,
+    pub landmark: Option<Landmark>,
+    /// Regular files before `.prefetch.landmark`, in TOC order.
+    pub prioritized_files: Vec<String>,
+    /// How the reference puller's eStargz reader fails on the blob's last 51 bytes, if it does
+    /// (`parse ToC offset: strconv.ParseInt: parsing "…": invalid syntax`).
+    pub reference_footer_error: Option<String>,
+    /// The reference puller's verdict with `insecure_allow_unpredictable_image_contents`.
+    pub insecure_pull: PartialPull,
+    /// What a partial pull with that option loses: the layer's `partial` hazards, `symlink-mtime`
+    /// included (empty when that pull does not happen).
+    pub insecure_pull_hazards: Vec<PullHazard>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -9,7 +9,8 @@
 use super::behaviour::{BehaviourClass, RegistryBehaviour};
 use super::{ranges, reference::origin_of, RegistryClient, Transport};
 use super::{RequestPurpose, RequestRecord};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::oci::{Descriptor, ManifestDoc, Platform};
 use crate::range::ByteRange;
 use serde::Serialize;
 
@@ -345,6 +346,31 @@ pub fn ladder_range(n: u32) -> String {
 }
 
 impl<T: Transport> RegistryClient<T> {
+    /// The blob a probe of this image reads from: its largest layer (an index resolved to
+    /// `platform`), so that the ranges asked for fit and the answers are typical.
+    pub async fn probe_target(&mut self, platform: Option<&Platform>) -> Result<Descriptor> {
+        let reference = self.image.reference.clone();
+        let (bytes, ct) = self.manifest(&reference).await?;
+        let manifest = match ManifestDoc::parse(&bytes, ct.as_deref())? {
+            ManifestDoc::Image(m) => m,
+            ManifestDoc::Index(i) => {
+                let d = i.select(platform)?.clone();
+                let (bytes, ct) = self.manifest(&d.digest).await?;
+                match ManifestDoc::parse(&bytes, ct.as_deref())? {
+                    ManifestDoc::Image(m) => m,
+                    ManifestDoc::Index(_) => {
+                        return Err(Error::Oci("an index inside an index".into()))
+                    }
+                }
+            }
+        };
+        manifest
+            .layers
+            .into_iter()
+            .max_by_key(|l| l.size)
+            .ok_or_else(|| Error::Oci("the image has no layers to probe".into()))
+    }
+
     /// One single-range probe request.
     async fn probe_single(&mut self, url: &str, r: ByteRange) -> Result<super::HttpResponse> {
         let resp = self

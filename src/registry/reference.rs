@@ -131,8 +131,10 @@ pub fn within_registry(url: &str, base: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
 }
 
-fn validate_repository(r: &str) -> Result<()> {
-    let ok = !r.is_empty()
+/// Whether `r` is a repository name the distribution spec allows (lowercase path components of
+/// letters, digits and `._-`, each starting with a letter or digit; at most 255 bytes).
+pub fn is_valid_repository(r: &str) -> bool {
+    !r.is_empty()
         && r.len() <= 255
         && r.split('/').all(|part| {
             !part.is_empty()
@@ -143,8 +145,11 @@ fn validate_repository(r: &str) -> Result<()> {
                     .bytes()
                     .next()
                     .is_some_and(|b| b.is_ascii_alphanumeric())
-        });
-    if ok {
+        })
+}
+
+fn validate_repository(r: &str) -> Result<()> {
+    if is_valid_repository(r) {
         Ok(())
     } else {
         Err(Error::Input(format!("repository {r:?}: lowercase path components of letters, digits, '.', '_', '-' expected")))

@@ -3,7 +3,7 @@
 use super::{from_js, js_err, JsResult, Target};
 use crate::error::Error;
 use crate::format::digest::Digest;
-use crate::format::zstd;
+use crate::format::{estargz, zstd};
 use crate::inspect::ByteRange;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -23,6 +23,9 @@ struct ReadFileArgs {
     size: u64,
     /// TOC `digest`.
     digest: Option<String>,
+    /// The layer's `format` from its report: eStargz extents run to the next payload (they may
+    /// hold the next tar headers), so only the first `size` bytes are taken.
+    format: Option<String>,
 }
 
 /// Files larger than this are not previewed in the browser.
@@ -55,7 +58,12 @@ pub async fn read_file_js(
             .await
             .map_err(js_err)?
     };
-    let (bytes, verified) = decode_verify(&compressed, args.size, args.digest.as_deref())?;
+    let (bytes, verified) = decode_verify(
+        &compressed,
+        args.size,
+        args.digest.as_deref(),
+        args.format.as_deref(),
+    )?;
     let out = js_sys::Object::new();
     let set =
         |k: &str, v: JsValue| js_sys::Reflect::set(&out, &JsValue::from_str(k), &v).map(|_| ());
@@ -131,11 +139,20 @@ fn decode_verify(
     compressed: &[u8],
     size: u64,
     digest: Option<&str>,
+    format: Option<&str>,
 ) -> Result<(Vec<u8>, JsValue), JsValue> {
     let bytes = if compressed.is_empty() {
         Vec::new()
     } else {
-        zstd::decompress_exact("file", compressed, size, MAX_PREVIEW).map_err(js_err)?
+        // eStargz payloads are gzip members (or zstd frames behind a gzip-less stargz layout)
+        let to_next_payload = matches!(format, Some("estargz" | "stargz-zstdchunked"))
+            || compressed.starts_with(&[0x1f, 0x8b]);
+        if to_next_payload {
+            estargz::payload_prefix("file", compressed, size, MAX_PREVIEW)
+        } else {
+            zstd::decompress_exact("file", compressed, size, MAX_PREVIEW)
+        }
+        .map_err(js_err)?
     };
     let verified = match digest.filter(|d| !d.is_empty()) {
         Some(d) => {
@@ -185,7 +202,7 @@ pub async fn read_blob_file_js(
             .map_err(|e| js_err(Error::Io(format!("reading the file: {e:?}"))))?;
         js_sys::Uint8Array::new(&buf).to_vec()
     };
-    let (bytes, verified) = decode_verify(&compressed, args.size, args.digest.as_deref())?;
+    let (bytes, verified) = decode_verify(&compressed, args.size, args.digest.as_deref(), None)?;
     let out = js_sys::Object::new();
     let built = |r: Result<bool, JsValue>| {
         r.map(|_| ())

@@ -161,6 +161,9 @@ export interface ReadFileOptions extends Target {
   size: number;
   /** TOC `digest`; the content is verified against it. */
   digest?: string;
+  /** The layer's `format`: for "estargz" and "stargz-zstdchunked" the extent runs to the next
+   *  payload and only the first `size` bytes are decompressed. */
+  format?: string;
 }
 
 /** `checkRegistry(target)`: the registry's `GET /v2/` answered (200, or 401: it wants credentials) and this page may read it. */
@@ -235,7 +238,8 @@ export type PullOutcome = "partial" | "full-pull" | "fails";
 export type VerdictCode =
   | "eligible" | "tar-split-not-checked" | "no-toc-annotation" | "legacy-annotations" | "both-toc-kinds" | "bad-annotations"
   | "estargz-refused" | "toc-over-limit" | "no-tar-split-digest" | "no-tar-split-position"
-  | "invalid-toc" | "invalid-tar-split" | "toc-tar-split-mismatch" | "metadata-unreadable";
+  | "invalid-toc" | "invalid-tar-split" | "toc-tar-split-mismatch" | "metadata-unreadable"
+  | "estargz-footer-unparsable";
 /** One TOC ↔ tar-split difference, one per entry, in containers/storage's terms. */
 export interface TocTarSplitDifference {
   kind: "duplicate-in-toc" | "missing-in-toc" | "missing-in-tar-split" | "unknown-type" | "mismatch" | "unreadable-header";
@@ -272,7 +276,7 @@ export interface LayerReport {
   digest: string;
   mediaType: string;
   size: number;
-  format: "zstd:chunked" | "zstd:chunked-legacy" | "estargz" | "zstd" | "gzip" | "tar" | "unknown";
+  format: "zstd:chunked" | "zstd:chunked-legacy" | "estargz" | "stargz-zstdchunked" | "zstd" | "gzip" | "tar" | "unknown";
   annotations: "current" | "legacy" | "estargz" | "none";
   toc: { offset: number; length: number; uncompressedLength: number; digestVerified: boolean } | null;
   tarSplit: { offset: number; length: number; uncompressedLength: number; digestVerified: boolean; tarSize: number | null } | null;
@@ -303,6 +307,28 @@ export interface LayerReport {
   fileList?: FileReport[];
   /** Why the inspection stopped early, if it did. */
   error: ChunkscopeErrorDetails | null;
+  /** eStargz layers and stargz-snapshotter's zstd:chunked ones; null for any other layer. */
+  estargz: EstargzReport | null;
+}
+
+/** What only eStargz layers (and stargz-snapshotter's zstd:chunked ones) have. */
+export interface EstargzReport {
+  kind: "estargz" | "stargz-zstdchunked";
+  /** `containerd.io/snapshot/stargz/toc.digest`: sha256 of the uncompressed TOC JSON. */
+  tocDigest: string;
+  tocDigestVerified: boolean;
+  /** The TOC member's tar entry (gzip eStargz): "stargz.index.json". */
+  tocTarName: string | null;
+  landmark: "prefetch" | "no-prefetch" | null;
+  /** Regular files before `.prefetch.landmark`, in TOC order. */
+  prioritizedFiles: string[];
+  /** containers/storage's eStargz reader on the last 51 bytes, when it fails
+   *  (`parse ToC offset: strconv.ParseInt: parsing "…": invalid syntax`). */
+  referenceFooterError: string | null;
+  /** The verdict with `insecure_allow_unpredictable_image_contents` (same shape as partialPull). */
+  insecurePull: LayerReport["partialPull"];
+  /** What that partial pull loses: the layer's "partial" pullHazards, "symlink-mtime" included. */
+  insecurePullHazards: PullHazard[];
 }
 
 export interface ImageReport {
@@ -379,6 +405,9 @@ export interface PlanOptions {
   hardLinks?: boolean;
   /** Data requests allowed per layer in the single-range plan; default: chosen per layer. */
   budget?: number;
+  /** containers-storage.conf `insecure_allow_unpredictable_image_contents`: eStargz layers are
+   *  pulled partially (footer, TOC, missing chunks). Default false. */
+  insecureAllowUnpredictableImageContents?: boolean;
   /** Predict what podman really does on a registry answering ranges this way (`predicted`). */
   registryBehaviour?: PlanRegistryBehaviour;
   /** Whether the registry's refusals are registry JSON errors (podman retries those). Default "text". */
@@ -476,7 +505,7 @@ export interface LayerPlan {
 }
 
 export interface PlanReport {
-  options: { chunkReuse: boolean; hardLinks: boolean; budget: number | null };
+  options: { chunkReuse: boolean; hardLinks: boolean; budget: number | null; insecureAllowUnpredictableImageContents: boolean };
   layers: LayerPlan[];
   totals: {
     layers: number; reusedLayers: number; fallbackLayers: number; failingLayers: number;

@@ -332,7 +332,9 @@ export class Controller {
       // a local blob: the same one range, read with Blob.slice, decompressed and verified alike
       const r = s.source === 'local'
         ? await cs.readBlobFile(s.blob, extent)
-        : await cs.readFile({ ...s.auth, repository: s.want.repository, layerDigest: layer.digest, layerSize: layer.size, ...extent });
+        : await cs.readFile({
+          ...s.auth, repository: s.want.repository, layerDigest: layer.digest, layerSize: layer.size, format: layer.format, ...extent,
+        });
       if (view.details.file !== file) return;
       view.preview.show(file, r);
     } catch (e) {

@@ -43,6 +43,7 @@ export class PlanView extends Emitter {
     this.budget = h('input', { type: 'number', min: '1', max: '100000', placeholder: 'auto', class: 'budget', 'aria-label': 'Data requests per layer for the single-range plan (empty: automatic)' });
     this.chunkReuse = h('input', { type: 'checkbox', props: { checked: true } });
     this.hardLinks = h('input', { type: 'checkbox' });
+    this.insecure = h('input', { type: 'checkbox', class: 'insecure-option' });
     this.behaviour = h('select', { class: 'behaviour', 'aria-label': 'Registry behaviour to predict the pull on' },
       h('option', { value: '' }, 'no prediction'),
       ...BEHAVIOURS.map((b) => h('option', { value: b }, b)));
@@ -55,6 +56,7 @@ export class PlanView extends Emitter {
     this.budget.setAttribute('aria-describedby', 'budget-error');
     this.chunkReuse.addEventListener('change', changed);
     this.hardLinks.addEventListener('change', changed);
+    this.insecure.addEventListener('change', changed);
     this.body = h('div', { class: 'plan-body' });
     this.el = h('div', { class: 'plan-view' },
       h('div', { class: 'toolbar' },
@@ -62,6 +64,8 @@ export class PlanView extends Emitter {
           h('span', { class: 'muted' }, 'requests per layer'), this.budgetError),
         h('label', { class: 'check' }, this.chunkReuse, h('span', null, 'Reuse chunks (podman 5.4 / c/storage 1.57)')),
         h('label', { class: 'check' }, this.hardLinks, h('span', null, 'use_hard_links')),
+        h('label', { class: 'check', title: 'containers-storage.conf: pull eStargz layers partially (footer, TOC, missing chunks) instead of whole' },
+          this.insecure, h('span', null, 'insecure_allow_unpredictable_image_contents')),
         h('label', { class: 'inline' }, h('span', { class: 'muted' }, 'Registry behaviour'), this.behaviour),
         h('label', { class: 'check', title: 'podman retries a failed pull 3 times when the refusal is a registry JSON error' },
           this.jsonErrors, h('span', null, 'refusals are registry JSON errors'))),
@@ -89,9 +93,13 @@ export class PlanView extends Emitter {
     return changed;
   }
 
-  /** {chunkReuse, hardLinks, budget?, registryBehaviour?, errorBody?}: no budget = the planner's automatic choice. */
+  /** {chunkReuse, hardLinks, insecureAllowUnpredictableImageContents, budget?, registryBehaviour?, errorBody?}: no budget = the planner's automatic choice. */
   options() {
-    const o = { chunkReuse: this.chunkReuse.checked, hardLinks: this.hardLinks.checked };
+    const o = {
+      chunkReuse: this.chunkReuse.checked,
+      hardLinks: this.hardLinks.checked,
+      insecureAllowUnpredictableImageContents: this.insecure.checked,
+    };
     const behaviour = parseBehaviour(this.behaviour.value);
     if (behaviour) {
       o.registryBehaviour = behaviour;

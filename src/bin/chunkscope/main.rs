@@ -4,7 +4,7 @@
 use chunkscope::image::ImageReport;
 use chunkscope::inspect::eligibility::PullOutcome;
 use chunkscope::inspect::hazards::HazardPull;
-use chunkscope::inspect::report::{CheckState, LayerReport};
+use chunkscope::inspect::report::{CheckState, Landmark, LayerReport};
 use chunkscope::inspect::InspectOptions;
 use chunkscope::oci::Platform;
 use chunkscope::source::inspect_image;
@@ -245,6 +245,27 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
         }
     }
     out!("            rule: {}", pp.source);
+    if let Some(e) = &l.estargz {
+        let landmark = match e.landmark {
+            Some(Landmark::Prefetch) => format!(
+                "{} prioritized file(s) before .prefetch.landmark",
+                e.prioritized_files.len()
+            ),
+            Some(Landmark::NoPrefetch) => "no prioritized files (.no.prefetch.landmark)".into(),
+            None => "no landmark".into(),
+        };
+        let ip = &e.insecure_pull;
+        let with = match ip.outcome {
+            PullOutcome::Partial => "partial pull".to_string(),
+            PullOutcome::FullPull => format!("full pull: {}", ip.reason.as_deref().unwrap_or("")),
+            PullOutcome::Fails => format!(
+                "PULL FAILS: {}",
+                ip.error.as_deref().or(ip.reason.as_deref()).unwrap_or("")
+            ),
+        };
+        out!("  estargz   {}; {landmark}", e.kind.format());
+        out!("            with insecure_allow_unpredictable_image_contents: {with}");
+    }
     for h in &l.pull_hazards {
         let pull = match h.pull {
             HazardPull::Partial => "partial pull",
