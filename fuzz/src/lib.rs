@@ -10,7 +10,9 @@
 
 use chunkscope::format::annotations::{LayerAnnotations, Section};
 use chunkscope::format::digest::Digest;
-use chunkscope::format::{footer as footer_fmt, tarsplit as tarsplit_fmt, toc as toc_fmt, zstd};
+use chunkscope::format::{
+    estargz, footer as footer_fmt, tarsplit as tarsplit_fmt, toc as toc_fmt, zstd,
+};
 use chunkscope::format::{gofmt, pax as pax_fmt, tar_header};
 use chunkscope::inspect::report::FileReport;
 use chunkscope::inspect::{InspectOptions, LayerInspection};
@@ -292,4 +294,59 @@ pub fn inspect_input(blob: &[u8], flags: u8, toc: Section, ts: Option<Section>) 
     }
     v.extend(&blob[start as usize..]);
     v
+}
+
+/// `estargz_footer`: the blob's last bytes, any length, read as an eStargz footer (51 or 47
+/// bytes) and as containers/storage's reader takes them (`footer[16:32]` as hex).
+pub fn estargz_footer(data: &[u8]) {
+    if let Ok(f) = estargz::parse_footer(data) {
+        let _ = (f.variant.name(), f.variant.size(), f.toc_offset);
+    }
+    let _ = estargz::reference_toc_offset(data);
+    let _ = gofmt::quote(data);
+}
+
+/// `estargz_toc`: an eStargz TOC member (gzip → tar → `stargz.index.json`). Read alone, then as
+/// the TOC of a blob `member + footer` through the inspection (with the annotation digest of
+/// the JSON it holds, so the parser and the file model are reached), and as a file payload.
+pub fn estargz_toc(data: &[u8]) {
+    let mut digest = format!("sha256:{}", "0".repeat(64));
+    // The parse and the file model are reached through the inspection below.
+    if let Ok(m) = estargz::read_toc(data, 1 << 20) {
+        digest = Digest::sha256(&m.json).to_string();
+    }
+    let _ = estargz::payload_prefix("file", data, (data.len() as u64).min(1 << 16), 1 << 20);
+    let mut blob = data.to_vec();
+    blob.extend(estargz::footer_bytes(0));
+    let mut annotations = BTreeMap::new();
+    annotations.insert(
+        "containerd.io/snapshot/stargz/toc.digest".to_string(),
+        digest,
+    );
+    let desc = Descriptor {
+        size: blob.len() as u64,
+        ..descriptor(0, annotations, true)
+    };
+    let mut insp = LayerInspection::new(
+        &desc,
+        InspectOptions {
+            tar_split: false,
+            footer: false,
+            files: true,
+        },
+    );
+    while let Some(r) = insp.next_read() {
+        let Some(end) = r
+            .offset
+            .checked_add(r.length)
+            .filter(|&e| e <= blob.len() as u64)
+        else {
+            break;
+        };
+        if insp.feed(&blob[r.offset as usize..end as usize]).is_err() {
+            break;
+        }
+    }
+    let out = insp.finish();
+    let _ = serde_json::to_vec(&out.report);
 }

@@ -48,6 +48,14 @@ fn js_err_in(e: &Error, context: Option<&str>) -> JsValue {
     if let Some(u) = e.url() {
         set("url", JsValue::from_str(u));
     }
+    if let Error::Http { code: Some(c), .. } = e {
+        if let Ok(v) = serde_json::to_value(c) {
+            set(
+                "registryCode",
+                JsValue::from_str(v.as_str().unwrap_or_default()),
+            );
+        }
+    }
     if let Ok(d) = e.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) {
         set("details", d);
     }
