@@ -227,7 +227,7 @@ fn every_layer_matches_the_independent_reading() {
         for (path, xattrs) in x["xattr_entries"].as_object().unwrap() {
             let f = files.files.iter().find(|f| &f.name == path).unwrap();
             for (k, v) in xattrs.as_object().unwrap() {
-                assert_eq!(f.entry.xattrs.get(k).map(String::as_str), v.as_str());
+                assert_eq!(f.entry.xattrs().get(k).map(String::as_str), v.as_str());
             }
         }
     }
