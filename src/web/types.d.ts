@@ -55,7 +55,12 @@ export interface ChunkscopeErrorDetails {
   value?: string;
   blobSize?: number;
   preflight?: boolean;
+  /** `network` time-outs: where the server stalled, and the stall limit in seconds. */
+  stage?: TimeoutStage;
+  seconds?: number;
 }
+
+export type TimeoutStage = "connect" | "headers" | "body";
 
 /** How a registry answers byte ranges (see README, "Registry behaviour classes"). */
 export type BehaviourClass =
@@ -257,9 +262,14 @@ export interface LayerReport {
   reads: number;
   readLog: { offset: number; length: number }[];
   fileList?: FileReport[];
+  /** A section deliberately not read, because the reference puller does not read it either
+   *  (a TOC over its 150 MiB limit); not an error: `partialPull` says what the puller does. */
+  notRead: { code: NotReadCode; what: "TOC (compressed)" | "TOC (uncompressed)"; size: number; limit: number } | null;
   /** Why the inspection stopped early, if it did. */
   error: ChunkscopeErrorDetails | null;
 }
+
+export type NotReadCode = "toc-over-limit";
 
 export interface ImageReport {
   source: string;

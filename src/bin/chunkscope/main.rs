@@ -55,6 +55,12 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("chunkscope: {e}");
+            // With --json, the typed error on stdout too: `{"error": {kind, message, …}}`.
+            if args.iter().any(|a| a == "--json") {
+                if let Ok(j) = serde_json::to_string(&serde_json::json!({ "error": e })) {
+                    out!("{j}");
+                }
+            }
             ExitCode::from(2)
         }
     }
