@@ -29,8 +29,9 @@ repository name <case> picks the misbehaviour; `good` serves the image honestly.
   toc-over-limit   the layer's manifest-position annotation claims a 167 MiB TOC (descriptor
                    size 200 MiB): the reference puller pulls it whole without reading it
 
-Every request is counted: GET /_hostile/stats answers {"requests": N, "bytes": M} (body bytes
-sent, all cases) so tests can bound wasted bytes; GET /_hostile/reset sets both to 0.
+Every request is counted per case: GET /_hostile/stats/<case> answers {"requests": N, "bytes": M}
+(body bytes written to the socket for that case) so tests can bound the bytes a client let the
+server send.
 
 Lifetime: exits after --lifetime-minutes, or as soon as --watch-pid is gone.
 """
@@ -99,8 +100,13 @@ class Image:
 
 class Stats:
     lock = threading.Lock()
-    requests = 0
-    bytes = 0
+    by_case = {}
+
+    @classmethod
+    def add(cls, case, requests, nbytes):
+        with cls.lock:
+            r, b = cls.by_case.get(case, (0, 0))
+            cls.by_case[case] = (r + requests, b + nbytes)
 
 
 def make_handler(image, stall_seconds):
@@ -111,8 +117,7 @@ def make_handler(image, stall_seconds):
             pass
 
         def count(self, n):
-            with Stats.lock:
-                Stats.bytes += n
+            Stats.add(getattr(self, "case", ""), 0, n)
 
         def send(self, status, body=b"", ctype="application/octet-stream", headers=()):
             self.send_response(status)
@@ -135,24 +140,20 @@ def make_handler(image, stall_seconds):
             self.end_headers()
 
         def do_GET(self):
-            with Stats.lock:
-                Stats.requests += 1
             path = self.path.split("?", 1)[0]
-            if path == "/_hostile/stats":
+            self.case = ""
+            if path.startswith("/_hostile/stats/"):
                 with Stats.lock:
-                    body = json.dumps({"requests": Stats.requests - 1, "bytes": Stats.bytes}).encode()
-                return self.send(200, body, "application/json")
-            if path == "/_hostile/reset":
-                with Stats.lock:
-                    Stats.requests = 0
-                    Stats.bytes = 0
-                return self.send(200, b"{}", "application/json")
+                    r, b = Stats.by_case.get(path.rsplit("/", 1)[1], (0, 0))
+                return self.send(200, json.dumps({"requests": r, "bytes": b}).encode(), "application/json")
             if path in ("/v2/", "/v2"):
                 return self.send(200, b"{}", "application/json")
             m = re.fullmatch(r"/v2/([a-z0-9-]+)/(manifests|blobs)/([^/]+)", path)
             if not m:
                 return self.send(404, b'{"errors":[{"code":"NAME_UNKNOWN"}]}', "application/json")
             case, kind, ref = m.groups()
+            self.case = case
+            Stats.add(case, 1, 0)
             if kind == "manifests":
                 return self.manifest(case, ref)
             return self.blob(case, ref)
