@@ -19,6 +19,10 @@ export interface Target {
   /** Token endpoint to use when the registry does not expose WWW-Authenticate. */
   realm?: string;
   service?: string;
+  /** How long a request may stall (waiting for the answer's headers, or for the next chunk of
+   *  its body) before it is aborted and fails with kind `network`, `details.stage` `headers` or
+   *  `body`; default 30000. */
+  stallTimeoutMs?: number;
 }
 
 /** What kind of failure an error is (the Rust `ErrorKind`); pages switch on this, never on text. */
