@@ -198,8 +198,11 @@ impl Transport for UreqTransport {
                     message: format!("more than {MAX_REDIRECTS} redirects"),
                 });
             }
-            // Credentials go to the registry only (as ureq did): never along a redirect.
-            headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+            // Credentials go to the registry only (as ureq did): never along a redirect to
+            // another origin (blob storage, a CDN).
+            if super::reference::origin_of(&next) != super::reference::origin_of(&url) {
+                headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+            }
             seen.push(next.clone());
             url = next;
         };
