@@ -212,6 +212,13 @@ pub enum TimeoutStage {
 }
 
 impl TimeoutStage {
+    /// Every stage, in order.
+    pub const ALL: [TimeoutStage; 3] = [
+        TimeoutStage::Connect,
+        TimeoutStage::Headers,
+        TimeoutStage::Body,
+    ];
+
     /// The wire spelling.
     pub fn as_str(self) -> &'static str {
         match self {

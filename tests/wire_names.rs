@@ -55,3 +55,14 @@ fn probe_verdicts_match_the_typescript_union() {
     let by_method: Vec<&str> = Verdict::ALL.iter().map(|v| v.as_str()).collect();
     assert_eq!(rust, by_method);
 }
+
+#[test]
+fn timeout_stages_and_not_read_codes_match_the_typescript_unions() {
+    use chunkscope::error::TimeoutStage;
+    use chunkscope::inspect::report::NotReadCode;
+    let rust = wire(&TimeoutStage::ALL);
+    assert_eq!(rust, ts_union("TimeoutStage"));
+    let by_method: Vec<&str> = TimeoutStage::ALL.iter().map(|v| v.as_str()).collect();
+    assert_eq!(rust, by_method);
+    assert_eq!(wire(&NotReadCode::ALL), ts_union("NotReadCode"));
+}

@@ -73,6 +73,11 @@ pub enum NotReadCode {
     TocOverLimit,
 }
 
+impl NotReadCode {
+    /// Every code.
+    pub const ALL: [NotReadCode; 1] = [NotReadCode::TocOverLimit];
+}
+
 /// A section deliberately not read: which limit it is over.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
