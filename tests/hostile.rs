@@ -311,6 +311,33 @@ fn toc_over_the_limit_through_a_registry() {
     assert_eq!(r.json["requests"], 2, "manifest and config only");
 }
 
+#[test]
+fn toc_over_the_limit_inspect_and_plan_agree() {
+    // `plan` said "pulled whole" while `inspect` exited 1; now both say what podman does.
+    let url = hostile_url();
+    let out = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
+        .args([
+            "plan",
+            "--json",
+            "--insecure",
+            &format!(
+                "docker://{}/toc-over-limit:t",
+                url.trim_start_matches("http://")
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let p: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let l = &p["layers"][0];
+    assert_eq!(l["verdict"]["code"], "toc-over-limit");
+    assert_eq!(l["verdict"]["outcome"], "full-pull");
+    assert_eq!(l["fetchBytes"], 200 * MIB);
+    assert_eq!(p["totals"]["metadataRequests"], 0);
+    let r = inspect("toc-over-limit");
+    assert_eq!(layer_of(&r, 0)["partialPull"]["code"], l["verdict"]["code"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hostile layers (sans-IO).
 
