@@ -104,7 +104,7 @@ impl Drop for StallTimer {
 /// runner's) refuses every opaque answer without a `Cross-Origin-Resource-Policy` header: there, a
 /// registry that sends no CORS headers at all cannot be told from an unreachable one and reads as
 /// `network`.
-async fn failure_kind(req: &HttpRequest, e: impl std::fmt::Display) -> Error {
+async fn failure_kind(req: &HttpRequest, e: impl std::fmt::Display, stall_ms: u32) -> Error {
     let preflight = req
         .headers
         .iter()
@@ -117,14 +117,25 @@ async fn failure_kind(req: &HttpRequest, e: impl std::fmt::Display) -> Error {
         return network();
     };
     let v2 = format!("{origin}/v2/");
+    // Each look bounded by the stall limit too: a /v2/ that stalls counts as no answer.
     let answers = |mode| {
-        Request::get(&v2)
-            .mode(mode)
-            .cache(RequestCache::NoStore)
-            .send()
+        let v2 = v2.clone();
+        async move {
+            let Ok(c) = AbortController::new() else {
+                return false;
+            };
+            let fired = Rc::new(Cell::new(false));
+            let _timer = StallTimer::start(&c, stall_ms, &fired);
+            Request::get(&v2)
+                .mode(mode)
+                .cache(RequestCache::NoStore)
+                .abort_signal(Some(&c.signal()))
+                .send()
+                .await
+                .is_ok()
+        }
     };
-    let reachable =
-        answers(RequestMode::Cors).await.is_ok() || answers(RequestMode::NoCors).await.is_ok();
+    let reachable = answers(RequestMode::Cors).await || answers(RequestMode::NoCors).await;
     if reachable {
         Error::Cors {
             url: req.url.clone(),
@@ -153,7 +164,7 @@ impl Transport for FetchTransport {
         let resp = match sent {
             Ok(r) => r,
             Err(_) if stalled.get() => return Err(self.timeout(&req.url, TimeoutStage::Headers)),
-            Err(e) => return Err(failure_kind(req, e).await),
+            Err(e) => return Err(failure_kind(req, e, self.stall_ms).await),
         };
         let status = resp.status();
         let headers = resp
