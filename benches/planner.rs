@@ -218,6 +218,7 @@ fn main() {
         tar_split_digest: true,
         error: None,
         verdict: None,
+        estargz: None,
     }];
     let want = [LayerInput {
         descriptor: &want_desc,
@@ -225,6 +226,7 @@ fn main() {
         tar_split_digest: true,
         error: None,
         verdict: None,
+        estargz: None,
     }];
 
     let opts = PlanOptions::default();

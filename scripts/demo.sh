@@ -45,7 +45,9 @@ cat <<MSG
 
 [demo] ------------------------------------------------------------------------------------
 [demo] Registry with CORS:   $REGISTRY_URL   (images: tiny-current, tiny-legacy, pair-a, pair-b,
-[demo]                       pair-a-legacy, pair-b-legacy; tag latest)
+[demo]                       pair-a-legacy, pair-b-legacy, corners-current, corners-legacy,
+[demo]                       estargz-small, estargz-pair-b, stargz-zstdchunked-small,
+[demo]                       stargz-zstdchunked-pair-b; tag latest)
 [demo] S3-like front:        $RANGE1_URL   (one range per request; try the Registry check tab)
 [demo] Open the URL printed below in a browser (pull pair-b having pair-a):
 MSG

@@ -90,6 +90,8 @@ HOST=127.0.0.1
 
 # layout folder -> tag inside the layout (index.json's org.opencontainers.image.ref.name)
 LAYOUTS=(tiny-current:tiny tiny-legacy:tiny pair-a:pair-a pair-b:pair-b pair-a-legacy:pair-a pair-b-legacy:pair-b)
+# eStargz and stargz-snapshotter's zstd:chunked (tag latest)
+LAYOUTS+=(estargz-small:latest estargz-pair-b:latest stargz-zstdchunked-small:latest stargz-zstdchunked-pair-b:latest)
 LAYOUTS+=(corners-current:corners corners-legacy:corners)
 # what the registries with auth (AUTH_REGISTRIES=1) serve
 AUTH_LAYOUTS=(tiny-current:tiny pair-b:pair-b)

@@ -94,6 +94,66 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// An error code from the OCI distribution spec's JSON errors body
+/// (`{"errors":[{"code":"NAME_UNKNOWN",…}]}`); the wire spelling is the spec's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RegistryCode {
+    /// The blob is not in the repository.
+    BlobUnknown,
+    /// The manifest (tag or digest) is not in the repository.
+    ManifestUnknown,
+    /// The repository is not known to the registry.
+    NameUnknown,
+    /// The repository name is invalid.
+    NameInvalid,
+    /// The tag is invalid.
+    TagInvalid,
+    /// Authentication required.
+    Unauthorized,
+    /// Access to the resource was denied.
+    Denied,
+    /// The operation is not supported.
+    Unsupported,
+    /// Too many requests.
+    Toomanyrequests,
+}
+
+impl RegistryCode {
+    /// Every code, in documentation order.
+    pub const ALL: [RegistryCode; 9] = [
+        RegistryCode::BlobUnknown,
+        RegistryCode::ManifestUnknown,
+        RegistryCode::NameUnknown,
+        RegistryCode::NameInvalid,
+        RegistryCode::TagInvalid,
+        RegistryCode::Unauthorized,
+        RegistryCode::Denied,
+        RegistryCode::Unsupported,
+        RegistryCode::Toomanyrequests,
+    ];
+
+    /// The first known code of a registry's JSON errors body (at most 64 KiB is looked at);
+    /// `None` for any other body.
+    pub fn from_body(body: &[u8]) -> Option<RegistryCode> {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            errors: Vec<Item>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Item {
+            code: serde_json::Value,
+        }
+        if body.len() > 64 << 10 {
+            return None;
+        }
+        let b: Body = serde_json::from_slice(body).ok()?;
+        b.errors
+            .into_iter()
+            .find_map(|i| serde_json::from_value::<RegistryCode>(i.code).ok())
+    }
+}
+
 /// What went wrong. Variants carry enough context to name the offending input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -138,6 +198,12 @@ pub enum Error {
     },
     /// The zstd stream is corrupt.
     Zstd { what: String, message: String },
+    /// A gzip stream (eStargz) is corrupt.
+    Gzip { what: String, message: String },
+    /// The blob's last bytes are not an eStargz footer.
+    EstargzFooter { reason: String },
+    /// The eStargz TOC member does not hold `stargz.index.json` as it should.
+    EstargzToc { reason: String },
     /// The TOC JSON is malformed or violates the format.
     Toc(String),
     /// The tar-split stream is malformed.
@@ -188,6 +254,10 @@ pub enum Error {
         url: String,
         status: u16,
         message: String,
+        /// The first code of the registry's JSON errors body (`{"errors":[{"code":…}]}`), when
+        /// it sent one that distribution defines: tells a missing repository (`NAME_UNKNOWN`)
+        /// from a missing tag (`MANIFEST_UNKNOWN`).
+        code: Option<RegistryCode>,
     },
     /// The server ignored the Range header and started sending the whole blob.
     RangeIgnored {
@@ -265,6 +335,9 @@ impl fmt::Display for Error {
                 "{what}: expected {expected} bytes, but the data decompresses to more (decoding stopped there)"
             ),
             Error::Zstd { what, message } => write!(f, "{what}: zstd: {message}"),
+            Error::Gzip { what, message } => write!(f, "{what}: gzip: {message}"),
+            Error::EstargzFooter { reason } => write!(f, "eStargz footer: {reason}"),
+            Error::EstargzToc { reason } => write!(f, "eStargz TOC: {reason}"),
             Error::Toc(m) => write!(f, "TOC: {m}"),
             Error::TarSplit(m) => write!(f, "tar-split: {m}"),
             Error::Layout(m) => write!(f, "layout: {m}"),
@@ -302,6 +375,7 @@ impl fmt::Display for Error {
                 url,
                 status,
                 message,
+                ..
             } => write!(f, "{url}: HTTP {status}: {message}"),
             Error::RangeIgnored {
                 url,
@@ -325,7 +399,7 @@ impl Error {
     ///
     /// ```
     /// use chunkscope::{Error, ErrorKind};
-    /// let e = Error::Http { url: "https://r.example/v2/".into(), status: 401, message: "unauthorized".into() };
+    /// let e = Error::Http { url: "https://r.example/v2/".into(), status: 401, message: "unauthorized".into(), code: None };
     /// assert_eq!(e.kind(), ErrorKind::Auth);
     /// assert_eq!(Error::TooLarge { what: "TOC".into(), size: 2, limit: 1 }.kind(), ErrorKind::Limit);
     /// ```
@@ -335,6 +409,9 @@ impl Error {
             | Error::Footer(_)
             | Error::Truncated { .. }
             | Error::Zstd { .. }
+            | Error::Gzip { .. }
+            | Error::EstargzFooter { .. }
+            | Error::EstargzToc { .. }
             | Error::Toc(_)
             | Error::TarSplit(_)
             | Error::Layout(_)
@@ -436,7 +513,9 @@ impl Serialize for Error {
                 m.serialize_entry("what", what)?;
                 m.serialize_entry("expected", expected)?;
             }
-            Error::Zstd { what, .. } => m.serialize_entry("what", what)?,
+            Error::Zstd { what, .. } | Error::Gzip { what, .. } => {
+                m.serialize_entry("what", what)?
+            }
             Error::RangeIgnored {
                 blob_size: Some(n), ..
             } => m.serialize_entry("blobSize", n)?,
@@ -445,6 +524,9 @@ impl Serialize for Error {
                 m.serialize_entry("stage", stage)?;
                 m.serialize_entry("seconds", seconds)?;
             }
+            Error::Http {
+                code: Some(code), ..
+            } => m.serialize_entry("registryCode", code)?,
             _ => {}
         }
         m.end()

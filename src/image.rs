@@ -7,9 +7,11 @@
 
 use crate::error::{Error, Result};
 use crate::format::digest::Digest;
-use crate::inspect::report::{ImageReport, LayerReport, RequestRecord};
+use crate::inspect::report::LayerReport;
 use crate::inspect::{ByteRange, InspectOptions, InspectedLayer};
 use crate::oci::{Descriptor, ImageConfig, Manifest, ManifestDoc, Platform, MAX_MANIFEST};
+use crate::request_log::RequestRecord;
+use serde::Serialize;
 
 /// A place images can be read from: an OCI layout directory, a registry, a single blob file.
 #[allow(async_fn_in_trait)]
@@ -31,6 +33,30 @@ pub trait ImageSource {
     }
     /// Called when the inspection moves on (`manifest`, `config`, `layer`), for progress display.
     fn progress(&mut self, _phase: &str, _layer: Option<usize>) {}
+}
+
+/// An image: its manifest and one report per layer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageReport {
+    /// What was inspected, as given (`oci:DIR:TAG`, `docker://…`, a registry reference).
+    pub source: String,
+    pub manifest_digest: Option<String>,
+    pub manifest_media_type: Option<String>,
+    pub platform: Option<String>,
+    /// Platforms offered when the reference was an index.
+    pub platforms: Vec<String>,
+    pub config_digest: Option<String>,
+    pub diff_ids: Vec<String>,
+    pub layers: Vec<LayerReport>,
+    /// Blob bytes read for all layers' metadata.
+    pub bytes_read: u64,
+    pub reads: usize,
+    /// Every request made, manifests and configs included (registry sources only).
+    pub requests: usize,
+    /// Every body byte received (registry sources only).
+    pub bytes_fetched: u64,
+    pub request_log: Vec<RequestRecord>,
 }
 
 /// An image with every layer inspected.

@@ -25,11 +25,15 @@ pub mod inspect;
 pub mod model;
 pub mod oci;
 pub mod plan;
+pub mod range;
 pub mod registry;
+pub mod request_log;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod source;
+pub mod text;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, RegistryCode, Result};
+pub use range::ByteRange;
 /// The `#[wasm_bindgen]` JavaScript API (`inspectImage`, `planPull`, …), behind the default
 /// `js-api` feature: a wasm crate that depends on chunkscope turns it off
 /// (`default-features = false`) to keep these exports out of its own JS module.

@@ -34,6 +34,8 @@ const TARGETS: &[(&str, Body)] = &[
     ("inspect", bodies::inspect),
     ("plan", bodies::plan),
     ("ranges", bodies::ranges),
+    ("estargz_footer", bodies::estargz_footer),
+    ("estargz_toc", bodies::estargz_toc),
 ];
 
 /// Regression inputs for bugs that are reported but not fixed yet: skipped by
@@ -195,6 +197,8 @@ struct Seeds {
     inspect: Vec<Vec<u8>>,
     plan: Vec<Vec<u8>>,
     ranges: Vec<Vec<u8>>,
+    estargz_footer: Vec<Vec<u8>>,
+    estargz_toc: Vec<Vec<u8>>,
 }
 
 /// Seeds of the `pax` target: corners-current's tar-split segments whose header is a PAX `x` or
@@ -300,8 +304,6 @@ fn small_toc(l: &FixtureLayer, n: usize) -> Vec<u8> {
     serde_json::to_vec(&toc).unwrap()
 }
 
-/// Seeds from the real fixtures. Kept small where the body is expensive, so 20,000 debug-build
-/// iterations stay fast; the full-size inputs go to the fuzz corpus instead.
 /// A layer's chunk extents as `ranges` parts (every third local, every fifth a hole).
 fn toc_parts(l: &FixtureLayer) -> Vec<(u64, u32, u8, u32)> {
     let toc: serde_json::Value = serde_json::from_slice(&l.toc_json_via_cli()).unwrap();
@@ -319,6 +321,81 @@ fn toc_parts(l: &FixtureLayer) -> Vec<(u64, u32, u8, u32)> {
         .collect()
 }
 
+/// A blob of a fixture layout (its only layer).
+fn fixture_blob(name: &str) -> Vec<u8> {
+    let d = &descriptors(name, "latest")[0];
+    std::fs::read(
+        fixtures_dir()
+            .join(name)
+            .join("blobs/sha256")
+            .join(d.digest.strip_prefix("sha256:").unwrap()),
+    )
+    .unwrap()
+}
+
+/// An eStargz TOC member as stargz-snapshotter writes it: gzip(tar(`stargz.index.json`)).
+fn estargz_toc_member(json: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_ustar();
+    h.set_size(json.len() as u64);
+    h.set_mode(0o644);
+    tar.append_data(&mut h, "stargz.index.json", json).unwrap();
+    let tar = tar.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar).unwrap();
+    gz.finish().unwrap()
+}
+
+/// eStargz seeds: the real footers (and the stargz zstd:chunked blob's last 51 bytes, which
+/// containers/storage misreads), the 47-byte legacy footer; the real TOC members and small
+/// ones with the first entries of the real TOC.
+fn estargz_seeds(s: &mut Seeds) {
+    for name in [
+        "estargz-small",
+        "estargz-pair-b",
+        "stargz-zstdchunked-small",
+    ] {
+        let blob = fixture_blob(name);
+        s.estargz_footer.push(blob[blob.len() - 51..].to_vec());
+    }
+    let mut legacy = vec![0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 22, 0];
+    legacy.extend_from_slice(b"0000000000000100STARGZ");
+    legacy.extend_from_slice(&[1, 0, 0, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0]);
+    s.estargz_footer.push(legacy);
+    let blob = fixture_blob("estargz-small");
+    let off = chunkscope::format::estargz::parse_footer(&blob[blob.len() - 51..])
+        .unwrap()
+        .toc_offset as usize;
+    let member = blob[off..blob.len() - 51].to_vec();
+    let json = chunkscope::format::estargz::read_toc(&member, 1 << 20)
+        .unwrap()
+        .json;
+    let mut toc: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    for n in [12usize, 30] {
+        let mut small = toc.clone();
+        small["entries"].as_array_mut().unwrap().truncate(n);
+        s.estargz_toc
+            .push(estargz_toc_member(&serde_json::to_vec(&small).unwrap()));
+    }
+    toc["entries"].as_array_mut().unwrap().truncate(4);
+    // Stored (level 0) so that mutations hit the JSON, not only the deflate stream.
+    let mut tar = tar::Builder::new(Vec::new());
+    let text = serde_json::to_vec(&toc).unwrap();
+    let mut h = tar::Header::new_ustar();
+    h.set_size(text.len() as u64);
+    tar.append_data(&mut h, "stargz.index.json", &text[..])
+        .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
+    std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
+    s.estargz_toc.push(gz.finish().unwrap());
+    // The real 11 KB member is a seed of the fuzz corpus only (`write_fuzz_corpus`): mutating
+    // it here costs too much time per input.
+    drop(member);
+}
+
+/// Seeds from the real fixtures. Kept small where the body is expensive, so 20,000 debug-build
+/// iterations stay fast; the full-size inputs go to the fuzz corpus instead.
 fn seeds() -> &'static Seeds {
     static SEEDS: OnceLock<Seeds> = OnceLock::new();
     SEEDS.get_or_init(|| {
@@ -334,7 +411,10 @@ fn seeds() -> &'static Seeds {
             inspect: Vec::new(),
             plan: Vec::new(),
             ranges: Vec::new(),
+            estargz_footer: Vec::new(),
+            estargz_toc: Vec::new(),
         };
+        estargz_seeds(&mut s);
         for l in [&tiny, &legacy, &pair] {
             s.footer.push(l.blob[l.blob.len() - 72..].to_vec());
             s.annotations.push(annotations_input(l));
@@ -452,6 +532,8 @@ fn seeds_for(target: &str) -> &'static [Vec<u8>] {
         "inspect" => &s.inspect,
         "plan" => &s.plan,
         "ranges" => &s.ranges,
+        "estargz_footer" => &s.estargz_footer,
+        "estargz_toc" => &s.estargz_toc,
         _ => unreachable!(),
     }
 }
@@ -599,6 +681,16 @@ fn toc_survives_mutation() {
 #[test]
 fn tarsplit_survives_mutation() {
     smoke("tarsplit");
+}
+
+#[test]
+fn estargz_footer_survives_mutation() {
+    smoke("estargz_footer");
+}
+
+#[test]
+fn estargz_toc_survives_mutation() {
+    smoke("estargz_toc");
 }
 
 #[test]
@@ -758,6 +850,13 @@ fn write_fuzz_corpus() {
             ts.extend(l.tarsplit_via_cli().unwrap());
             extra.push(("tarsplit", ts));
         }
+    }
+    for name in ["estargz-small", "estargz-pair-b"] {
+        let blob = fixture_blob(name);
+        let off = chunkscope::format::estargz::parse_footer(&blob[blob.len() - 51..])
+            .unwrap()
+            .toc_offset as usize;
+        extra.push(("estargz_toc", blob[off..blob.len() - 51].to_vec()));
     }
     for &(target, _) in TARGETS {
         let dir = root.join(target);

@@ -551,3 +551,165 @@ fn single_range_curve() {
     assert!(v["totals"]["fetchBytes"].is_u64());
     assert!(l["fallback"].is_null());
 }
+
+/// The blob requests podman made in an eStargz phase (`tests/fixtures/pulls-estargz/`), each as
+/// its list of `(first, last)` ranges (empty for a GET without `Range`), with `range_bytes`.
+fn logged_estargz(phase: &str, blob: &str) -> Vec<(Vec<(u64, u64)>, u64)> {
+    let text =
+        std::fs::read_to_string(fixtures().join(format!("pulls-estargz/{phase}.requests.jsonl")))
+            .unwrap();
+    let rows: Vec<_> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["path"].as_str().unwrap().ends_with(blob))
+        .map(|r| {
+            (
+                r["ranges"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
+                    .collect::<Vec<_>>(),
+                r["range_bytes"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(!rows.is_empty(), "{phase}: no request for {blob}");
+    rows
+}
+
+/// The planner's requests for one layer in the same shape as [`logged_estargz`].
+fn planned(l: &LayerPlan) -> Vec<(Vec<(u64, u64)>, u64)> {
+    l.request_list
+        .iter()
+        .map(|r| {
+            (
+                r.ranges
+                    .iter()
+                    .map(|s| (s.offset, s.offset + s.length - 1))
+                    .collect(),
+                if r.kind == "full" { 0 } else { r.bytes },
+            )
+        })
+        .collect()
+}
+
+fn insecure() -> PlanOptions {
+    PlanOptions {
+        insecure_allow_unpredictable_image_contents: true,
+        ..PlanOptions::default()
+    }
+}
+
+/// eStargz, default options (podman 5.4.2, `e1f`): one ordinary GET, no metadata read.
+/// stargz-snapshotter's zstd:chunked (`z1f`) is taken for eStargz and pulled whole the same way.
+#[test]
+fn estargz_default_is_a_full_pull() {
+    for (name, phase) in [
+        ("estargz-small", "e1f"),
+        ("stargz-zstdchunked-small", "z1f"),
+    ] {
+        let img = image(name);
+        let p = plan(&img, &[]);
+        let l = &p.layers[0];
+        let v = l.verdict.as_ref().unwrap();
+        assert_eq!(
+            serde_json::to_value(v.outcome).unwrap(),
+            "full-pull",
+            "{name}"
+        );
+        assert_eq!(serde_json::to_value(v.code).unwrap(), "estargz-refused");
+        assert_eq!(v.error.as_deref(), Some("Failed to retrieve partial blob: estargz layers don't support partial pulls with guaranteed consistency with non-partial pulls"));
+        let log = logged_estargz(phase, &img.manifest.layers[0].digest);
+        assert_eq!(log, [(vec![], 0)], "{name}");
+        assert_eq!(planned(l), log, "{name}");
+        assert_eq!(l.fetch_bytes, img.manifest.layers[0].size);
+    }
+}
+
+/// eStargz with `insecure_allow_unpredictable_image_contents` into an empty store (`e2f`):
+/// footer (51 B), TOC (`[tocOffset, size − 51)`, 11,559 B), then one range from the first
+/// payload (the landmark's is skipped) to the TOC.
+#[test]
+fn estargz_insecure_cold_matches_podman() {
+    let img = image("estargz-small");
+    let p = plan_with(&img, &[], insecure());
+    let l = &p.layers[0];
+    assert_eq!(l.fallback, None);
+    let v = serde_json::to_value(l.verdict.as_ref()).unwrap();
+    assert_eq!(v["outcome"], "partial");
+    assert_eq!(v["code"], "eligible");
+    assert_eq!(
+        v["source"],
+        "containers/storage v1.57.2 pkg/chunked/compression_linux.go readEstargzChunkedManifest"
+    );
+    let log = logged_estargz("e2f", &img.manifest.layers[0].digest);
+    assert_eq!(
+        log,
+        [
+            (vec![(2_367_566, 2_367_616)], 51),
+            (vec![(2_356_007, 2_367_565)], 11_559),
+            (vec![(272, 2_356_006)], 2_355_735),
+        ]
+    );
+    assert_eq!(planned(l), log);
+    assert_eq!(l.ranges_per_request, [1, 1, 1]);
+    assert_eq!(l.metadata_requests, 2);
+    assert_eq!(l.metadata_bytes, 51 + 11_559);
+    assert_eq!(l.fetch_bytes, 51 + 11_559 + 2_355_735);
+    // The same setup pull before phase e3f.
+    assert_eq!(
+        logged_estargz("e3f.setup", &img.manifest.layers[0].digest),
+        log
+    );
+}
+
+/// eStargz delta with the insecure option (`e3f`): estargz-pair-b over estargz-small (pulled
+/// partially, so its TOC is in the store): footer + TOC, then 1 request of 9 ranges, 570,679 B
+/// (the 16 changed chunks make 569,439 B; the rest is gaps ≤ 1 KiB bridged).
+#[test]
+fn estargz_insecure_delta_matches_podman() {
+    let small = image("estargz-small");
+    let b = image("estargz-pair-b");
+    let p = plan_with(&b, &[&small], insecure());
+    let l = &p.layers[0];
+    assert_eq!(l.fallback, None);
+    let log = logged_estargz("e3f", &b.manifest.layers[0].digest);
+    assert_eq!(log.len(), 3);
+    assert_eq!(log[2].0.len(), 9);
+    assert_eq!(log[2].1, 570_679);
+    assert_eq!(planned(l), log);
+    assert_eq!(l.missing_chunks, 16);
+    assert_eq!(l.missing_bytes, 569_439);
+    assert_eq!(l.fetch_bytes, 51 + 11_800 + 570_679);
+    // Without the option the store holds no eStargz TOC and pair-b is pulled whole.
+    let d = plan(&b, &[&small]);
+    assert_eq!(d.layers[0].ranges_per_request, [0]);
+}
+
+/// stargz-snapshotter's zstd:chunked with the insecure option (`z2f`): the eStargz reader takes
+/// the last 51 bytes as a gzip footer, fails to parse the TOC offset, and the pull fails with
+/// no fallback after that one request.
+#[test]
+fn stargz_zstdchunked_insecure_fails_like_podman() {
+    let img = image("stargz-zstdchunked-small");
+    let p = plan_with(&img, &[], insecure());
+    let l = &p.layers[0];
+    let v = l.verdict.as_ref().unwrap();
+    assert_eq!(serde_json::to_value(v.outcome).unwrap(), "fails");
+    assert_eq!(
+        serde_json::to_value(v.code).unwrap(),
+        "estargz-footer-unparsable"
+    );
+    let keylines =
+        std::fs::read_to_string(fixtures().join("pulls-estargz/z2f.keylines.txt")).unwrap();
+    let printed = keylines
+        .lines()
+        .find_map(|l| l.strip_prefix("Error: "))
+        .expect("podman's error line");
+    assert_eq!(v.error.as_deref(), Some(printed));
+    let log = logged_estargz("z2f", &img.manifest.layers[0].digest);
+    assert_eq!(log, [(vec![(2_322_784, 2_322_834)], 51)]);
+    assert_eq!(planned(l), log);
+    assert_eq!(p.totals.failing_layers, 1);
+}

@@ -177,4 +177,21 @@ fn unknown_images_fail_in_one_line() {
     assert_eq!(code, 2);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("404") && err.contains("not found"), "{err}");
+    // the registry's error code tells a missing tag from a missing repository (distribution
+    // answers MANIFEST_UNKNOWN for both on the manifest; its tag list says NAME_UNKNOWN)
+    assert!(
+        err.contains("MANIFEST_UNKNOWN")
+            && err.contains("repository pair-b has no manifest no-such-tag"),
+        "{err}"
+    );
+    let (code, _, err) = cli(&[
+        "inspect",
+        "--insecure",
+        &docker(&reg, "no-such-repo:latest"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("NAME_UNKNOWN") && err.contains("repository no-such-repo does not exist"),
+        "{err}"
+    );
 }

@@ -66,3 +66,23 @@ fn timeout_stages_and_not_read_codes_match_the_typescript_unions() {
     assert_eq!(rust, by_method);
     assert_eq!(wire(&NotReadCode::ALL), ts_union("NotReadCode"));
 }
+
+#[test]
+fn request_purposes_match_the_typescript_union() {
+    use chunkscope::registry::RequestPurpose;
+    let rust = wire(&RequestPurpose::ALL);
+    assert_eq!(rust, ts_union("RequestPurpose"));
+    let by_method: Vec<&str> = RequestPurpose::ALL.iter().map(|p| p.as_str()).collect();
+    assert_eq!(rust, by_method);
+}
+
+#[test]
+fn registry_codes_and_sniffed_kinds_match_the_typescript_unions() {
+    use chunkscope::format::sniff::Sniffed;
+    use chunkscope::RegistryCode;
+    assert_eq!(wire(&RegistryCode::ALL), ts_union("RegistryCode"));
+    let rust = wire(&Sniffed::ALL);
+    assert_eq!(rust, ts_union("Sniffed"));
+    let by_method: Vec<&str> = Sniffed::ALL.iter().map(|k| k.as_str()).collect();
+    assert_eq!(rust, by_method);
+}

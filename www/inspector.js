@@ -18,12 +18,13 @@ import { h, fill } from './js/dom.js';
 import * as fmt from './js/format.js';
 import { loadModule, loadedModule } from './js/api.js';
 import { explain, errorNodes } from './js/errors.js';
-import { readInitial, writeUrl, layerFromParam } from './js/url-state.js';
+import { readInitial, writeUrl, layerFromParam, sortFromParam } from './js/url-state.js';
 import { Controller } from './js/controller.js';
 import { planCoverage } from './js/plan-coverage.js';
 import { RegistryForm } from './js/registry-form.js';
 import { ImageSummary, LayersTable } from './js/layers.js';
 import { TocView } from './js/toc-view.js';
+import { SORTS } from './js/toc-tree.js';
 import { FileDetails } from './js/file-details.js';
 import { ChunkMap } from './js/chunk-map.js';
 import { PlanView } from './js/plan-view.js';
@@ -37,6 +38,19 @@ const TABS = [
   ['plan', 'Pull cost'],
   ['probe', 'Registry check'],
 ];
+
+/** Can a file be previewed (registry or local blob), and if not, why (shown next to the button). */
+function previewState(file) {
+  if (!file || file.type !== 'reg') return { canPreview: false, previewWhy: '' };
+  const chunks = file.chunks || [];
+  if (file.size > 0 && chunks.length && chunks.every((c) => c.zeros)) {
+    return { canPreview: false, previewWhy: 'Nothing to read: the file is all zeros chunks (no data stored in the blob).' };
+  }
+  if (file.size > 64 * 1024 * 1024) {
+    return { canPreview: false, previewWhy: 'Files over 64 MiB are not previewed in the browser.' };
+  }
+  return { canPreview: true, previewWhy: '' };
+}
 
 export class ChunkscopeInspector extends HTMLElement {
   static get observedAttributes() {
@@ -58,13 +72,19 @@ export class ChunkscopeInspector extends HTMLElement {
     this.form = new RegistryForm();
     this.form.on('submit', (v) => c.inspect(v));
     this.form.on('file', (v) => c.inspectLocal(v));
+    this.form.on('repository', (v) => c.listTagsFor(v));
+    this.form.on('check', (v) => c.checkRegistry(v));
     this.form.on('error', (e) => this.showError(e, { action: 'open the file' }));
 
     this.progressText = h('span', { class: 'progress-text' });
     this.progressBar = h('div', { class: 'progress-bar' }, h('div', { class: 'progress-fill' }));
+    // Cancel: the load in flight is dropped (its answers are ignored), the form is usable again
+    this.cancelBtn = h('button', { type: 'button', class: 'btn small ghost cancel', 'aria-label': 'Cancel loading' }, 'Cancel');
+    this.cancelBtn.addEventListener('click', () => c.cancel());
     this.progress = h('div', { class: 'progress', hidden: true, role: 'status', 'aria-live': 'polite' },
-      h('span', { class: 'spinner', 'aria-hidden': 'true' }), this.progressText, this.progressBar);
+      h('span', { class: 'spinner', 'aria-hidden': 'true' }), this.progressText, this.progressBar, this.cancelBtn);
     this.errorBox = h('div', { class: 'error-box', hidden: true, role: 'alert' });
+    this.tagChoices = h('div', { class: 'tag-choices', hidden: true, role: 'group', 'aria-label': 'Tags of this repository' });
     this.notice = h('div', { class: 'notice', hidden: true, role: 'status' });
 
     this.summary = new ImageSummary();
@@ -74,6 +94,7 @@ export class ChunkscopeInspector extends HTMLElement {
     this.toc = new TocView();
     this.toc.on('select', ({ path, file, node }) => this.selectFile(path, { file, node, from: 'toc' }));
     this.toc.on('state', () => this.syncUrl());
+    this.toc.on('export', (x) => this.exportFetched(x));
     this.details = new FileDetails();
     this.preview = new Preview();
     this.details.on('preview', (f) => c.previewFile(f));
@@ -88,7 +109,7 @@ export class ChunkscopeInspector extends HTMLElement {
       this.selectFile(path, { file, from: 'map' });
     });
     this.plan = new PlanView();
-    this.plan.on('options', () => c.runPlan());
+    this.plan.on('options', () => { c.runPlan(); this.syncUrl(); });
     this.probe = new ProbeView();
     this.probe.on('run', (o) => c.runProbe(o));
 
@@ -96,11 +117,25 @@ export class ChunkscopeInspector extends HTMLElement {
     this.panels = new Map();
     const tablist = h('div', { class: 'tabs', role: 'tablist' });
     for (const [key, label] of TABS) {
-      const b = h('button', { type: 'button', role: 'tab', class: 'tab', dataset: { tab: key }, 'aria-selected': 'false' }, label);
+      const b = h('button', {
+        type: 'button', role: 'tab', class: 'tab', id: `tab-${key}`, dataset: { tab: key },
+        'aria-selected': 'false', 'aria-controls': `panel-${key}`, tabindex: '-1',
+      }, label);
       b.addEventListener('click', () => this.setTab(key));
       tablist.appendChild(b);
       this.tabButtons.set(key, b);
     }
+    // the ARIA tabs pattern: one tab stop; arrows, Home and End move between tabs (and select)
+    tablist.addEventListener('keydown', (e) => {
+      const keys = [...this.tabButtons.keys()];
+      const at = keys.indexOf(this.state.tab);
+      const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: keys.length - 1 }[e.key];
+      if (to === undefined) return;
+      e.preventDefault();
+      const key = keys[(to + keys.length) % keys.length];
+      this.setTab(key);
+      this.tabButtons.get(key).focus();
+    });
     this.layerTitle = h('div', { class: 'layer-title' });
     this.filesAside = h('aside', { class: 'aside' });
     this.mapAside = h('aside', { class: 'aside' });
@@ -110,6 +145,11 @@ export class ChunkscopeInspector extends HTMLElement {
       h('div', { class: 'panel-main' }, this.map.el), this.mapAside));
     this.panels.set('plan', h('div', { class: 'panel plan-panel', role: 'tabpanel', hidden: true }, this.plan.el));
     this.panels.set('probe', h('div', { class: 'panel probe-panel', role: 'tabpanel', hidden: true }, this.probe.el));
+    for (const [k, p] of this.panels) {
+      p.id = `panel-${k}`;
+      p.setAttribute('aria-labelledby', `tab-${k}`);
+      p.tabIndex = 0;
+    }
     this.noFiles = h('div', { class: 'placeholder muted no-files', hidden: true });
     this.filesMain.appendChild(this.noFiles);
 
@@ -121,7 +161,7 @@ export class ChunkscopeInspector extends HTMLElement {
     this.root.append(
       h('link', { rel: 'stylesheet', href: STYLESHEET }),
       h('div', { class: 'app' },
-        this.form.el, this.progress, this.errorBox, this.notice,
+        this.form.el, this.progress, this.errorBox, this.tagChoices, this.notice,
         this.summary.el, this.layers.el, this.workspace,
         h('div', { class: 'app-foot muted' }, this.versionEl)));
     this.setTab('files', { sync: false });
@@ -133,6 +173,11 @@ export class ChunkscopeInspector extends HTMLElement {
     this.initial = readInitial(this);
     if (this.initial.tab && this.tabButtons.has(this.initial.tab)) this.setTab(this.initial.tab, { sync: false });
     if (this.initial.view === 'list') this.toc.setMode('list');
+    const sort = sortFromParam(this.initial.sort, SORTS);
+    if (sort) this.toc.setSort(sort.sort, { reverse: sort.reverse });
+    if (this.initial.filter) this.toc.setQuery(this.initial.filter);
+    if (this.initial.pull) this.toc.setPullFilter(this.initial.pull);
+    if (this.initial.budget && this.plan.setBudgetParam) this.plan.setBudgetParam(this.initial.budget);
     this.form.setValues(this.initial);
     loadModule().then((m) => {
       try {
@@ -207,11 +252,52 @@ export class ChunkscopeInspector extends HTMLElement {
   clearError() {
     this.errorBox.hidden = true;
     fill(this.errorBox);
+    this.tagChoices.hidden = true;
+    fill(this.tagChoices);
+  }
+
+  /**
+   * A missing tag: the repository's tags as buttons (`pick(tag)` inspects it), or `note` when they
+   * could not be listed. At most 200 are shown (the newest names last, as the registry lists them).
+   */
+  showTagChoices(tags, note = '', pick = null) {
+    const MAX = 200;
+    if (!tags) {
+      fill(this.tagChoices, h('p', { class: 'muted' }, note));
+    } else if (!tags.length) {
+      fill(this.tagChoices, h('p', { class: 'muted' }, 'The repository has no tags.'));
+    } else {
+      const shown = tags.slice(-MAX);
+      fill(this.tagChoices,
+        h('span', { class: 'label' }, `Tags of this repository (${tags.length}${tags.length > MAX ? `, the last ${MAX} shown` : ''}):`),
+        ...shown.map((t) => {
+          const b = h('button', { type: 'button', class: 'btn small tag-choice', 'aria-label': `Inspect tag ${t}` }, t);
+          b.addEventListener('click', () => pick && pick(t));
+          return b;
+        }));
+    }
+    this.tagChoices.hidden = false;
+    this.dispatchEvent(new CustomEvent('chunkscope-tags', { detail: { tags: tags || [] }, bubbles: true, composed: true }));
+  }
+
+  /**
+   * A load failed: the previous image's report (summary, layers, tabs) is hidden, so nothing on the
+   * page looks like the answer for what was just asked.
+   */
+  hideReport() {
+    this.summary.el.hidden = true;
+    this.layers.el.hidden = true;
+    this.workspace.hidden = true;
+    this.state = { ...this.state, source: null, report: null, shown: false, layer: -1, file: null, plan: null, coverage: null };
+    this.probe.setEnabled(false, 'Inspect an image first');
+    this.probe.clear();
   }
 
   showNotice(text) {
     this.notice.hidden = !text;
     this.notice.textContent = text || '';
+    delete this.notice.dataset.check;
+    delete this.notice.dataset.cancelled;
   }
 
   // ------------------------------------------------------------------ report, layer, file
@@ -251,6 +337,40 @@ export class ChunkscopeInspector extends HTMLElement {
     if (li < 0) li = report.layers.length ? 0 : -1;
     this.selectLayer(li, { file: init.file || null });
     this.dispatchEvent(new CustomEvent('chunkscope-report', { detail: { report }, bubbles: true, composed: true }));
+  }
+
+  /**
+   * Downloads what a pull of the selected layer fetches, as CSV or JSON (a Blob URL, revoked after
+   * the click). Paths come from the registry: CSV fields are quoted, and a leading = + - @ gets a
+   * ' so that spreadsheets never read a file name as a formula.
+   */
+  exportFetched({ format, files }) {
+    const s = this.state;
+    const layer = s.report?.layers?.[s.layer];
+    if (!layer) return;
+    const meta = {
+      image: s.wantText || s.fileName || '', layer: layer.digest, over: s.haveTexts || [],
+      files: files.length, compressedBytes: files.reduce((a, f) => a + f.compressedBytes, 0),
+    };
+    let text;
+    if (format === 'json') {
+      text = JSON.stringify({ ...meta, fetched: files }, null, 2);
+    } else {
+      const cell = (v) => {
+        let t = String(v);
+        if (/^[=+\-@\t\r]/.test(t)) t = `'${t}`;
+        return /[",\n\r]/.test(t) || t !== String(v) ? `"${t.replace(/"/g, '""')}"` : t;
+      };
+      text = ['path,size,chunks,compressed_bytes,digest',
+        ...files.map((f) => [f.path, f.size, f.chunks, f.compressedBytes, f.digest].map(cell).join(','))].join('\n') + '\n';
+    }
+    const url = URL.createObjectURL(new Blob([text], { type: format === 'json' ? 'application/json' : 'text/csv' }));
+    const a = h('a', { href: url, download: `fetched-${fmt.shortDigest(layer.digest).replace(/[^A-Za-z0-9_.-]/g, '-')}.${format}` });
+    this.root.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    this.dispatchEvent(new CustomEvent('chunkscope-export', { detail: { format, ...meta }, bubbles: true, composed: true }));
   }
 
   /** A plan arrived (or failed: null): its colours for the layers, the map, the list, the details. */
@@ -322,14 +442,17 @@ export class ChunkscopeInspector extends HTMLElement {
     this.details.show(file, {
       path, node,
       coverage: this.coverageOf(this.state.layer),
-      canPreview: this.state.source === 'registry' && !!file && file.type === 'reg' && !(file.chunks || []).every((c) => c.zeros),
+      ...previewState(file),
     });
     this.details.previewSlot.appendChild(this.preview.el);
   }
 
   setTab(key, { sync = true } = {}) {
     this.state.tab = key;
-    for (const [k, b] of this.tabButtons) b.setAttribute('aria-selected', String(k === key));
+    for (const [k, b] of this.tabButtons) {
+      b.setAttribute('aria-selected', String(k === key));
+      b.tabIndex = k === key ? 0 : -1;
+    }
     for (const [k, p] of this.panels) p.hidden = k !== key;
     this.placeDetails();
     if (key === 'map') this.map.schedule();
@@ -354,6 +477,11 @@ export class ChunkscopeInspector extends HTMLElement {
       file: s.file,
       tab: s.tab,
       listView: this.toc.mode === 'list',
+      sort: this.toc.sort,
+      reverse: this.toc.reverse,
+      filter: this.toc.query,
+      pull: this.toc.pull,
+      budget: this.plan.budgetParam ? this.plan.budgetParam() : '',
     });
   }
 }

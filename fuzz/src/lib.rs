@@ -10,7 +10,9 @@
 
 use chunkscope::format::annotations::{LayerAnnotations, Section};
 use chunkscope::format::digest::Digest;
-use chunkscope::format::{footer as footer_fmt, tarsplit as tarsplit_fmt, toc as toc_fmt, zstd};
+use chunkscope::format::{
+    estargz, footer as footer_fmt, tarsplit as tarsplit_fmt, toc as toc_fmt, zstd,
+};
 use chunkscope::format::{gofmt, pax as pax_fmt, tar_header};
 use chunkscope::inspect::report::FileReport;
 use chunkscope::inspect::{InspectOptions, LayerInspection};
@@ -343,11 +345,12 @@ fn plan_layer<'a>(
         tar_split_digest: f.as_ref().is_some_and(|(t, _)| *t),
         error: None,
         verdict: None,
+        estargz: None,
     }
 }
 
 /// `plan`: the planner's inputs. Layout: byte 0 flags (bit 0 chunk reuse, 1 hard links, 2 a
-/// fixed budget, 3 the have layer is the want layer's descriptor too), byte 1 the budget, byte 2
+/// fixed budget, 3 the have layer is the want layer's descriptor too, 4 insecure mode), byte 1 the budget, byte 2
 /// the registry behaviour (class, refusal status, cap), byte 3 retries, bytes 4..12 the want
 /// blob's size (u64 LE), then `want TOC JSON \0 have TOC JSON`. The plan is made, predicted
 /// for the behaviour and serialised; its totals must add up.
@@ -383,6 +386,7 @@ pub fn plan(data: &[u8]) {
         chunk_reuse: flags & 1 != 0,
         hard_links: flags & 2 != 0,
         budget: (flags & 4 != 0).then_some(usize::from(data[1])),
+        insecure_allow_unpredictable_image_contents: flags & 16 != 0,
     };
     let mut p = plan_pull(&[w], &[h], &opts);
     let mut o = PredictOptions::new(behaviour(data[2]));
@@ -397,8 +401,9 @@ pub fn plan(data: &[u8]) {
 /// chunks are). Merged, halved and laid out as one single-range plan; every remote part must
 /// lie inside a merged range.
 pub fn ranges(data: &[u8]) {
+    use chunkscope::inspect::ByteRange as Span;
     use chunkscope::plan::predict::halve;
-    use chunkscope::plan::ranges::{merge_missing_chunks, Part, Source, Span};
+    use chunkscope::plan::ranges::{merge_missing_chunks, Part, Source};
     use chunkscope::plan::single_range::SingleRange;
     let Some((&target, rest)) = data.split_first() else {
         return;
@@ -469,4 +474,59 @@ pub fn ranges_input(target: u8, parts: &[(u64, u32, u8, u32)]) -> Vec<u8> {
         v.extend(file.to_le_bytes());
     }
     v
+}
+
+/// `estargz_footer`: the blob's last bytes, any length, read as an eStargz footer (51 or 47
+/// bytes) and as containers/storage's reader takes them (`footer[16:32]` as hex).
+pub fn estargz_footer(data: &[u8]) {
+    if let Ok(f) = estargz::parse_footer(data) {
+        let _ = (f.variant.name(), f.variant.size(), f.toc_offset);
+    }
+    let _ = estargz::reference_toc_offset(data);
+    let _ = gofmt::quote(data);
+}
+
+/// `estargz_toc`: an eStargz TOC member (gzip → tar → `stargz.index.json`). Read alone, then as
+/// the TOC of a blob `member + footer` through the inspection (with the annotation digest of
+/// the JSON it holds, so the parser and the file model are reached), and as a file payload.
+pub fn estargz_toc(data: &[u8]) {
+    let mut digest = format!("sha256:{}", "0".repeat(64));
+    // The parse and the file model are reached through the inspection below.
+    if let Ok(m) = estargz::read_toc(data, 1 << 20) {
+        digest = Digest::sha256(&m.json).to_string();
+    }
+    let _ = estargz::payload_prefix("file", data, (data.len() as u64).min(1 << 16), 1 << 20);
+    let mut blob = data.to_vec();
+    blob.extend(estargz::footer_bytes(0));
+    let mut annotations = BTreeMap::new();
+    annotations.insert(
+        "containerd.io/snapshot/stargz/toc.digest".to_string(),
+        digest,
+    );
+    let desc = Descriptor {
+        size: blob.len() as u64,
+        ..descriptor(0, annotations, true)
+    };
+    let mut insp = LayerInspection::new(
+        &desc,
+        InspectOptions {
+            tar_split: false,
+            footer: false,
+            files: true,
+        },
+    );
+    while let Some(r) = insp.next_read() {
+        let Some(end) = r
+            .offset
+            .checked_add(r.length)
+            .filter(|&e| e <= blob.len() as u64)
+        else {
+            break;
+        };
+        if insp.feed(&blob[r.offset as usize..end as usize]).is_err() {
+            break;
+        }
+    }
+    let out = insp.finish();
+    let _ = serde_json::to_vec(&out.report);
 }

@@ -82,6 +82,14 @@ impl LayerAnnotations {
                 .transpose()?;
         let estargz = annotations.get(ESTARGZ_TOC_DIGEST);
         match (chunked, estargz) {
+            // stargz-snapshotter's zstdchunked writer: the reference puller reads only the
+            // current keys, so to it this is an eStargz layer.
+            (Some(c), Some(d)) if c.namespace == Namespace::Legacy => {
+                Ok(LayerAnnotations::Estargz {
+                    toc_digest: d.clone(),
+                    uncompressed_size: annotations.get(ESTARGZ_UNCOMPRESSED_SIZE).cloned(),
+                })
+            }
             (Some(_), Some(_)) => Err(Error::Annotation {
                 key: ESTARGZ_TOC_DIGEST.into(),
                 value: estargz.cloned().unwrap_or_default(),
@@ -98,6 +106,12 @@ impl LayerAnnotations {
 }
 
 impl ChunkedAnnotations {
+    /// The legacy `io.containers.zstd-chunked.*` annotations alone, if present (for layers that
+    /// [`LayerAnnotations::parse`] reports as eStargz).
+    pub fn legacy(a: &BTreeMap<String, String>) -> Result<Option<Self>> {
+        Self::parse_namespace(a, NS_LEGACY, Namespace::Legacy)
+    }
+
     fn parse_namespace(
         a: &BTreeMap<String, String>,
         ns: &str,

@@ -5,9 +5,11 @@
 
 pub mod annotations;
 pub mod digest;
+pub mod estargz;
 pub mod footer;
 pub mod gofmt;
 pub mod pax;
+pub mod sniff;
 pub mod tar_header;
 pub mod tarsplit;
 pub mod time;

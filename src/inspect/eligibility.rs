@@ -53,6 +53,9 @@ pub enum VerdictCode {
     EstargzRefused,
     /// The TOC is over the 150 MiB limit (compressed or uncompressed).
     TocOverLimit,
+    /// eStargz with insecure mode: the blob's last 51 bytes do not hold a hex TOC offset where
+    /// the eStargz footer has one (stargz-snapshotter's zstd:chunked layers).
+    EstargzFooterUnparsable,
     /// The TOC has no `tarSplitDigest`: the DiffID cannot be proven.
     NoTarSplitDigest,
     /// The TOC names a tar-split, but no `tarsplit-position` annotation locates it.
@@ -91,6 +94,8 @@ const SRC_READ_MANIFEST: &str =
     "containers/storage v1.57.2 pkg/chunked/compression_linux.go readZstdChunkedManifest";
 const SRC_ENSURE_MATCH: &str =
     "containers/storage v1.57.2 pkg/chunked/compression_linux.go ensureTOCMatchesTarSplit";
+pub(crate) const SRC_READ_ESTARGZ: &str =
+    "containers/storage v1.57.2 pkg/chunked/compression_linux.go readEstargzChunkedManifest";
 const SRC_ESTARGZ: &str =
     "containers/storage v1.57.2 pkg/chunked/storage_linux.go makeEstargzChunkedDiffer";
 

@@ -53,7 +53,7 @@ pub struct LayerReport {
     pub bytes_read: u64,
     /// Ranges of the blob read to produce this report.
     pub reads: usize,
-    pub read_log: Vec<ReadRecord>,
+    pub read_log: Vec<crate::range::ByteRange>,
     /// Present only when the file list was asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_list: Option<Vec<FileReport>>,
@@ -63,6 +63,71 @@ pub struct LayerReport {
     /// Why the inspection stopped early, if it did: the typed error, serialized as
     /// `{kind, message, …fields}`.
     pub error: Option<crate::error::Error>,
+    /// eStargz layers and stargz-snapshotter's zstd:chunked ones: what only they have.
+    pub estargz: Option<EstargzReport>,
+}
+
+/// Which eStargz writer made the layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EstargzKind {
+    /// gzip members, the eStargz footer (stargz-snapshotter's `estargz` package).
+    Estargz,
+    /// stargz-snapshotter's `zstdchunked` compressor: zstd frames, the legacy 40-byte
+    /// zstd:chunked footer, the eStargz TOC schema and annotations plus the legacy
+    /// `io.containers.zstd-chunked.*` ones.
+    StargzZstdchunked,
+}
+
+impl EstargzKind {
+    /// The report's `format`.
+    pub fn format(self) -> &'static str {
+        match self {
+            EstargzKind::Estargz => "estargz",
+            EstargzKind::StargzZstdchunked => "stargz-zstdchunked",
+        }
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            EstargzKind::Estargz => "eStargz layer",
+            EstargzKind::StargzZstdchunked => {
+                "stargz-snapshotter zstd:chunked layer (eStargz to the reference puller)"
+            }
+        }
+    }
+}
+
+/// The landmark entry of an eStargz TOC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Landmark {
+    /// `.prefetch.landmark`: the files before it are prioritized.
+    Prefetch,
+    /// `.no.prefetch.landmark`: nothing is prioritized.
+    NoPrefetch,
+}
+
+/// eStargz details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EstargzReport {
+    pub kind: EstargzKind,
+    /// `containerd.io/snapshot/stargz/toc.digest`: sha256 of the uncompressed TOC JSON.
+    pub toc_digest: String,
+    pub toc_digest_verified: bool,
+    /// The tar entry that held the TOC JSON (gzip eStargz only): `stargz.index.json`.
+    pub toc_tar_name: Option<String>,
+    pub landmark: Option<Landmark>,
+    /// Regular files before `.prefetch.landmark`, in TOC order.
+    pub prioritized_files: Vec<String>,
+    /// How the reference puller's eStargz reader fails on the blob's last 51 bytes, if it does
+    /// (`parse ToC offset: strconv.ParseInt: parsing "…": invalid syntax`).
+    pub reference_footer_error: Option<String>,
+    /// The reference puller's verdict with `insecure_allow_unpredictable_image_contents`.
+    pub insecure_pull: PartialPull,
+    /// What a partial pull with that option loses: the layer's `partial` hazards, `symlink-mtime`
+    /// included (empty when that pull does not happen).
+    pub insecure_pull_hazards: Vec<PullHazard>,
 }
 
 /// Why a section was not read (wire spelling kebab-case).
@@ -168,12 +233,6 @@ impl Default for PartialPull {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct ReadRecord {
-    pub offset: u64,
-    pub length: u64,
-}
-
 /// One entry of `fileList`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -217,56 +276,4 @@ impl From<&FileEntry> for FileReport {
             chunks: f.chunks.clone(),
         }
     }
-}
-
-/// An image: its manifest and one report per layer.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ImageReport {
-    /// What was inspected, as given (`oci:DIR:TAG`, `docker://…`, a registry reference).
-    pub source: String,
-    pub manifest_digest: Option<String>,
-    pub manifest_media_type: Option<String>,
-    pub platform: Option<String>,
-    /// Platforms offered when the reference was an index.
-    pub platforms: Vec<String>,
-    pub config_digest: Option<String>,
-    pub diff_ids: Vec<String>,
-    pub layers: Vec<LayerReport>,
-    /// Blob bytes read for all layers' metadata.
-    pub bytes_read: u64,
-    pub reads: usize,
-    /// Every request made, manifests and configs included (registry sources only).
-    pub requests: usize,
-    /// Every body byte received (registry sources only).
-    pub bytes_fetched: u64,
-    pub request_log: Vec<RequestRecord>,
-}
-
-/// One HTTP request, as counted by an adapter.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestRecord {
-    pub url: String,
-    pub range: Option<String>,
-    pub status: u16,
-    pub bytes: u64,
-    /// Why the request was made: `manifest`, `config`, `metadata` (TOC/tar-split/footer ranges),
-    /// `token`, `ping`, `probe`, `tags` or `file`.
-    pub purpose: String,
-    /// Set when the body was cancelled (a 200 to a ranged request).
-    pub aborted: bool,
-}
-
-/// Thousands separators for people: `1818924` → `1,818,924`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

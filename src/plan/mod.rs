@@ -28,10 +28,11 @@ pub mod reference;
 pub mod single_range;
 
 use crate::inspect::eligibility::{PullOutcome, PullVerdict};
+use crate::inspect::report::EstargzReport;
 use crate::inspect::InspectedLayer;
 use crate::model::LayerFiles;
 use crate::oci::{Descriptor, Manifest};
-use ranges::{merge_missing_chunks, Span, MAX_NUMBER_MISSING_CHUNKS};
+use ranges::{merge_missing_chunks, ByteRange, MAX_NUMBER_MISSING_CHUNKS};
 use reference::{classify, HaveIndex, Metadata, Route};
 use serde::Serialize;
 use single_range::{CurvePoint, SingleRange, AUTO_BUDGET_REQUEST_COST, CURVE_POINTS};
@@ -50,6 +51,10 @@ pub struct PlanOptions {
     /// The request budget K for the single-range plan (data requests per layer). `None`: chosen per
     /// layer to minimise `bytes + requests × 4 KiB` (see [`single_range::AUTO_BUDGET_REQUEST_COST`]).
     pub budget: Option<usize>,
+    /// `insecure_allow_unpredictable_image_contents = "true"`: the reference pulls eStargz layers
+    /// partially (footer, TOC, missing chunks) instead of whole. Default off, as in
+    /// containers/storage.
+    pub insecure_allow_unpredictable_image_contents: bool,
 }
 
 impl Default for PlanOptions {
@@ -58,6 +63,7 @@ impl Default for PlanOptions {
             chunk_reuse: true,
             hard_links: false,
             budget: None,
+            insecure_allow_unpredictable_image_contents: false,
         }
     }
 }
@@ -76,6 +82,8 @@ pub struct LayerInput<'a> {
     /// The inspection's verdict ([`crate::inspect::eligibility`]), when the layer was inspected:
     /// a non-partial verdict found in the metadata (e.g. a TOC/tar-split mismatch) decides.
     pub verdict: Option<&'a PullVerdict>,
+    /// eStargz details from the inspection (eStargz and stargz-snapshotter zstd:chunked layers).
+    pub estargz: Option<&'a EstargzReport>,
 }
 
 impl<'a> LayerInput<'a> {
@@ -87,6 +95,7 @@ impl<'a> LayerInput<'a> {
             tar_split_digest: layer.tar_split_digest.is_some(),
             error: layer.report.error.as_ref(),
             verdict: Some(&layer.verdict),
+            estargz: layer.report.estargz.as_ref(),
         }
     }
 
@@ -109,7 +118,7 @@ pub struct PlannedRequest {
     /// `Range` header).
     pub kind: &'static str,
     /// The ranges of the `Range` header, ascending (empty for `full`).
-    pub ranges: Vec<Span>,
+    pub ranges: Vec<ByteRange>,
     /// Bytes asked for (the sum of the ranges; the blob size for `full`).
     pub bytes: u64,
 }
@@ -130,7 +139,7 @@ pub struct SingleRangePlan {
     /// Bytes for the layer at this budget, the metadata included.
     pub bytes: u64,
     /// The data ranges at this budget, one request each.
-    pub ranges: Vec<Span>,
+    pub ranges: Vec<ByteRange>,
     /// Data requests ↔ data bytes from 1 request to N (metadata excluded: add one request and
     /// `metadataBytes` for the layer's total), at most 64 points, always with 1 and N.
     pub curve: Vec<CurvePoint>,
@@ -244,7 +253,11 @@ pub struct PullPlan {
 /// Plans pulling the `want` layers into a store that holds the `have` layers (all layers of the
 /// images already pulled).
 pub fn plan_pull(want: &[LayerInput<'_>], have: &[LayerInput<'_>], opts: &PlanOptions) -> PullPlan {
-    let index = HaveIndex::build(have, opts.hard_links);
+    let index = HaveIndex::build(
+        have,
+        opts.hard_links,
+        opts.insecure_allow_unpredictable_image_contents,
+    );
     let layers: Vec<LayerPlan> = want
         .iter()
         .enumerate()
@@ -324,8 +337,9 @@ fn plan_layer(
             p.verdict = Some(verdict);
             let mut single = 0;
             if let Some(m) = &metadata {
+                p.request_list.extend(m.footer_request());
                 p.request_list.push(metadata_request(m));
-                single = m.single_range().length;
+                single = m.single_range().length + m.footer_bytes();
             }
             // A failing pull stops after the metadata: no ordinary GET follows.
             let body = if fails { 0 } else { size };
@@ -344,19 +358,21 @@ fn plan_layer(
             };
         }
         Route::Partial { metadata, files } => {
-            p.verdict = Some(
-                input
+            p.verdict = Some(match (metadata.estargz_footer, input.estargz) {
+                (Some(_), Some(e)) => reference::insecure_verdict(e),
+                _ => input
                     .verdict
                     .filter(|v| v.is_partial())
                     .cloned()
                     .unwrap_or_else(PullVerdict::partial),
-            );
+            });
             let missing = classify(
                 files,
                 metadata.toc.offset,
                 have,
                 opts.chunk_reuse,
                 opts.hard_links,
+                metadata.estargz_footer.is_some(),
             );
             p.missing_files = missing.files;
             p.local_files = missing.local_files;
@@ -364,6 +380,7 @@ fn plan_layer(
             p.local_chunks = missing.local_chunks;
             p.zero_chunks = missing.zero_chunks;
             p.missing_bytes = missing.bytes;
+            p.request_list.extend(metadata.footer_request());
             p.request_list.push(metadata_request(&metadata));
             let merged = merge_missing_chunks(&missing.parts, MAX_NUMBER_MISSING_CHUNKS);
             if !merged.ranges.is_empty() {
@@ -387,7 +404,7 @@ fn plan_layer(
                     .unwrap_or_else(|| sr.auto_budget(AUTO_BUDGET_REQUEST_COST))
                     .clamp(1, n)
             };
-            let meta = metadata.single_range().length;
+            let meta = metadata.single_range().length + metadata.footer_bytes();
             p.single_range = SingleRangePlan {
                 budget: if n == 0 {
                     0
@@ -396,7 +413,7 @@ fn plan_layer(
                 },
                 metadata_bytes: meta,
                 data_ranges: n,
-                requests: 1 + k,
+                requests: usize::from(metadata.estargz_footer.is_some()) + 1 + k,
                 bytes: meta + sr.bytes(k),
                 ranges: sr.ranges(k),
                 curve: sr.curve(CURVE_POINTS),

@@ -36,27 +36,16 @@
 //! instead of 200 % on a 254 MB image); the error text of a JSON error is the registry's
 //! message, which the model does not know.
 
-use super::ranges::{merge_missing_chunks, Part, Source, Span};
+use super::ranges::{merge_missing_chunks, ByteRange, Part, Source};
 use super::{LayerPlan, PullPlan};
 use crate::inspect::eligibility::PullOutcome;
+pub use crate::registry::behaviour::{error_body_of, ErrorBody};
 use crate::registry::behaviour::{BehaviourClass, RegistryBehaviour};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// podman's `--retry` default: how often a failed pull is retried when the error is retryable.
 pub const DEFAULT_RETRIES: u32 = 3;
-
-/// The body of the registry's error answers: whether containers/image parses it into a registry
-/// error (and then retries a failed pull) or not.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ErrorBody {
-    /// A registry JSON error (`{"errors":[{"code":…}]}`): a 4xx with it is retried.
-    Json,
-    /// Anything else (HTML, XML, plain text, empty): never retried.
-    #[default]
-    Text,
-}
 
 /// What the prediction is made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,11 +114,6 @@ impl Outcome {
     ];
 }
 
-impl ErrorBody {
-    /// Both bodies.
-    pub const ALL: [ErrorBody; 2] = [ErrorBody::Json, ErrorBody::Text];
-}
-
 impl RequestKind {
     /// Every kind, in request order.
     pub const ALL: [RequestKind; 3] = [RequestKind::Metadata, RequestKind::Data, RequestKind::Full];
@@ -157,7 +141,7 @@ impl PredictedRequest {
 pub struct PredictedRequest {
     pub kind: RequestKind,
     /// The ranges of the `Range` header (empty for `full`).
-    pub ranges: Vec<Span>,
+    pub ranges: Vec<ByteRange>,
     /// Body bytes podman receives: the ranges for a 206, the blob for a 200, the first range
     /// for a plain 206 of the first range only, 0 for a refusal.
     pub bytes: u64,
@@ -263,28 +247,6 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// What containers/image makes of an error answer's body (`parseHTTPErrorResponse`): a JSON
-/// object with a non-empty `details` string, or with a non-empty `errors` list, is a registry
-/// error; anything else is not.
-pub fn error_body_of(body: &[u8]) -> ErrorBody {
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return ErrorBody::Text;
-    };
-    let details = v
-        .get("details")
-        .and_then(|d| d.as_str())
-        .is_some_and(|d| !d.is_empty());
-    let errors = v
-        .get("errors")
-        .and_then(|e| e.as_array())
-        .is_some_and(|e| !e.is_empty());
-    if details || errors {
-        ErrorBody::Json
-    } else {
-        ErrorBody::Text
-    }
-}
-
 /// Whether containers/common's `IsErrorRetryable` retries this refusal (see the module doc).
 pub fn retryable(status: u16, body: ErrorBody) -> bool {
     (400..500).contains(&status) && body == ErrorBody::Json
@@ -319,7 +281,7 @@ struct Attempt {
 /// The halving pass: `mergeMissingChunks(parts, len(chunks)/2)` on parts already merged once.
 /// After the first pass no two network parts touch and every gap is over 1 KiB, so the parts
 /// are the ranges themselves (local and hole parts between them play no part in the gaps).
-pub fn halve(ranges: &[Span]) -> Vec<Span> {
+pub fn halve(ranges: &[ByteRange]) -> Vec<ByteRange> {
     let parts: Vec<Part> = ranges
         .iter()
         .enumerate()
@@ -345,7 +307,7 @@ fn attempt_layer(
         outcome: Outcome::Partial,
         error: None,
     };
-    let mut send = |kind: RequestKind, ranges: Vec<Span>, a: &mut Attempt| -> Answer {
+    let mut send = |kind: RequestKind, ranges: Vec<ByteRange>, a: &mut Attempt| -> Answer {
         let first = !ranges.is_empty() && seen.insert(l.digest.clone());
         let ans = answer(&o.behaviour, ranges.len(), first);
         let (status, bytes) = match ans {
@@ -528,12 +490,12 @@ pub fn predict(plan: &mut PullPlan, o: &PredictOptions) {
 mod tests {
     use super::*;
 
-    fn spans(n: usize) -> Vec<Span> {
+    fn spans(n: usize) -> Vec<ByteRange> {
         // Gaps 2 KiB + i: all over the auto-merge threshold, all different.
         let mut off = 0;
         (0..n)
             .map(|i| {
-                let s = Span {
+                let s = ByteRange {
                     offset: off,
                     length: 100,
                 };

@@ -20,26 +20,12 @@
 //! A part that starts before the previous network part ends has no valid gap; the reference would
 //! compute a wrapped-around unsigned gap, we simply never bridge it.
 
-use serde::Serialize;
-
 /// `maxNumberMissingChunks`: the initial target number of ranges per request.
 pub const MAX_NUMBER_MISSING_CHUNKS: usize = 1024;
 /// `autoMergePartsThreshold`: gaps of at most this many bytes are always bridged.
 pub const AUTO_MERGE_THRESHOLD: u64 = 1024;
 
-/// A byte range of the blob, `[offset, offset + length)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Span {
-    pub offset: u64,
-    pub length: u64,
-}
-
-impl Span {
-    pub fn end(&self) -> u64 {
-        self.offset + self.length
-    }
-}
+pub use crate::range::ByteRange;
 
 /// Where a missing part's bytes come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +60,7 @@ impl Part {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Merged {
     /// The ranges of the one data request, ascending.
-    pub ranges: Vec<Span>,
+    pub ranges: Vec<ByteRange>,
     /// Bytes of the network parts themselves, as the parts were sized (no gaps).
     pub needed_bytes: u64,
 }
@@ -104,10 +90,10 @@ pub fn merge_missing_chunks(parts: &[Part], target: usize) -> Merged {
     }
 
     // 2. Gaps between consecutive network parts: (index of the later part in `remote`, cost).
-    let remote: Vec<Span> = coalesced
+    let remote: Vec<ByteRange> = coalesced
         .iter()
         .filter(|p| p.source == Source::Remote)
-        .map(|p| Span {
+        .map(|p| ByteRange {
             offset: p.offset,
             length: p.length,
         })
@@ -135,7 +121,7 @@ pub fn merge_missing_chunks(parts: &[Part], target: usize) -> Merged {
     }
 
     // 4. Bridged spans absorb everything between their ends.
-    let mut ranges: Vec<Span> = Vec::new();
+    let mut ranges: Vec<ByteRange> = Vec::new();
     for (i, r) in remote.iter().enumerate() {
         match ranges.last_mut() {
             Some(last) if bridged[i] => last.length = r.end() - last.offset,
@@ -179,15 +165,15 @@ mod tests {
         assert_eq!(
             m.ranges,
             [
-                Span {
+                ByteRange {
                     offset: 100,
                     length: 100
                 },
-                Span {
+                ByteRange {
                     offset: 2200,
                     length: 1040
                 },
-                Span {
+                ByteRange {
                     offset: 4265,
                     length: 5
                 },
@@ -207,7 +193,7 @@ mod tests {
         let m = merge_missing_chunks(&parts, MAX_NUMBER_MISSING_CHUNKS);
         assert_eq!(
             m.ranges,
-            [Span {
+            [ByteRange {
                 offset: 5000,
                 length: 100
             }]
@@ -251,7 +237,7 @@ mod tests {
         let m = merge_missing_chunks(&parts, 2);
         assert_eq!(
             m.ranges,
-            [Span {
+            [ByteRange {
                 offset: 10,
                 length: 10
             }]

@@ -15,12 +15,15 @@
 //! being pulled are not searched: the reference pulls them in parallel, none is in the store yet.
 //! We assume a rootful pull without ID remapping (the fingerprint covers uid/gid as stored).
 
-use super::ranges::{Part, Source, Span};
+use super::ranges::{ByteRange, Part, Source};
 use super::LayerInput;
 use crate::format::annotations::Section;
+use crate::format::annotations::ESTARGZ_TOC_DIGEST;
 use crate::format::digest::Digest;
+use crate::format::estargz::{FOOTER_SIZE, NO_PREFETCH_LANDMARK, PREFETCH_LANDMARK, TOC_TAR_NAME};
 use crate::format::toc::TocEntry;
-use crate::inspect::eligibility::{self, PullVerdict, VerdictCode};
+use crate::inspect::eligibility::{self, PullOutcome, PullVerdict, VerdictCode};
+use crate::inspect::report::EstargzReport;
 use crate::model::{FileEntry, LayerFiles};
 use std::collections::{HashMap, HashSet};
 
@@ -51,17 +54,31 @@ pub(crate) enum Route<'a> {
 pub(crate) struct Metadata {
     pub toc: Section,
     pub tar_split: Option<Section>,
+    /// eStargz: the 51-byte footer, read in a request of its own before the TOC.
+    pub estargz_footer: Option<ByteRange>,
 }
 
 impl Metadata {
+    /// The eStargz footer request, when there is one.
+    pub fn footer_request(&self) -> Option<super::PlannedRequest> {
+        self.estargz_footer.map(|f| super::PlannedRequest {
+            kind: "metadata",
+            ranges: vec![f],
+            bytes: f.length,
+        })
+    }
+    pub fn footer_bytes(&self) -> u64 {
+        self.estargz_footer.map_or(0, |f| f.length)
+    }
+
     /// The ranges of the reference's metadata request (2 ranges, 8 bytes apart, not merged).
-    pub fn reference_ranges(&self) -> Vec<Span> {
-        let mut v = vec![Span {
+    pub fn reference_ranges(&self) -> Vec<ByteRange> {
+        let mut v = vec![ByteRange {
             offset: self.toc.offset,
             length: self.toc.length,
         }];
         if let Some(ts) = self.tar_split {
-            v.push(Span {
+            v.push(ByteRange {
                 offset: ts.offset,
                 length: ts.length,
             });
@@ -69,30 +86,121 @@ impl Metadata {
         v
     }
     /// chunkscope's single range: from the TOC to the end of the tar-split, header included.
-    pub fn single_range(&self) -> Span {
+    pub fn single_range(&self) -> ByteRange {
         let end = self
             .tar_split
             .map(|t| t.end())
             .unwrap_or(self.toc.end())
             .max(self.toc.end());
-        Span {
+        ByteRange {
             offset: self.toc.offset,
             length: end - self.toc.offset,
         }
     }
 }
 
-/// The TOC digest the reference knows this layer by (current annotations only).
-fn toc_digest(input: &LayerInput<'_>) -> Option<Digest> {
-    eligibility::by_descriptor(input.descriptor)
-        .ok()
-        .map(|a| a.toc_digest)
+/// The TOC digest the reference knows this layer by (current annotations, or the eStargz TOC
+/// digest when eStargz layers are pulled partially).
+fn toc_digest(input: &LayerInput<'_>, insecure: bool) -> Option<Digest> {
+    match eligibility::by_descriptor(input.descriptor) {
+        Ok(a) => Some(a.toc_digest),
+        Err(v) if insecure && v.code == VerdictCode::EstargzRefused => input
+            .descriptor
+            .annotations
+            .get(ESTARGZ_TOC_DIGEST)
+            .and_then(|d| Digest::parse(d).ok()),
+        Err(_) => None,
+    }
+}
+
+/// The reference's route for an eStargz layer with `insecure_allow_unpredictable_image_contents`
+/// (`makeEstargzChunkedDiffer` → `readEstargzChunkedManifest`): the last 51 bytes, then the TOC
+/// `[tocOffset, size − 51)`, then the missing chunks.
+fn estargz_route<'a>(input: &LayerInput<'a>, refused: PullVerdict) -> Route<'a> {
+    let size = input.descriptor.size;
+    let footer = ByteRange {
+        offset: size.saturating_sub(FOOTER_SIZE),
+        length: FOOTER_SIZE.min(size),
+    };
+    // The footer read alone, as the metadata request of a layer whose footer does not parse.
+    let footer_only = Metadata {
+        toc: Section {
+            offset: footer.offset,
+            length: footer.length,
+            uncompressed_length: 0,
+        },
+        tar_split: None,
+        estargz_footer: None,
+    };
+    let Some(report) = input.estargz else {
+        return Route::Full {
+            verdict: refused,
+            metadata: None,
+        };
+    };
+    if report.insecure_pull.outcome == PullOutcome::Fails {
+        return Route::Full {
+            verdict: insecure_verdict(report),
+            metadata: Some(footer_only),
+        };
+    }
+    let Some(files) = input.files else {
+        let why = input
+            .error
+            .map_or_else(|| "not read".to_string(), |e| e.to_string());
+        return Route::Full {
+            verdict: PullVerdict::invalid_metadata(
+                &input.descriptor.digest,
+                VerdictCode::MetadataUnreadable,
+                &format!("the eStargz TOC could not be used ({why})"),
+            ),
+            metadata: Some(footer_only),
+        };
+    };
+    let toc_offset = files.payload_end;
+    let metadata = Metadata {
+        toc: Section {
+            offset: toc_offset,
+            length: footer.offset.saturating_sub(toc_offset),
+            uncompressed_length: 0,
+        },
+        tar_split: None,
+        estargz_footer: Some(footer),
+    };
+    if let Some(problem) = files.problems.first() {
+        return Route::Full {
+            verdict: PullVerdict::invalid_metadata(
+                &input.descriptor.digest,
+                VerdictCode::InvalidToc,
+                &format!("the TOC's chunk extents are inconsistent ({problem})"),
+            ),
+            metadata: Some(metadata),
+        };
+    }
+    Route::Partial { metadata, files }
+}
+
+/// The inspection's eStargz verdict with `insecure_allow_unpredictable_image_contents`.
+pub(crate) fn insecure_verdict(report: &EstargzReport) -> PullVerdict {
+    let v = &report.insecure_pull;
+    PullVerdict {
+        outcome: v.outcome,
+        code: v.code,
+        reason: v.reason.clone().unwrap_or_else(|| {
+            "with insecure_allow_unpredictable_image_contents the reference puller reads the footer and TOC and pulls only the missing chunks".into()
+        }),
+        error: v.error.clone(),
+        source: v.source,
+    }
 }
 
 /// The reference's decision for a layer that is not reused.
-fn pull_route<'a>(input: &LayerInput<'a>) -> Route<'a> {
+fn pull_route<'a>(input: &LayerInput<'a>, insecure: bool) -> Route<'a> {
     let a = match eligibility::by_descriptor(input.descriptor) {
         Ok(a) => a,
+        Err(verdict) if insecure && verdict.code == VerdictCode::EstargzRefused => {
+            return estargz_route(input, verdict)
+        }
         Err(verdict) => {
             return Route::Full {
                 verdict,
@@ -103,6 +211,7 @@ fn pull_route<'a>(input: &LayerInput<'a>) -> Route<'a> {
     let metadata = Metadata {
         toc: a.toc,
         tar_split: a.tar_split,
+        estargz_footer: None,
     };
     // What the inspection found in the metadata (TOC digest, tar-split correspondence) decides
     // before anything the planner could add.
@@ -149,15 +258,17 @@ fn pull_route<'a>(input: &LayerInput<'a>) -> Route<'a> {
 
 /// Whether the reference would have pulled this (have) layer partially, leaving its TOC in the
 /// store; returns its TOC digest then.
-fn partially_pulled(input: &LayerInput<'_>) -> Option<Digest> {
-    match pull_route(input) {
-        Route::Partial { .. } => toc_digest(input),
+fn partially_pulled(input: &LayerInput<'_>, insecure: bool) -> Option<Digest> {
+    match pull_route(input, insecure) {
+        Route::Partial { .. } => toc_digest(input, insecure),
         _ => None,
     }
 }
 
 /// The store as the reference's lookaside cache sees it.
 pub(crate) struct HaveIndex<'a> {
+    /// `insecure_allow_unpredictable_image_contents`.
+    insecure: bool,
     blobs: HashSet<&'a str>,
     tocs: HashSet<Digest>,
     /// Full-file digests (lookups of whole files, offset 0).
@@ -169,8 +280,9 @@ pub(crate) struct HaveIndex<'a> {
 }
 
 impl<'a> HaveIndex<'a> {
-    pub fn build(have: &[LayerInput<'a>], hard_links: bool) -> HaveIndex<'a> {
+    pub fn build(have: &[LayerInput<'a>], hard_links: bool, insecure: bool) -> HaveIndex<'a> {
         let mut ix = HaveIndex {
+            insecure,
             blobs: HashSet::new(),
             tocs: HashSet::new(),
             files: HashSet::new(),
@@ -179,7 +291,7 @@ impl<'a> HaveIndex<'a> {
         };
         for l in have {
             ix.blobs.insert(l.descriptor.digest.as_str());
-            let Some(toc_digest) = partially_pulled(l) else {
+            let Some(toc_digest) = partially_pulled(l, insecure) else {
                 continue;
             };
             ix.tocs.insert(toc_digest);
@@ -208,7 +320,7 @@ impl<'a> HaveIndex<'a> {
         if self.blobs.contains(input.descriptor.digest.as_str()) {
             return Some(REUSED_BLOB);
         }
-        match toc_digest(input) {
+        match toc_digest(input, self.insecure) {
             Some(d) if self.tocs.contains(&d) => Some(REUSED_TOC),
             _ => None,
         }
@@ -247,7 +359,7 @@ pub(crate) struct Missing {
     /// The parts as the reference builds them (with its chunk end offsets, see [`classify`]).
     pub parts: Vec<Part>,
     /// The exact extents of the chunks to fetch (`endOffset`-based), for chunkscope's own plan.
-    pub exact: Vec<Span>,
+    pub exact: Vec<ByteRange>,
     pub files: usize,
     pub local_files: usize,
     pub chunks: usize,
@@ -276,12 +388,25 @@ pub(crate) fn classify(
     index: &HaveIndex<'_>,
     chunk_reuse: bool,
     hard_links: bool,
+    estargz: bool,
 ) -> Missing {
     let mut m = Missing::default();
+    // eStargz: `mustSkipFile` drops the landmarks and the TOC's own name before anything else,
+    // so their payloads are neither fetched nor the end of the previous file's range.
+    let skip = |f: &FileEntry| {
+        estargz
+            && matches!(
+                f.name.as_str(),
+                PREFETCH_LANDMARK | NO_PREFETCH_LANDMARK | TOC_TAR_NAME
+            )
+    };
     // The reference's end for each file's last chunk, computed backwards like mergeTocEntries.
     let mut next_payload = toc_offset;
     let mut ref_end = vec![0u64; files.files.len()];
     for (i, f) in files.files.iter().enumerate().rev() {
+        if skip(f) {
+            continue;
+        }
         if let (Some(first), Some(last)) = (f.chunks.first(), f.chunks.last()) {
             ref_end[i] = if f.chunks.len() == 1 && f.entry.end_offset > last.offset {
                 f.entry.end_offset
@@ -293,7 +418,7 @@ pub(crate) fn classify(
     }
     for (i, f) in files.files.iter().enumerate() {
         // Empty files are created from metadata; entries without a payload have no chunks.
-        if f.entry.size == 0 || f.chunks.is_empty() {
+        if f.entry.size == 0 || f.chunks.is_empty() || skip(f) {
             continue;
         }
         if index.has_file(f, hard_links) {
@@ -316,7 +441,7 @@ pub(crate) fn classify(
             } else {
                 m.chunks += 1;
                 m.bytes += c.compressed_length;
-                m.exact.push(Span {
+                m.exact.push(ByteRange {
                     offset: c.offset,
                     length: c.compressed_length,
                 });
@@ -338,5 +463,5 @@ pub(crate) fn route<'a>(input: &LayerInput<'a>, index: &HaveIndex<'_>) -> Route<
     if let Some(why) = index.reuse(input) {
         return Route::Reused(why);
     }
-    pull_route(input)
+    pull_route(input, index.insecure)
 }

@@ -7,7 +7,7 @@
 //! but K − 1 of the gaps, and the cheapest choice keeps the K − 1 largest ones open. So the whole
 //! requests↔bytes curve falls out of one sort of the gaps, and each point is optimal.
 
-use super::ranges::Span;
+use super::ranges::ByteRange;
 use serde::Serialize;
 
 /// Points kept in a downsampled curve (at most; the first and last are always kept).
@@ -31,7 +31,7 @@ pub struct CurvePoint {
 /// The exact missing ranges of a layer and their sorted gaps.
 #[derive(Debug, Clone, Default)]
 pub struct SingleRange {
-    ranges: Vec<Span>,
+    ranges: Vec<ByteRange>,
     /// Gap after range i (between `ranges[i]` and `ranges[i + 1]`), by index.
     gaps: Vec<u64>,
     /// Prefix sums of the gaps sorted ascending: `prefix[j]` = the j smallest gaps.
@@ -41,8 +41,8 @@ pub struct SingleRange {
 
 impl SingleRange {
     /// `spans` are the exact missing extents in ascending order; touching ones are merged.
-    pub fn new(spans: impl IntoIterator<Item = Span>) -> SingleRange {
-        let mut ranges: Vec<Span> = Vec::new();
+    pub fn new(spans: impl IntoIterator<Item = ByteRange>) -> SingleRange {
+        let mut ranges: Vec<ByteRange> = Vec::new();
         for s in spans {
             if s.length == 0 {
                 continue;
@@ -96,7 +96,7 @@ impl SingleRange {
     }
 
     /// The ranges that achieve [`bytes`](Self::bytes)`(k)`: the `k − 1` largest gaps stay open.
-    pub fn ranges(&self, k: usize) -> Vec<Span> {
+    pub fn ranges(&self, k: usize) -> Vec<ByteRange> {
         let n = self.ranges.len();
         if n == 0 {
             return Vec::new();
@@ -165,8 +165,8 @@ impl SingleRange {
 mod tests {
     use super::*;
 
-    fn s(offset: u64, length: u64) -> Span {
-        Span { offset, length }
+    fn s(offset: u64, length: u64) -> ByteRange {
+        ByteRange { offset, length }
     }
 
     #[test]
@@ -206,7 +206,7 @@ mod tests {
 
     #[test]
     fn curve_is_downsampled_monotone_and_keeps_both_ends() {
-        let spans: Vec<Span> = (0..5000u64)
+        let spans: Vec<ByteRange> = (0..5000u64)
             .map(|i| s(i * 3000 + (i * 7919) % 1000, 100))
             .collect();
         let sr = SingleRange::new(spans);

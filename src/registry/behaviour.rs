@@ -183,6 +183,45 @@ impl fmt::Display for RegistryBehaviour {
     }
 }
 
+/// The body of the registry's error answers: whether containers/image parses it into a registry
+/// error (and then retries a failed pull) or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorBody {
+    /// A registry JSON error (`{"errors":[{"code":…}]}`): a 4xx with it is retried.
+    Json,
+    /// Anything else (HTML, XML, plain text, empty): never retried.
+    #[default]
+    Text,
+}
+
+impl ErrorBody {
+    /// Both bodies.
+    pub const ALL: [ErrorBody; 2] = [ErrorBody::Json, ErrorBody::Text];
+}
+
+/// What containers/image makes of an error answer's body (`parseHTTPErrorResponse`): a JSON
+/// object with a non-empty `details` string, or with a non-empty `errors` list, is a registry
+/// error; anything else is not.
+pub fn error_body_of(body: &[u8]) -> ErrorBody {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return ErrorBody::Text;
+    };
+    let details = v
+        .get("details")
+        .and_then(|d| d.as_str())
+        .is_some_and(|d| !d.is_empty());
+    let errors = v
+        .get("errors")
+        .and_then(|e| e.as_array())
+        .is_some_and(|e| !e.is_empty());
+    if details || errors {
+        ErrorBody::Json
+    } else {
+        ErrorBody::Text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,12 +22,12 @@ pub mod refusal;
 pub use auth::Credentials;
 pub use reference::ImageRef;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, RegistryCode, Result};
 use crate::format::digest::Digest;
 use crate::image::ImageSource;
-use crate::inspect::report::RequestRecord;
-use crate::inspect::ByteRange;
 use crate::oci::{Descriptor, ACCEPT_DOCKER, ACCEPT_OCI, MAX_MANIFEST};
+use crate::range::ByteRange;
+pub use crate::request_log::{RequestPurpose, RequestRecord};
 use auth::{parse_challenge, pull_scope, token_url, Challenge};
 use reference::within_registry;
 use std::collections::BTreeMap;
@@ -120,7 +120,11 @@ impl<T: Transport> RegistryClient<T> {
         self.creds.token.as_ref().map(|t| format!("Bearer {t}"))
     }
 
-    async fn send_logged(&mut self, req: HttpRequest, purpose: &str) -> Result<HttpResponse> {
+    async fn send_logged(
+        &mut self,
+        req: HttpRequest,
+        purpose: RequestPurpose,
+    ) -> Result<HttpResponse> {
         let range = req
             .range
             .map(|r| r.header_value())
@@ -135,7 +139,7 @@ impl<T: Transport> RegistryClient<T> {
             range,
             status,
             bytes,
-            purpose: purpose.to_string(),
+            purpose,
             aborted,
         });
         result
@@ -149,7 +153,7 @@ impl<T: Transport> RegistryClient<T> {
         range: Option<ByteRange>,
         multi: Option<String>,
         limit: u64,
-        purpose: &str,
+        purpose: RequestPurpose,
     ) -> Result<HttpResponse> {
         let mut tried_auth = false;
         loop {
@@ -176,7 +180,7 @@ impl<T: Transport> RegistryClient<T> {
             let resp = self.send_logged(req, purpose).await?;
             if let Some(p) = &mut self.progress {
                 let bytes = self.log.iter().map(|r| r.bytes).sum();
-                p(purpose, None, bytes, self.log.len());
+                p(purpose.as_str(), None, bytes, self.log.len());
             }
             if resp.status != 401 {
                 return Ok(resp);
@@ -190,8 +194,7 @@ impl<T: Transport> RegistryClient<T> {
                 return Err(Error::Http {
                     url: resp.final_url.clone(),
                     status: 401,
-                    message: "the storage this registry redirected to wants credentials; chunkscope sends credentials only to the registry itself".into(),
-                });
+                    message: "the storage this registry redirected to wants credentials; chunkscope sends credentials only to the registry itself".into(), code: None });
             }
             tried_auth = true;
             self.authenticate(url, &resp).await?;
@@ -218,6 +221,7 @@ impl<T: Transport> RegistryClient<T> {
             url: url.to_string(),
             status: 401,
             message,
+            code: None,
         }
     }
 
@@ -238,8 +242,7 @@ impl<T: Transport> RegistryClient<T> {
                 let b = self.creds.basic_header().ok_or_else(|| Error::Http {
                     url: url.to_string(),
                     status: 401,
-                    message: "the registry wants a username and password (Basic auth)".into(),
-                })?;
+                    message: "the registry wants a username and password (Basic auth)".into(), code: None })?;
                 self.tokens.insert(scope, b);
                 Ok(())
             }
@@ -249,8 +252,7 @@ impl<T: Transport> RegistryClient<T> {
                     return Err(Error::Http {
                         url: url.to_string(),
                         status: 401,
-                        message: format!("the registry names a token service that is not https ({realm}); refusing to send credentials or ask for a token over plain http"),
-                    });
+                        message: format!("the registry names a token service that is not https ({realm}); refusing to send credentials or ask for a token over plain http"), code: None });
                 }
                 let turl = token_url(&realm, service.as_deref(), &scope_str);
                 let mut headers = Vec::new();
@@ -259,14 +261,14 @@ impl<T: Transport> RegistryClient<T> {
                     headers.push(("Authorization".to_string(), b));
                 }
                 let req = HttpRequest { url: turl.clone(), headers, range: None, multi_range: None, limit: 1 << 20 };
-                let r = self.send_logged(req, "token").await?;
+                let r = self.send_logged(req, RequestPurpose::Token).await?;
                 if r.status != 200 {
                     let message = match (r.status, self.creds.username.is_some()) {
                         (401 | 403, true) => "the token service rejected the username and password: check them",
                         (401 | 403, false) => "the token service refused anonymous access: this repository needs credentials (a username and password, or a token)",
                         (s, _) => return Err(ranges::status_error(&turl, s)),
                     };
-                    return Err(Error::Http { url: turl, status: r.status, message: message.into() });
+                    return Err(Error::Http { url: turl, status: r.status, message: message.into(), code: None });
                 }
                 let token = auth::parse_token_response(&r.body)?;
                 self.tokens.insert(scope, format!("Bearer {token}"));
@@ -275,8 +277,7 @@ impl<T: Transport> RegistryClient<T> {
             None => Err(Error::Http {
                 url: url.to_string(),
                 status: 401,
-                message: "authentication required, but the WWW-Authenticate challenge is unreadable (the registry must list it in Access-Control-Expose-Headers) — set the token realm, or pass a token".into(),
-            }),
+                message: "authentication required, but the WWW-Authenticate challenge is unreadable (the registry must list it in Access-Control-Expose-Headers) — set the token realm, or pass a token".into(), code: None }),
         }
     }
 
@@ -285,7 +286,14 @@ impl<T: Transport> RegistryClient<T> {
     pub async fn manifest(&mut self, reference: &str) -> Result<(Vec<u8>, Option<String>)> {
         let url = self.image.manifest_url(reference);
         let mut resp = self
-            .get(&url, Some(ACCEPT_OCI), None, None, MAX_MANIFEST, "manifest")
+            .get(
+                &url,
+                Some(ACCEPT_OCI),
+                None,
+                None,
+                MAX_MANIFEST,
+                RequestPurpose::Manifest,
+            )
             .await?;
         if resp.status == 404 {
             resp = self
@@ -295,12 +303,47 @@ impl<T: Transport> RegistryClient<T> {
                     None,
                     None,
                     MAX_MANIFEST,
-                    "manifest",
+                    RequestPurpose::Manifest,
                 )
                 .await?;
         }
         if resp.status != 200 {
-            return Err(ranges::status_error(&url, resp.status));
+            let mut err = ranges::registry_error(
+                &url,
+                resp.status,
+                &resp.body,
+                &self.image.repository,
+                reference,
+            );
+            // distribution answers MANIFEST_UNKNOWN for a missing repository too: its tag list
+            // (one request, one tag) says NAME_UNKNOWN when the repository itself is missing
+            if let Error::Http {
+                code: Some(RegistryCode::ManifestUnknown),
+                ..
+            } = err
+            {
+                let tags_url = format!(
+                    "{}/v2/{}/tags/list?n=1",
+                    self.image.base, self.image.repository
+                );
+                if let Ok(t) = self
+                    .get(&tags_url, None, None, None, 64 << 10, RequestPurpose::Tags)
+                    .await
+                {
+                    if t.status == 404
+                        && RegistryCode::from_body(&t.body) == Some(RegistryCode::NameUnknown)
+                    {
+                        err = ranges::registry_error(
+                            &url,
+                            404,
+                            &t.body,
+                            &self.image.repository,
+                            reference,
+                        );
+                    }
+                }
+            }
+            return Err(err);
         }
         if resp.aborted {
             // The size the server announced when it did (what was read stops at the limit).
@@ -326,7 +369,12 @@ impl<T: Transport> RegistryClient<T> {
     }
 
     /// A whole small blob (a config), digest-checked.
-    pub async fn blob(&mut self, desc: &Descriptor, limit: u64, purpose: &str) -> Result<Vec<u8>> {
+    pub async fn blob(
+        &mut self,
+        desc: &Descriptor,
+        limit: u64,
+        purpose: RequestPurpose,
+    ) -> Result<Vec<u8>> {
         if desc.size > limit {
             return Err(Error::TooLarge {
                 what: format!("blob {}", desc.digest),
@@ -346,7 +394,7 @@ impl<T: Transport> RegistryClient<T> {
                 limit,
             });
         }
-        desc.parsed_digest()?.verify(purpose, &resp.body)?;
+        desc.parsed_digest()?.verify(purpose.as_str(), &resp.body)?;
         Ok(resp.body)
     }
 
@@ -359,7 +407,7 @@ impl<T: Transport> RegistryClient<T> {
         digest: &str,
         range: ByteRange,
         blob_size: Option<u64>,
-        purpose: &str,
+        purpose: RequestPurpose,
     ) -> Result<Vec<u8>> {
         let url = self.image.blob_url(digest);
         let mut resp = self
@@ -387,6 +435,7 @@ impl<T: Transport> RegistryClient<T> {
                         "range {} not satisfiable: the blob is smaller than its descriptor says",
                         range.header_value()
                     ),
+                    code: None,
                 })
             }
             s => return Err(ranges::status_error(&url, s)),
@@ -405,14 +454,15 @@ impl<T: Transport> RegistryClient<T> {
     /// (200, or 401 when it wants credentials, which the blob requests will then obtain).
     pub async fn ping(&mut self) -> Result<u16> {
         let url = format!("{}/v2/", self.image.base);
-        let resp = self.get(&url, None, None, None, 64 << 10, "ping").await?;
+        let resp = self
+            .get(&url, None, None, None, 64 << 10, RequestPurpose::Ping)
+            .await?;
         match resp.status {
             200 | 401 => Ok(resp.status),
             404 => Err(Error::Http {
                 url,
                 status: 404,
-                message: "this server has no /v2/ API: it is not an OCI distribution registry (check the URL)".into(),
-            }),
+                message: "this server has no /v2/ API: it is not an OCI distribution registry (check the URL)".into(), code: None }),
             s => Err(ranges::status_error(&url, s)),
         }
     }
@@ -438,10 +488,16 @@ impl<T: Transport> RegistryClient<T> {
                 url.push_str(&format!("&last={}", auth::encode(last)));
             }
             let resp = self
-                .get(&url, None, None, None, MAX_MANIFEST, "tags")
+                .get(&url, None, None, None, MAX_MANIFEST, RequestPurpose::Tags)
                 .await?;
             if resp.status != 200 {
-                return Err(ranges::status_error(&url, resp.status));
+                return Err(ranges::registry_error(
+                    &url,
+                    resp.status,
+                    &resp.body,
+                    &self.image.repository,
+                    "",
+                ));
             }
             let page: TagList = serde_json::from_slice(&resp.body)
                 .map_err(|e| Error::Oci(format!("tag list: {e}")))?;
@@ -469,7 +525,7 @@ impl<T: Transport> ImageSource for RegistryClient<T> {
     }
 
     async fn fetch(&mut self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>> {
-        self.blob(desc, limit, "config").await
+        self.blob(desc, limit, RequestPurpose::Config).await
     }
 
     async fn fetch_manifest(&mut self, desc: &Descriptor) -> Result<Vec<u8>> {
@@ -477,8 +533,13 @@ impl<T: Transport> ImageSource for RegistryClient<T> {
     }
 
     async fn read_range(&mut self, desc: &Descriptor, range: ByteRange) -> Result<Vec<u8>> {
-        self.blob_range(&desc.digest, range, Some(desc.size), "metadata")
-            .await
+        self.blob_range(
+            &desc.digest,
+            range,
+            Some(desc.size),
+            RequestPurpose::Metadata,
+        )
+        .await
     }
 
     fn request_log(&self) -> Vec<RequestRecord> {

@@ -180,6 +180,7 @@ impl Transport for UreqTransport {
                 message: format!(
                     "redirected to {location:?}, which is not an http(s) URL: not followed"
                 ),
+                code: None,
             })?;
             if seen.contains(&next) {
                 return Err(Error::Http {
@@ -189,6 +190,7 @@ impl Transport for UreqTransport {
                         "redirect loop: after {} redirect(s) it leads back to a URL already visited",
                         seen.len()
                     ),
+                    code: None,
                 });
             }
             if seen.len() > MAX_REDIRECTS {
@@ -196,6 +198,7 @@ impl Transport for UreqTransport {
                     url: req.url.clone(),
                     status,
                     message: format!("more than {MAX_REDIRECTS} redirects"),
+                    code: None,
                 });
             }
             // Credentials go to the registry only (as ureq did): never along a redirect to

@@ -8,9 +8,10 @@
 
 use super::behaviour::{BehaviourClass, RegistryBehaviour};
 use super::{ranges, reference::origin_of, RegistryClient, Transport};
-use crate::error::Result;
-use crate::inspect::report::RequestRecord;
-use crate::inspect::ByteRange;
+use super::{RequestPurpose, RequestRecord};
+use crate::error::{Error, Result};
+use crate::oci::{Descriptor, ManifestDoc, Platform};
+use crate::range::ByteRange;
 use serde::Serialize;
 
 /// How the server answered the multi-range request.
@@ -123,8 +124,13 @@ pub struct ProbeReport {
     pub redirected_to: Option<String>,
     pub verdict: Verdict,
     pub verdict_text: String,
-    /// Configuration lines that would fix what was found (empty when nothing needs fixing).
+    /// Configuration lines that would fix what was found for podman / CRI-O (empty when nothing
+    /// needs fixing).
     pub fix: String,
+    /// What a browser (this inspector) needs besides the registry's own CORS headers, kept apart
+    /// from `fix`: the CORS rules of the object storage the registry redirects blobs to (empty
+    /// without a redirect).
+    pub browser_fix: String,
     pub bytes_fetched: u64,
     pub requests: usize,
     /// Every request the probe made.
@@ -144,15 +150,11 @@ impl ProbeReport {
         self.class = Some(BehaviourClass::First200);
         self.status = None;
         self.cap = None;
-        let (verdict, text, mut fix) = verdict(
+        let (verdict, text, fix) = verdict(
             self.behaviour(),
             self.blob_size,
             self.redirected_to.is_some(),
         );
-        if self.redirected_to.is_some() {
-            fix.push_str("\n\n");
-            fix.push_str(BUCKET_CORS_FIX);
-        }
         self.verdict = verdict;
         self.verdict_text = format!("{text} (Seen by the earlier TOC reads; the probe's own ranges came later and got 206.)");
         self.fix = fix;
@@ -255,7 +257,7 @@ pub fn verdict(
     redirected: bool,
 ) -> (Verdict, String, String) {
     let size = blob_size
-        .map(|s| format!("{} bytes", crate::inspect::report::thousands(s)))
+        .map(|s| format!("{} bytes", crate::text::thousands(s)))
         .unwrap_or_else(|| "the whole blob".into());
     let Some(b) = class else {
         return (
@@ -317,7 +319,7 @@ pub fn verdict(
 
 const FIX_RANGES: &str = "# nginx in front of the registry: let the registry answer ranges itself\nlocation /v2/ {\n  proxy_pass http://registry:5000;\n  proxy_set_header Range $http_range;\n  proxy_set_header If-Range $http_if_range;\n}\n# A CDN or proxy: stop it stripping Range or caching whole objects for ranged requests.";
 const FIX_MULTI: &str = "# Serve blobs from storage that answers multi-range requests (CNCF distribution's\n# filesystem driver does), or put a proxy in front that does, e.g. nginx without\n# `max_ranges 1` and passing Range through:\nlocation /v2/ {\n  proxy_pass http://registry:5000;\n  proxy_set_header Range $http_range;\n}";
-const FIX_REDIRECT: &str = "# CNCF distribution config.yml: serve blobs through the registry instead of redirecting\n# to object storage (S3, GCS, Ceph RGW answer one range per request only)\nstorage:\n  redirect:\n    disable: true";
+const FIX_REDIRECT: &str = "# CNCF distribution config.yml: serve blobs through the registry instead of redirecting\n# to object storage (S3, GCS, Ceph RGW answer one range per request only).\n# Trade-off: the registry then streams every blob itself (its bandwidth and CPU instead of\n# the storage's), and it answers multi-range requests with multipart/byteranges.\nstorage:\n  redirect:\n    disable: true";
 const FIX_PROXY: &str = "# A proxy in front that answers ranges itself from the whole blob, e.g. nginx:\nlocation /v2/ {\n  proxy_pass http://registry:5000;\n  proxy_set_header Range \"\";\n  proxy_force_ranges on;\n  max_ranges 1024;\n}\n# or a pull-through cache (CNCF distribution `proxy: remoteurl: ...` with filesystem storage)\n# that serves multipart answers.";
 const FIX_CAP: &str = "# Raise the server's limit on ranges per request to at least 1024 (the most the puller\n# sends), e.g. nginx `max_ranges 1024;`; a server with a fixed limit (zot 2.1.12 and later:\n# 16) needs a proxy in front that answers ranges itself:\nlocation /v2/ {\n  proxy_pass http://registry:5000;\n  proxy_set_header Range \"\";\n  proxy_force_ranges on;\n  max_ranges 1024;\n}";
 const FIX_FIRST_200: &str = "# CNCF distribution config.yml: enable the blob descriptor cache (distribution#4667)\nstorage:\n  cache:\n    blobdescriptor: inmemory";
@@ -344,10 +346,35 @@ pub fn ladder_range(n: u32) -> String {
 }
 
 impl<T: Transport> RegistryClient<T> {
+    /// The blob a probe of this image reads from: its largest layer (an index resolved to
+    /// `platform`), so that the ranges asked for fit and the answers are typical.
+    pub async fn probe_target(&mut self, platform: Option<&Platform>) -> Result<Descriptor> {
+        let reference = self.image.reference.clone();
+        let (bytes, ct) = self.manifest(&reference).await?;
+        let manifest = match ManifestDoc::parse(&bytes, ct.as_deref())? {
+            ManifestDoc::Image(m) => m,
+            ManifestDoc::Index(i) => {
+                let d = i.select(platform)?.clone();
+                let (bytes, ct) = self.manifest(&d.digest).await?;
+                match ManifestDoc::parse(&bytes, ct.as_deref())? {
+                    ManifestDoc::Image(m) => m,
+                    ManifestDoc::Index(_) => {
+                        return Err(Error::Oci("an index inside an index".into()))
+                    }
+                }
+            }
+        };
+        manifest
+            .layers
+            .into_iter()
+            .max_by_key(|l| l.size)
+            .ok_or_else(|| Error::Oci("the image has no layers to probe".into()))
+    }
+
     /// One single-range probe request.
     async fn probe_single(&mut self, url: &str, r: ByteRange) -> Result<super::HttpResponse> {
         let resp = self
-            .get(url, None, Some(r), None, r.length, "probe")
+            .get(url, None, Some(r), None, r.length, RequestPurpose::Probe)
             .await?;
         if !matches!(resp.status, 200 | 206) {
             return Err(ranges::status_error(url, resp.status));
@@ -358,7 +385,14 @@ impl<T: Transport> RegistryClient<T> {
     /// One ladder rung: `n` ranges in one request; reads at most 256 body bytes.
     async fn probe_rung(&mut self, url: &str, n: u32) -> Result<LadderStep> {
         let resp = self
-            .get(url, None, None, Some(ladder_range(n)), LADDER_READ, "probe")
+            .get(
+                url,
+                None,
+                None,
+                Some(ladder_range(n)),
+                LADDER_READ,
+                RequestPurpose::Probe,
+            )
             .await?;
         let kind = classify_multi(resp.status, resp.header("content-type"));
         Ok(LadderStep {
@@ -420,7 +454,7 @@ impl<T: Transport> RegistryClient<T> {
                     None,
                     Some("bytes=0-99,200-299".into()),
                     8 << 10,
-                    "probe",
+                    RequestPurpose::Probe,
                 )
                 .await?;
             let kind = classify_multi(resp.status, resp.header("content-type"));
@@ -467,15 +501,14 @@ impl<T: Transport> RegistryClient<T> {
         // The first refused rung's status is what counts for a cap; the bisection's later
         // refusals have the same status.
         let behaviour = class.map(|class| RegistryBehaviour { class, status, cap });
-        let (verdict, text, mut fix) = self::verdict(behaviour, blob_size, redirected_to.is_some());
-        if redirected_to.is_some() {
-            // The browser reads the blob from wherever the registry redirects: that store needs
-            // CORS rules of its own.
-            if !fix.is_empty() {
-                fix.push_str("\n\n");
-            }
-            fix.push_str(BUCKET_CORS_FIX);
-        }
+        let (verdict, text, fix) = self::verdict(behaviour, blob_size, redirected_to.is_some());
+        // The browser reads the blob from wherever the registry redirects: that store needs CORS
+        // rules of its own (a browser's need, not podman's: kept apart from `fix`).
+        let browser_fix = if redirected_to.is_some() {
+            BUCKET_CORS_FIX.to_string()
+        } else {
+            String::new()
+        };
         let log = self.log[start..].to_vec();
         Ok(ProbeReport {
             api_status,
@@ -493,6 +526,7 @@ impl<T: Transport> RegistryClient<T> {
             verdict,
             verdict_text: text,
             fix,
+            browser_fix,
             bytes_fetched: log.iter().map(|r| r.bytes).sum(),
             requests: log.len(),
             request_log: log,
@@ -601,6 +635,9 @@ mod tests {
         }
         let redirected = verdict(Some("whole-body".parse().unwrap()), None, true).2;
         assert!(redirected.contains("disable: true"));
+        // the trade-off is named, and the browser's bucket CORS is not podman's fix
+        assert!(redirected.contains("Trade-off: the registry then streams every blob itself"));
+        assert!(!redirected.contains("AllowedOrigins"));
         assert_eq!(
             serde_json::to_value(Verdict::PartialPullsRetry).unwrap(),
             "partial-pulls-retry"
@@ -629,6 +666,7 @@ mod tests {
             verdict: Verdict::PartialPullsWork,
             verdict_text: String::new(),
             fix: String::new(),
+            browser_fix: String::new(),
             bytes_fetched: 0,
             requests: 0,
             request_log: Vec::new(),

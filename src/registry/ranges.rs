@@ -6,8 +6,8 @@
 //! `Content-Range` (if the registry exposes it to the browser) or else its `Content-Length`
 //! matches what was asked; the content itself is trusted only through digests later.
 
-use crate::error::{Error, Result};
-use crate::inspect::ByteRange;
+use crate::error::{Error, RegistryCode, Result};
+use crate::range::ByteRange;
 
 /// What the head of a ranged response says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,7 @@ pub fn judge(
                     url: url.to_string(),
                     status,
                     message: format!("unparseable Content-Range {cr:?}"),
+                    code: None,
                 })?;
                 if a != range.offset || b.checked_add(1) != Some(range.end()) {
                     return Err(Error::Http {
@@ -61,6 +62,7 @@ pub fn judge(
                             "asked for {}, got Content-Range {cr:?}",
                             range.header_value()
                         ),
+                        code: None,
                     });
                 }
             } else if let Some(len) = content_length {
@@ -72,6 +74,7 @@ pub fn judge(
                             "asked for {} bytes, Content-Length says {len}",
                             range.length
                         ),
+                        code: None,
                     });
                 }
             }
@@ -97,6 +100,38 @@ pub fn status_error(url: &str, status: u16) -> Error {
         url: url.to_string(),
         status,
         message: message.to_string(),
+        code: None,
+    }
+}
+
+/// [`status_error`] with the registry's JSON errors body read: its distribution code
+/// (`registryCode`) and, for a 404, a message that says whether the repository or the tag or
+/// digest is missing.
+pub fn registry_error(
+    url: &str,
+    status: u16,
+    body: &[u8],
+    repository: &str,
+    reference: &str,
+) -> Error {
+    let code = RegistryCode::from_body(body);
+    let message = match (status, code) {
+        (404, Some(RegistryCode::NameUnknown)) => {
+            format!("not found: repository {repository} does not exist on this registry (NAME_UNKNOWN)")
+        }
+        (404, Some(RegistryCode::ManifestUnknown)) => format!(
+            "not found: repository {repository} has no manifest {reference} (MANIFEST_UNKNOWN): check the tag or digest"
+        ),
+        _ => match status_error(url, status) {
+            Error::Http { message, .. } => message,
+            e => e.to_string(),
+        },
+    };
+    Error::Http {
+        url: url.to_string(),
+        status,
+        message,
+        code,
     }
 }
 
@@ -107,6 +142,52 @@ mod tests {
         offset: 100,
         length: 64,
     };
+
+    #[test]
+    fn registry_codes_tell_repository_from_tag() {
+        let name = br#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry","detail":{"name":"nope"}}]}"#;
+        let e = registry_error("u", 404, name, "nope", "latest");
+        assert_eq!(e.kind(), crate::ErrorKind::NotFound);
+        assert!(matches!(
+            e,
+            Error::Http {
+                code: Some(RegistryCode::NameUnknown),
+                ..
+            }
+        ));
+        let j = serde_json::to_value(&e).unwrap();
+        assert_eq!(j["registryCode"], "NAME_UNKNOWN");
+        assert_eq!(j["status"], 404);
+        let tag = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"v9"}}]}"#;
+        let e = registry_error("u", 404, tag, "pair-b", "v9");
+        assert!(matches!(
+            e,
+            Error::Http {
+                code: Some(RegistryCode::ManifestUnknown),
+                ..
+            }
+        ));
+        assert!(e
+            .to_string()
+            .contains("repository pair-b has no manifest v9"));
+        // an unknown code, HTML, or an oversized body: no code, the plain message
+        for body in [
+            &br#"{"errors":[{"code":"SOMETHING_ELSE"}]}"#[..],
+            b"<html>404</html>",
+            &vec![b' '; 70 << 10][..],
+        ] {
+            let e = registry_error("u", 404, body, "r", "t");
+            assert!(matches!(e, Error::Http { code: None, .. }));
+            assert!(serde_json::to_value(&e)
+                .unwrap()
+                .get("registryCode")
+                .is_none());
+        }
+        for c in RegistryCode::ALL {
+            let w = serde_json::to_value(c).unwrap();
+            assert_eq!(serde_json::from_value::<RegistryCode>(w).unwrap(), c);
+        }
+    }
 
     #[test]
     fn judges_heads() {

@@ -94,6 +94,15 @@ pub fn normalize_registry(s: &str) -> Result<String> {
     let s = s.trim().trim_end_matches('/');
     let with_scheme = if s.starts_with("http://") || s.starts_with("https://") {
         s.to_string()
+    } else if let Some((scheme, rest)) = s
+        .split_once("://")
+        .filter(|(sc, _)| sc.eq_ignore_ascii_case("http") || sc.eq_ignore_ascii_case("https"))
+    {
+        format!("{}://{rest}", scheme.to_ascii_lowercase())
+    } else if let Some((scheme, _)) = s.split_once("://") {
+        return Err(Error::Input(format!(
+            "registry {s:?}: the scheme {scheme:?} is not supported: a registry is read over http:// or https://"
+        )));
     } else {
         format!("https://{s}")
     };
@@ -122,8 +131,10 @@ pub fn within_registry(url: &str, base: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
 }
 
-fn validate_repository(r: &str) -> Result<()> {
-    let ok = !r.is_empty()
+/// Whether `r` is a repository name the distribution spec allows (lowercase path components of
+/// letters, digits and `._-`, each starting with a letter or digit; at most 255 bytes).
+pub fn is_valid_repository(r: &str) -> bool {
+    !r.is_empty()
         && r.len() <= 255
         && r.split('/').all(|part| {
             !part.is_empty()
@@ -134,8 +145,11 @@ fn validate_repository(r: &str) -> Result<()> {
                     .bytes()
                     .next()
                     .is_some_and(|b| b.is_ascii_alphanumeric())
-        });
-    if ok {
+        })
+}
+
+fn validate_repository(r: &str) -> Result<()> {
+    if is_valid_repository(r) {
         Ok(())
     } else {
         Err(Error::Input(format!("repository {r:?}: lowercase path components of letters, digits, '.', '_', '-' expected")))
@@ -176,6 +190,17 @@ mod tests {
         assert!(ImageRef::parse("h/r@sha256:bad", false).is_err());
         assert!(ImageRef::parse("nohost", false).is_err());
         assert_eq!(origin_of("http://a:1/v2/x?y"), Some("http://a:1"));
+    }
+
+    #[test]
+    fn other_schemes_are_refused_by_name() {
+        for r in ["ftp://reg.example", "file:///tmp/x", "ws://127.0.0.1:5000"] {
+            let e = normalize_registry(r).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Input);
+            assert!(e.to_string().contains("is not supported"), "{e}");
+        }
+        assert_eq!(normalize_registry("HTTP://h:1").unwrap(), "http://h:1");
+        assert_eq!(normalize_registry("http://h:1/").unwrap(), "http://h:1");
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! What a registry's refusal of a multi-range request carries: a registry JSON error (podman
 //! retries a pull that fails on it) or anything else (it does not). The planner's prediction
-//! needs it for `rejected` and `range-cap` registries with a 4xx refusal; see
-//! [`crate::plan::predict`].
+//! (`plan::predict`) needs it for `rejected` and `range-cap` registries with a 4xx refusal.
 
+use super::behaviour::{error_body_of, ErrorBody};
+use super::RequestPurpose;
 use super::{RegistryClient, Transport};
 use crate::error::Result;
-use crate::plan::predict::{error_body_of, ErrorBody};
 
 /// Bytes of the refusal's body read (registry JSON errors are short).
 const REFUSAL_READ: u64 = 4 << 10;
@@ -23,7 +23,14 @@ impl<T: Transport> RegistryClient<T> {
         let n = ranges.clamp(2, 1024);
         let header = super::probe::ladder_range(n);
         let resp = self
-            .get(&url, None, None, Some(header), REFUSAL_READ, "probe")
+            .get(
+                &url,
+                None,
+                None,
+                Some(header),
+                REFUSAL_READ,
+                RequestPurpose::Probe,
+            )
             .await?;
         Ok((resp.status >= 400).then(|| (resp.status, error_body_of(&resp.body))))
     }

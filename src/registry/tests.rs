@@ -80,7 +80,7 @@ fn a_ranged_first_request_still_authenticates() {
         "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         r,
         None,
-        "file",
+        RequestPurpose::File,
     ))
     .unwrap();
     assert_eq!(body, [7; 4]);

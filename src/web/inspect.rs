@@ -141,7 +141,7 @@ pub async fn inspect_layer_js(
         report: crate::inspect::report::LayerReport,
         requests: usize,
         bytes_fetched: u64,
-        request_log: Vec<crate::inspect::report::RequestRecord>,
+        request_log: Vec<crate::registry::RequestRecord>,
     }
     to_js(&Out {
         report: layer.report,

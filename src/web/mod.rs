@@ -48,6 +48,14 @@ fn js_err_in(e: &Error, context: Option<&str>) -> JsValue {
     if let Some(u) = e.url() {
         set("url", JsValue::from_str(u));
     }
+    if let Error::Http { code: Some(c), .. } = e {
+        if let Ok(v) = serde_json::to_value(c) {
+            set(
+                "registryCode",
+                JsValue::from_str(v.as_str().unwrap_or_default()),
+            );
+        }
+    }
     // Numbers past 2^53 (a descriptor size that lies) do not fit the json_compatible
     // serializer; through JSON text they arrive as the nearest double instead of no details.
     let details = e

@@ -19,6 +19,7 @@ struct PlanArgs {
     chunk_reuse: Option<bool>,
     hard_links: bool,
     budget: Option<usize>,
+    insecure_allow_unpredictable_image_contents: bool,
     registry_behaviour: Option<RegistryBehaviour>,
     error_body: ErrorBody,
     retries: Option<u32>,
@@ -76,6 +77,8 @@ pub async fn plan_pull_js(
         chunk_reuse: args.chunk_reuse.unwrap_or(true),
         hard_links: args.hard_links,
         budget: args.budget,
+        insecure_allow_unpredictable_image_contents: args
+            .insecure_allow_unpredictable_image_contents,
     };
     let mut plan = plan_pull(&want, &have, &popts);
     if let Some(b) = args.registry_behaviour {
@@ -105,8 +108,8 @@ pub async fn plan_pull_js(
     struct Out<'a> {
         #[serde(flatten)]
         plan: crate::plan::PullPlan,
-        want: &'a crate::inspect::report::ImageReport,
-        have: Vec<&'a crate::inspect::report::ImageReport>,
+        want: &'a crate::image::ImageReport,
+        have: Vec<&'a crate::image::ImageReport>,
         bytes_fetched: u64,
         requests: usize,
     }

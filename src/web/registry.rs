@@ -85,3 +85,22 @@ pub fn parse_reference_js(registry: &str, image: &str) -> JsResult {
 pub fn cors_config_js() -> String {
     crate::registry::probe::CORS_FIX.to_string()
 }
+
+/// `checkRegistry({registry, repository?, …credentials})` → `{status, requests}`: `GET /v2/`,
+/// before any image is read. Resolves when the registry answers and this page may read it (200,
+/// or 401: it wants credentials); rejects with the typed error otherwise — `network` (nothing
+/// answers), `cors` (it answers, but not to this page), `not-found` (no `/v2/` API there).
+/// `repository` only scopes a token when the registry wants one (default `library/check`).
+#[wasm_bindgen(js_name = checkRegistry, unchecked_return_type = "RegistryCheck")]
+pub async fn check_registry_js(
+    #[wasm_bindgen(unchecked_param_type = "Target")] opts: JsValue,
+) -> JsResult {
+    let mut target: Target = from_js(opts, "checkRegistry")?;
+    if target.repository.is_empty() {
+        target.repository = "library/check".into();
+    }
+    let mut client = target.client()?;
+    let status = client.ping().await.map_err(js_err)?;
+    let out = serde_json::json!({"status": status, "requests": client.log().len()});
+    to_js(&out)
+}

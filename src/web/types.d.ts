@@ -65,6 +65,24 @@ export interface ChunkscopeErrorDetails {
 }
 
 export type TimeoutStage = "connect" | "headers" | "body";
+  /** The registry's own error code from its JSON errors body (HTTP errors only). */
+  registryCode?: RegistryCode;
+}
+
+/** A code from the OCI distribution spec's JSON errors body; distribution answers `MANIFEST_UNKNOWN` for a missing repository's manifest too, so chunkscope asks the tag list, which says `NAME_UNKNOWN`. */
+export type RegistryCode =
+  | "BLOB_UNKNOWN"
+  | "MANIFEST_UNKNOWN"
+  | "NAME_UNKNOWN"
+  | "NAME_INVALID"
+  | "TAG_INVALID"
+  | "UNAUTHORIZED"
+  | "DENIED"
+  | "UNSUPPORTED"
+  | "TOOMANYREQUESTS";
+
+/** What a file starts with, by its magic bytes (`sniff`). */
+export type Sniffed = "zstd" | "gzip" | "tar" | "unknown";
 
 /** How a registry answers byte ranges (see README, "Registry behaviour classes"). */
 export type BehaviourClass =
@@ -88,6 +106,8 @@ export interface ChunkscopeError extends Error {
   kind: ErrorKind;
   status?: number;
   url?: string;
+  /** As `details.registryCode`. */
+  registryCode?: RegistryCode;
   details: ChunkscopeErrorDetails;
 }
 
@@ -151,6 +171,23 @@ export interface ReadFileOptions extends Target {
   size: number;
   /** TOC `digest`; the content is verified against it. */
   digest?: string;
+  /** The layer's `format`: for "estargz" and "stargz-zstdchunked" the extent runs to the next
+   *  payload and only the first `size` bytes are decompressed. */
+  format?: string;
+}
+
+/** `checkRegistry(target)`: the registry's `GET /v2/` answered (200, or 401: it wants credentials) and this page may read it. */
+export interface RegistryCheck {
+  status: number;
+  requests: number;
+}
+
+/** `readBlobFile(blob, …)`: a file of a local layer blob (one `Blob.slice`). */
+export interface ReadBlobFileOptions {
+  offset: number;
+  length: number;
+  size: number;
+  digest?: string;
 }
 
 export interface BlobOptions {
@@ -159,12 +196,23 @@ export interface BlobOptions {
   verifyTarSplit?: boolean;
 }
 
+/** Why a request was made. */
+export type RequestPurpose =
+  | "ping"
+  | "token"
+  | "manifest"
+  | "config"
+  | "metadata"
+  | "probe"
+  | "tags"
+  | "file";
+
 export interface RequestRecord {
   url: string;
   range: string | null;
   status: number;
   bytes: number;
-  purpose: string;
+  purpose: RequestPurpose;
   aborted: boolean;
 }
 
@@ -200,7 +248,8 @@ export type PullOutcome = "partial" | "full-pull" | "fails";
 export type VerdictCode =
   | "eligible" | "tar-split-not-checked" | "no-toc-annotation" | "legacy-annotations" | "both-toc-kinds" | "bad-annotations"
   | "estargz-refused" | "toc-over-limit" | "no-tar-split-digest" | "no-tar-split-position"
-  | "invalid-toc" | "invalid-tar-split" | "toc-tar-split-mismatch" | "metadata-unreadable";
+  | "invalid-toc" | "invalid-tar-split" | "toc-tar-split-mismatch" | "metadata-unreadable"
+  | "estargz-footer-unparsable";
 /** One TOC ↔ tar-split difference, one per entry, in containers/storage's terms. */
 export interface TocTarSplitDifference {
   kind: "duplicate-in-toc" | "missing-in-toc" | "missing-in-tar-split" | "unknown-type" | "mismatch" | "unreadable-header";
@@ -237,7 +286,7 @@ export interface LayerReport {
   digest: string;
   mediaType: string;
   size: number;
-  format: "zstd:chunked" | "zstd:chunked-legacy" | "estargz" | "zstd" | "gzip" | "tar" | "unknown";
+  format: "zstd:chunked" | "zstd:chunked-legacy" | "estargz" | "stargz-zstdchunked" | "zstd" | "gzip" | "tar" | "unknown";
   annotations: "current" | "legacy" | "estargz" | "none";
   toc: { offset: number; length: number; uncompressedLength: number; digestVerified: boolean } | null;
   tarSplit: { offset: number; length: number; uncompressedLength: number; digestVerified: boolean; tarSize: number | null } | null;
@@ -271,6 +320,28 @@ export interface LayerReport {
   notRead: { code: NotReadCode; what: "TOC (compressed)" | "TOC (uncompressed)"; size: number; limit: number } | null;
   /** Why the inspection stopped early, if it did. */
   error: ChunkscopeErrorDetails | null;
+  /** eStargz layers and stargz-snapshotter's zstd:chunked ones; null for any other layer. */
+  estargz: EstargzReport | null;
+}
+
+/** What only eStargz layers (and stargz-snapshotter's zstd:chunked ones) have. */
+export interface EstargzReport {
+  kind: "estargz" | "stargz-zstdchunked";
+  /** `containerd.io/snapshot/stargz/toc.digest`: sha256 of the uncompressed TOC JSON. */
+  tocDigest: string;
+  tocDigestVerified: boolean;
+  /** The TOC member's tar entry (gzip eStargz): "stargz.index.json". */
+  tocTarName: string | null;
+  landmark: "prefetch" | "no-prefetch" | null;
+  /** Regular files before `.prefetch.landmark`, in TOC order. */
+  prioritizedFiles: string[];
+  /** containers/storage's eStargz reader on the last 51 bytes, when it fails
+   *  (`parse ToC offset: strconv.ParseInt: parsing "…": invalid syntax`). */
+  referenceFooterError: string | null;
+  /** The verdict with `insecure_allow_unpredictable_image_contents` (same shape as partialPull). */
+  insecurePull: LayerReport["partialPull"];
+  /** What that partial pull loses: the layer's "partial" pullHazards, "symlink-mtime" included. */
+  insecurePullHazards: PullHazard[];
 }
 
 export type NotReadCode = "toc-over-limit";
@@ -321,8 +392,10 @@ export interface ProbeReport {
   verdict: ProbeVerdict;
   /** The verdict in words (for people; never switch on it). */
   verdictText: string;
-  /** Configuration lines that would fix what was found. */
+  /** Configuration lines that would fix what was found for podman / CRI-O. */
   fix: string;
+  /** What a browser needs besides the registry's CORS headers: the CORS rules of the object storage blobs are redirected to ('' without a redirect). */
+  browserFix: string;
   /** The CORS configuration the inspector needs. */
   corsFix: string;
   bytesFetched: number;
@@ -347,6 +420,9 @@ export interface PlanOptions {
   hardLinks?: boolean;
   /** Data requests allowed per layer in the single-range plan; default: chosen per layer. */
   budget?: number;
+  /** containers-storage.conf `insecure_allow_unpredictable_image_contents`: eStargz layers are
+   *  pulled partially (footer, TOC, missing chunks). Default false. */
+  insecureAllowUnpredictableImageContents?: boolean;
   /** Predict what podman really does on a registry answering ranges this way (`predicted`). */
   registryBehaviour?: PlanRegistryBehaviour;
   /** Whether the registry's refusals are registry JSON errors (podman retries those). Default "text". */
@@ -444,7 +520,7 @@ export interface LayerPlan {
 }
 
 export interface PlanReport {
-  options: { chunkReuse: boolean; hardLinks: boolean; budget: number | null };
+  options: { chunkReuse: boolean; hardLinks: boolean; budget: number | null; insecureAllowUnpredictableImageContents: boolean };
   layers: LayerPlan[];
   totals: {
     layers: number; reusedLayers: number; fallbackLayers: number; failingLayers: number;

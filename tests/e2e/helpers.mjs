@@ -173,3 +173,18 @@ export async function pushLayout(layout, host, repo) {
 export function registryHost(env) {
   return env.REGISTRY_HOST || new URL(env.REGISTRY_URL).host;
 }
+
+/**
+ * Types `q` into the file filter and waits until the list shows it (the input is debounced, and
+ * the virtual list recycles its row elements when the filter applies: a row located before that
+ * can turn into another file's, or an idle one).
+ */
+export async function setFilter(page, q) {
+  await page.locator('input.filter').fill(q);
+  const view = page.locator('.toc-view');
+  for (let i = 0; i < 200; i++) {
+    if (((await view.getAttribute('data-query')) ?? '') === q.trim()) return;
+    await page.waitForTimeout(25);
+  }
+  throw new Error(`the file filter never applied ${JSON.stringify(q)}`);
+}

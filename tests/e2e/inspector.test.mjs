@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
-import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, ROOT, chunkedLayout, pushLayout, registryHost } from './helpers.mjs';
+import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, ROOT, chunkedLayout, pushLayout, registryHost, setFilter } from './helpers.mjs';
 
 const skip = skipReason();
 const env = registryEnv();
@@ -60,7 +60,7 @@ test('tiny-current: 1 layer, 76 TOC entries, 44 files; data/big.bin has 9 chunks
   await assert.doesNotReject(page.locator('.toc-view .count', { hasText: '66 paths · 44 files' }).waitFor());
 
   // select data/big.bin through the filter
-  await page.locator('input.filter').fill('big.bin');
+  await setFilter(page, 'big.bin');
   await page.locator('.row[data-path="/data/big.bin"]').click();
   const details = page.locator('.file-details');
   await details.locator('h3.path', { hasText: '/data/big.bin' }).waitFor();
@@ -79,7 +79,7 @@ test('tiny-current: 1 layer, 76 TOC entries, 44 files; data/big.bin has 9 chunks
   await screenshot(page, 'tiny-current-big-bin');
 
   // a text file shows as text
-  await page.locator('input.filter').fill('doc00');
+  await setFilter(page, 'doc00');
   await page.locator('.row[data-path="/usr/share/doc/tiny/doc00.txt"]').click();
   await page.locator('button.preview-btn').click();
   await page.locator('.preview [data-verified="true"]').waitFor({ timeout: 20000 });
@@ -173,7 +173,7 @@ test('URL parameters restore layer, file and tab; have-image colours files neede
   // files tab: needed files are marked
   await page.locator('[data-tab="files"]').click();
   await page.locator('.segmented button', { hasText: 'List' }).click();
-  await page.locator('input.filter').fill('shard00/blob-00');
+  await setFilter(page, 'shard00/blob-00');
   await page.locator('.row[data-path="/opt/app/data/shard00/blob-006.bin"].needed').waitFor();
   await page.locator('.row[data-path="/opt/app/data/shard00/blob-005.bin"].present').waitFor();
   assert.equal(await page.locator('.row.needed').count(), 1);

@@ -6,7 +6,7 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startUi, pageUrl, waitForReport, registryEnv, skipReason, ROOT } from './helpers.mjs';
+import { startUi, pageUrl, waitForReport, registryEnv, skipReason, ROOT, setFilter } from './helpers.mjs';
 
 const skip = skipReason();
 const env = registryEnv();
@@ -43,7 +43,7 @@ test('Trusted Types are enforced and the inspector works under them', { skip, ti
   assert.equal(await waitForReport(page), 'report');
   await page.locator('.chunk-map[data-colours="plan"]').waitFor();
   await page.locator('[data-tab="files"]').click();
-  await page.locator('input.filter').fill('doc00');
+  await setFilter(page, 'doc00');
   await page.locator('.row[data-path="/usr/share/doc/tiny/doc00.txt"]').click();
   await page.locator('button.preview-btn').click();
   await page.locator('.preview [data-verified="true"]').waitFor({ timeout: 20000 });

@@ -13,7 +13,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { startUi, pageUrl, waitForReport, screenshot, registryEnv, ROOT, CHROMIUM } from './helpers.mjs';
+import { startUi, pageUrl, waitForReport, screenshot, registryEnv, ROOT, CHROMIUM, setFilter } from './helpers.mjs';
 
 const env = registryEnv();
 const BIN = path.join(ROOT, 'target', 'debug', 'chunkscope');
@@ -145,10 +145,10 @@ test('chunkscope serve: a registry without CORS gives the same report, plan and 
   assert.match(await page.evaluate(() => decodeURIComponent(location.search)), new RegExp(`registry=http://${nocorsHost}&`));
   // a file's preview: one range through the gateway, decompressed and verified
   await page.locator('button.tab[data-tab="files"]').click();
-  await page.locator('input.filter').fill('');
+  await setFilter(page, '');
   await page.locator('.row[data-path]').first().waitFor();
   const previewFile = viaServe.report.layers[0].fileList.find((f) => f.type === 'reg' && f.size > 0 && f.size < 100000 && f.digest);
-  await page.locator('input.filter').fill(previewFile.path.split('/').pop());
+  await setFilter(page, previewFile.path.split('/').pop());
   await page.locator(`.row[data-path="${previewFile.path.startsWith('/') ? previewFile.path : `/${previewFile.path}`}"]`).click();
   await page.locator('.file-details button.preview-btn').click();
   await page.locator('.preview [data-verified="true"]').waitFor({ timeout: 20000 });

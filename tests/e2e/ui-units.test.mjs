@@ -7,7 +7,9 @@ import { TocTree } from '../../www/js/toc-tree.js';
 import { LayerCoverage, planCoverage, PRESENT, FETCHED, ZEROS, NONE } from '../../www/js/plan-coverage.js';
 import { safeFileName, isolate } from '../../www/js/format.js';
 import { checkAttribute } from '../../www/js/dom.js';
-import { queryString } from '../../www/js/url-state.js';
+import { queryString, sortFromParam } from '../../www/js/url-state.js';
+import { groupKey, buildSegments } from '../../www/js/chunk-map-layout.js';
+import { SORTS } from '../../www/js/toc-tree.js';
 
 const file = (path, type = 'reg', size = 1, chunks = []) => ({ path, type, size, chunks });
 
@@ -138,4 +140,33 @@ test('dom attribute checks: URL attributes take blob:, http(s): or #; handlers, 
 test('URL query strings keep : / @ readable', () => {
   assert.equal(queryString({ registry: 'http://h:5/', image: 'a/b@sha256:1', file: '/x y', empty: '' }),
     'registry=http://h:5/&image=a/b@sha256:1&file=/x%20y');
+});
+
+test('colour by directory: two levels, one deeper while one directory holds every byte', () => {
+  assert.equal(groupKey('/usr/lib/x'), '/usr/lib');
+  assert.equal(groupKey('/usr/lib/python/x'), '/usr/lib');
+  assert.equal(groupKey('/etc/x'), '/etc');
+  assert.equal(groupKey('/x'), '/');
+  assert.equal(groupKey('/opt/app/src/x', 3), '/opt/app/src');
+  assert.equal(groupKey('/opt/app/x', 3), '/opt/app');
+  const file = (path, offset) => ({ path, type: 'reg', chunks: [{ offset, compressedLength: 100 }] });
+  const layer = { size: 10000, toc: null, tarSplit: null };
+  // everything under /opt/app (as the pair fixtures): grouped by /opt/app/src, /opt/app/locale
+  const deep = buildSegments(layer, [file('/opt/app/src/a.py', 0), file('/opt/app/src/b.py', 100), file('/opt/app/locale/l00/m.txt', 200)]);
+  assert.equal(deep.groupDepth, 3);
+  assert.deepEqual(deep.groups.map(([k]) => k), ['/opt/app/src', '/opt/app/locale']);
+  // already several groups at two levels: unchanged
+  const flat = buildSegments(layer, [file('/usr/lib/a', 0), file('/etc/b', 100)]);
+  assert.equal(flat.groupDepth, 2);
+  // one directory with only files in it: no deeper level to find, stops
+  const one = buildSegments(layer, [file('/data/a', 0), file('/data/b', 100)]);
+  assert.deepEqual(one.groups.map(([k]) => k), ['/data']);
+});
+
+test('sort parameter: KEY or -KEY, unknown keys ignored', () => {
+  assert.deepEqual(sortFromParam('size', SORTS), { sort: 'size', reverse: false });
+  assert.deepEqual(sortFromParam('-offset', SORTS), { sort: 'offset', reverse: true });
+  assert.equal(sortFromParam('__proto__', SORTS), null);
+  assert.equal(sortFromParam('-nope', SORTS), null);
+  assert.equal(sortFromParam('', SORTS), null);
 });

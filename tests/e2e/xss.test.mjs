@@ -3,7 +3,7 @@
 // name present verbatim (in the list, the details and the URL round trip).
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, chunkedLayout, pushLayout, registryHost } from './helpers.mjs';
+import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, chunkedLayout, pushLayout, registryHost, setFilter } from './helpers.mjs';
 
 const skip = skipReason();
 const env = registryEnv();
@@ -53,7 +53,7 @@ test('file names, link targets and xattrs that are HTML/JS payloads render as te
 
   // list view, everything
   await page.locator('.segmented button', { hasText: 'List' }).click();
-  await page.locator('input.filter').fill('/evil/');
+  await setFilter(page, '/evil/');
   const paths = await page.locator('.row[data-path]').evaluateAll((rows) => rows.map((r) => ({
     path: r.dataset.path, label: r.querySelector('.label').textContent, target: r.querySelector('.target').textContent,
   })));
@@ -95,7 +95,7 @@ test('file names, link targets and xattrs that are HTML/JS payloads render as te
 
   // tree view and the chunk map tooltip
   await page.locator('.segmented button', { hasText: 'Tree' }).click();
-  await page.locator('input.filter').fill('');
+  await setFilter(page, '');
   await page.locator('[data-tab="map"]').click();
   const box = await page.locator('canvas.map-canvas').boundingBox();
   for (let i = 0; i < 8; i++) await page.mouse.move(box.x + 80 + i * 40, box.y + 4);

@@ -61,6 +61,16 @@ export function parseTarget(cs, registry, image) {
       : 'Enter the registry URL, for example http://127.0.0.1:5055.');
   }
   if (!i) throw bad('Enter an image, for example pair-b:latest or library/alpine@sha256:…');
+  if (!serve) {
+    // never assume a scheme: the module is told exactly what the user meant
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(r);
+    if (!scheme) {
+      throw bad(`Registry ${JSON.stringify(r)} has no scheme: type https://${r} or, for plain http, http://${r}.`);
+    }
+    if (!/^https?$/i.test(scheme[1])) {
+      throw bad(`Registry ${JSON.stringify(r)}: the scheme ${scheme[1]}:// is not supported; a registry is read over http:// or https://.`);
+    }
+  }
   const gw = serve ? viaGateway(r, serve) : null;
   // Docker Hub's official images live under library/ (`alpine` is `library/alpine`)
   const img = gw && gw.dockerHub && !/^[^:@]*\//.test(i) ? `library/${i}` : i;

@@ -11,13 +11,19 @@ export const SEG_TARSPLIT = -3;
 export const SEG_FOOTER = -4;
 export const MAX_GROUPS = 11;
 
-/** The directory a path is coloured by: "/usr/lib/x" → "/usr/lib"; "/etc/x" → "/etc"; "/x" → "/". */
-export function groupKey(path) {
-  const parts = path.split('/', 4);
-  if (parts.length <= 2) return '/';
-  if (parts.length === 3) return `/${parts[1]}`;
-  return `/${parts[1]}/${parts[2]}`;
+/**
+ * The directory a path is coloured by, its first `depth` directories (default 2): "/usr/lib/x" →
+ * "/usr/lib"; "/etc/x" → "/etc"; "/x" → "/"; with depth 3 "/opt/app/src/x" → "/opt/app/src".
+ */
+export function groupKey(path, depth = 2) {
+  const limit = depth + 2;
+  const parts = path.split('/', limit);
+  const dirs = parts.length < limit ? parts.slice(1, -1) : parts.slice(1, depth + 1);
+  return dirs.length ? `/${dirs.join('/')}` : '/';
 }
+
+/** The deepest level "colour by directory" goes to find more than one group. */
+export const MAX_GROUP_DEPTH = 8;
 
 /**
  * A layer's segments, ascending by offset: `starts`/`ends` (bytes), `fileIdx` (a file index, or
@@ -76,14 +82,27 @@ export function buildSegments(layer, files) {
 
   // Directory groups, largest first; colours by rank, repeating after MAX_GROUPS (neighbours
   // rarely share one).
-  const groupBytes = new Map();
-  const keys = files.map((f) => groupKey(f.path || '/'));
-  for (let s = 0; s < n; s++) {
-    const f = segs.fileIdx[s];
-    if (f < 0) continue;
-    groupBytes.set(keys[f], (groupBytes.get(keys[f]) || 0) + segs.ends[s] - segs.starts[s]);
+  // When one directory holds every byte (/opt/app/…), group one level deeper, and again, so the
+  // colours say something.
+  let groups;
+  let keys;
+  let depth = 2;
+  for (;; depth++) {
+    const groupBytes = new Map();
+    keys = files.map((f) => groupKey(f.path || '/', depth));
+    for (let s = 0; s < n; s++) {
+      const f = segs.fileIdx[s];
+      if (f < 0) continue;
+      groupBytes.set(keys[f], (groupBytes.get(keys[f]) || 0) + segs.ends[s] - segs.starts[s]);
+    }
+    groups = [...groupBytes.entries()].sort((a, b) => b[1] - a[1]);
+    if (groups.length !== 1 || depth >= MAX_GROUP_DEPTH) break;
+    // a deeper level must split something: stop when the one group is already the files' own directory
+    const deeper = new Set();
+    for (let s = 0; s < n; s++) if (segs.fileIdx[s] >= 0) deeper.add(groupKey(files[segs.fileIdx[s]].path || '/', depth + 1));
+    if (deeper.size === 1) break;
   }
-  const groups = [...groupBytes.entries()].sort((a, b) => b[1] - a[1]);
+  segs.groupDepth = depth;
   const slot = new Map(groups.map(([k], i) => [k, i % MAX_GROUPS]));
   const groupOf = new Int32Array(files.length);
   for (let i = 0; i < files.length; i++) {

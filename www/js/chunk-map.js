@@ -29,7 +29,13 @@ export class ChunkMap extends Emitter {
     this.coverage = null;
     this.pullWanted = false;
 
-    this.canvas = h('canvas', { class: 'map-canvas', tabindex: '0', 'aria-label': 'Chunk map of the layer blob' });
+    this.canvas = h('canvas', {
+      class: 'map-canvas', tabindex: '0', 'aria-label': 'Chunk map of the layer blob',
+      'aria-describedby': 'chunk-map-summary', 'aria-keyshortcuts': 'ArrowRight ArrowLeft Home End + - 0',
+    });
+    // the map in words (its text alternative), and what keyboard stepping selected (announced)
+    this.summary = h('p', { class: 'sr-only map-summary', id: 'chunk-map-summary' });
+    this.stepSay = h('p', { class: 'map-step muted small', role: 'status', 'aria-live': 'polite' });
     this.tooltip = h('div', { class: 'map-tooltip', hidden: true, role: 'status' });
     this.legend = h('div', { class: 'legend' });
     this.info = h('span', { class: 'muted map-info' });
@@ -38,7 +44,8 @@ export class ChunkMap extends Emitter {
       h('option', { value: 'pull' }, 'fetched / already present'));
     this.modeSel.addEventListener('change', () => this.setMode(this.modeSel.value));
     const btn = (label, title, fn) => {
-      const b = h('button', { type: 'button', class: 'btn small', title }, label);
+      // the accessible name is the action ("Zoom in"), not the glyph
+      const b = h('button', { type: 'button', class: 'btn small', title, 'aria-label': title.replace(/ \(.*\)$/, '') }, label);
       b.addEventListener('click', fn);
       return b;
     };
@@ -47,10 +54,11 @@ export class ChunkMap extends Emitter {
         h('label', { class: 'inline' }, h('span', { class: 'muted' }, 'Colour by'), this.modeSel),
         h('div', { class: 'segmented' },
           btn('−', 'Zoom out', () => this.zoomBy(1 / 2)),
-          btn('Fit', 'Whole blob', () => this.setZoom(1, 0)),
+          btn('Fit', 'Fit the whole blob', () => this.setZoom(1, 0)),
           btn('+', 'Zoom in (or Ctrl/⌘ + wheel)', () => this.zoomBy(2))),
         this.info),
       h('div', { class: 'map-wrap' }, this.canvas, this.tooltip),
+      this.summary, this.stepSay,
       this.legend);
 
     this.canvas.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
@@ -119,7 +127,72 @@ export class ChunkMap extends Emitter {
     return this.mode === 'pull' && this.pullWanted;
   }
 
+  /** Files with data, in blob order (by their first chunk's offset): what ←/→ step through. */
+  blobOrder() {
+    if (!this._order || this._orderFiles !== this.files) {
+      const idx = [];
+      this.files.forEach((f, i) => { if (f.chunks && f.chunks.length) idx.push(i); });
+      idx.sort((a, b) => this.files[a].chunks[0].offset - this.files[b].chunks[0].offset || a - b);
+      this._order = idx;
+      this._orderFiles = this.files;
+    }
+    return this._order;
+  }
+
+  /** 1 already present, 2 fetched by a pull, 0 unknown (no plan against a have-image). */
+  pullMarkOf(i) {
+    if (!this.coverage || !this.pullWanted) return 0;
+    if (!this._status || this._statusCov !== this.coverage || this._statusFiles !== this.files) {
+      this._status = this.coverage.fileStatus(this.files);
+      this._statusCov = this.coverage;
+      this._statusFiles = this.files;
+    }
+    return this._status[i] || 0;
+  }
+
+  /** Selects the next (+1) or previous (-1) file in blob order, shows it, and says what it is. */
+  step(dir) {
+    const order = this.blobOrder();
+    if (!order.length) return;
+    const at = order.indexOf(this.selected);
+    let k = at < 0 ? (dir > 0 ? 0 : order.length - 1) : at + dir;
+    k = Math.max(0, Math.min(order.length - 1, k));
+    if (dir === Infinity) k = order.length - 1;
+    if (dir === -Infinity) k = 0;
+    const i = order[k];
+    const f = this.files[i];
+    this.revealFile(i);
+    const comp = f.chunks.reduce((a, c) => a + (c.zeros ? 0 : c.compressedLength || 0), 0);
+    const mark = this.pullMarkOf(i);
+    this.stepSay.textContent = `File ${fmt.int(k + 1)} of ${fmt.int(order.length)} in blob order: ${f.path}, ` +
+      `${fmt.plural(f.chunks.length, 'chunk')}, ${fmt.bytes(comp)} compressed at offset ${fmt.int(f.chunks[0].offset)}` +
+      (mark === 2 ? ', fetched by a pull' : mark === 1 ? ', already present' : '');
+    this.emit('select', { index: i, path: f.path, file: f });
+  }
+
+  /** The map's text alternative: what the blob holds, and how to step through it. */
+  describeMap() {
+    const l = this.layer;
+    if (!l) return;
+    const order = this.blobOrder();
+    let fetched = 0;
+    let present = 0;
+    if (this.coverage && this.pullWanted) {
+      for (const i of order) {
+        const m = this.pullMarkOf(i);
+        if (m === 2) fetched++;
+        else if (m === 1) present++;
+      }
+    }
+    this.summary.textContent = `Layer blob of ${fmt.bytes(l.size)}: ${fmt.plural(order.length, 'file')} with data` +
+      `${l.toc ? `, table of contents ${fmt.bytes(l.toc.length)} at offset ${fmt.int(l.toc.offset)}` : ''}` +
+      `${l.tarSplit ? `, tar-split ${fmt.bytes(l.tarSplit.length)}` : ''}. ` +
+      (fetched + present ? `A pull fetches ${fmt.plural(fetched, 'file')}; ${fmt.plural(present, 'file')} already present. ` : '') +
+      'Arrow right and left step through the files in blob order, Home and End go to the first and last, plus and minus zoom.';
+  }
+
   recolour() {
+    this.describeMap();
     if (!this.segs) return;
     this.colour = segmentColours(this.segs, this.files, { pull: this.pullColours, coverage: this.coverage });
     this.el.dataset.colours = this.pullColours ? (this.coverage ? 'plan' : 'planning') : 'directory';
@@ -348,6 +421,11 @@ export class ChunkMap extends Emitter {
   onKey(e) {
     const g = this.geometry();
     const page = g.rowsView * 0.8;
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft' || e.key === 'Home' || e.key === 'End') {
+      e.preventDefault();
+      this.step({ ArrowRight: 1, ArrowLeft: -1, Home: -Infinity, End: Infinity }[e.key]);
+      return;
+    }
     if (e.key === '+' || e.key === '=') this.zoomBy(2);
     else if (e.key === '-') this.zoomBy(0.5);
     else if (e.key === '0') this.setZoom(1, 0);

@@ -108,10 +108,112 @@ export class Controller {
     } catch (e) {
       if (seq !== this.loadSeq) return;
       view.setProgress('');
+      // the previous image's report must not look like this image's
+      view.hideReport();
       view.showError(e, { action: `read ${wantText}`, registry: registryText });
+      // a missing tag in an existing repository: offer the tags it has
+      if (e && e.registryCode === 'MANIFEST_UNKNOWN') await this.offerTags(cs, { ...auth, registry, repository: want.repository }, seq, v);
     } finally {
       if (seq === this.loadSeq) view.form.setBusy(false);
     }
+  }
+
+  /**
+   * Cancel (the status bar's button): the load in flight becomes stale — its answers are dropped
+   * when they arrive — and the page is usable at once. The module's requests are not aborted.
+   */
+  cancel() {
+    const view = this.view;
+    this.loadSeq++;
+    this.planSeq++;
+    view.setProgress('');
+    view.form.setBusy(false);
+    view.showNotice('Cancelled: nothing more from that load will be shown.');
+    view.notice.dataset.cancelled = 'true';
+  }
+
+  /**
+   * "Check registry": `GET /v2/` of the typed registry, before (or without) any image. Says
+   * whether it is reachable and readable from this page; the failures are the typed errors
+   * (`network`: nothing answers; `cors`: it answers but not to this page, with the configuration
+   * and a Copy button; `not-found`: no /v2/ API).
+   */
+  async checkRegistry(v) {
+    const view = this.view;
+    view.clearError();
+    view.showNotice('');
+    let cs;
+    let t;
+    try {
+      cs = await loadModule();
+      const repo = String(v.image || '').trim().split(/[:@]/)[0] || 'library/check';
+      t = parseTarget(cs, v.registry, repo);
+    } catch (e) {
+      view.showError(e, { action: 'check the registry' });
+      return;
+    }
+    const shown = t.shown || t.registry;
+    const auth = Object.fromEntries(
+      Object.entries({ token: v.token, username: v.username, password: v.password }).filter(([, x]) => x));
+    const seq = ++this.loadSeq;
+    view.setProgress(`Checking ${shown}…`);
+    try {
+      const r = await cs.checkRegistry({ ...auth, registry: t.registry, repository: t.repository });
+      if (seq !== this.loadSeq) return;
+      view.setProgress('');
+      view.showNotice(`${shown} is reachable and this page may read it: GET /v2/ answered ${r.status}` +
+        (r.status === 401 ? ' (it wants credentials: the token service is asked when an image is read).' : '.'));
+      view.notice.dataset.check = 'ok';
+    } catch (e) {
+      if (seq !== this.loadSeq) return;
+      view.setProgress('');
+      view.showError(e, { action: `reach ${shown}`, registry: shown });
+    }
+  }
+
+  /**
+   * The tag picker: the tags of the repository typed in the Image field (listTags). Quiet on
+   * failure (a repository still being typed does not exist yet): the picker just stays empty.
+   */
+  async listTagsFor(v) {
+    const view = this.view;
+    let cs;
+    let t;
+    try {
+      cs = await loadModule();
+      t = parseTarget(cs, v.registry, v.repository);
+    } catch {
+      return; // not a registry and repository yet
+    }
+    const auth = Object.fromEntries(
+      Object.entries({ token: v.token, username: v.username, password: v.password }).filter(([, x]) => x));
+    try {
+      const tags = await cs.listTags({ ...auth, registry: t.registry, repository: t.repository });
+      view.form.setTags(v.repository, tags);
+    } catch {
+      view.form.setTags(v.repository, []);
+    }
+  }
+
+  /**
+   * After a MANIFEST_UNKNOWN: the repository's tags (listTags), offered as buttons that inspect
+   * `repository:tag`; a failure to list them only says so.
+   */
+  async offerTags(cs, target, seq, v) {
+    const view = this.view;
+    let tags;
+    try {
+      tags = await cs.listTags(target);
+    } catch (e) {
+      if (seq === this.loadSeq) view.showTagChoices(null, `Could not list the tags of ${target.repository}: ${e.message || e}`);
+      return;
+    }
+    if (seq !== this.loadSeq) return;
+    view.form.setTags(target.repository, tags);
+    view.showTagChoices(tags, '', (tag) => {
+      view.form.setValues({ image: `${target.repository}:${tag}` });
+      this.inspect({ ...v, image: `${target.repository}:${tag}` });
+    });
   }
 
   /** Inspects a layer blob from this computer (no plan, no probe: there is no registry). */
@@ -124,6 +226,15 @@ export class Controller {
     try {
       view.setProgress(`Reading ${file.name} (${fmt.bytes(file.size)})…`);
       const cs = await loadModule();
+      // what the file is, by its magic bytes (the module's sniff), not by its name
+      const kind = cs.sniff(new Uint8Array(await file.slice(0, 512).arrayBuffer()));
+      if (seq !== this.loadSeq) return;
+      if (kind === 'unknown' || kind === 'tar') {
+        throw Object.assign(new Error(kind === 'tar'
+          ? `${file.name} is an uncompressed tar archive, not a compressed layer blob: zstd:chunked metadata lives in a zstd-compressed layer.`
+          : `${file.name} is not a layer: it starts with neither a zstd frame, a gzip member nor a tar header.`),
+        { kind: 'not-a-layer', sniffed: kind });
+      }
       const layer = await cs.inspectBlob(file, { ...(annotations ? { annotations } : {}), files: true });
       if (seq !== this.loadSeq) return;
       view.setProgress('');
@@ -131,7 +242,7 @@ export class Controller {
         source: file.name, layers: [layer], bytesRead: layer.bytesRead, reads: layer.reads, platforms: [],
       };
       view.state = {
-        ...view.state, source: 'local', report, haves: [], haveTexts: [], wantText: file.name, fileName: file.name,
+        ...view.state, source: 'local', blob: file, report, haves: [], haveTexts: [], wantText: file.name, fileName: file.name,
         plan: null, coverage: null, shown: false, wantTarget: null,
       };
       view.form.setPlatforms([]);
@@ -141,6 +252,7 @@ export class Controller {
     } catch (e) {
       if (seq !== this.loadSeq) return;
       view.setProgress('');
+      view.hideReport();
       view.showError(e, { action: `read ${file.name}` });
     } finally {
       if (seq === this.loadSeq) view.form.setBusy(false);
@@ -212,17 +324,22 @@ export class Controller {
       const chunks = file.chunks || [];
       const first = chunks[0];
       const last = chunks[chunks.length - 1];
-      const r = await cs.readFile({
-        ...s.auth, repository: s.want.repository, layerDigest: layer.digest, layerSize: layer.size,
+      const extent = {
         offset: first ? first.offset : 0,
         length: first ? last.offset + last.compressedLength - first.offset : 0,
         size: file.size, digest: file.digest || undefined,
-      });
+      };
+      // a local blob: the same one range, read with Blob.slice, decompressed and verified alike
+      const r = s.source === 'local'
+        ? await cs.readBlobFile(s.blob, extent)
+        : await cs.readFile({
+          ...s.auth, repository: s.want.repository, layerDigest: layer.digest, layerSize: layer.size, format: layer.format, ...extent,
+        });
       if (view.details.file !== file) return;
       view.preview.show(file, r);
     } catch (e) {
       if (view.details.file !== file) return;
-      view.preview.error(errorBox(e, { action: `read ${file.path}`, registry: s.registry }));
+      view.preview.error(errorBox(e, { action: `read ${file.path}`, registry: s.source === 'local' ? undefined : s.registry }));
     }
   }
 }

@@ -88,8 +88,9 @@ export function setText(el, text) {
 }
 
 /** A button that copies `getText()` to the clipboard and says so. */
-export function copyButton(getText, label = 'Copy') {
-  const b = h('button', { type: 'button', class: 'btn small ghost' }, label);
+export function copyButton(getText, label = 'Copy', name = '') {
+  // `name`: the accessible name when several Copy buttons share a page ("Copy distribution CORS config")
+  const b = h('button', { type: 'button', class: 'btn small ghost', ...(name ? { 'aria-label': name } : {}) }, label);
   b.addEventListener('click', async () => {
     const text = getText();
     try {

@@ -6,12 +6,13 @@
 // for an unreadable registry is the module's own `corsConfig()`: one source for that text.
 // Everything returned is plain text and is rendered with textContent.
 
-import { h } from './dom.js';
+import { h, copyButton } from './dom.js';
 import { serveInfo } from './api.js';
 
 /**
  * The kind of a failure: the module's `kind` (see README, "Errors"), or `input` for form values
- * the page itself refused, or `startup` when the module did not load. Anything else thrown (a
+ * the page itself refused, `not-a-layer` for a local file whose magic bytes are no layer's, or
+ * `startup` when the module did not load. Anything else thrown (a
  * bug) is `internal`.
  * @param {unknown} err
  * @returns {string}
@@ -87,9 +88,24 @@ export function explain(err, ctx = {}) {
           'auth does not, so serve the inspector from the registry\'s own origin in that case.',
       );
       break;
-    case 'not-found':
-      title = 'Not found';
-      hints.push('Check the repository name and the tag or digest (names are lowercase; the default tag is latest), or the platform.');
+    case 'not-found': {
+      // the registry's own error code (distribution's JSON errors body), when it sent one
+      const code = err && (err.registryCode || (err.details && err.details.registryCode));
+      if (code === 'NAME_UNKNOWN') {
+        title = 'Repository not found';
+        hints.push('The registry has no repository by that name: check its spelling (names are lowercase) and the registry.');
+      } else if (code === 'MANIFEST_UNKNOWN') {
+        title = 'Tag not found';
+        hints.push('The repository exists, but not this tag or digest: pick one of its tags below.');
+      } else {
+        title = 'Not found';
+        hints.push('Check the repository name and the tag or digest (names are lowercase; the default tag is latest), or the platform.');
+      }
+      break;
+    }
+    case 'not-a-layer':
+      title = 'Not a layer';
+      hints.push('Choose a layer blob (from an OCI layout: blobs/sha256/…), or open the layout folder.');
       break;
     case 'range-ignored':
       title = 'The registry ignores byte ranges';
@@ -135,6 +151,7 @@ export function errorNodes(e, { corsConfig = null } = {}) {
     h('div', { class: 'error-title' }, e.title),
     h('p', { class: 'error-message' }, e.message),
     e.hints.length ? h('ul', { class: 'hints' }, ...e.hints.map((t) => h('li', null, t))) : null,
+    e.cors && corsConfig ? h('div', { class: 'snippet-head' }, copyButton(() => corsConfig, 'Copy', 'Copy distribution CORS config')) : null,
     e.cors && corsConfig ? h('pre', { class: 'code cors-config' }, corsConfig) : null,
   ];
 }

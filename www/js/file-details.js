@@ -28,9 +28,9 @@ export class FileDetails extends Emitter {
   /**
    * @param {object|null} file  a fileList entry (null for a directory that has no TOC entry)
    * @param {{path: string, node?: object, coverage?: import('./plan-coverage.js').LayerCoverage|null,
-   *   canPreview?: boolean}} opts  `coverage`: the pull plan's, for the fetched / present column
+   *   canPreview?: boolean, previewWhy?: string}} opts  `previewWhy`: why the preview is off (shown disabled)  `coverage`: the pull plan's, for the fetched / present column
    */
-  show(file, { path, node, coverage = null, canPreview = false } = {}) {
+  show(file, { path, node, coverage = null, canPreview = false, previewWhy = '' } = {}) {
     this.file = file;
     if (!file) {
       fill(this.el,
@@ -51,11 +51,15 @@ export class FileDetails extends Emitter {
       mapBtn.addEventListener('click', () => this.emit('show-on-map', file));
       actions.appendChild(mapBtn);
     }
-    if (file.type === 'reg' && canPreview) {
-      const prev = h('button', { type: 'button', class: 'btn small primary preview-btn' },
-        file.size ? 'Preview and verify' : 'Preview');
+    if (file.type === 'reg' && (canPreview || previewWhy)) {
+      // a disabled preview says why, in text (not only in a tooltip)
+      const why = previewWhy ? h('span', { class: 'muted small preview-why', id: 'preview-why' }, previewWhy) : null;
+      const prev = h('button', {
+        type: 'button', class: 'btn small primary preview-btn', disabled: !!previewWhy,
+        ...(why ? { 'aria-describedby': 'preview-why' } : {}),
+      }, file.size ? 'Preview and verify' : 'Preview');
       prev.addEventListener('click', () => this.emit('preview', file));
-      actions.appendChild(prev);
+      actions.append(prev, ...(why ? [why] : []));
     }
 
     const chunkTable = chunks.length
@@ -72,10 +76,11 @@ export class FileDetails extends Emitter {
         h('div', { class: 'table-wrap' },
           h('table', { class: 'data compact chunk-table' },
             h('thead', null, h('tr', null,
-              h('th', { class: 'num' }, '#'), h('th', { class: 'num' }, 'Blob offset'),
+              // the pull column right after #: visible however narrow the aside (the table scrolls)
+              h('th', { class: 'num' }, '#'), coverage ? h('th', { class: 'pull-col' }, 'Pull') : null,
+              h('th', { class: 'num' }, 'Blob offset'),
               h('th', { class: 'num' }, 'Compressed'), h('th', { class: 'num' }, 'File offset'),
-              h('th', { class: 'num' }, 'Length'), h('th', null, 'Digest'),
-              coverage ? h('th', null, 'Pull') : null)),
+              h('th', { class: 'num' }, 'Length'), h('th', null, 'Digest'))),
             h('tbody', null, ...chunks.slice(0, MAX_CHUNK_ROWS).map((c, k) => {
               const st = coverage ? coverage.chunkState(c) : null;
               return h('tr', {
@@ -84,13 +89,13 @@ export class FileDetails extends Emitter {
                 title: `blob bytes ${fmt.int(c.offset)}–${fmt.int(c.offset + c.compressedLength - 1)}`,
               },
               h('td', { class: 'num' }, c.zeros ? h('span', { class: 'badge muted small zeros-badge' }, 'zeros') : null, String(k + 1)),
+              coverage ? h('td', { class: 'pull-col' }, c.zeros ? h('span', { class: 'muted' }, 'never') : st === PRESENT
+                ? h('span', { class: 'good-text' }, 'have') : h('span', { class: 'warn-text' }, 'fetch')) : null,
               h('td', { class: 'num' }, fmt.int(c.offset)),
               h('td', { class: 'num' }, fmt.int(c.compressedLength)),
               h('td', { class: 'num' }, fmt.int(c.uncompressedOffset)),
               h('td', { class: 'num' }, fmt.int(c.uncompressedLength)),
-              h('td', { class: 'mono', title: c.digest || '' }, c.digest ? c.digest.replace(/^[^:]*:/, '').slice(0, 10) : '—'),
-              coverage ? h('td', null, c.zeros ? h('span', { class: 'muted' }, 'never') : st === PRESENT
-                ? h('span', { class: 'good-text' }, 'have') : h('span', { class: 'warn-text' }, 'fetch')) : null);
+              h('td', { class: 'mono', title: c.digest || '' }, c.digest ? c.digest.replace(/^[^:]*:/, '').slice(0, 10) : '—'));
             }))),
           chunks.length > MAX_CHUNK_ROWS ? h('p', { class: 'muted' }, `First ${fmt.int(MAX_CHUNK_ROWS)} chunks shown.`) : null))
       : null;

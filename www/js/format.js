@@ -119,6 +119,7 @@ export function formatLabel(format) {
     case 'zstd:chunked': return 'zstd:chunked';
     case 'zstd:chunked-legacy': return 'zstd:chunked (legacy)';
     case 'estargz': return 'eStargz';
+    case 'stargz-zstdchunked': return 'zstd:chunked (stargz-snapshotter)';
     case 'zstd': return 'zstd (no partial pull)';
     case 'gzip': return 'gzip (no partial pull)';
     case 'tar': return 'tar (no partial pull)';

@@ -6,8 +6,25 @@ import * as fmt from './format.js';
 
 function badgeForFormat(layer) {
   const f = layer.format;
-  const cls = f === 'zstd:chunked' ? 'good' : f === 'zstd:chunked-legacy' || f === 'estargz' ? 'warn' : 'muted';
+  const cls = f === 'zstd:chunked' ? 'good' : f === 'zstd:chunked-legacy' || f === 'estargz' || f === 'stargz-zstdchunked' ? 'warn' : 'muted';
   return h('span', { class: `badge ${cls}`, title: layer.mediaType || '' }, fmt.formatLabel(f));
+}
+
+/** eStargz layers: what the reference puller does with insecure_allow_unpredictable_image_contents. */
+function estargzNote(layer) {
+  const e = layer.estargz;
+  if (!e || layer.error) return null;
+  const v = e.insecurePull || {};
+  const hazards = (e.insecurePullHazards || []).map((x) => x.kind).join(', ');
+  // The puller's full error text (long: a blob digest, Go-quoted bytes) goes in the tooltip.
+  const what = v.outcome === 'partial'
+    ? `partial pull${hazards ? ` (hazards: ${hazards})` : ''}`
+    : v.outcome === 'fails' ? `the pull fails (${v.code})` : (v.reason || v.outcome || '');
+  const landmark = e.landmark === 'prefetch'
+    ? `${fmt.plural(e.prioritizedFiles.length, 'prioritized file')} before .prefetch.landmark`
+    : e.landmark === 'no-prefetch' ? 'no prioritized files (.no.prefetch.landmark)' : 'no landmark';
+  return h('span', { class: 'reason estargz-note', title: v.error || v.reason || '' },
+    `With insecure_allow_unpredictable_image_contents: ${what}. ${landmark}.`);
 }
 
 function checkSummary(layer) {
@@ -119,7 +136,8 @@ export class LayersTable extends Emitter {
       h('td', { class: 'checks' }, checksBtn),
       h('td', { class: 'partial' }, verdictBadge(l.partialPull),
         hazardBadge(l.pullHazards),
-        !l.partialPull?.eligible && l.partialPull?.reason && !l.error ? h('span', { class: 'reason' }, l.partialPull.reason) : null),
+        !l.partialPull?.eligible && l.partialPull?.reason && !l.error ? h('span', { class: 'reason' }, l.partialPull.reason) : null,
+        estargzNote(l)),
       h('td', { class: 'num', title: (l.readLog || []).map((r) => `bytes ${fmt.int(r.offset)}–${fmt.int(r.offset + r.length - 1)}`).join('\n') },
         `${fmt.bytes(l.bytesRead)} · ${fmt.plural(l.reads || 0, 'read')}`));
       const detail = h('tr', { class: 'layer-detail', hidden: true },

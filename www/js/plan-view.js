@@ -43,6 +43,7 @@ export class PlanView extends Emitter {
     this.budget = h('input', { type: 'number', min: '1', max: '100000', placeholder: 'auto', class: 'budget', 'aria-label': 'Data requests per layer for the single-range plan (empty: automatic)' });
     this.chunkReuse = h('input', { type: 'checkbox', props: { checked: true } });
     this.hardLinks = h('input', { type: 'checkbox' });
+    this.insecure = h('input', { type: 'checkbox', class: 'insecure-option' });
     this.behaviour = h('select', { class: 'behaviour', 'aria-label': 'Registry behaviour to predict the pull on' },
       h('option', { value: '' }, 'no prediction'),
       ...BEHAVIOURS.map((b) => h('option', { value: b }, b)));
@@ -51,15 +52,20 @@ export class PlanView extends Emitter {
     this.behaviour.addEventListener('change', changed);
     this.jsonErrors.addEventListener('change', changed);
     this.budget.addEventListener('change', changed);
+    this.budgetError = h('span', { class: 'budget-error bad-text', id: 'budget-error', role: 'status', hidden: true });
+    this.budget.setAttribute('aria-describedby', 'budget-error');
     this.chunkReuse.addEventListener('change', changed);
     this.hardLinks.addEventListener('change', changed);
+    this.insecure.addEventListener('change', changed);
     this.body = h('div', { class: 'plan-body' });
     this.el = h('div', { class: 'plan-view' },
       h('div', { class: 'toolbar' },
         h('label', { class: 'inline' }, h('span', { class: 'muted' }, 'Single-range budget'), this.budget,
-          h('span', { class: 'muted' }, 'requests per layer')),
+          h('span', { class: 'muted' }, 'requests per layer'), this.budgetError),
         h('label', { class: 'check' }, this.chunkReuse, h('span', null, 'Reuse chunks (podman 5.4 / c/storage 1.57)')),
         h('label', { class: 'check' }, this.hardLinks, h('span', null, 'use_hard_links')),
+        h('label', { class: 'check', title: 'containers-storage.conf: pull eStargz layers partially (footer, TOC, missing chunks) instead of whole' },
+          this.insecure, h('span', null, 'insecure_allow_unpredictable_image_contents')),
         h('label', { class: 'inline' }, h('span', { class: 'muted' }, 'Registry behaviour'), this.behaviour),
         h('label', { class: 'check', title: 'podman retries a failed pull 3 times when the refusal is a registry JSON error' },
           this.jsonErrors, h('span', null, 'refusals are registry JSON errors'))),
@@ -81,43 +87,87 @@ export class PlanView extends Emitter {
     }
     const changed = this.behaviour.value !== text;
     this.behaviour.value = text;
+    // the behaviour the Registry check saw on this registry: the plan then speaks of this registry
+    this.probed = text;
     if (jsonErrors != null) this.jsonErrors.checked = !!jsonErrors;
     return changed;
   }
 
-  /** {chunkReuse, hardLinks, budget?, registryBehaviour?, errorBody?}: no budget = the planner's automatic choice. */
+  /** {chunkReuse, hardLinks, insecureAllowUnpredictableImageContents, budget?, registryBehaviour?, errorBody?}: no budget = the planner's automatic choice. */
   options() {
-    const o = { chunkReuse: this.chunkReuse.checked, hardLinks: this.hardLinks.checked };
+    const o = {
+      chunkReuse: this.chunkReuse.checked,
+      hardLinks: this.hardLinks.checked,
+      insecureAllowUnpredictableImageContents: this.insecure.checked,
+    };
     const behaviour = parseBehaviour(this.behaviour.value);
     if (behaviour) {
       o.registryBehaviour = behaviour;
       o.errorBody = this.jsonErrors.checked ? 'json' : 'text';
     }
+    // an invalid budget is said to be so, and the plan uses the automatic one meanwhile
     const raw = this.budget.value.trim();
-    if (raw) {
-      const b = Math.max(1, Math.round(Number(raw) || 1));
-      this.budget.value = String(b);
-      o.budget = b;
-    }
+    const b = Number(raw);
+    const bad = !!raw && !(Number.isInteger(b) && b >= 1 && b <= 100000);
+    // a number input reports text it cannot parse as '' with badInput set
+    const unparsed = !raw && this.budget.validity && this.budget.validity.badInput;
+    this.budgetError.hidden = !(bad || unparsed);
+    this.budgetError.textContent = bad || unparsed
+      ? 'Not a valid budget: a whole number of requests from 1 to 100,000 (empty: automatic). Planning with the automatic budget.'
+      : '';
+    this.budget.setAttribute('aria-invalid', String(bad || !!unparsed));
+    if (raw && !bad) o.budget = b;
     return o;
   }
 
+  /** The budget for the page address ('' when automatic or invalid). */
+  budgetParam() {
+    const b = Number(this.budget.value.trim());
+    return Number.isInteger(b) && b >= 1 && b <= 100000 ? String(b) : '';
+  }
+
+  /** A budget from the page address (checked like a typed one when the plan runs). */
+  setBudgetParam(v) {
+    this.budget.value = String(v || '');
+  }
+
+  /** Sets the budget (a click on the requests↔bytes curve) and re-plans. */
+  setBudget(k) {
+    this.budget.value = String(k);
+    this.emit('options', this.options());
+  }
+
   showEmpty(text) {
+    this.plan = null;
     fill(this.body, h('p', { class: 'placeholder muted' }, text));
   }
 
+  /**
+   * A plan is on its way. When one is shown already (a re-plan after an option changed), it stays
+   * in place, marked busy, so the page does not jump under the pointer (a click on the curve
+   * lands where it was aimed).
+   */
   showLoading(text) {
+    if (this.plan && this.body.firstChild) {
+      this.body.setAttribute('aria-busy', 'true');
+      this.body.classList.add('replanning');
+      return;
+    }
     fill(this.body, h('p', { class: 'placeholder muted loading' }, text));
   }
 
   showError(node) {
     this.plan = null;
+    this.body.removeAttribute('aria-busy');
+    this.body.classList.remove('replanning');
     fill(this.body, node);
   }
 
   /** @param {object} plan planPull's result; @param {{want: string, have: string[]}} labels */
   render(plan, { want, have = [] } = {}) {
     this.plan = plan;
+    this.body.removeAttribute('aria-busy');
+    this.body.classList.remove('replanning');
     const layers = plan.layers || [];
     const t = plan.totals || {};
     const val = (k) => (t[k] != null ? Number(t[k]) : sumLayers(layers, k));
@@ -210,7 +260,7 @@ export class PlanView extends Emitter {
           h('strong', null, `The reference pull fails on ${fmt.plural(failing.length, 'layer')}: `),
           failing.map((l) => `${fmt.shortDigest(l.digest)}: ${l.verdict.error || l.fallback}`).join('; '))
         : null,
-      pred ? this.predictionNote(pred) : null,
+      pred ? this.predictionNote(pred, { full }) : null,
       fallbacks.length
         ? h('div', { class: 'note warn' },
           h('strong', null, `${fmt.plural(fallbacks.length, 'layer')} fall back to a full pull: `),
@@ -253,10 +303,18 @@ export class PlanView extends Emitter {
   }
 
   /** The prediction's outcome and podman's error, as text. */
-  predictionNote(pred) {
+  predictionNote(pred, { full = 0 } = {}) {
     const [text, tone] = OUTCOME[pred.outcome] || [pred.outcome, ''];
-    return h('div', { class: `note ${tone === 'good' ? '' : tone}`, dataset: { predicted: pred.outcome } },
-      h('strong', null, `On a ${pred.behaviour} registry ${text}: `),
+    // the class the Registry check found here: this registry's cost, not a hypothetical one
+    const here = this.probed && this.probed === pred.behaviour;
+    const status = /^[a-z-]+:(\d{3})/.exec(pred.behaviour || '');
+    const headline = !here
+      ? `On a ${pred.behaviour} registry ${text}: `
+      : pred.outcome === 'fails'
+        ? `podman's pull would fail here${status ? `: ${status[1]}` : ''} (this registry, probed: ${pred.behaviour}). `
+        : `On this registry (probed: ${pred.behaviour}), podman would download ${fmt.bytes(pred.bytes)}${full ? ` (${fmt.percent(pred.bytes, full, 0)} of a full pull)` : ''}: `;
+    return h('div', { class: `note ${tone === 'good' ? '' : tone}`, dataset: { predicted: pred.outcome, here: here ? 'probed' : '' } },
+      h('strong', null, headline),
       `${fmt.plural(pred.requests, 'request')} (config included), ${fmt.bytes(pred.bytes)}`,
       pred.attempts > 1 ? `, over ${fmt.plural(pred.attempts, 'attempt')} (podman retries registry JSON errors 3 times, 1 s apart)` : '',
       pred.outcome === 'fails' ? ' received before failing' : '',
@@ -307,20 +365,36 @@ export class PlanView extends Emitter {
     };
     const yf = (b) => H - m.b - (b / ymax) * (H - m.t - m.b);
     const pts = curve.map((p) => `${xf(p.requests).toFixed(1)},${yf(p.bytes).toFixed(1)}`).join(' ');
-    const ticksX = logX
+    const ticksAll = logX
       ? [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000].filter((v) => v <= maxReq)
       : Array.from(new Set([1, Math.round(maxReq / 4), Math.round(maxReq / 2), Math.round((3 * maxReq) / 4), maxReq])).filter((v) => v >= 1);
+    // axis labels never overlap nor leave the chart: a label is kept only when it clears the one
+    // before by 6 units (about 6.5 units per character at the tick font size)
+    const ticksX = [];
+    let lastRight = -Infinity;
+    for (const v of ticksAll) {
+      const half = (fmt.int(v).length * 6.5) / 2;
+      const x = Math.min(xf(v), W - half);
+      if (x - half >= lastRight + 6) {
+        ticksX.push(v);
+        lastRight = x + half;
+      }
+    }
+    this.curveTicks = ticksX;
     const ticksY = [0, 0.25, 0.5, 0.75, 1].map((f) => (f * ymax) / 1.08);
     const chosen = l.singleRange;
     const readout = s('text', { x: W - m.r, y: m.t + 10, 'text-anchor': 'end', class: 'readout' }, '');
     const guide = s('line', { x1: 0, x2: 0, y1: m.t, y2: H - m.b, class: 'guide', visibility: 'hidden' });
-    const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'curve', role: 'img', 'aria-label': 'Requests versus bytes' },
+    const svg = s('svg', {
+      viewBox: `0 0 ${W} ${H}`, class: 'curve', role: 'img',
+      'aria-label': `Requests versus bytes of the single-range plan: ${curve.map((p) => `${p.requests} → ${fmt.bytes(p.bytes)}`).slice(0, 12).join(', ')}${curve.length > 12 ? ', …' : ''}. Click a point to use its budget.`,
+    },
       ...ticksY.map((b) => s('g', null,
         s('line', { x1: m.l, x2: W - m.r, y1: yf(b), y2: yf(b), class: 'grid' }),
         s('text', { x: m.l - 6, y: yf(b) + 4, 'text-anchor': 'end', class: 'tick' }, fmt.bytes(Math.round(b))))),
       ...ticksX.map((r) => s('g', null,
         s('line', { x1: xf(r), x2: xf(r), y1: H - m.b, y2: H - m.b + 4, class: 'axis' }),
-        s('text', { x: xf(r), y: H - m.b + 16, 'text-anchor': 'middle', class: 'tick' }, fmt.int(r)))),
+        s('text', { x: Math.min(xf(r), W - (fmt.int(r).length * 6.5) / 2), y: H - m.b + 16, 'text-anchor': 'middle', class: 'tick' }, fmt.int(r)))),
       s('line', { x1: m.l, x2: W - m.r, y1: H - m.b, y2: H - m.b, class: 'axis' }),
       s('text', { x: (m.l + W - m.r) / 2, y: H - 4, 'text-anchor': 'middle', class: 'axis-label' },
         `requests${logX ? ' (log scale)' : ''}`),
@@ -336,15 +410,26 @@ export class PlanView extends Emitter {
           s('title', null, `chunkscope (budget ${chosen.budget}): ${fmt.bytes(chosen.bytes)} in ${fmt.plural(chosen.requests, 'request')}`))
         : null,
       guide, readout);
-    svg.addEventListener('mousemove', (e) => {
+    const nearest = (e) => {
       const r = svg.getBoundingClientRect();
       const x = ((e.clientX - r.left) / r.width) * W;
       let best = curve[0];
       for (const p of curve) if (Math.abs(xf(p.requests) - x) < Math.abs(xf(best.requests) - x)) best = p;
+      return best;
+    };
+    // a click on the curve makes its nearest point's request count the budget (on pointerdown:
+    // a budget typed just before re-plans on blur, which redraws the curve before a click lands)
+    svg.addEventListener('pointerdown', (e) => {
+      if (e.button !== 0) return;
+      const best = nearest(e);
+      if (best) this.setBudget(best.requests);
+    });
+    svg.addEventListener('mousemove', (e) => {
+      const best = nearest(e);
       guide.setAttribute('x1', xf(best.requests));
       guide.setAttribute('x2', xf(best.requests));
       guide.setAttribute('visibility', 'visible');
-      readout.textContent = `${fmt.plural(best.requests, 'request')} → ${fmt.bytes(best.bytes)}`;
+      readout.textContent = `${fmt.plural(best.requests, 'request')} → ${fmt.bytes(best.bytes)} (click: use as budget)`;
     });
     svg.addEventListener('mouseleave', () => {
       guide.setAttribute('visibility', 'hidden');

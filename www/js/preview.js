@@ -87,7 +87,9 @@ export class Preview {
           ? h('span', { class: 'badge good', dataset: { verified: 'true' } }, '✓ digest verified')
           : h('span', { class: 'badge muted', dataset: { verified: 'none' } }, 'no digest to verify'),
         h('span', { class: 'muted' },
-          ` ${fmt.bytes(u8.length)} · fetched ${fmt.bytes(r.bytesFetched)} in ${fmt.plural(r.requests || 0, 'request')} · `),
+          ` ${fmt.bytes(u8.length)} · ${r.requests
+            ? `fetched ${fmt.bytes(r.bytesFetched)} in ${fmt.plural(r.requests, 'request')}`
+            : `read ${fmt.bytes(r.bytesFetched)} from the local file`} · `),
         h('span', { class: 'muted' }, text !== null ? 'text' : 'binary, hex dump'),
         download),
       verified ? null : h('p', { class: 'muted small' },

@@ -44,7 +44,7 @@ export class ProbeView extends Emitter {
       this.emit('run', { multiRange: this.multi.checked || this.ladder.checked, ladder: this.ladder.checked }));
     this.result = h('div', { class: 'probe-result' });
     this.corsText = h('pre', { class: 'code cors-config' });
-    this.corsCopy = copyButton(() => this.corsText.textContent);
+    this.corsCopy = copyButton(() => this.corsText.textContent, 'Copy', 'Copy distribution CORS config');
     this.cors = h('div', { class: 'snippets', hidden: true },
       h('h4', null, 'CORS settings this inspector needs'),
       h('div', { class: 'snippet-head' },
@@ -118,13 +118,20 @@ export class ProbeView extends Emitter {
           row('Probe cost', `${fmt.bytes(p.bytesFetched)} in ${fmt.plural(p.requests || 0, 'request')}`))),
       p.fix
         ? h('div', { class: 'fix' },
-          h('div', { class: 'fix-head' }, h('h4', null, 'What to change'), copyButton(() => p.fix)),
+          h('div', { class: 'fix-head' }, h('h4', null, 'What to change for podman and CRI-O'), copyButton(() => p.fix, 'Copy', 'Copy the registry fix')),
           h('pre', { class: 'code fix-text' }, p.fix))
         : null,
       p.redirectedTo
         ? h('p', { class: 'muted small redirect-note' },
           `Blobs are served from ${p.redirectedTo}: a browser reads them there, so its CORS rules must allow ` +
             'this page too (the same origins, methods and headers as below).')
+        : null,
+      // what this page needs, apart from the fix for podman
+      p.browserFix
+        ? h('div', { class: 'fix browser-fix' },
+          h('div', { class: 'fix-head' }, h('h4', null, 'For this page: CORS on the storage blobs are redirected to'),
+            copyButton(() => p.browserFix, 'Copy', 'Copy the storage CORS rules')),
+          h('pre', { class: 'code browser-fix-text' }, p.browserFix))
         : null);
     if (p.corsFix) this.setCorsConfig(p.corsFix);
   }

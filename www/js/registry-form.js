@@ -26,12 +26,18 @@ export class RegistryForm extends Emitter {
           (serve.insecure ? '.' : ' (needs chunkscope serve --insecure).') +
           ' Credentials pass through to the registry and its token service only; nothing is stored.')
       : null;
-    this.image = input('image', 'repository:tag or repository@sha256:…', { required: true, 'aria-label': 'Image' });
+    this.image = input('image', 'repository:tag or repository@sha256:…', { required: true, 'aria-label': 'Image', list: 'image-tags' });
+    // the tag picker: the repository's tags, listed once the repository is typed
+    this.tagList = h('datalist', { id: 'image-tags' });
+    this.tagsFor = '';
     this.have = input('have', 'repository:tag (optional)', { 'aria-label': 'Image already present' });
     this.platform = h('select', { name: 'platform', 'aria-label': 'Platform' });
     this.platformField = h('label', { class: 'field platform', hidden: true },
       h('span', { class: 'label' }, 'Platform'), this.platform);
     this.submit = h('button', { type: 'submit', class: 'btn primary' }, 'Inspect');
+    // the registry alone (GET /v2/): reachable? readable from this page? — before any image
+    this.check = h('button', { type: 'button', class: 'btn check-registry', 'aria-label': 'Check the registry (reachable, readable from this page)' }, 'Check registry');
+    this.check.addEventListener('click', () => this.emit('check', this.values()));
 
     this.verify = h('input', { type: 'checkbox', name: 'verifyTarSplit' });
     this.token = input('token', 'Bearer token', { type: 'password', autocomplete: 'off' });
@@ -42,12 +48,12 @@ export class RegistryForm extends Emitter {
       this.serveNote,
       h('div', { class: 'fields' },
         h('label', { class: 'field registry' }, h('span', { class: 'label' }, 'Registry'), this.registry),
-        h('label', { class: 'field image' }, h('span', { class: 'label' }, 'Image'), this.image),
+        h('label', { class: 'field image' }, h('span', { class: 'label' }, 'Image'), this.image, this.tagList),
         h('label', { class: 'field have' },
           h('span', { class: 'label' }, 'Already have ', h('span', { class: 'hint' }, '— for the pull cost')),
           this.have),
         this.platformField,
-        h('div', { class: 'field submit' }, this.submit)),
+        h('div', { class: 'field submit' }, this.submit, this.check)),
       h('details', { class: 'options' },
         h('summary', null, 'Options and sign-in'),
         h('div', { class: 'options-body' },
@@ -62,8 +68,16 @@ export class RegistryForm extends Emitter {
             h('label', { class: 'field' }, h('span', { class: 'label' }, 'Token'), this.token),
             h('label', { class: 'field' }, h('span', { class: 'label' }, 'User'), this.username),
             h('label', { class: 'field' }, h('span', { class: 'label' }, 'Password'), this.password)))));
+    // typing a repository asks for its tags (once per repository, after a pause)
+    this.image.addEventListener('input', () => {
+      clearTimeout(this._tagTimer);
+      const repo = this.image.value.trim().split(/[:@]/)[0];
+      if (!repo || repo === this.tagsFor) return;
+      this._tagTimer = setTimeout(() => this.emit('repository', { ...this.values(), repository: repo }), 500);
+    });
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
+      clearTimeout(this._tagTimer);
       this.emit('submit', this.values());
     });
     this.platform.addEventListener('change', () => this.emit('submit', this.values()));
@@ -130,6 +144,12 @@ export class RegistryForm extends Emitter {
     if (image !== undefined) this.image.value = image || '';
     if (have !== undefined) this.have.value = have || '';
     if (platform !== undefined) this._platform = platform || '';
+  }
+
+  /** The tag picker's choices: `repository:tag` for each tag (at most 500). */
+  setTags(repository, tags) {
+    this.tagsFor = repository;
+    this.tagList.replaceChildren(...(tags || []).slice(0, 500).map((t) => h('option', { value: `${repository}:${t}` })));
   }
 
   /** Shows the platform choice when the reference is an index. */

@@ -149,7 +149,12 @@ export class TocTree {
   }
 
   /** Comparator of file indices for the flat list. */
-  comparator(sort) {
+  comparator(sort, reverse = false) {
+    const c = this.comparator1(sort);
+    return reverse ? (a, b) => c(b, a) : c;
+  }
+
+  comparator1(sort) {
     const { sizeArr, chunkArr, offArr, compArr, files } = this;
     const byPath = (a, b) => (files[a].path < files[b].path ? -1 : files[a].path > files[b].path ? 1 : a - b);
     switch (sort) {
@@ -162,8 +167,11 @@ export class TocTree {
     }
   }
 
-  /** Sorts every directory's children: directories first, then by `sort`, then by name. */
-  sort(sort) {
+  /**
+   * Sorts every directory's children: directories first, then by `sort`, then by name; `reverse`
+   * flips the order within directories and files (directories stay first).
+   */
+  sort(sort, reverse = false) {
     const val = (n) => {
       if (sort === 'size') return -n.size;
       if (n.fileIndex < 0) return 0;
@@ -172,13 +180,14 @@ export class TocTree {
       if (sort === 'compressed') return -this.compArr[n.fileIndex];
       return 0;
     };
+    const sign = reverse ? -1 : 1;
     const cmp = (a, b) => {
       if (a.isDir !== b.isDir) return a.isDir ? -1 : 1;
       if (sort !== 'toc' && sort !== 'path') {
         const d = val(a) - val(b);
-        if (d) return d;
+        if (d) return sign * d;
       }
-      return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+      return sign * (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     };
     this.root.children.sort(cmp);
     for (const d of this.dirList) d.children.sort(cmp);
@@ -195,7 +204,7 @@ export class TocTree {
   }
 
   /** Flat list rows: file indices, filtered by `hit` and sorted. */
-  listRows(hit, sort) {
+  listRows(hit, sort, reverse = false) {
     let idx;
     if (hit) {
       let matched = 0;
@@ -207,7 +216,7 @@ export class TocTree {
       idx = new Int32Array(this.files.length);
       for (let i = 0; i < idx.length; i++) idx[i] = i;
     }
-    if (sort !== 'toc') idx.sort(this.comparator(sort));
+    if (sort !== 'toc' || reverse) idx.sort(this.comparator(sort, reverse));
     return { rows: idx, matched: idx.length };
   }
 
@@ -220,7 +229,8 @@ export class TocTree {
     if (hit) {
       matched = 0;
       this.root.hit = false;
-      for (const d of this.dirList) d.hit = false;
+      this.root.hits = 0;
+      for (const d of this.dirList) { d.hit = false; d.hits = 0; }
       const up = (n) => {
         for (let p = n; p && !p.hit; p = p.parent) p.hit = true;
       };
@@ -228,7 +238,12 @@ export class TocTree {
         for (const c of d.children) {
           if (c.isDir) continue;
           c.hit = hit[c.fileIndex] === 1;
-          if (c.hit) { matched++; up(c.parent); }
+          if (c.hit) {
+            matched++;
+            up(c.parent);
+            // the matching regular files under each folder (`hits`, beside its `count`)
+            if (this.files[c.fileIndex].type === 'reg') for (let p = c.parent; p; p = p.parent) p.hits++;
+          }
         }
       }
       for (const d of this.dirList) {

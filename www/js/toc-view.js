@@ -21,6 +21,7 @@ export class TocView extends Emitter {
     super();
     this.mode = 'tree';
     this.sort = 'toc';
+    this.reverse = false;
     this.query = '';
     this.files = [];
     this.selectedIndex = -1; // file index, or -1
@@ -49,6 +50,17 @@ export class TocView extends Emitter {
         '(gaps it bridges included, as podman downloads them; a layer pulled whole is all fetched); already ' +
         'present when none does (a reused layer is all present).',
     }, h('span', { class: 'dot needed' }), 'fetched by a pull ', h('span', { class: 'dot present' }), 'already present');
+    // which files by the pull plan: all, the ones a pull fetches, the ones already present
+    this.pullSel = h('select', { class: 'pull-filter', 'aria-label': 'Show files by pull' },
+      h('option', { value: '' }, 'All files'),
+      h('option', { value: 'fetched' }, 'Fetched by a pull'),
+      h('option', { value: 'present' }, 'Already present'));
+    this.pull = '';
+    this.pullSel.addEventListener('change', () => this.setPullFilter(this.pullSel.value));
+    this.exportCsv = h('button', { type: 'button', class: 'btn small ghost export', dataset: { format: 'csv' }, 'aria-label': 'Export the files a pull fetches (CSV)' }, 'Export CSV');
+    this.exportJson = h('button', { type: 'button', class: 'btn small ghost export', dataset: { format: 'json' }, 'aria-label': 'Export the files a pull fetches (JSON)' }, 'Export JSON');
+    this.exportCsv.addEventListener('click', () => this.emit('export', { format: 'csv', files: this.fetchedFiles() }));
+    this.exportJson.addEventListener('click', () => this.emit('export', { format: 'json', files: this.fetchedFiles() }));
     this.treeBtn.addEventListener('click', () => this.setMode('tree'));
     this.listBtn.addEventListener('click', () => this.setMode('list'));
     let t = 0;
@@ -56,12 +68,15 @@ export class TocView extends Emitter {
       clearTimeout(t);
       t = setTimeout(() => this.setQuery(this.filter.value), 90);
     });
-    this.sortSel.addEventListener('change', () => this.setSort(this.sortSel.value));
+    this.sortSel.addEventListener('change', () => this.setSort(this.sortSel.value, { reverse: this.reverse }));
+    this.reverseBtn = h('button', { type: 'button', class: 'btn small ghost reverse', 'aria-pressed': 'false', 'aria-label': 'Reverse the sort order' }, '↓');
+    this.reverseBtn.addEventListener('click', () => this.setSort(this.sort, { reverse: !this.reverse }));
 
     // Header and the virtual scroller.
+    // a header clicked again reverses its order
     const col = (k, label, cls) => {
-      const b = h('button', { type: 'button', class: `col ${cls}`, dataset: { sort: k } }, label);
-      b.addEventListener('click', () => this.setSort(k));
+      const b = h('button', { type: 'button', class: `col ${cls}`, dataset: { sort: k, label } }, label);
+      b.addEventListener('click', () => this.setSort(k, { reverse: this.sort === k ? !this.reverse : false }));
       return b;
     };
     this.header = h('div', { class: 'toc-head', role: 'row' },
@@ -77,7 +92,9 @@ export class TocView extends Emitter {
     this.el = h('div', { class: 'toc-view' },
       h('div', { class: 'toolbar' },
         h('div', { class: 'segmented', role: 'group', 'aria-label': 'View' }, this.treeBtn, this.listBtn),
-        this.filter, h('label', { class: 'inline' }, h('span', { class: 'muted' }, 'Sort'), this.sortSel),
+        this.filter, h('label', { class: 'inline' }, h('span', { class: 'muted' }, 'Sort'), this.sortSel), this.reverseBtn,
+        h('label', { class: 'inline' }, h('span', { class: 'muted' }, 'Pull'), this.pullSel),
+        this.exportCsv, this.exportJson,
         this.legendEl, this.countEl),
       h('div', { class: 'toc-table' }, this.header, this.scroller, this.empty));
 
@@ -96,7 +113,7 @@ export class TocView extends Emitter {
     this.selectedNode = null;
     this.cursor = 0;
     this.scroller.scrollTop = 0;
-    if (this.sort !== 'toc') this.tree.sort(this.sort);
+    if (this.sort !== 'toc' || this.reverse) this.tree.sort(this.sort, this.reverse);
     this.refresh();
     this.buildMs = performance.now() - t0;
   }
@@ -128,11 +145,22 @@ export class TocView extends Emitter {
     this.emit('state');
   }
 
-  setSort(sort) {
+  /** Sorts by `sort` (a SORTS key), its natural order or, with `reverse`, the opposite one. */
+  setSort(sort, { reverse = false } = {}) {
     if (!SORTS[sort]) return;
     this.sort = sort;
+    this.reverse = !!reverse;
     this.sortSel.value = sort;
-    if (this.tree) this.tree.sort(sort);
+    this.reverseBtn.setAttribute('aria-pressed', String(this.reverse));
+    this.reverseBtn.textContent = this.reverse ? '↑' : '↓';
+    for (const b of this.header.querySelectorAll('.col')) {
+      const on = b.dataset.sort === sort;
+      b.textContent = on ? `${b.dataset.label} ${this.reverse ? '↑' : '↓'}` : b.dataset.label;
+      b.setAttribute('aria-label', on
+        ? `${b.dataset.label}: sorted${this.reverse ? ', reversed' : ''}; click to reverse`
+        : `Sort by ${b.dataset.label.toLowerCase()}`);
+    }
+    if (this.tree) this.tree.sort(sort, this.reverse);
     this.refresh();
     this.revealSelection();
     this.emit('state');
@@ -140,6 +168,8 @@ export class TocView extends Emitter {
 
   setQuery(q) {
     this.query = q.trim();
+    // the filter in force (the input is debounced): what a test or host page can wait for
+    this.el.dataset.query = this.query;
     if (this.filter.value !== q) this.filter.value = q;
     this.refresh();
     this.scroller.scrollTop = 0;
@@ -147,8 +177,55 @@ export class TocView extends Emitter {
     this.emit('state');
   }
 
+  /**
+   * Per file 2 when a pull fetches it, 1 when it is already present, 0 otherwise: the plan's marks
+   * when comparing with images already present, else (a cold pull) every regular file with data.
+   */
+  pullStatus() {
+    if (this.status) return this.status;
+    const st = new Uint8Array(this.files.length);
+    this.files.forEach((f, i) => {
+      if (f.type === 'reg' && (f.chunks || []).some((c) => !c.zeros && c.compressedLength > 0)) st[i] = 2;
+    });
+    return st;
+  }
+
+  /** The files a pull fetches: {path, size, chunks, compressedBytes, digest}. */
+  fetchedFiles() {
+    if (!this.tree) return [];
+    const st = this.pullStatus();
+    return this.files.filter((f, i) => st[i] === 2).map((f) => ({
+      path: f.path,
+      size: f.size || 0,
+      chunks: (f.chunks || []).length,
+      compressedBytes: (f.chunks || []).reduce((a, c) => a + (c.zeros ? 0 : c.compressedLength || 0), 0),
+      digest: f.digest || '',
+    }));
+  }
+
+  /** '' (all), 'fetched' or 'present': the file list shows those files only. */
+  setPullFilter(v) {
+    this.pull = v === 'fetched' || v === 'present' ? v : '';
+    this.pullSel.value = this.pull;
+    this.refresh();
+    this.scroller.scrollTop = 0;
+    this.emit('state');
+  }
+
+  /** Is any filter on (path text or pull)? */
+  get filtering() {
+    return !!(this.query || this.pull);
+  }
+
   matches() {
-    return this.tree ? this.tree.matches(this.query) : null;
+    if (!this.tree) return null;
+    const hit = this.tree.matches(this.query);
+    if (!this.pull) return hit;
+    const want = this.pull === 'fetched' ? 2 : 1;
+    const st = this.pullStatus();
+    const out = new Uint8Array(this.files.length);
+    for (let i = 0; i < out.length; i++) out[i] = st[i] === want && (!hit || hit[i]) ? 1 : 0;
+    return out;
   }
 
   /** Recomputes the visible rows after a change of mode, sort, filter or folding. */
@@ -157,7 +234,7 @@ export class TocView extends Emitter {
     const hit = this.matches();
     let matched;
     if (this.mode === 'list') {
-      const r = this.tree.listRows(hit, this.sort);
+      const r = this.tree.listRows(hit, this.sort, this.reverse);
       this.rowsFlat = r.rows;
       this.rowCount = r.rows.length;
       matched = hit ? r.matched : this.files.length;
@@ -174,7 +251,7 @@ export class TocView extends Emitter {
     this.cursor = Math.min(this.cursor, Math.max(0, this.rowCount - 1));
     const n = this.files.length;
     const regular = this.tree.regularCount;
-    setText(this.countEl, this.query
+    setText(this.countEl, this.filtering
       ? `${fmt.int(matched)} of ${fmt.plural(n, 'path')} match`
       : `${fmt.plural(n, 'path')} · ${fmt.plural(regular, 'file')}`);
     this.empty.hidden = this.rowCount > 0;
@@ -206,14 +283,15 @@ export class TocView extends Emitter {
         h('span', { class: 'twisty', 'aria-hidden': 'true' }),
         h('span', { class: 'icon', 'aria-hidden': 'true' }),
         h('span', { class: 'label' }),
+        h('span', { class: 'sr-only pull-mark' }),
         h('span', { class: 'target' })),
       h('span', { class: 'num size' }),
       h('span', { class: 'num chunks' }),
       h('span', { class: 'num offset' }));
     const [name, size, chunks, offset] = el.children;
-    const [twisty, icon, label, target] = name.children;
+    const [twisty, icon, label, pullMark, target] = name.children;
     this.spacer.appendChild(el);
-    return { el, name, twisty, icon, label, target, size, chunks, offset, key: null };
+    return { el, name, twisty, icon, label, pullMark, target, size, chunks, offset, key: null };
   }
 
   render() {
@@ -242,7 +320,7 @@ export class TocView extends Emitter {
       const { fileIndex, node } = this.rowAt(k);
       const f = fileIndex >= 0 ? this.files[fileIndex] : null;
       const isDir = node ? node.isDir : f.type === 'dir';
-      const key = `${this.mode}|${k}|${fileIndex}|${node ? node.path : ''}|${node ? node.expanded : ''}|${this.query ? 1 : 0}|${this.status ? 1 : 0}`;
+      const key = `${this.mode}|${k}|${fileIndex}|${node ? node.path : ''}|${node ? node.expanded : ''}|${this.query}|${this.pull}|${this.status ? 1 : 0}`;
       r.el.style.transform = `translateY(${k * ROW_H}px)`;
       const selected = (fileIndex >= 0 && fileIndex === this.selectedIndex) || (node && node === this.selectedNode);
       r.el.classList.toggle('selected', !!selected);
@@ -259,13 +337,15 @@ export class TocView extends Emitter {
       const st = this.status && fileIndex >= 0 ? this.status[fileIndex] : 0;
       if (st === 1) r.el.classList.add('present');
       else if (st === 2) r.el.classList.add('needed');
+      // the mark in words too (the row's accessible name), not in colour alone
+      setText(r.pullMark, st === 1 ? ' (already present)' : st === 2 ? ' (fetched by a pull)' : '');
       if (tree) {
         r.el.setAttribute('role', 'treeitem');
         r.el.setAttribute('aria-level', String(node.depth + 1));
-        if (isDir) r.el.setAttribute('aria-expanded', String(this.query ? true : node.expanded));
+        if (isDir) r.el.setAttribute('aria-expanded', String(this.filtering ? true : node.expanded));
         else r.el.removeAttribute('aria-expanded');
         r.name.style.paddingLeft = `${Math.min(node.depth, MAX_INDENT) * 16 + 4}px`;
-        setText(r.twisty, isDir ? (this.query || node.expanded ? '▾' : '▸') : '');
+        setText(r.twisty, isDir ? (this.filtering || node.expanded ? '▾' : '▸') : '');
         setText(r.label, node.name);
       } else {
         r.el.setAttribute('role', 'option');
@@ -278,7 +358,10 @@ export class TocView extends Emitter {
       setText(r.icon, ICON[type] ?? '?');
       r.icon.title = TYPE_LABEL[type] || type;
       if (isDir && node) {
-        setText(r.target, node.count ? fmt.plural(node.count, 'file') : '');
+        // under a filter: how many of the folder's files match
+        setText(r.target, this.filtering && node.hits != null
+          ? `${fmt.int(node.hits)} of ${fmt.plural(node.count, 'file')}`
+          : node.count ? fmt.plural(node.count, 'file') : '');
         setText(r.size, node.count ? fmt.bytes(node.size) : '');
         setText(r.chunks, '');
         setText(r.offset, '');
@@ -302,7 +385,7 @@ export class TocView extends Emitter {
   activate(k, how) {
     if (k < 0 || k >= this.rowCount) return;
     const { fileIndex, node } = this.rowAt(k);
-    if (this.mode === 'tree' && node.isDir && !this.query) {
+    if (this.mode === 'tree' && node.isDir && !this.filtering) {
       if (how === 'toggle' || how === 'click' || how === 'enter') {
         const wasSelected = node === this.selectedNode || (fileIndex >= 0 && fileIndex === this.selectedIndex);
         if (how === 'toggle' || wasSelected || how === 'enter') {
@@ -330,7 +413,7 @@ export class TocView extends Emitter {
       case 'End': k = this.rowCount - 1; break;
       case 'Enter': case ' ': e.preventDefault(); this.activate(k, 'enter'); return;
       case 'ArrowRight': case 'ArrowLeft': {
-        if (this.mode !== 'tree' || this.query) return;
+        if (this.mode !== 'tree' || this.filtering) return;
         const { node } = this.rowAt(k);
         if (node.isDir && node.expanded !== (e.key === 'ArrowRight')) {
           node.expanded = e.key === 'ArrowRight';
@@ -364,9 +447,13 @@ export class TocView extends Emitter {
     const i = this.byPath.get(path);
     const node = this.tree.find(path);
     if (!node) return false;
-    if (this.query) {
+    if (this.filtering) {
       const hit = this.matches();
-      if (i === undefined || !hit[i]) this.setQuery('');
+      if (i === undefined || !hit[i]) {
+        this.pull = '';
+        this.pullSel.value = '';
+        this.setQuery('');
+      }
     }
     for (let p = node.parent; p; p = p.parent) p.expanded = true;
     this.selectedIndex = i !== undefined ? i : -1;

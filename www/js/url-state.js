@@ -1,6 +1,6 @@
 // url-state.js — the inspector's view in the page address: what it starts from (the query string
 // with `sync-url`, else the element's attributes) and the query string that names the current view
-// (registry, image, have, platform, layer, file, tab, view), kept in the address bar with
+// (registry, image, have, platform, layer, file, tab, view, sort, filter, pull, budget), kept in the address bar with
 // history.replaceState. Credentials never go into the URL.
 
 /** Query string with readable ':', '/' and '@'; empty values left out. */
@@ -27,12 +27,18 @@ export function readInitial(el) {
     file: q.get('file'),
     tab: q.get('tab'),
     view: q.get('view'),
+    // the file list's sort (`size`, or `-size` reversed) and filter text; the Pull cost budget
+    sort: q.get('sort'),
+    filter: q.get('filter'),
+    pull: q.get('pull'),
+    budget: q.get('budget'),
   };
 }
 
 /**
  * Puts the view into the address bar (replaceState: no history entry per click).
- * @param {{registry, image, have: string[], platform, layer: number, file, tab, listView: boolean}} v
+ * @param {{registry, image, have: string[], platform, layer: number, file, tab, listView: boolean,
+ *   sort?: string, reverse?: boolean, filter?: string, budget?: string}} v
  */
 export function writeUrl(v) {
   const qs = queryString({
@@ -44,6 +50,10 @@ export function writeUrl(v) {
     file: v.file || '',
     tab: v.tab !== 'files' ? v.tab : '',
     view: v.listView ? 'list' : '',
+    sort: v.sort && (v.sort !== 'toc' || v.reverse) ? `${v.reverse ? '-' : ''}${v.sort}` : '',
+    filter: v.filter || '',
+    pull: v.pull || '',
+    budget: v.budget || '',
   });
   const url = `${location.pathname}?${qs}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(history.state, '', url);
@@ -57,4 +67,12 @@ export function layerFromParam(param, layers) {
   const n = Number(param);
   if (Number.isInteger(n) && n >= 1 && n <= layers.length) return n - 1;
   return layers.findIndex((l) => l.digest === param || l.digest.startsWith(param));
+}
+
+/** A `sort=` parameter (`size`, `-size`) → {sort, reverse}, or null when it names no sort. */
+export function sortFromParam(param, sorts) {
+  if (!param) return null;
+  const reverse = param.startsWith('-');
+  const sort = reverse ? param.slice(1) : param;
+  return Object.prototype.hasOwnProperty.call(sorts, sort) ? { sort, reverse } : null;
 }

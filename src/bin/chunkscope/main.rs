@@ -1,9 +1,10 @@
 //! The `chunkscope` command line: inspect zstd:chunked layers from OCI layouts, blob files and
 //! registries. Argument handling and output formatting only; the work happens in the library.
 
+use chunkscope::image::ImageReport;
 use chunkscope::inspect::eligibility::PullOutcome;
 use chunkscope::inspect::hazards::HazardPull;
-use chunkscope::inspect::report::{CheckState, ImageReport, LayerReport};
+use chunkscope::inspect::report::{CheckState, Landmark, LayerReport};
 use chunkscope::inspect::InspectOptions;
 use chunkscope::oci::Platform;
 use chunkscope::source::inspect_image;
@@ -159,7 +160,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
 
 /// Thousands separators: 1818924 → "1,818,924".
 pub(crate) fn n(x: u64) -> String {
-    chunkscope::inspect::report::thousands(x)
+    chunkscope::text::thousands(x)
 }
 
 fn print_human(r: &ImageReport) {
@@ -257,6 +258,27 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
         }
     }
     out!("            rule: {}", pp.source);
+    if let Some(e) = &l.estargz {
+        let landmark = match e.landmark {
+            Some(Landmark::Prefetch) => format!(
+                "{} prioritized file(s) before .prefetch.landmark",
+                e.prioritized_files.len()
+            ),
+            Some(Landmark::NoPrefetch) => "no prioritized files (.no.prefetch.landmark)".into(),
+            None => "no landmark".into(),
+        };
+        let ip = &e.insecure_pull;
+        let with = match ip.outcome {
+            PullOutcome::Partial => "partial pull".to_string(),
+            PullOutcome::FullPull => format!("full pull: {}", ip.reason.as_deref().unwrap_or("")),
+            PullOutcome::Fails => format!(
+                "PULL FAILS: {}",
+                ip.error.as_deref().or(ip.reason.as_deref()).unwrap_or("")
+            ),
+        };
+        out!("  estargz   {}; {landmark}", e.kind.format());
+        out!("            with insecure_allow_unpredictable_image_contents: {with}");
+    }
     for h in &l.pull_hazards {
         let pull = match h.pull {
             HazardPull::Partial => "partial pull",

@@ -5,7 +5,7 @@ use crate::{n, sources};
 use chunkscope::executor::block_on;
 use chunkscope::inspect::eligibility::PullOutcome;
 use chunkscope::inspect::InspectOptions;
-use chunkscope::oci::{ManifestDoc, Platform};
+use chunkscope::oci::Platform;
 use chunkscope::plan::predict::{predict, ErrorBody, Outcome, PredictOptions, DEFAULT_RETRIES};
 use chunkscope::plan::{plan_pull, LayerInput, LayerPlan, PlanOptions, PullPlan};
 use chunkscope::registry::behaviour::{BehaviourClass, RegistryBehaviour};
@@ -17,7 +17,7 @@ use chunkscope::{Error, Result};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-pub const USAGE: &str = "usage: chunkscope plan WANT [--have SOURCE]... [--no-chunk-reuse] [--hard-links] [--budget K] [--registry-behaviour CLASS[:STATUS][:CAP]] [--error-body json|text] [--retries N] [--probe] [--json] [--platform OS/ARCH] [--insecure] [--token T] [--user U:P]
+pub const USAGE: &str = "usage: chunkscope plan WANT [--have SOURCE]... [--no-chunk-reuse] [--hard-links] [--budget K] [--registry-behaviour CLASS[:STATUS][:CAP]] [--error-body json|text] [--retries N] [--probe] [--insecure-allow-unpredictable-image-contents] [--json] [--platform OS/ARCH] [--insecure] [--token T] [--user U:P]
 
 Plans pulling the image WANT into a store that already holds the --have images (any number):
 what the reference puller (podman / containers-storage) would request per layer, and
@@ -29,6 +29,9 @@ Only the TOCs are read.
   --no-chunk-reuse  do not reuse chunks of changed files (newest containers-storage without reflinks)
   --hard-links      use_hard_links = \"true\": files match by digest + uid/gid/mode/xattrs
   --budget K        data requests per layer for the single-range plan (default: automatic)
+  --insecure-allow-unpredictable-image-contents
+                    insecure_allow_unpredictable_image_contents = \"true\": eStargz layers are
+                    pulled partially (footer, TOC, missing chunks)
   --registry-behaviour CLASS[:STATUS][:CAP]
                     predict what podman really does on a registry that answers ranges this
                     way: multipart, whole-body, rejected:400, rejected:416, range-cap:400:64,
@@ -87,6 +90,9 @@ fn parse_args(args: &[String]) -> Result<Args> {
             "--have" => a.have.push(value("--have")?),
             "--no-chunk-reuse" => a.opts.chunk_reuse = false,
             "--hard-links" => a.opts.hard_links = true,
+            "--insecure-allow-unpredictable-image-contents" => {
+                a.opts.insecure_allow_unpredictable_image_contents = true
+            }
             "--budget" => {
                 let v = value("--budget")?;
                 match v.parse::<usize>() {
@@ -430,27 +436,7 @@ fn probe_behaviour(a: &Args) -> Result<(RegistryBehaviour, Option<ErrorBody>, Pr
     let mut client =
         RegistryClient::new(UreqTransport::new(), image, a.registry.credentials.clone());
     block_on(async {
-        let reference = client.image.reference.clone();
-        let (bytes, ct) = client.manifest(&reference).await?;
-        let manifest = match ManifestDoc::parse(&bytes, ct.as_deref())? {
-            ManifestDoc::Image(m) => m,
-            ManifestDoc::Index(i) => {
-                let d = i.select(a.platform.as_ref())?.clone();
-                let (bytes, ct) = client.manifest(&d.digest).await?;
-                match ManifestDoc::parse(&bytes, ct.as_deref())? {
-                    ManifestDoc::Image(m) => m,
-                    ManifestDoc::Index(_) => {
-                        return Err(Error::Oci("an index inside an index".into()))
-                    }
-                }
-            }
-        };
-        let layer = manifest
-            .layers
-            .iter()
-            .max_by_key(|l| l.size)
-            .ok_or_else(|| Error::Oci("the image has no layers to probe".into()))?
-            .clone();
+        let layer = client.probe_target(a.platform.as_ref()).await?;
         let report = client
             .probe(
                 &layer.digest,

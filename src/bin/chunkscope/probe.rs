@@ -3,7 +3,7 @@
 
 use crate::{n, sources};
 use chunkscope::executor::block_on;
-use chunkscope::oci::{ManifestDoc, Platform};
+use chunkscope::oci::Platform;
 use chunkscope::registry::native::UreqTransport;
 use chunkscope::registry::probe::{ProbeOptions, ProbeReport};
 use chunkscope::registry::{ImageRef, RegistryClient};
@@ -83,27 +83,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     let mut client =
         RegistryClient::new(UreqTransport::new(), image, a.registry.credentials.clone());
     let report = block_on(async {
-        let reference = client.image.reference.clone();
-        let (bytes, ct) = client.manifest(&reference).await?;
-        let manifest = match ManifestDoc::parse(&bytes, ct.as_deref())? {
-            ManifestDoc::Image(m) => m,
-            ManifestDoc::Index(i) => {
-                let d = i.select(a.platform.as_ref())?.clone();
-                let (bytes, ct) = client.manifest(&d.digest).await?;
-                match ManifestDoc::parse(&bytes, ct.as_deref())? {
-                    ManifestDoc::Image(m) => m,
-                    ManifestDoc::Index(_) => {
-                        return Err(Error::Oci("an index inside an index".into()))
-                    }
-                }
-            }
-        };
-        let layer = manifest
-            .layers
-            .iter()
-            .max_by_key(|l| l.size)
-            .ok_or_else(|| Error::Oci("the image has no layers to probe".into()))?
-            .clone();
+        let layer = client.probe_target(a.platform.as_ref()).await?;
         client
             .probe(
                 &layer.digest,
@@ -164,5 +144,11 @@ fn print_human(p: &ProbeReport) {
     );
     if !p.fix.is_empty() {
         out!("\nfix:\n{}", p.fix);
+    }
+    if !p.browser_fix.is_empty() {
+        out!(
+            "\nfor browsers (the storage blobs are redirected to):\n{}",
+            p.browser_fix
+        );
     }
 }

@@ -158,21 +158,6 @@ fn valid_host(h: &str) -> bool {
         })
 }
 
-fn valid_repository(r: &str) -> bool {
-    !r.is_empty()
-        && r.len() <= 255
-        && r.split('/').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-                && part
-                    .bytes()
-                    .next()
-                    .is_some_and(|b| b.is_ascii_alphanumeric())
-        })
-}
-
 fn valid_tag(t: &str) -> bool {
     !t.is_empty()
         && t.len() <= 128
@@ -212,12 +197,12 @@ pub fn parse_api_path(
     let kind = if api.is_empty() {
         ApiKind::Ping
     } else if let Some(name) = api.strip_suffix("/tags/list") {
-        if !valid_repository(name) {
+        if !chunkscope::registry::reference::is_valid_repository(name) {
             return Err(refuse());
         }
         ApiKind::Tags
     } else if let Some((name, reference)) = api.rsplit_once("/manifests/") {
-        let ok = valid_repository(name)
+        let ok = chunkscope::registry::reference::is_valid_repository(name)
             && if reference.contains(':') {
                 Digest::parse(reference).is_ok()
             } else {
@@ -228,7 +213,9 @@ pub fn parse_api_path(
         }
         ApiKind::Manifest
     } else if let Some((name, digest)) = api.rsplit_once("/blobs/") {
-        if !valid_repository(name) || Digest::parse(digest).is_err() {
+        if !chunkscope::registry::reference::is_valid_repository(name)
+            || Digest::parse(digest).is_err()
+        {
             return Err(refuse());
         }
         ApiKind::Blob

@@ -1,10 +1,10 @@
 //! Turning a SOURCE argument into an image source.
 
 use chunkscope::image::ImageSource;
-use chunkscope::inspect::report::RequestRecord;
 use chunkscope::inspect::ByteRange;
 use chunkscope::oci::Descriptor;
 use chunkscope::registry::native::UreqTransport;
+use chunkscope::registry::RequestRecord;
 use chunkscope::registry::{Credentials, ImageRef, RegistryClient};
 use chunkscope::source::layout::{BlobFile, OciLayout};
 use chunkscope::{Error, Result};
