@@ -72,7 +72,7 @@
 # BEHAVIOUR_RANGE_CAP_416_16_URL, ...), and BEHAVIOUR_FRONT_NAMES (space-separated). With
 # S3_REGISTRY=1: S3_REGISTRY_URL S3_REGISTRY_HOST S3_ENDPOINT_URL S3_BUCKET S3_REPOS
 # S3_REGISTRY_LOG S3_SERVER_LOG. Always NOCORS_REGISTRY_URL NOCORS_REGISTRY_HOST
-# NOCORS_REGISTRY_LOG.
+# NOCORS_REGISTRY_LOG. Always HOSTILE_URL (tests/registry/hostile_server.py) HOSTILE_LOG.
 #
 # Access log line (JSON): {"time","method","uri","range","if_range","status",
 #   "body_bytes_sent","content_length","content_type","origin","acr_headers",
@@ -214,6 +214,7 @@ cmd_stop() {
   stop_pid "$dir/behaviour.pid" "behaviour fronts" "$dir"
   stop_pid "$dir/registry-s3.pid" "docker-registry (s3)" "$dir"
   stop_pid "$dir/moto.pid" "moto_server" "$dir"
+  stop_pid "$dir/hostile.pid" "hostile server" "$dir"
   rm -f "$dir/env" "$dir/env.json" # logs and data stay for post-mortems
 }
 
@@ -496,6 +497,19 @@ start_behaviour() { # DIR REGISTRY_PORT
   log "behaviour fronts pid $(read_pid "$dir/behaviour.pid"): ${#BEHAVIOUR_FRONTS[@]} ports from ${BPORTS[0]}"
 }
 
+# The hostile server (tests/registry/hostile_server.py): one misbehaviour per repository name.
+start_hostile() { # DIR PORT
+  local dir=$1 port=$2 logs="$dir/logs"
+  setsid python3 "$ROOT/tests/registry/hostile_server.py" --host "$HOST" --port "$port" \
+    --state-dir "$dir" --fixture "$FIXTURES/tiny-current" --stall-seconds "${HOSTILE_STALL_SECONDS:-20}" \
+    --lifetime-minutes "${BEHAVIOUR_LIFETIME_MINUTES:-120}" \
+    --watch-pid "${BEHAVIOUR_WATCH_PID:-0}" >"$logs/hostile.stderr.log" 2>&1 </dev/null &
+  echo $! >"$dir/hostile.pid"
+  wait_http "http://$HOST:$port/v2/" 10 ||
+    { cat "$logs/hostile.stderr.log" >&2; die "hostile server not ready on $port"; }
+  log "hostile server pid $(read_pid "$dir/hostile.pid") on http://$HOST:$port"
+}
+
 s3_python() { # the python3 that has moto[server] and boto3 (target/s3-venv first)
   local py
   for py in "$ROOT/target/s3-venv/bin/python3" python3; do
@@ -569,6 +583,7 @@ cmd_start() {
   pick_port RANGE0_PORT 5057; p0=$PICKED
   pick_port LOG_PORT 5058; pl=$PICKED
   local ncport; pick_port NOCORS_REGISTRY_PORT 5075; ncport=$PICKED
+  local hport; pick_port HOSTILE_PORT 5095; hport=$PICKED
   if [ "$auth" = 1 ]; then
     pick_port AUTH_REGISTRY_PORT 5065; aport=$PICKED
     pick_port TOKEN_ISSUER_PORT 5066; iport=$PICKED
@@ -628,6 +643,11 @@ cmd_start() {
     die "starting the behaviour fronts failed"
   fi
 
+  if ! (start_hostile "$dir" "$hport"); then
+    cmd_stop "$dir"
+    die "starting the hostile server failed"
+  fi
+
   if [ "$s3" = 1 ]; then
     if ! (start_s3 "$dir" "$sport" "$s3port"); then
       cmd_stop "$dir"
@@ -671,6 +691,7 @@ cmd_start() {
         "${bkey}_LOG" "$dir/logs/behaviour-${bentry%%:*}.jsonl"
     done
     printf '%s=%q\n' BEHAVIOUR_FRONT_NAMES "$bnames"
+    printf '%s=%q\n' HOSTILE_URL "http://$HOST:$hport" HOSTILE_LOG "$dir/logs/hostile.stderr.log"
     if [ "$s3" = 1 ]; then
       local s3repos="" s3entry
       for s3entry in "${S3_LAYOUTS[@]}"; do s3repos="$s3repos${s3repos:+ }${s3entry%%:*}"; done

@@ -227,6 +227,15 @@ pub enum Error {
         /// What the network layer said.
         detail: String,
     },
+    /// The server stopped sending: nothing arrived for `seconds` while waiting for `stage`
+    /// (kind `network`).
+    Timeout {
+        /// The request's URL.
+        url: String,
+        stage: TimeoutStage,
+        /// The stall limit that ran out.
+        seconds: u64,
+    },
     /// In a browser: the request failed before any answer, yet the server's origin is
     /// reachable, so it is CORS that stops this page (no `Access-Control-Allow-Origin`, or a
     /// refused preflight when `preflight` is true).
@@ -259,6 +268,36 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where a request stalled (wire spelling kebab-case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimeoutStage {
+    /// Opening the connection.
+    Connect,
+    /// Waiting for the status line and headers.
+    Headers,
+    /// Reading the body.
+    Body,
+}
+
+impl TimeoutStage {
+    /// Every stage, in order.
+    pub const ALL: [TimeoutStage; 3] = [
+        TimeoutStage::Connect,
+        TimeoutStage::Headers,
+        TimeoutStage::Body,
+    ];
+
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeoutStage::Connect => "connect",
+            TimeoutStage::Headers => "headers",
+            TimeoutStage::Body => "body",
+        }
+    }
+}
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -309,6 +348,18 @@ impl fmt::Display for Error {
             Error::Io(m) => write!(f, "read failed: {m}"),
             Error::Network { url, detail } => {
                 write!(f, "{url}: no answer: {detail}")
+            }
+            Error::Timeout {
+                url,
+                stage,
+                seconds,
+            } => {
+                let during = match stage {
+                    TimeoutStage::Connect => "to connect",
+                    TimeoutStage::Headers => "for the answer's headers",
+                    TimeoutStage::Body => "for more of the body",
+                };
+                write!(f, "{url}: the server stalled: waited {seconds} s {during}")
             }
             Error::Cors { url, preflight: true } => write!(
                 f,
@@ -373,7 +424,7 @@ impl Error {
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::Unsupported(_) => ErrorKind::Unsupported,
             Error::Io(_) => ErrorKind::Io,
-            Error::Network { .. } => ErrorKind::Network,
+            Error::Network { .. } | Error::Timeout { .. } => ErrorKind::Network,
             Error::Cors { .. } => ErrorKind::Cors,
             Error::Usage(_) => ErrorKind::Usage,
             Error::Internal(_) => ErrorKind::Internal,
@@ -400,6 +451,7 @@ impl Error {
             Error::Http { url, .. }
             | Error::RangeIgnored { url, .. }
             | Error::Network { url, .. }
+            | Error::Timeout { url, .. }
             | Error::Cors { url, .. } => Some(url),
             _ => None,
         }
@@ -468,6 +520,10 @@ impl Serialize for Error {
                 blob_size: Some(n), ..
             } => m.serialize_entry("blobSize", n)?,
             Error::Cors { preflight, .. } => m.serialize_entry("preflight", preflight)?,
+            Error::Timeout { stage, seconds, .. } => {
+                m.serialize_entry("stage", stage)?;
+                m.serialize_entry("seconds", seconds)?;
+            }
             Error::Http {
                 code: Some(code), ..
             } => m.serialize_entry("registryCode", code)?,

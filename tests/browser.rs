@@ -894,6 +894,137 @@ async fn corners_verdicts_are_podmans() {
     );
 }
 
+// ---------------------------------------------------------------------------------------------
+// Hostile servers (tests/registry/hostile_server.py): the browser transport, stall limit 2 s.
+// Each case a report or a typed rejection, within bounded time; the page keeps working after.
+
+const HOSTILE_URL: Option<&str> = option_env!("HOSTILE_URL");
+
+async fn hostile(case: &str) -> (Result<Value, Value>, f64) {
+    let t = js_sys::Date::now();
+    let r = inspect(
+        url(HOSTILE_URL, "HOSTILE_URL"),
+        case,
+        serde_json::json!({"reference": "t", "stallTimeoutMs": 2000}),
+    )
+    .await;
+    let secs = (js_sys::Date::now() - t) / 1000.0;
+    assert!(secs < 11.0, "{case}: took {secs} s");
+    (r, secs)
+}
+
+fn only_layer(r: &Value) -> &Value {
+    let l = r["layers"].as_array().unwrap();
+    assert_eq!(l.len(), 1, "{r}");
+    &l[0]
+}
+
+#[wasm_bindgen_test]
+async fn hostile_ranges() {
+    let (r, _) = hostile("range-200").await;
+    let r = r.unwrap();
+    assert_eq!(only_layer(&r)["error"]["kind"], "range-ignored");
+    assert!(r["bytesFetched"].as_u64().unwrap() < 64 * 1024);
+
+    let (r, _) = hostile("range-short").await;
+    let e = &only_layer(&r.unwrap())["error"].clone();
+    assert_eq!(e["kind"], "format", "{e}");
+    // The TOC-only range (3,468 bytes), half of it sent.
+    assert_eq!(
+        (e["needed"].as_u64(), e["got"].as_u64()),
+        (Some(3468), Some(1734))
+    );
+
+    let (r, _) = hostile("range-long").await;
+    let r = r.unwrap();
+    assert_eq!(only_layer(&r)["partialPull"]["outcome"], "partial");
+    assert_eq!(only_layer(&r)["bytesRead"], 3468);
+
+    let (r, _) = hostile("range-other").await;
+    let e = only_layer(&r.unwrap())["error"].clone();
+    assert_eq!(
+        (e["kind"].as_str(), e["status"].as_u64()),
+        (Some("http-status"), Some(206))
+    );
+
+    let (r, _) = hostile("range-416").await;
+    let e = only_layer(&r.unwrap())["error"].clone();
+    assert_eq!(
+        (e["kind"].as_str(), e["status"].as_u64()),
+        (Some("http-status"), Some(416))
+    );
+
+    let e = hostile("range-503").await.0.unwrap_err();
+    assert_eq!(e["kind"], "http-status");
+    assert_eq!(e["status"], 503.0);
+}
+
+#[wasm_bindgen_test]
+async fn hostile_stalls_time_out_and_the_page_goes_on() {
+    let (r, secs) = hostile("stall-headers").await;
+    let e = r.unwrap_err();
+    assert_eq!(e["kind"], "network", "{e}");
+    assert_eq!(e["details"]["stage"], "headers", "{e}");
+    assert_eq!(e["details"]["seconds"], 2);
+    assert!((2.0..6.0).contains(&secs), "{secs} s");
+    assert_eq!(e["message"].as_str().unwrap().matches("stalled").count(), 1);
+
+    let (r, secs) = hostile("stall-body").await;
+    let l = only_layer(&r.unwrap()).clone();
+    assert_eq!(l["error"]["kind"], "network", "{l}");
+    assert_eq!(l["error"]["stage"], "body", "{l}");
+    assert!((2.0..6.0).contains(&secs), "{secs} s");
+
+    // Still usable: the same page inspects a good image right after.
+    let (r, _) = hostile("good").await;
+    assert_eq!(only_layer(&r.unwrap())["partialPull"]["outcome"], "partial");
+}
+
+#[wasm_bindgen_test]
+async fn hostile_redirects() {
+    // The browser follows redirects itself and says only "failed to fetch"; the origin answers,
+    // so the error is `cors` (the browser cannot tell a loop from a refused redirect).
+    for case in ["redirect-loop", "redirect-scheme"] {
+        let e = hostile(case).await.0.unwrap_err();
+        assert_eq!(e["kind"], "cors", "{case}: {e}");
+        assert!(e["url"].as_str().unwrap().contains(case));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn hostile_manifests_and_descriptors() {
+    let e = hostile("manifest-huge").await.0.unwrap_err();
+    assert_eq!(e["kind"], "limit", "{e}");
+    assert_eq!(e["details"]["what"], "manifest");
+    assert_eq!(e["details"]["size"], 100_000_000);
+
+    let (r, _) = hostile("index-10000").await;
+    let r = r.unwrap();
+    assert_eq!(r["platform"], "linux/amd64");
+    assert_eq!(only_layer(&r)["partialPull"]["outcome"], "partial");
+
+    let (r, _) = hostile("size-tiny").await;
+    assert_eq!(only_layer(&r.unwrap())["error"]["kind"], "format");
+    for (case, kind) in [
+        ("size-huge", "limit"),
+        ("size-negative", "format"),
+        ("size-2p53", "limit"),
+    ] {
+        let e = hostile(case).await.0.unwrap_err();
+        assert_eq!(e["kind"], kind, "{case}: {e}");
+    }
+    let e = hostile("size-2p53").await.0.unwrap_err();
+    assert_eq!(e["details"]["size"], 9_007_199_254_740_993u64 as f64);
+
+    let (r, _) = hostile("toc-over-limit").await;
+    let r = r.unwrap();
+    let l = only_layer(&r);
+    assert_eq!(l["error"], Value::Null);
+    assert_eq!(l["partialPull"]["outcome"], "full-pull");
+    assert_eq!(l["notRead"]["code"], "toc-over-limit");
+    assert_eq!(r["requests"], 2);
+}
+
 /// eStargz in the browser: the 51-byte footer, then the TOC member, each one absolute single
 /// range through the logging front (scripts/test.sh checks the front's log: single ranges only);
 /// the stargz-snapshotter zstd:chunked layer in one range from its TOC to the blob's end. Files

@@ -9,7 +9,9 @@
 //! * one flipped byte in the TOC (or tar-split) → `DigestMismatch` before anything is parsed;
 //! * trailing bytes after the TOC JSON (a real TOC + "x", recompressed with the `zstd` CLI and
 //!   correctly annotated, so only the trailing data is wrong) → `Toc`;
-//! * declared sizes over the 150 MiB cap → `TooLarge` before any read (and nothing allocated);
+//! * a TOC over the reference's 150 MiB cap → not read, verdict `toc-over-limit` (a full pull,
+//!   as the puller sees it), `notRead` in the report, no error; a tar-split over our 1 GiB cap →
+//!   `TooLarge` before any read (and nothing allocated);
 //! * a zstd bomb (300 MB of zeros in ~9 KB) → `TooLarge` / `Overlong`, quickly, with the
 //!   memory use measured by a counting allocator;
 //! * a tar-split that disagrees with the TOC → the `toc_matches_tarsplit` check fails;
@@ -23,7 +25,8 @@ mod core_support;
 use chunkscope::format::annotations::LayerAnnotations;
 use chunkscope::format::footer;
 use chunkscope::format::zstd;
-use chunkscope::inspect::report::CheckState;
+use chunkscope::inspect::eligibility::{PullOutcome, VerdictCode};
+use chunkscope::inspect::report::{CheckState, NotReadCode};
 use chunkscope::inspect::{InspectOptions, LayerInspection, MAX_TOC};
 use chunkscope::Error;
 use core_support::*;
@@ -423,21 +426,42 @@ fn declared_sizes_over_the_cap() {
     let l = tiny();
     let cur = "io.github.containers.zstd-chunked.";
     let toc = l.toc_position();
-    // Annotation: the TOC decompresses to 200 MiB. Refused before any read.
-    for (key, value, what) in [
+    // Annotation: the TOC decompresses to 200 MiB. The reference puller never reads such a
+    // TOC and pulls the layer whole: that is the verdict, not an error, and nothing is read.
+    let mut a = l.desc.annotations.clone();
+    a.insert(
+        format!("{cur}manifest-position"),
+        format!("{}:{}:{}:1", toc.offset, toc.length, 200 * MIB),
+    );
+    let desc = chunkscope::oci::Descriptor {
+        annotations: a,
+        ..l.desc.clone()
+    };
+    let insp = LayerInspection::new(&desc, ALL);
+    assert_eq!(insp.next_read(), None, "nothing is read");
+    let r = insp.finish().report;
+    assert_eq!(r.error, None);
+    assert_eq!(r.partial_pull.code, VerdictCode::TocOverLimit);
+    assert_eq!(r.partial_pull.outcome, PullOutcome::FullPull);
+    let nr = r.not_read.expect("notRead");
+    assert_eq!(
+        (nr.code, nr.what.as_str(), nr.size, nr.limit),
         (
-            "manifest-position",
-            format!("{}:{}:{}:1", toc.offset, toc.length, 200 * MIB),
+            NotReadCode::TocOverLimit,
             "TOC (uncompressed)",
-        ),
-        (
-            "tarsplit-position",
-            format!("326898:3418:{}", 2048 * MIB),
-            "tar-split (uncompressed)",
-        ),
-    ] {
+            200 * MIB,
+            MAX_TOC
+        )
+    );
+    assert_eq!((r.reads, r.bytes_read), (0, 0));
+    // The tar-split over our 1 GiB cap: refused before any read.
+    {
+        let what = "tar-split (uncompressed)";
         let mut a = l.desc.annotations.clone();
-        a.insert(format!("{cur}{key}"), value);
+        a.insert(
+            format!("{cur}tarsplit-position"),
+            format!("326898:3418:{}", 2048 * MIB),
+        );
         let desc = chunkscope::oci::Descriptor {
             annotations: a,
             ..l.desc.clone()
@@ -470,13 +494,14 @@ fn declared_sizes_over_the_cap() {
     };
     let (insp, peak) = peak_heap(|| LayerInspection::new(&desc, ALL));
     assert_eq!(insp.next_read(), None);
-    assert!(matches!(
-        insp.finish().report.error,
-        Some(Error::TooLarge { ref what, .. }) if what == "TOC (compressed)"
-    ));
+    let r = insp.finish().report;
+    assert_eq!(r.error, None);
+    assert_eq!(r.partial_pull.code, VerdictCode::TocOverLimit);
+    assert_eq!(r.not_read.expect("notRead").what, "TOC (compressed)");
     assert!(peak < MIB, "peak heap {peak} bytes");
 
-    // The same claim in a footer (no annotations): typed TooLarge from feeding the footer.
+    // The same claim in a footer (no annotations): the footer is read, the TOC is not; the
+    // reference pulls the layer whole anyway (no annotations), and the report says both.
     let mut blob = l.blob.clone();
     let n = blob.len();
     blob[n - 48..n - 40].copy_from_slice(&(200 * MIB).to_le_bytes()); // TOC uncompressed length
@@ -484,12 +509,14 @@ fn declared_sizes_over_the_cap() {
     let mut insp = LayerInspection::new(&desc, ALL);
     let r = insp.next_read().unwrap();
     assert_eq!((r.offset, r.length), (desc.size - 72, 72));
-    match insp.feed(&slice(&blob, r)) {
-        Err(Error::TooLarge { size, limit, .. }) => assert_eq!((size, limit), (200 * MIB, MAX_TOC)),
-        other => panic!("{other:?}"),
-    }
+    insp.feed(&slice(&blob, r)).expect("not an error");
     assert_eq!(insp.next_read(), None);
-    assert_eq!(insp.finish().report.reads, 1);
+    let r = insp.finish().report;
+    assert_eq!((r.reads, r.error), (1, None));
+    assert_eq!(r.partial_pull.outcome, PullOutcome::FullPull);
+    assert_eq!(r.partial_pull.code, VerdictCode::NoTocAnnotation);
+    let nr = r.not_read.expect("notRead");
+    assert_eq!((nr.code, nr.size), (NotReadCode::TocOverLimit, 200 * MIB));
 
     // And at the bottom: a declared length over the limit is refused before decoding.
     let toc_bytes = l.bytes(toc).to_vec();

@@ -769,7 +769,17 @@ mod cli {
                 "{args:?}: one line: {stderr:?}"
             );
             assert!(stderr.starts_with("chunkscope: "), "{args:?}: {stderr:?}");
-            assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
+            if args.contains(&"--json") {
+                // With --json, the typed error on stdout as well.
+                let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+                assert_eq!(v["error"]["kind"], "usage", "{args:?}: {v}");
+                assert_eq!(
+                    format!("chunkscope: {}", v["error"]["message"].as_str().unwrap()),
+                    stderr.trim_end()
+                );
+            } else {
+                assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
+            }
         }
         // A blob the user says is zstd:chunked, with annotations pointing outside it: the layer
         // report carries the error and the exit code is non-zero, without a panic.

@@ -32,6 +32,8 @@ const TARGETS: &[(&str, Body)] = &[
     ("tarsplit", bodies::tarsplit),
     ("pax", bodies::pax),
     ("inspect", bodies::inspect),
+    ("plan", bodies::plan),
+    ("ranges", bodies::ranges),
     ("estargz_footer", bodies::estargz_footer),
     ("estargz_toc", bodies::estargz_toc),
 ];
@@ -49,6 +51,16 @@ fn iterations() -> usize {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(20_000)
+}
+
+/// Iterations for one target: the planner builds two layers and a plan per input, so it gets a
+/// fifth (the fuzzer proper runs it to a million).
+fn iterations_for(target: &str) -> usize {
+    if target == "plan" {
+        iterations() / 5
+    } else {
+        iterations()
+    }
 }
 
 /// xorshift64*: small, seeded, good enough to pick mutations.
@@ -183,6 +195,8 @@ struct Seeds {
     tarsplit: Vec<Vec<u8>>,
     pax: Vec<Vec<u8>>,
     inspect: Vec<Vec<u8>>,
+    plan: Vec<Vec<u8>>,
+    ranges: Vec<Vec<u8>>,
     estargz_footer: Vec<Vec<u8>>,
     estargz_toc: Vec<Vec<u8>>,
 }
@@ -290,8 +304,23 @@ fn small_toc(l: &FixtureLayer, n: usize) -> Vec<u8> {
     serde_json::to_vec(&toc).unwrap()
 }
 
-/// Seeds from the real fixtures. Kept small where the body is expensive, so 20,000 debug-build
-/// iterations stay fast; the full-size inputs go to the fuzz corpus instead.
+/// A layer's chunk extents as `ranges` parts (every third local, every fifth a hole).
+fn toc_parts(l: &FixtureLayer) -> Vec<(u64, u32, u8, u32)> {
+    let toc: serde_json::Value = serde_json::from_slice(&l.toc_json_via_cli()).unwrap();
+    toc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| Some((e["offset"].as_u64()?, e["endOffset"].as_u64()?)))
+        .filter(|(a, b)| b > a)
+        .enumerate()
+        .map(|(i, (a, b))| {
+            let source = if i % 5 == 4 { 2 } else { u8::from(i % 3 == 2) };
+            (a, (b - a) as u32, source, (i / 2) as u32)
+        })
+        .collect()
+}
+
 /// A blob of a fixture layout (its only layer).
 fn fixture_blob(name: &str) -> Vec<u8> {
     let d = &descriptors(name, "latest")[0];
@@ -365,6 +394,8 @@ fn estargz_seeds(s: &mut Seeds) {
     drop(member);
 }
 
+/// Seeds from the real fixtures. Kept small where the body is expensive, so 20,000 debug-build
+/// iterations stay fast; the full-size inputs go to the fuzz corpus instead.
 fn seeds() -> &'static Seeds {
     static SEEDS: OnceLock<Seeds> = OnceLock::new();
     SEEDS.get_or_init(|| {
@@ -378,6 +409,8 @@ fn seeds() -> &'static Seeds {
             tarsplit: Vec::new(),
             pax: Vec::new(),
             inspect: Vec::new(),
+            plan: Vec::new(),
+            ranges: Vec::new(),
             estargz_footer: Vec::new(),
             estargz_toc: Vec::new(),
         };
@@ -460,6 +493,30 @@ fn seeds() -> &'static Seeds {
             legacy.toc_position(),
             None,
         ));
+        // plan: pair-a's layer wanted with pair-b's in the store (first 12 TOC entries each),
+        // and tiny against itself, under several behaviours and options.
+        let pair_a = layer("pair-a", 2);
+        for (flags, behaviour) in [(0b001u8, 0u8), (0b011, 1), (0b101, 4), (0b1001, 3)] {
+            s.plan.push(bodies::plan_input(
+                flags,
+                8,
+                behaviour,
+                pair_a.blob.len() as u64,
+                &small_toc(&pair_a, 12),
+                &small_toc(&pair, 12),
+            ));
+        }
+        s.plan.push(bodies::plan_input(
+            1,
+            0,
+            2,
+            tiny.blob.len() as u64,
+            &small_toc(&tiny, 12),
+            &small_toc(&tiny, 12),
+        ));
+        // ranges: the chunk extents of pair-a's TOC, remote, local and holes mixed.
+        s.ranges.push(bodies::ranges_input(16, &toc_parts(&pair_a)));
+        s.ranges.push(bodies::ranges_input(2, &toc_parts(&tiny)));
         s
     })
 }
@@ -473,6 +530,8 @@ fn seeds_for(target: &str) -> &'static [Vec<u8>] {
         "tarsplit" => &s.tarsplit,
         "pax" => &s.pax,
         "inspect" => &s.inspect,
+        "plan" => &s.plan,
+        "ranges" => &s.ranges,
         "estargz_footer" => &s.estargz_footer,
         "estargz_toc" => &s.estargz_toc,
         _ => unreachable!(),
@@ -574,7 +633,7 @@ fn smoke(target: &str) {
     let mut failures = Vec::new();
     let mut known = 0;
     let mut current = seeds[0].clone();
-    for i in 0..iterations() {
+    for i in 0..iterations_for(target) {
         // Mostly fresh mutations of a seed; sometimes keep mutating the last input.
         let base = if i % 4 == 3 {
             current.clone()
@@ -642,6 +701,16 @@ fn pax_survives_mutation() {
 #[test]
 fn inspect_survives_mutation() {
     smoke("inspect");
+}
+
+#[test]
+fn plan_survives_mutation() {
+    smoke("plan");
+}
+
+#[test]
+fn ranges_survives_mutation() {
+    smoke("ranges");
 }
 
 /// The seeds themselves behave as the real data does: the inspect seeds reach the TOC parser
@@ -768,6 +837,13 @@ fn write_fuzz_corpus() {
             "inspect",
             bodies::inspect_input(&l.blob, 0b0000_0011, l.toc_position(), None),
         ));
+        if l.current {
+            extra.push((
+                "plan",
+                bodies::plan_input(1, 0, 0, l.blob.len() as u64, &l.toc_json_via_cli(), b""),
+            ));
+            extra.push(("ranges", bodies::ranges_input(32, &toc_parts(&l))));
+        }
         if l.current && l.fixture == "tiny-current" {
             let mut ts = l.toc_json_via_cli();
             ts.push(0);

@@ -258,7 +258,9 @@ fn a_wrong_password_fails_with_one_clear_line() {
     let bad = format!("{}:not-the-password", e.user);
     let r = inspect(&e.auth, "tiny-current:latest", &["--user", &bad]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.json.is_null(), "no report on stdout");
+    // No report on stdout: only the typed error.
+    assert_eq!(r.json["error"]["kind"], "auth", "{}", r.json);
+    assert!(r.json.get("layers").is_none());
     assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
     assert!(
         r.stderr.starts_with(&format!("chunkscope: {}?", e.realm))

@@ -57,6 +57,17 @@ fn probe_verdicts_match_the_typescript_union() {
 }
 
 #[test]
+fn timeout_stages_and_not_read_codes_match_the_typescript_unions() {
+    use chunkscope::error::TimeoutStage;
+    use chunkscope::inspect::report::NotReadCode;
+    let rust = wire(&TimeoutStage::ALL);
+    assert_eq!(rust, ts_union("TimeoutStage"));
+    let by_method: Vec<&str> = TimeoutStage::ALL.iter().map(|v| v.as_str()).collect();
+    assert_eq!(rust, by_method);
+    assert_eq!(wire(&NotReadCode::ALL), ts_union("NotReadCode"));
+}
+
+#[test]
 fn request_purposes_match_the_typescript_union() {
     use chunkscope::registry::RequestPurpose;
     let rust = wire(&RequestPurpose::ALL);

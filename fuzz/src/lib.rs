@@ -296,6 +296,186 @@ pub fn inspect_input(blob: &[u8], flags: u8, toc: Section, ts: Option<Section>) 
     v
 }
 
+/// The planner's registry behaviours, picked by a flags field.
+fn behaviour(i: u8) -> chunkscope::registry::behaviour::RegistryBehaviour {
+    use chunkscope::registry::behaviour::{BehaviourClass, RegistryBehaviour};
+    let class = BehaviourClass::ALL[usize::from(i) % BehaviourClass::ALL.len()];
+    RegistryBehaviour {
+        class,
+        status: Some([400, 416, 501][usize::from(i >> 3) % 3]),
+        cap: Some(u32::from(i >> 5) * 7 + 1),
+    }
+}
+
+/// A zstd:chunked descriptor for the planner: current annotations with positions from the
+/// input, so the reference's metadata range and the layer's size can lie.
+fn plan_descriptor(tag: u8, size: u64, toc_end: u64) -> Descriptor {
+    let ns = "io.github.containers.zstd-chunked.";
+    let mut ann = BTreeMap::new();
+    ann.insert(
+        format!("{ns}manifest-checksum"),
+        Digest::sha256(&[tag]).to_string(),
+    );
+    let toc_len = (toc_end % 4096) + 1;
+    ann.insert(
+        format!("{ns}manifest-position"),
+        format!(
+            "{}:{}:{}:1",
+            toc_end.saturating_sub(toc_len),
+            toc_len,
+            toc_len * 4
+        ),
+    );
+    ann.insert(
+        format!("{ns}tarsplit-position"),
+        format!("{}:{}:{}", toc_end.saturating_add(8), 100, 400),
+    );
+    let mut d = descriptor(size, ann, false);
+    d.digest = Digest::sha256(&[tag, 1]).to_string();
+    d
+}
+
+fn plan_layer<'a>(
+    d: &'a Descriptor,
+    f: &'a Option<(bool, LayerFiles)>,
+) -> chunkscope::plan::LayerInput<'a> {
+    chunkscope::plan::LayerInput {
+        descriptor: d,
+        files: f.as_ref().map(|(_, f)| f),
+        tar_split_digest: f.as_ref().is_some_and(|(t, _)| *t),
+        error: None,
+        verdict: None,
+        estargz: None,
+    }
+}
+
+/// `plan`: the planner's inputs. Layout: byte 0 flags (bit 0 chunk reuse, 1 hard links, 2 a
+/// fixed budget, 3 the have layer is the want layer's descriptor too, 4 insecure mode), byte 1 the budget, byte 2
+/// the registry behaviour (class, refusal status, cap), byte 3 retries, bytes 4..12 the want
+/// blob's size (u64 LE), then `want TOC JSON \0 have TOC JSON`. The plan is made, predicted
+/// for the behaviour and serialised; its totals must add up.
+pub fn plan(data: &[u8]) {
+    use chunkscope::plan::predict::{predict, PredictOptions};
+    use chunkscope::plan::{plan_pull, PlanOptions};
+    if data.len() < 12 {
+        return;
+    }
+    let flags = data[0];
+    let size =
+        u64::from_le_bytes(data[4..12].try_into().unwrap()) % (chunkscope::oci::MAX_BLOB_SIZE + 1);
+    let rest = &data[12..];
+    let (want_json, have_json) = match rest.iter().position(|&b| b == 0) {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, &rest[..0]),
+    };
+    let files = |json: &[u8], end: u64| {
+        toc_fmt::parse(json)
+            .ok()
+            .map(|t| (t.tar_split_digest.is_some(), LayerFiles::build(t, end)))
+    };
+    let want_desc = plan_descriptor(1, size, size.saturating_sub(72 + 500));
+    let have_desc = if flags & 8 != 0 {
+        want_desc.clone()
+    } else {
+        plan_descriptor(2, size / 2 + 1000, size / 2)
+    };
+    let want = files(want_json, want_desc.size);
+    let have = files(have_json, have_desc.size);
+    let (w, h) = (plan_layer(&want_desc, &want), plan_layer(&have_desc, &have));
+    let opts = PlanOptions {
+        chunk_reuse: flags & 1 != 0,
+        hard_links: flags & 2 != 0,
+        budget: (flags & 4 != 0).then_some(usize::from(data[1])),
+        insecure_allow_unpredictable_image_contents: flags & 16 != 0,
+    };
+    let mut p = plan_pull(&[w], &[h], &opts);
+    let mut o = PredictOptions::new(behaviour(data[2]));
+    o.retries = u32::from(data[3] % 5);
+    predict(&mut p, &o);
+    let _ = serde_json::to_vec(&p);
+}
+
+/// `ranges`: the reference's range merging on parts from the input. Layout: byte 0 the target
+/// request count, then 17-byte parts (offset u64 LE, length u32 LE, byte: source 0 remote /
+/// 1 local / 2 hole, file id u32 LE). Parts are sorted and made disjoint first (as a TOC's
+/// chunks are). Merged, halved and laid out as one single-range plan; every remote part must
+/// lie inside a merged range.
+pub fn ranges(data: &[u8]) {
+    use chunkscope::inspect::ByteRange as Span;
+    use chunkscope::plan::predict::halve;
+    use chunkscope::plan::ranges::{merge_missing_chunks, Part, Source};
+    use chunkscope::plan::single_range::SingleRange;
+    let Some((&target, rest)) = data.split_first() else {
+        return;
+    };
+    let mut parts: Vec<Part> = rest
+        .chunks_exact(17)
+        .map(|c| Part {
+            offset: u64::from_le_bytes(c[0..8].try_into().unwrap()) >> 12,
+            length: u64::from(u32::from_le_bytes(c[8..12].try_into().unwrap())) + 1,
+            source: match c[12] % 3 {
+                0 => Source::Remote,
+                1 => Source::Local,
+                _ => Source::Hole,
+            },
+            file: u32::from_le_bytes(c[13..17].try_into().unwrap()) as usize % 64,
+        })
+        .collect();
+    parts.sort_by_key(|p| p.offset);
+    let mut end = 0u64;
+    parts.retain(|p| {
+        let keep = p.offset >= end;
+        if keep {
+            end = p.offset + p.length;
+        }
+        keep
+    });
+    let merged = merge_missing_chunks(&parts, usize::from(target));
+    for p in parts.iter().filter(|p| p.source == Source::Remote) {
+        assert!(
+            merged
+                .ranges
+                .iter()
+                .any(|r| r.offset <= p.offset && p.offset + p.length <= r.end()),
+            "remote part {p:?} not requested"
+        );
+    }
+    let _ = merged.bytes();
+    let halved = halve(&merged.ranges);
+    let _ = halved.iter().map(|s: &Span| s.length).sum::<u64>();
+    let single = SingleRange::new(merged.ranges.iter().copied());
+    let _ = single.unbridged();
+}
+
+/// Builds a `plan` input (seed corpora): the header fields, then `want \0 have`.
+pub fn plan_input(
+    flags: u8,
+    budget: u8,
+    behaviour: u8,
+    size: u64,
+    want: &[u8],
+    have: &[u8],
+) -> Vec<u8> {
+    let mut v = vec![flags, budget, behaviour, 3];
+    v.extend(size.to_le_bytes());
+    v.extend(want);
+    v.push(0);
+    v.extend(have);
+    v
+}
+
+/// Builds a `ranges` input (seed corpora) from `(offset, length, source, file)` parts.
+pub fn ranges_input(target: u8, parts: &[(u64, u32, u8, u32)]) -> Vec<u8> {
+    let mut v = vec![target];
+    for &(offset, length, source, file) in parts {
+        v.extend((offset << 12).to_le_bytes());
+        v.extend(length.saturating_sub(1).to_le_bytes());
+        v.push(source);
+        v.extend(file.to_le_bytes());
+    }
+    v
+}
+
 /// `estargz_footer`: the blob's last bytes, any length, read as an eStargz footer (51 or 47
 /// bytes) and as containers/storage's reader takes them (`footer[16:32]` as hex).
 pub fn estargz_footer(data: &[u8]) {

@@ -275,15 +275,27 @@ pub fn by_descriptor(desc: &Descriptor) -> Result<ChunkedAnnotations, PullVerdic
         ("uncompressed", a.toc.uncompressed_length),
     ] {
         if n > MAX_TOC {
-            return Err(PullVerdict::full(
-                VerdictCode::TocOverLimit,
-                format!("TOC of {n} bytes ({what}) is over the reference puller's 150 MiB limit: the layer is pulled whole"),
-                &format!("read zstd:chunked manifest: zstd:chunked manifest too big to process in memory ({n} bytes {what})"),
-                SRC_READ_MANIFEST,
-            ));
+            return Err(PullVerdict::toc_over_limit(what, n));
         }
     }
     Ok(a)
+}
+
+impl PullVerdict {
+    /// The TOC (`what`: compressed or uncompressed) is over `maxTocSize`: the reference puller
+    /// never reads it and pulls the layer whole.
+    pub fn toc_over_limit(what: &str, n: u64) -> PullVerdict {
+        let what = what
+            .trim_start_matches("TOC (")
+            .trim_end_matches(')')
+            .to_string();
+        PullVerdict::full(
+            VerdictCode::TocOverLimit,
+            format!("TOC of {n} bytes ({what}) is over the reference puller's 150 MiB limit: the layer is pulled whole"),
+            &format!("read zstd:chunked manifest: zstd:chunked manifest too big to process in memory ({n} bytes {what})"),
+            SRC_READ_MANIFEST,
+        )
+    }
 }
 
 /// The rules that need the TOC, for a layer that passed [`by_descriptor`].

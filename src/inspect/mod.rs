@@ -225,16 +225,15 @@ impl LayerInspection {
                 toc.end()
             )));
         }
-        for (what, n, limit) in [
-            ("TOC (compressed)", toc.length, MAX_TOC),
-            ("TOC (uncompressed)", toc.uncompressed_length, MAX_TOC),
+        for (what, n) in [
+            ("TOC (compressed)", toc.length),
+            ("TOC (uncompressed)", toc.uncompressed_length),
         ] {
-            if n > limit {
-                return Err(Error::TooLarge {
-                    what: what.into(),
-                    size: n,
-                    limit,
-                });
+            if n > MAX_TOC {
+                // The reference puller never reads such a TOC: it pulls the layer whole. That
+                // is the answer, not an error; the TOC is not read here either.
+                self.over_limit(toc, what, n);
+                return Ok(());
             }
         }
         if let Some(ts) = plan.tar_split {
@@ -279,6 +278,38 @@ impl LayerInspection {
             plan,
         };
         Ok(())
+    }
+
+    /// A TOC over [`MAX_TOC`]: recorded where it is, not read, and the verdict is what the
+    /// reference puller does (with annotations: `toc-over-limit`, a full pull; without: the
+    /// full pull it already was, the reason saying why the TOC was not read).
+    fn over_limit(&mut self, toc: Section, what: &str, size: u64) {
+        self.report.toc = Some(SectionReport {
+            offset: toc.offset,
+            length: toc.length,
+            uncompressed_length: toc.uncompressed_length,
+            digest_verified: false,
+        });
+        self.report.not_read = Some(NotRead {
+            code: NotReadCode::TocOverLimit,
+            what: what.into(),
+            size,
+            limit: MAX_TOC,
+        });
+        let v = match eligibility::by_descriptor(&self.desc) {
+            Err(v) => v,
+            // Unreachable with annotations (the descriptor rule sees the same sizes), kept
+            // total: the reference's rule, stated here.
+            Ok(_) => PullVerdict::toc_over_limit(what, size),
+        };
+        let mut v = v;
+        if v.code != VerdictCode::TocOverLimit {
+            v.reason.push_str(&format!(
+                "; its {what} of {size} bytes is over the 150 MiB limit, so chunkscope did not read it either"
+            ));
+        }
+        self.set_verdict(v);
+        self.state = State::Done;
     }
 
     /// The next range to read, or `None` when the inspection is complete.
@@ -353,6 +384,7 @@ impl LayerInspection {
                     let code = match &e {
                         Error::Io(_)
                         | Error::Network { .. }
+                        | Error::Timeout { .. }
                         | Error::Cors { .. }
                         | Error::Http { .. }
                         | Error::RangeIgnored { .. } => VerdictCode::MetadataUnreadable,

@@ -57,6 +57,9 @@ pub struct LayerReport {
     /// Present only when the file list was asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_list: Option<Vec<FileReport>>,
+    /// Metadata deliberately not read (the reference puller does not read it either), and why;
+    /// `None` when nothing was skipped. Not an error: the verdict says what the puller does.
+    pub not_read: Option<NotRead>,
     /// Why the inspection stopped early, if it did: the typed error, serialized as
     /// `{kind, message, …fields}`.
     pub error: Option<crate::error::Error>,
@@ -125,6 +128,32 @@ pub struct EstargzReport {
     /// What a partial pull with that option loses: the layer's `partial` hazards, `symlink-mtime`
     /// included (empty when that pull does not happen).
     pub insecure_pull_hazards: Vec<PullHazard>,
+}
+
+/// Why a section was not read (wire spelling kebab-case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotReadCode {
+    /// The TOC is over the reference puller's 150 MiB `maxTocSize` (compressed or not).
+    TocOverLimit,
+}
+
+impl NotReadCode {
+    /// Every code.
+    pub const ALL: [NotReadCode; 1] = [NotReadCode::TocOverLimit];
+}
+
+/// A section deliberately not read: which limit it is over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotRead {
+    pub code: NotReadCode,
+    /// `TOC (compressed)` or `TOC (uncompressed)`.
+    pub what: String,
+    /// The size claimed (annotation or footer), in bytes.
+    pub size: u64,
+    /// The limit, in bytes.
+    pub limit: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

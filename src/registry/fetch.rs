@@ -5,17 +5,93 @@
 //! the server ignored Range, so the request is aborted and not one body byte is read. Bodies are
 //! read chunk by chunk from the stream and counted, and cut off at the request's limit.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TimeoutStage};
 use crate::registry::ranges::{judge, RangeVerdict};
 use crate::registry::{HttpRequest, HttpResponse, Transport};
 use gloo_net::http::Request;
 use js_sys::{Reflect, Uint8Array};
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, ReadableStreamDefaultReader, RequestCache, RequestMode};
 
-#[derive(Default)]
-pub struct FetchTransport;
+/// The browser transport. `stall_ms` bounds each wait (for the answer's headers, and for each
+/// chunk of the body): when it runs out the request is aborted and fails with
+/// [`Error::Timeout`].
+pub struct FetchTransport {
+    pub stall_ms: u32,
+}
+
+/// The default stall limit (30 s), as the native transport's.
+pub const DEFAULT_STALL_MS: u32 = 30_000;
+
+impl Default for FetchTransport {
+    fn default() -> Self {
+        FetchTransport {
+            stall_ms: DEFAULT_STALL_MS,
+        }
+    }
+}
+
+impl FetchTransport {
+    /// A transport with a stall limit in milliseconds (at least 1).
+    pub fn with_stall_limit(stall_ms: u32) -> Self {
+        FetchTransport {
+            stall_ms: stall_ms.max(1),
+        }
+    }
+
+    fn timeout(&self, url: &str, stage: TimeoutStage) -> Error {
+        Error::Timeout {
+            url: url.to_string(),
+            stage,
+            seconds: u64::from(self.stall_ms.div_ceil(1000)),
+        }
+    }
+}
+
+/// A `setTimeout` that aborts the request when it fires (the server stalled) and records that
+/// it did; cleared when dropped. Uses the global scope's timer, so it works in a page and in a
+/// worker alike.
+struct StallTimer {
+    id: JsValue,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl StallTimer {
+    fn start(controller: &AbortController, ms: u32, fired: &Rc<Cell<bool>>) -> Option<StallTimer> {
+        let (c, f) = (controller.clone(), fired.clone());
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            f.set(true);
+            c.abort();
+        });
+        let global = js_sys::global();
+        let set: js_sys::Function = Reflect::get(&global, &JsValue::from_str("setTimeout"))
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        let id = set
+            .call2(&global, callback.as_ref(), &JsValue::from(ms))
+            .ok()?;
+        Some(StallTimer {
+            id,
+            _callback: callback,
+        })
+    }
+}
+
+impl Drop for StallTimer {
+    fn drop(&mut self) {
+        let global = js_sys::global();
+        if let Ok(clear) = Reflect::get(&global, &JsValue::from_str("clearTimeout")) {
+            if let Ok(clear) = clear.dyn_into::<js_sys::Function>() {
+                let _ = clear.call1(&global, &self.id);
+            }
+        }
+    }
+}
 
 /// Why a `fetch` rejected before any answer. The browser does not say (a `TypeError` either
 /// way), so a look at the origin's `/v2/` tells them apart: first as a simple CORS request (no
@@ -28,7 +104,7 @@ pub struct FetchTransport;
 /// runner's) refuses every opaque answer without a `Cross-Origin-Resource-Policy` header: there, a
 /// registry that sends no CORS headers at all cannot be told from an unreachable one and reads as
 /// `network`.
-async fn failure_kind(req: &HttpRequest, e: impl std::fmt::Display) -> Error {
+async fn failure_kind(req: &HttpRequest, e: impl std::fmt::Display, stall_ms: u32) -> Error {
     let preflight = req
         .headers
         .iter()
@@ -41,14 +117,25 @@ async fn failure_kind(req: &HttpRequest, e: impl std::fmt::Display) -> Error {
         return network();
     };
     let v2 = format!("{origin}/v2/");
+    // Each look bounded by the stall limit too: a /v2/ that stalls counts as no answer.
     let answers = |mode| {
-        Request::get(&v2)
-            .mode(mode)
-            .cache(RequestCache::NoStore)
-            .send()
+        let v2 = v2.clone();
+        async move {
+            let Ok(c) = AbortController::new() else {
+                return false;
+            };
+            let fired = Rc::new(Cell::new(false));
+            let _timer = StallTimer::start(&c, stall_ms, &fired);
+            Request::get(&v2)
+                .mode(mode)
+                .cache(RequestCache::NoStore)
+                .abort_signal(Some(&c.signal()))
+                .send()
+                .await
+                .is_ok()
+        }
     };
-    let reachable =
-        answers(RequestMode::Cors).await.is_ok() || answers(RequestMode::NoCors).await.is_ok();
+    let reachable = answers(RequestMode::Cors).await || answers(RequestMode::NoCors).await;
     if reachable {
         Error::Cors {
             url: req.url.clone(),
@@ -70,9 +157,14 @@ impl Transport for FetchTransport {
         for (k, v) in &req.headers {
             b = b.header(k, v);
         }
-        let resp = match b.send().await {
+        let stalled = Rc::new(Cell::new(false));
+        let timer = StallTimer::start(&controller, self.stall_ms, &stalled);
+        let sent = b.send().await;
+        drop(timer);
+        let resp = match sent {
             Ok(r) => r,
-            Err(e) => return Err(failure_kind(req, e).await),
+            Err(_) if stalled.get() => return Err(self.timeout(&req.url, TimeoutStage::Headers)),
+            Err(e) => return Err(failure_kind(req, e, self.stall_ms).await),
         };
         let status = resp.status();
         let headers = resp
@@ -106,12 +198,24 @@ impl Transport for FetchTransport {
         };
         let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
         loop {
-            let chunk = JsFuture::from(reader.read())
-                .await
-                .map_err(|e| Error::Network {
-                    url: req.url.clone(),
-                    detail: format!("reading the body: {e:?}"),
-                })?;
+            let timer = StallTimer::start(&controller, self.stall_ms, &stalled);
+            let read = JsFuture::from(reader.read()).await;
+            drop(timer);
+            let chunk = match read {
+                Ok(c) => c,
+                Err(_) if stalled.get() => return Err(self.timeout(&req.url, TimeoutStage::Body)),
+                Err(e) => {
+                    return Err(Error::Network {
+                        url: req.url.clone(),
+                        detail: format!(
+                            "the body broke off: {}",
+                            e.as_string()
+                                .or_else(|| js_sys::JSON::stringify(&e).ok().map(String::from))
+                                .unwrap_or_else(|| "no detail".into())
+                        ),
+                    })
+                }
+            };
             if Reflect::get(&chunk, &JsValue::from_str("done"))
                 .ok()
                 .and_then(|d| d.as_bool())

@@ -346,9 +346,14 @@ impl<T: Transport> RegistryClient<T> {
             return Err(err);
         }
         if resp.aborted {
+            // The size the server announced when it did (what was read stops at the limit).
+            let announced = resp
+                .header("content-length")
+                .and_then(|v| v.parse::<u64>().ok())
+                .filter(|&n| n > MAX_MANIFEST);
             return Err(Error::TooLarge {
                 what: "manifest".into(),
-                size: resp.body.len() as u64,
+                size: announced.unwrap_or(MAX_MANIFEST + 1),
                 limit: MAX_MANIFEST,
             });
         }

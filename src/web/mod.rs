@@ -56,7 +56,16 @@ fn js_err_in(e: &Error, context: Option<&str>) -> JsValue {
             );
         }
     }
-    if let Ok(d) = e.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) {
+    // Numbers past 2^53 (a descriptor size that lies) do not fit the json_compatible
+    // serializer; through JSON text they arrive as the nearest double instead of no details.
+    let details = e
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .ok()
+        .or_else(|| {
+            let text = serde_json::to_string(e).ok()?;
+            js_sys::JSON::parse(&text).ok()
+        });
+    if let Some(d) = details {
         set("details", d);
     }
     err.into()
@@ -68,6 +77,13 @@ fn js_err(e: Error) -> JsValue {
 
 fn to_js<T: Serialize>(v: &T) -> JsResult {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .or_else(|e| {
+            // A number past 2^53 somewhere (a size a server lied about): through JSON text it
+            // becomes the nearest double rather than failing the whole result.
+            let text = serde_json::to_string(v).map_err(|_| e)?;
+            js_sys::JSON::parse(&text)
+                .map_err(|_| serde_wasm_bindgen::Error::new("result to JS: JSON.parse failed"))
+        })
         .map_err(|e| js_err(Error::Internal(format!("result to JS: {e}"))))
 }
 
@@ -100,6 +116,9 @@ struct Target {
     password: Option<String>,
     realm: Option<String>,
     service: Option<String>,
+    /// How long a request may stall (headers, or between body chunks) before it fails with a
+    /// `network` error of stage `headers`/`body`; default 30,000.
+    stall_timeout_ms: Option<u32>,
 }
 
 impl Target {
@@ -113,7 +132,11 @@ impl Target {
             realm: self.realm.clone().filter(|t| !t.is_empty()),
             service: self.service.clone(),
         };
-        Ok(RegistryClient::new(FetchTransport, image, creds))
+        let transport = self
+            .stall_timeout_ms
+            .map(FetchTransport::with_stall_limit)
+            .unwrap_or_default();
+        Ok(RegistryClient::new(transport, image, creds))
     }
     fn platform(&self) -> std::result::Result<Option<Platform>, JsValue> {
         self.platform

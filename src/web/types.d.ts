@@ -19,6 +19,10 @@ export interface Target {
   /** Token endpoint to use when the registry does not expose WWW-Authenticate. */
   realm?: string;
   service?: string;
+  /** How long a request may stall (waiting for the answer's headers, or for the next chunk of
+   *  its body) before it is aborted and fails with kind `network`, `details.stage` `headers` or
+   *  `body`; default 30000. */
+  stallTimeoutMs?: number;
 }
 
 /** What kind of failure an error is (the Rust `ErrorKind`); pages switch on this, never on text. */
@@ -55,6 +59,12 @@ export interface ChunkscopeErrorDetails {
   value?: string;
   blobSize?: number;
   preflight?: boolean;
+  /** `network` time-outs: where the server stalled, and the stall limit in seconds. */
+  stage?: TimeoutStage;
+  seconds?: number;
+}
+
+export type TimeoutStage = "connect" | "headers" | "body";
   /** The registry's own error code from its JSON errors body (HTTP errors only). */
   registryCode?: RegistryCode;
 }
@@ -305,6 +315,9 @@ export interface LayerReport {
   reads: number;
   readLog: { offset: number; length: number }[];
   fileList?: FileReport[];
+  /** A section deliberately not read, because the reference puller does not read it either
+   *  (a TOC over its 150 MiB limit); not an error: `partialPull` says what the puller does. */
+  notRead: { code: NotReadCode; what: "TOC (compressed)" | "TOC (uncompressed)"; size: number; limit: number } | null;
   /** Why the inspection stopped early, if it did. */
   error: ChunkscopeErrorDetails | null;
   /** eStargz layers and stargz-snapshotter's zstd:chunked ones; null for any other layer. */
@@ -330,6 +343,8 @@ export interface EstargzReport {
   /** What that partial pull loses: the layer's "partial" pullHazards, "symlink-mtime" included. */
   insecurePullHazards: PullHazard[];
 }
+
+export type NotReadCode = "toc-over-limit";
 
 export interface ImageReport {
   source: string;

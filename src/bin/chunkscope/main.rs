@@ -56,6 +56,12 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("chunkscope: {e}");
+            // With --json, the typed error on stdout too: `{"error": {kind, message, …}}`.
+            if args.iter().any(|a| a == "--json") {
+                if let Ok(j) = serde_json::to_string(&serde_json::json!({ "error": e })) {
+                    out!("{j}");
+                }
+            }
             ExitCode::from(2)
         }
     }
@@ -219,7 +225,14 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
             }
         );
     }
-    if l.toc.is_some() {
+    if let Some(nr) = &l.not_read {
+        out!(
+            "  not read  {} of {} bytes: over the {}-byte limit (the reference puller does not read it either)",
+            nr.what,
+            n(nr.size),
+            n(nr.limit)
+        );
+    } else if l.toc.is_some() {
         out!(
             "  entries   {}: {} files ({} multi-chunk), {} dirs, {} symlinks, {} hardlinks; {} chunks ({} zeros)",
             l.entries, l.files, l.multi_chunk_files, l.directories, l.symlinks, l.hardlinks, l.chunks, l.zero_chunks
