@@ -52,40 +52,9 @@ pub fn sniff(head: &[u8]) -> Sniffed {
     Sniffed::Unknown
 }
 
-/// A 512-byte header whose checksum field (octal, offset 148) equals the byte sum with that
-/// field read as spaces, and that is not all zeros.
+/// A 512-byte header whose checksum holds (Go's `GetFormat`, as the tar-split reader checks it).
 fn tar_checksum_ok(h: &[u8]) -> bool {
-    if h.iter().all(|&b| b == 0) {
-        return false;
-    }
-    let field = &h[148..156];
-    let digits: Vec<u8> = field
-        .iter()
-        .copied()
-        .skip_while(|b| *b == b' ')
-        .take_while(|b| (b'0'..=b'7').contains(b))
-        .collect();
-    if digits.is_empty() {
-        return false;
-    }
-    let Ok(text) = std::str::from_utf8(&digits) else {
-        return false;
-    };
-    let Ok(want) = u64::from_str_radix(text, 8) else {
-        return false;
-    };
-    let sum: u64 = h
-        .iter()
-        .enumerate()
-        .map(|(i, &b)| {
-            if (148..156).contains(&i) {
-                32
-            } else {
-                b as u64
-            }
-        })
-        .sum();
-    sum == want
+    super::tar_header::is_header(h)
 }
 
 #[cfg(test)]

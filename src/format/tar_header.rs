@@ -297,6 +297,12 @@ fn parse_block(b: &[u8]) -> Result<Header, HeaderError> {
     }
 }
 
+/// Whether a 512-byte block is a tar header by Go's rules (`GetFormat`: its checksum holds, as an
+/// unsigned or a signed byte sum); an all-zero block is not.
+pub fn is_header(b: &[u8]) -> bool {
+    b.len() >= 512 && b[..512].iter().any(|&c| c != 0) && format_of(&b[..512]).is_some()
+}
+
 /// Go's `GetFormat`: the checksum (unsigned or signed sum) and the magic.
 fn format_of(b: &[u8]) -> Option<Format> {
     let stored = parse_octal(b.get(148..156)?)?;
