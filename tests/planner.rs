@@ -4,10 +4,8 @@
 //! The fixtures' layouts are inspected like the CLI does for `plan` (TOC only), the planner's
 //! requests are compared range by range with what podman asked the registry for.
 
-use chunkscope::inspect::InspectOptions;
 use chunkscope::plan::{plan_pull, LayerInput, LayerPlan, PlanOptions, PullPlan};
-use chunkscope::source::layout::OciLayout;
-use chunkscope::source::{inspect_image, InspectedImage};
+use chunkscope::source::InspectedImage;
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -15,14 +13,11 @@ fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+#[path = "core_support/mod.rs"]
+mod core_support;
+
 fn image(name: &str) -> InspectedImage {
-    let mut src = OciLayout::open(&fixtures().join(name), None).unwrap();
-    let opts = InspectOptions {
-        tar_split: false,
-        footer: false,
-        files: false,
-    };
-    inspect_image(&mut src, name, None, opts).unwrap()
+    core_support::image_toc_only(name)
 }
 
 fn plan_with(want: &InspectedImage, have: &[&InspectedImage], opts: PlanOptions) -> PullPlan {

@@ -15,14 +15,11 @@ fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+#[path = "core_support/mod.rs"]
+mod core_support;
+
 fn image(name: &str) -> InspectedImage {
-    let mut src = OciLayout::open(&fixtures().join(name), None).unwrap();
-    let opts = InspectOptions {
-        tar_split: false,
-        footer: false,
-        files: false,
-    };
-    inspect_image(&mut src, name, None, opts).unwrap()
+    core_support::image_toc_only(name)
 }
 
 /// Plans `want` over `have` and predicts it on `behaviour` (`CLASS[:STATUS][:CAP]`).

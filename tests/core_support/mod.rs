@@ -30,6 +30,17 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// A fixture image inspected from its OCI layout, TOCs only (what a planner needs).
+pub fn image_toc_only(name: &str) -> chunkscope::source::InspectedImage {
+    let mut src = OciLayout::open(&fixtures_dir().join(name), None).unwrap();
+    let opts = InspectOptions {
+        tar_split: false,
+        footer: false,
+        files: false,
+    };
+    chunkscope::source::inspect_image(&mut src, name, None, opts).unwrap()
+}
+
 /// One layer of one fixture, with its blob loaded.
 pub struct FixtureLayer {
     pub fixture: &'static str,
