@@ -167,17 +167,7 @@ fn estargz_route<'a>(input: &LayerInput<'a>, refused: PullVerdict) -> Route<'a> 
         tar_split: None,
         estargz_footer: Some(footer),
     };
-    if let Some(problem) = files.problems.first() {
-        return Route::Full {
-            verdict: PullVerdict::invalid_metadata(
-                &input.descriptor.digest,
-                VerdictCode::InvalidToc,
-                &format!("the TOC's chunk extents are inconsistent ({problem})"),
-            ),
-            metadata: Some(metadata),
-        };
-    }
-    Route::Partial { metadata, files }
+    with_consistent_extents(&input.descriptor.digest, metadata, files)
 }
 
 /// The inspection's eStargz verdict with `insecure_allow_unpredictable_image_contents`.
@@ -241,19 +231,7 @@ fn pull_route<'a>(input: &LayerInput<'a>, insecure: bool) -> Route<'a> {
             metadata: Some(metadata),
         };
     }
-    // Chunk extents that overlap, run backwards or leave the payload area cannot be fetched as
-    // the TOC says; planning ranges from them would be fiction.
-    if let Some(problem) = files.problems.first() {
-        return Route::Full {
-            verdict: PullVerdict::invalid_metadata(
-                &input.descriptor.digest,
-                VerdictCode::InvalidToc,
-                &format!("the TOC's chunk extents are inconsistent ({problem})"),
-            ),
-            metadata: Some(metadata),
-        };
-    }
-    Route::Partial { metadata, files }
+    with_consistent_extents(&input.descriptor.digest, metadata, files)
 }
 
 /// Whether the reference would have pulled this (have) layer partially, leaving its TOC in the
@@ -464,4 +442,24 @@ pub(crate) fn route<'a>(input: &LayerInput<'a>, index: &HaveIndex<'_>) -> Route<
         return Route::Reused(why);
     }
     pull_route(input, index.insecure)
+}
+
+/// A partial route, unless the files' chunk extents overlap, run backwards or leave the payload
+/// area: those cannot be fetched as the TOC says, and planning ranges from them would be fiction.
+fn with_consistent_extents<'a>(
+    digest: &str,
+    metadata: Metadata,
+    files: &'a LayerFiles,
+) -> Route<'a> {
+    if let Some(problem) = files.problems.first() {
+        return Route::Full {
+            verdict: PullVerdict::invalid_metadata(
+                digest,
+                VerdictCode::InvalidToc,
+                &format!("the TOC's chunk extents are inconsistent ({problem})"),
+            ),
+            metadata: Some(metadata),
+        };
+    }
+    Route::Partial { metadata, files }
 }
