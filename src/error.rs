@@ -214,6 +214,12 @@ pub enum Error {
     Oci(String),
     /// A caller asked for something that does not exist (tag, platform, layer, file).
     NotFound(String),
+    /// An OCI image layout (a folder opened in the browser) lacks a file it needs: `oci-layout`
+    /// or `index.json` (then it is no layout at all), or a blob the index or a manifest names.
+    MissingInLayout {
+        /// The path inside the layout (`index.json`, `blobs/sha256/<hex>`).
+        path: String,
+    },
     /// What the user typed is malformed (a registry URL, an image reference, a platform).
     Input(String),
     /// The layer has no zstd:chunked metadata to read.
@@ -343,6 +349,13 @@ impl fmt::Display for Error {
             Error::Layout(m) => write!(f, "layout: {m}"),
             Error::Oci(m) => write!(f, "OCI: {m}"),
             Error::NotFound(m) => write!(f, "not found: {m}"),
+            Error::MissingInLayout { path } if path == "oci-layout" || path == "index.json" => {
+                write!(f, "not an OCI image layout: the folder has no {path} file (choose the folder that holds oci-layout, index.json and blobs/)")
+            }
+            Error::MissingInLayout { path } => write!(
+                f,
+                "not found: the OCI layout has no {path}, which its index or a manifest names"
+            ),
             Error::Input(m) => f.write_str(m),
             Error::Unsupported(m) => write!(f, "unsupported: {m}"),
             Error::Io(m) => write!(f, "read failed: {m}"),
@@ -421,7 +434,7 @@ impl Error {
             | Error::LengthMismatch { .. }
             | Error::Overlong { .. } => ErrorKind::Verification,
             Error::TooLarge { .. } => ErrorKind::Limit,
-            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::NotFound(_) | Error::MissingInLayout { .. } => ErrorKind::NotFound,
             Error::Unsupported(_) => ErrorKind::Unsupported,
             Error::Io(_) => ErrorKind::Io,
             Error::Network { .. } | Error::Timeout { .. } => ErrorKind::Network,
@@ -520,6 +533,7 @@ impl Serialize for Error {
                 blob_size: Some(n), ..
             } => m.serialize_entry("blobSize", n)?,
             Error::Cors { preflight, .. } => m.serialize_entry("preflight", preflight)?,
+            Error::MissingInLayout { path } => m.serialize_entry("path", path)?,
             Error::Timeout { stage, seconds, .. } => {
                 m.serialize_entry("stage", stage)?;
                 m.serialize_entry("seconds", seconds)?;

@@ -74,6 +74,8 @@ export class ChunkscopeInspector extends HTMLElement {
     this.form.on('file', (v) => c.inspectLocal(v));
     this.form.on('repository', (v) => c.listTagsFor(v));
     this.form.on('check', (v) => c.checkRegistry(v));
+    this.form.on('layout', (v) => c.inspectLayout(v));
+    this.form.on('platform', (v) => (this.state.source === 'layout' ? c.inspectLayout({ ...this.state.layoutArgs, platform: v.platform }) : c.inspect(v)));
     this.form.on('error', (e) => this.showError(e, { action: 'open the file' }));
 
     this.progressText = h('span', { class: 'progress-text' });

@@ -7,11 +7,13 @@
 
 mod files;
 mod inspect;
+mod layout;
 mod plan;
 mod registry;
 
 pub use files::read_file_js;
 pub use inspect::{forget_inspected_js, inspect_blob_js, inspect_image_js, inspect_layer_js};
+pub use layout::{inspect_layout_js, plan_layout_js};
 pub use plan::plan_pull_js;
 pub use registry::{cors_config_js, list_tags_js, parse_reference_js, probe_range_js};
 

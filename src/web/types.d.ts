@@ -62,12 +62,13 @@ export interface ChunkscopeErrorDetails {
   /** `network` time-outs: where the server stalled, and the stall limit in seconds. */
   stage?: TimeoutStage;
   seconds?: number;
+  /** The registry's own error code from its JSON errors body (HTTP errors only). */
+  registryCode?: RegistryCode;
+  /** `not-found` in an OCI layout folder: the missing file (`oci-layout`, `index.json`, `blobs/sha256/<hex>`). */
+  path?: string;
 }
 
 export type TimeoutStage = "connect" | "headers" | "body";
-  /** The registry's own error code from its JSON errors body (HTTP errors only). */
-  registryCode?: RegistryCode;
-}
 
 /** A code from the OCI distribution spec's JSON errors body; distribution answers `MANIFEST_UNKNOWN` for a missing repository's manifest too, so chunkscope asks the tag list, which says `NAME_UNKNOWN`. */
 export type RegistryCode =
@@ -188,6 +189,28 @@ export interface ReadBlobFileOptions {
   length: number;
   size: number;
   digest?: string;
+}
+
+/** `inspectLayout(folder, options)`: an OCI image layout folder (`folder`: path relative to the layout's root → Blob). */
+export interface InspectLayoutOptions {
+  /** The `org.opencontainers.image.ref.name` of the image, when index.json holds several. */
+  tag?: string;
+  /** `os/arch[/variant]` when the image is an index. */
+  platform?: string;
+  files?: boolean;
+  verifyTarSplit?: boolean;
+  footer?: boolean;
+}
+
+/** `planLayout(options)`: `planPull`'s options for a cold pull of the layout image read last. */
+export interface PlanLayoutOptions {
+  chunkReuse?: boolean;
+  hardLinks?: boolean;
+  budget?: number;
+  insecureAllowUnpredictableImageContents?: boolean;
+  registryBehaviour?: PlanRegistryBehaviour;
+  errorBody?: PredictErrorBody;
+  retries?: number;
 }
 
 export interface BlobOptions {

@@ -11,6 +11,7 @@
 import * as fmt from './format.js';
 import { loadModule, parseTarget, imageText } from './api.js';
 import { errorBox } from './errors.js';
+import { layoutBlob } from './layout-folder.js';
 
 /** "Reading X: layer 2 metadata · 12 kB in 3 requests" from a progress event. */
 function phaseText(ev, what) {
@@ -260,13 +261,52 @@ export class Controller {
   }
 
   /**
+   * Inspects an OCI image layout folder (`folder`: path under the layout root → File, from
+   * layout-folder.js): the module walks index.json → manifest → config → layers over the Files,
+   * verifying every manifest and config digest, then plans a cold pull of it from memory.
+   */
+  async inspectLayout({ folder, name, tag = '', platform = '' }) {
+    const view = this.view;
+    const seq = ++this.loadSeq;
+    view.clearError();
+    view.showNotice('');
+    view.form.setBusy(true);
+    const label = `oci:${name}${tag ? `:${tag}` : ''}`;
+    try {
+      view.setProgress(`Reading the OCI layout ${name} (${fmt.plural(folder.size, 'file')})…`);
+      const cs = await loadModule();
+      const report = await cs.inspectLayout(folder, {
+        ...(tag ? { tag } : {}), ...(platform ? { platform } : {}), files: true,
+      });
+      if (seq !== this.loadSeq) return;
+      view.setProgress('');
+      view.state = {
+        ...view.state, source: 'layout', layoutFiles: folder, layoutArgs: { folder, name, tag }, report,
+        haves: [], haveTexts: [], wantText: label, fileName: label, plan: null, coverage: null, shown: false, wantTarget: null,
+      };
+      view.form.setPlatforms(report.platforms, report.platform);
+      view.showReport();
+      view.probe.setEnabled(false, 'Needs a registry image');
+      await this.runPlan({ seq });
+    } catch (e) {
+      if (seq !== this.loadSeq) return;
+      view.setProgress('');
+      view.hideReport();
+      view.showError(e, { action: `read the OCI layout ${name}` });
+    } finally {
+      if (seq === this.loadSeq) view.form.setBusy(false);
+    }
+  }
+
+  /**
    * Plans the pull with the Pull cost options and shows it (panel, layer badges, colours). The
    * targets are the ones the image was inspected with, so the module answers from its cache.
    */
   async runPlan({ seq = this.loadSeq, onProgress = null } = {}) {
     const view = this.view;
     const s = view.state;
-    if (s.source !== 'registry' || !s.wantTarget) return;
+    const layout = s.source === 'layout';
+    if (!layout && (s.source !== 'registry' || !s.wantTarget)) return;
     const mine = ++this.planSeq;
     const stale = () => seq !== this.loadSeq || mine !== this.planSeq;
     view.plan.showLoading(s.haveTexts.length
@@ -274,7 +314,8 @@ export class Controller {
       : `Planning a cold pull of ${s.wantText}…`);
     try {
       const cs = await loadModule();
-      const plan = await cs.planPull({
+      // a layout folder: a cold pull of the image read last, planned from memory
+      const plan = layout ? await cs.planLayout(view.plan.options()) : await cs.planPull({
         want: s.wantTarget, have: s.haveTargets, ...view.plan.options(), ...(onProgress ? { onProgress } : {}),
       });
       if (stale()) return;
@@ -330,8 +371,11 @@ export class Controller {
         size: file.size, digest: file.digest || undefined,
       };
       // a local blob: the same one range, read with Blob.slice, decompressed and verified alike
-      const r = s.source === 'local'
-        ? await cs.readBlobFile(s.blob, extent)
+      // a layout folder: the layer's own File, by digest
+      const blob = s.source === 'local' ? s.blob : s.source === 'layout' ? layoutBlob(s.layoutFiles, layer.digest) : null;
+      if (s.source === 'layout' && !blob) throw Object.assign(new Error(`The layout has no blob ${layer.digest}.`), { kind: 'not-found' });
+      const r = blob
+        ? await cs.readBlobFile(blob, extent)
         : await cs.readFile({
           ...s.auth, repository: s.want.repository, layerDigest: layer.digest, layerSize: layer.size, format: layer.format, ...extent,
         });

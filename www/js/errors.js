@@ -91,7 +91,15 @@ export function explain(err, ctx = {}) {
     case 'not-found': {
       // the registry's own error code (distribution's JSON errors body), when it sent one
       const code = err && (err.registryCode || (err.details && err.details.registryCode));
-      if (code === 'NAME_UNKNOWN') {
+      // an OCI layout folder without a file it needs (the module's `path` field)
+      const layoutPath = err && ((err.details && err.details.path) || (typeof err.path === 'string' && err.path));
+      if (layoutPath) {
+        const root = layoutPath === 'oci-layout' || layoutPath === 'index.json';
+        title = root ? 'Not an OCI image layout' : 'Not found in the OCI layout';
+        hints.push(root
+          ? 'Choose the folder that holds oci-layout, index.json and blobs/ (skopeo copy … oci:DIR writes one).'
+          : 'The folder lacks a blob its index or a manifest names: copy the layout whole (skopeo copy --all).');
+      } else if (code === 'NAME_UNKNOWN') {
         title = 'Repository not found';
         hints.push('The registry has no repository by that name: check its spelling (names are lowercase) and the registry.');
       } else if (code === 'MANIFEST_UNKNOWN') {

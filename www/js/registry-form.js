@@ -3,6 +3,7 @@
 
 import { h, Emitter } from './dom.js';
 import { serveInfo } from './api.js';
+import { layoutFromFiles, layoutFromHandle } from './layout-folder.js';
 
 export class RegistryForm extends Emitter {
   constructor() {
@@ -80,7 +81,8 @@ export class RegistryForm extends Emitter {
       clearTimeout(this._tagTimer);
       this.emit('submit', this.values());
     });
-    this.platform.addEventListener('change', () => this.emit('submit', this.values()));
+    // the inspector decides what a platform change re-reads (a registry image or a layout folder)
+    this.platform.addEventListener('change', () => this.emit('platform', this.values()));
 
     // Local blob.
     this.file = h('input', { type: 'file', name: 'blob', 'aria-label': 'Layer blob file' });
@@ -123,7 +125,56 @@ export class RegistryForm extends Emitter {
       this.emit('file', { file: f, annotations });
     });
 
-    this.el = h('section', { class: 'card form-card' }, this.form, this.fileForm);
+    // An OCI image layout folder: index.json → manifest → config → layers, read in place.
+    this.folder = h('input', { type: 'file', name: 'layout', webkitdirectory: '', multiple: '', 'aria-label': 'OCI layout folder' });
+    this.layoutTag = input('layoutTag', 'tag (when index.json holds several images)', { 'aria-label': 'Tag in the layout (optional)' });
+    this.folderSubmit = h('button', { type: 'submit', class: 'btn' }, 'Inspect folder');
+    // showDirectoryPicker where the browser has it: only the layout's own entries are opened
+    this.pickFolder = typeof globalThis.showDirectoryPicker === 'function'
+      ? h('button', { type: 'button', class: 'btn small pick-folder' }, 'Choose folder…')
+      : null;
+    this.folderNote = h('p', { class: 'muted small folder-chosen', 'aria-live': 'polite' });
+    this.layoutForm = h('form', { class: 'layout-folder' },
+      h('details', null,
+        h('summary', null, 'Or open an OCI image layout folder'),
+        h('div', { class: 'local-body' },
+          h('p', { class: 'muted' },
+            'The folder that holds oci-layout, index.json and blobs/ (as skopeo copy … oci:DIR writes it). ' +
+              'Manifests and config are verified against their digests; layers are read in place with single ' +
+              'byte ranges. Nothing is uploaded.'),
+          h('label', { class: 'field' }, h('span', { class: 'label' }, 'Layout folder'), this.folder),
+          this.pickFolder, this.folderNote,
+          h('label', { class: 'field' }, h('span', { class: 'label' }, 'Tag (optional)'), this.layoutTag),
+          this.folderSubmit)));
+    this.pickedLayout = null;
+    this.folder.addEventListener('change', () => {
+      this.pickedLayout = null;
+      this.folderNote.textContent = '';
+    });
+    if (this.pickFolder) {
+      this.pickFolder.addEventListener('click', async () => {
+        try {
+          const dir = await globalThis.showDirectoryPicker({ mode: 'read' });
+          this.pickedLayout = await layoutFromHandle(dir);
+          this.folderNote.textContent = `Chosen: ${this.pickedLayout.name} (${this.pickedLayout.folder.size} layout files)`;
+        } catch (err) {
+          if (err && err.name === 'AbortError') return; // the user closed the picker
+          this.emit('error', err);
+        }
+      });
+    }
+    this.layoutForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const files = this.folder.files;
+      const chosen = this.pickedLayout || (files && files.length ? layoutFromFiles(files) : null);
+      if (!chosen) {
+        this.emit('error', Object.assign(new Error('Choose an OCI layout folder first.'), { kind: 'input' }));
+        return;
+      }
+      this.emit('layout', { ...chosen, tag: this.layoutTag.value.trim() });
+    });
+
+    this.el = h('section', { class: 'card form-card' }, this.form, this.fileForm, this.layoutForm);
   }
 
   values() {
@@ -167,6 +218,7 @@ export class RegistryForm extends Emitter {
   setBusy(busy) {
     this.submit.disabled = busy;
     this.fileSubmit.disabled = busy;
+    this.folderSubmit.disabled = busy;
     this.submit.textContent = busy ? 'Reading…' : 'Inspect';
   }
 }

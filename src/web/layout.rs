@@ -1,0 +1,320 @@
+//! `inspectLayout`, `planLayout`: an OCI image layout folder the user opened in the browser
+//! (`<input type=file webkitdirectory>` or `showDirectoryPicker`), read from its `Blob`s.
+//!
+//! The folder is walked by the same [`inspect_image`] as a registry image: `index.json` → (an
+//! image index →) the image manifest → its config → every layer, with the manifest, index and
+//! config digests verified and each layer read with `Blob.slice` ranges chosen by the same state
+//! machine as the network path.
+
+use super::{from_js, js_err, to_js, JsResult};
+use crate::error::{Error, Result};
+use crate::image::{inspect_image, ImageSource, InspectedImage};
+use crate::inspect::{ByteRange, InspectOptions};
+use crate::oci::{Descriptor, Index, Platform, MAX_MANIFEST, MT_OCI_INDEX};
+use crate::plan::predict::{predict, ErrorBody, PredictOptions, DEFAULT_RETRIES};
+use crate::plan::{plan_pull, LayerInput, PlanOptions};
+use crate::registry::behaviour::RegistryBehaviour;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// At most this many files are taken from a folder (a layout holds a few per image).
+const MAX_ENTRIES: u32 = 1_000_000;
+const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+/// A layout folder as `path → Blob`, paths relative to the layout's root (`oci-layout`,
+/// `index.json`, `blobs/sha256/<hex>`).
+struct BlobLayout {
+    files: HashMap<String, web_sys::Blob>,
+    tag: Option<String>,
+}
+
+impl BlobLayout {
+    fn from_map(map: &js_sys::Map, tag: Option<String>) -> Result<BlobLayout> {
+        if map.size() > MAX_ENTRIES {
+            return Err(Error::TooLarge {
+                what: "OCI layout folder (files)".into(),
+                size: map.size().into(),
+                limit: MAX_ENTRIES.into(),
+            });
+        }
+        let mut files = HashMap::new();
+        let mut bad = None;
+        map.for_each(
+            &mut |v, k| match (k.as_string(), v.dyn_into::<web_sys::Blob>()) {
+                (Some(k), Ok(b)) => {
+                    files.insert(k, b);
+                }
+                _ => bad = Some(()),
+            },
+        );
+        if bad.is_some() {
+            return Err(Error::Input(
+                "inspectLayout: the folder must be a Map of path (string) → Blob".into(),
+            ));
+        }
+        for need in ["oci-layout", "index.json"] {
+            if !files.contains_key(need) {
+                return Err(Error::MissingInLayout { path: need.into() });
+            }
+        }
+        Ok(BlobLayout { files, tag })
+    }
+
+    fn blob(&self, digest: &str) -> Result<(&web_sys::Blob, String)> {
+        let (alg, hex) = digest.split_once(':').ok_or_else(|| Error::BadDigest {
+            value: digest.into(),
+            reason: "not algorithm:hex".into(),
+        })?;
+        if alg.is_empty()
+            || !alg.bytes().all(|b| b.is_ascii_alphanumeric())
+            || hex.is_empty()
+            || !hex.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Err(Error::BadDigest {
+                value: digest.into(),
+                reason: "not algorithm:hex".into(),
+            });
+        }
+        let path = format!("blobs/{alg}/{hex}");
+        match self.files.get(&path) {
+            Some(b) => Ok((b, path)),
+            None => Err(Error::MissingInLayout { path }),
+        }
+    }
+
+    async fn read_whole(&self, path: &str, blob: &web_sys::Blob, limit: u64) -> Result<Vec<u8>> {
+        let size = blob.size() as u64;
+        if size > limit {
+            return Err(Error::TooLarge {
+                what: path.into(),
+                size,
+                limit,
+            });
+        }
+        read_slice(blob, 0, size).await
+    }
+}
+
+/// `[offset, end)` of a Blob.
+async fn read_slice(blob: &web_sys::Blob, offset: u64, end: u64) -> Result<Vec<u8>> {
+    let slice = blob
+        .slice_with_f64_and_f64(offset as f64, end as f64)
+        .map_err(|e| Error::Io(format!("{e:?}")))?;
+    let buf = JsFuture::from(slice.array_buffer())
+        .await
+        .map_err(|e| Error::Io(format!("reading the file: {e:?}")))?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
+impl ImageSource for BlobLayout {
+    async fn root_manifest(&mut self) -> Result<(Vec<u8>, Option<String>)> {
+        let index_blob = self
+            .files
+            .get("index.json")
+            .ok_or_else(|| Error::MissingInLayout {
+                path: "index.json".into(),
+            })?;
+        let index_bytes = self
+            .read_whole("index.json", index_blob, MAX_MANIFEST)
+            .await?;
+        let index: Index = serde_json::from_slice(&index_bytes)
+            .map_err(|e| Error::Oci(format!("index.json: {e}")))?;
+        let chosen = match &self.tag {
+            Some(tag) => index
+                .manifests
+                .iter()
+                .find(|d| d.annotations.get(REF_NAME) == Some(tag))
+                .ok_or_else(|| Error::NotFound(format!("tag {tag:?} in the OCI layout")))?,
+            None if index.manifests.len() == 1 => &index.manifests[0],
+            // index.json itself is an image index of platform images: choose among them
+            None if !index.manifests.is_empty()
+                && index.manifests.iter().all(|d| d.platform.is_some()) =>
+            {
+                return Ok((index_bytes, Some(MT_OCI_INDEX.into())));
+            }
+            None => {
+                let tags: Vec<_> = index
+                    .manifests
+                    .iter()
+                    .filter_map(|d| d.annotations.get(REF_NAME))
+                    .cloned()
+                    .collect();
+                return Err(Error::NotFound(format!(
+                    "the OCI layout holds {} manifests: name one with a tag ({})",
+                    index.manifests.len(),
+                    tags.join(", ")
+                )));
+            }
+        }
+        .clone();
+        let (blob, path) = self.blob(&chosen.digest)?;
+        let bytes = self.read_whole(&path, blob, MAX_MANIFEST).await?;
+        chosen.parsed_digest()?.verify(&path, &bytes)?;
+        Ok((bytes, Some(chosen.media_type).filter(|m| !m.is_empty())))
+    }
+
+    async fn fetch(&mut self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>> {
+        let (blob, path) = self.blob(&desc.digest)?;
+        // inspect_image verifies the digest of what it fetches (platform manifests, configs)
+        self.read_whole(&path, blob, limit).await
+    }
+
+    async fn read_range(&mut self, desc: &Descriptor, range: ByteRange) -> Result<Vec<u8>> {
+        let (blob, path) = self.blob(&desc.digest)?;
+        let size = blob.size() as u64;
+        if size != desc.size {
+            return Err(Error::LengthMismatch {
+                what: path,
+                expected: desc.size,
+                actual: size,
+            });
+        }
+        let end = range.end();
+        if end > size {
+            return Err(Error::Truncated {
+                what: "layer blob in the OCI layout",
+                needed: end,
+                got: size,
+            });
+        }
+        read_slice(blob, range.offset, end).await
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct LayoutArgs {
+    tag: Option<String>,
+    platform: Option<String>,
+    files: bool,
+    verify_tar_split: bool,
+    footer: bool,
+}
+
+thread_local! {
+    /// The layout image inspected last: `planLayout` plans its pull without reading it again.
+    static LAST: std::cell::RefCell<Option<std::rc::Rc<InspectedImage>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `inspectLayout(folder: Map<string, Blob>, {tag?, platform?, files?, verifyTarSplit?, footer?})`
+/// → image report. `folder` maps paths relative to the layout's root (`oci-layout`, `index.json`,
+/// `blobs/sha256/<hex>`) to the files. The digests of the index, manifests and config are
+/// verified; each layer is read with `Blob.slice` ranges (its size must be the descriptor's).
+#[wasm_bindgen(js_name = inspectLayout, unchecked_return_type = "ImageReport")]
+pub async fn inspect_layout_js(
+    #[wasm_bindgen(unchecked_param_type = "Map<string, Blob>")] folder: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "InspectLayoutOptions | undefined")] opts: JsValue,
+) -> JsResult {
+    let args: LayoutArgs = if opts.is_undefined() || opts.is_null() {
+        LayoutArgs::default()
+    } else {
+        from_js(opts, "inspectLayout")?
+    };
+    let map = folder.dyn_into::<js_sys::Map>().map_err(|_| {
+        js_err(Error::Input(
+            "inspectLayout: the folder must be a Map of path (string) → Blob".into(),
+        ))
+    })?;
+    let tag = args.tag.filter(|t| !t.is_empty());
+    let mut src = BlobLayout::from_map(&map, tag.clone()).map_err(js_err)?;
+    let platform = args
+        .platform
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(Platform::parse)
+        .transpose()
+        .map_err(js_err)?;
+    let o = InspectOptions {
+        tar_split: args.verify_tar_split,
+        footer: args.footer,
+        files: args.files,
+    };
+    let name = format!("oci:{}", tag.as_deref().unwrap_or(""));
+    let name = name.trim_end_matches(':').to_string();
+    let img = inspect_image(&mut src, &name, platform.as_ref(), o)
+        .await
+        .map_err(js_err)?;
+    let out = to_js(&img.report);
+    LAST.with(|l| *l.borrow_mut() = Some(std::rc::Rc::new(img)));
+    out
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct PlanLayoutArgs {
+    chunk_reuse: Option<bool>,
+    hard_links: bool,
+    budget: Option<usize>,
+    insecure_allow_unpredictable_image_contents: bool,
+    registry_behaviour: Option<RegistryBehaviour>,
+    error_body: ErrorBody,
+    retries: Option<u32>,
+}
+
+/// `planLayout({budget?, chunkReuse?, hardLinks?, registryBehaviour?, errorBody?, retries?})` →
+/// the plan of a cold pull of the layout image `inspectLayout` read last (`planPull`'s report with
+/// no have-image), from memory: nothing is read.
+#[wasm_bindgen(js_name = planLayout, unchecked_return_type = "PlanReport")]
+pub fn plan_layout_js(
+    #[wasm_bindgen(unchecked_param_type = "PlanLayoutOptions | undefined")] opts: JsValue,
+) -> JsResult {
+    let args: PlanLayoutArgs = if opts.is_undefined() || opts.is_null() {
+        PlanLayoutArgs::default()
+    } else {
+        from_js(opts, "planLayout")?
+    };
+    let img = LAST.with(|l| l.borrow().clone()).ok_or_else(|| {
+        js_err(Error::NotFound(
+            "planLayout: no OCI layout was inspected in this page".into(),
+        ))
+    })?;
+    let want = LayerInput::image(&img.manifest, &img.layers);
+    let popts = PlanOptions {
+        chunk_reuse: args.chunk_reuse.unwrap_or(true),
+        hard_links: args.hard_links,
+        budget: args.budget,
+        insecure_allow_unpredictable_image_contents: args
+            .insecure_allow_unpredictable_image_contents,
+    };
+    let mut plan = plan_pull(&want, &[], &popts);
+    if let Some(b) = args.registry_behaviour {
+        let b: RegistryBehaviour = b
+            .to_string()
+            .parse()
+            .map_err(|e| js_err(Error::Input(format!("planLayout: {e}"))))?;
+        let retries = args.retries.unwrap_or(DEFAULT_RETRIES);
+        if retries > 100 {
+            return Err(js_err(Error::Input(
+                "planLayout: retries must be 0 to 100".into(),
+            )));
+        }
+        predict(
+            &mut plan,
+            &PredictOptions {
+                behaviour: b,
+                error_body: args.error_body,
+                retries,
+                config_bytes: Some(img.manifest.config.size),
+            },
+        );
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Out<'a> {
+        #[serde(flatten)]
+        plan: crate::plan::PullPlan,
+        want: &'a crate::image::ImageReport,
+        have: [(); 0],
+        bytes_fetched: u64,
+        requests: usize,
+    }
+    to_js(&Out {
+        plan,
+        want: &img.report,
+        have: [],
+        bytes_fetched: 0,
+        requests: 0,
+    })
+}
