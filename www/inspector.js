@@ -22,7 +22,7 @@ import { readInitial, writeUrl, layerFromParam, sortFromParam } from './js/url-s
 import { Controller } from './js/controller.js';
 import { planCoverage } from './js/plan-coverage.js';
 import { RegistryForm } from './js/registry-form.js';
-import { ImageSummary, LayersTable } from './js/layers.js';
+import { ImageSummary, LayersTable, notReadText } from './js/layers.js';
 import { TocView } from './js/toc-view.js';
 import { SORTS } from './js/toc-tree.js';
 import { FileDetails } from './js/file-details.js';
@@ -181,6 +181,7 @@ export class ChunkscopeInspector extends HTMLElement {
     if (this.initial.pull) this.toc.setPullFilter(this.initial.pull);
     if (this.initial.budget && this.plan.setBudgetParam) this.plan.setBudgetParam(this.initial.budget);
     this.form.setValues(this.initial);
+    if (this.hasAttribute('stall-timeout')) this.form.setStallTimeout(this.getAttribute('stall-timeout'));
     loadModule().then((m) => {
       try {
         this.versionEl.textContent = `chunkscope ${m.version()}`;
@@ -248,7 +249,9 @@ export class ChunkscopeInspector extends HTMLElement {
     const e = explain(err, ctx);
     fill(this.errorBox, errorNodes(e, { corsConfig: this.corsConfig() }));
     this.errorBox.hidden = false;
-    this.dispatchEvent(new CustomEvent('chunkscope-error', { detail: { message: e.message, kind: e.kind }, bubbles: true, composed: true }));
+    // a stall's stage (connect / headers / body) rides along: README "Errors"
+    const stage = (err && (err.stage || (err.details && err.details.stage))) || undefined;
+    this.dispatchEvent(new CustomEvent('chunkscope-error', { detail: { message: e.message, kind: e.kind, ...(stage ? { stage } : {}) }, bubbles: true, composed: true }));
   }
 
   clearError() {
@@ -415,7 +418,8 @@ export class ChunkscopeInspector extends HTMLElement {
     this.toc.el.hidden = !files.length;
     this.noFiles.hidden = !!files.length;
     this.noFiles.textContent = files.length ? '' : layer.error
-      ? `No file list: ${layer.error}`
+      ? `No file list: ${layer.error.message || layer.error}`
+      : layer.notRead ? `No file list: the ${notReadText(layer.notRead)}.`
       : `This layer (${fmt.formatLabel(layer.format)}) has no table of contents to list: a puller downloads it whole.`;
     this.map.setLayer(layer, files, { pull: !!this.state.haves?.length, coverage: this.coverageOf(i) });
     this.layerMs = performance.now() - t0;

@@ -68,7 +68,7 @@ export class Controller {
     const { registry } = want;
     const registryText = want.shown || registry;
     const auth = Object.fromEntries(
-      Object.entries({ token: v.token, username: v.username, password: v.password }).filter(([, x]) => x));
+      Object.entries({ token: v.token, username: v.username, password: v.password, stallTimeoutMs: v.stallTimeoutMs }).filter(([, x]) => x));
     // one platform for every image: the one asked for (the module's default when none)
     const platform = v.platform || undefined;
     const target = (r) => ({ ...auth, registry, repository: r.repository, reference: r.reference, platform });
@@ -155,7 +155,7 @@ export class Controller {
     }
     const shown = t.shown || t.registry;
     const auth = Object.fromEntries(
-      Object.entries({ token: v.token, username: v.username, password: v.password }).filter(([, x]) => x));
+      Object.entries({ token: v.token, username: v.username, password: v.password, stallTimeoutMs: v.stallTimeoutMs }).filter(([, x]) => x));
     const seq = ++this.loadSeq;
     view.setProgress(`Checking ${shown}…`);
     try {
@@ -187,7 +187,7 @@ export class Controller {
       return; // not a registry and repository yet
     }
     const auth = Object.fromEntries(
-      Object.entries({ token: v.token, username: v.username, password: v.password }).filter(([, x]) => x));
+      Object.entries({ token: v.token, username: v.username, password: v.password, stallTimeoutMs: v.stallTimeoutMs }).filter(([, x]) => x));
     try {
       const tags = await cs.listTags({ ...auth, registry: t.registry, repository: t.repository });
       view.form.setTags(v.repository, tags);

@@ -43,7 +43,23 @@ export function explain(err, ctx = {}) {
       title = 'Check the registry and image';
       break;
     case 'network':
-      if (serve) {
+      if (err && (err.stage || (err.details && err.details.stage))) {
+        // a stall (README "Errors": `stage` connect / headers / body, `seconds`): it did answer
+        const stage = err.stage || err.details.stage;
+        const seconds = err.seconds ?? (err.details && err.details.seconds);
+        const wait = seconds != null ? `${seconds} s` : 'the stall limit';
+        title = {
+          connect: 'Timed out while connecting',
+          headers: 'Timed out waiting for the answer\'s headers',
+          body: 'Timed out in the middle of the body',
+        }[stage] || 'Timed out';
+        hints.push({
+          connect: `No connection was made within ${wait}: check the address, or whether a firewall drops the packets.`,
+          headers: `The request was sent, but no status line and headers came back within ${wait}: the registry (or a proxy in front of it) is stuck or overloaded.`,
+          body: `The answer began, then nothing more arrived for ${wait}: the transfer stalled; a proxy or the registry's storage may be stuck.`,
+        }[stage] || `Nothing arrived for ${wait}.`);
+        hints.push('Try again; the stall limit is under "Options and sign-in".');
+      } else if (serve) {
         // Behind chunkscope serve the page talks to its own origin only: no CORS involved.
         title = 'The local server did not answer';
         hints.push('Is chunkscope serve still running? Start it again and reload the page.');

@@ -127,16 +127,19 @@ export class LayersTable extends Emitter {
       h('td', { class: 'mono digest', title: l.digest }, fmt.shortDigest(l.digest), h('span', { class: 'have-slot' })),
       h('td', null, badgeForFormat(l)),
       h('td', { class: 'num', title: `${fmt.int(l.size)} bytes` }, fmt.bytes(l.size)),
-      h('td', { class: 'num', title: l.toc ? `${fmt.int(l.toc.length)} bytes compressed, ${fmt.int(l.toc.uncompressedLength)} uncompressed${l.toc.digestVerified ? ', digest verified' : ''}` : '' },
-        l.toc ? fmt.bytes(l.toc.length) : '—'),
+      l.notRead
+        ? h('td', { class: 'num not-read', title: notReadText(l.notRead) }, 'not read')
+        : h('td', { class: 'num', title: l.toc ? `${fmt.int(l.toc.length)} bytes compressed, ${fmt.int(l.toc.uncompressedLength)} uncompressed${l.toc.digestVerified ? ', digest verified' : ''}` : '' },
+          l.toc ? fmt.bytes(l.toc.length) : '—'),
       h('td', { class: 'num', title: l.tarSplit ? `${fmt.int(l.tarSplit.length)} bytes compressed, ${fmt.int(l.tarSplit.uncompressedLength)} uncompressed` : '' },
         l.tarSplit ? fmt.bytes(l.tarSplit.length) : '—'),
-      h('td', { class: 'num entries' }, l.toc ? fmt.int(l.entries) : '—'),
-      h('td', { class: 'num files' }, l.toc ? fmt.int(l.files) : '—'),
+      h('td', { class: 'num entries' }, l.toc && !l.notRead ? fmt.int(l.entries) : '—'),
+      h('td', { class: 'num files' }, l.toc && !l.notRead ? fmt.int(l.files) : '—'),
       h('td', { class: 'checks' }, checksBtn),
       h('td', { class: 'partial' }, verdictBadge(l.partialPull),
         hazardBadge(l.pullHazards),
-        !l.partialPull?.eligible && l.partialPull?.reason && !l.error ? h('span', { class: 'reason' }, l.partialPull.reason) : null,
+        !l.partialPull?.eligible && l.partialPull?.reason && !l.error && !l.notRead ? h('span', { class: 'reason' }, l.partialPull.reason) : null,
+        l.notRead ? h('span', { class: 'reason not-read-note', dataset: { notRead: l.notRead.code } }, notReadText(l.notRead)) : null,
         estargzNote(l)),
       h('td', { class: 'num', title: (l.readLog || []).map((r) => `bytes ${fmt.int(r.offset)}–${fmt.int(r.offset + r.length - 1)}`).join('\n') },
         `${fmt.bytes(l.bytesRead)} · ${fmt.plural(l.reads || 0, 'read')}`));
@@ -153,8 +156,11 @@ export class LayersTable extends Emitter {
       });
       trs.push(tr, detail);
       if (l.error) {
-        trs.push(h('tr', { class: 'layer-error' }, h('td', { colspan: '11' },
-          h('span', { class: 'badge bad' }, 'error'), ' ', l.error.message)));
+        const stall = stallText(l.error);
+        trs.push(h('tr', { class: 'layer-error', dataset: { kind: l.error.kind, stage: l.error.stage } }, h('td', { colspan: '11' },
+          h('span', { class: 'badge bad' }, stall ? 'time-out' : 'error'), ' ',
+          stall ? h('strong', { class: 'stall' }, `${stall}. `) : null,
+          l.error.message)));
       }
       this.rows.push(tr);
     });
@@ -201,6 +207,38 @@ export class LayersTable extends Emitter {
       r.setAttribute('aria-selected', String(k === i));
     });
   }
+}
+
+/**
+ * A section deliberately not read (`notRead`, README "Over the limit") in words: not an error, the
+ * reference puller does not read it either and pulls the layer whole.
+ */
+export function notReadText(nr) {
+  if (!nr) return '';
+  const what = nr.what || 'TOC';
+  const mib = (n) => (n % 1048576 === 0 ? `${fmt.int(n / 1048576)} MiB` : fmt.bytes(n));
+  if (nr.code === 'toc-over-limit') {
+    return `${what} not read: ${fmt.bytes(nr.size)} (${fmt.int(nr.size)} bytes) is over the reference puller's ${mib(nr.limit)} limit, ` +
+      'so podman does not read it either and pulls this layer whole';
+  }
+  return `${what} not read (${nr.code}): ${fmt.bytes(nr.size)}, limit ${fmt.bytes(nr.limit)}`;
+}
+
+const STALL_STAGE = {
+  connect: 'while connecting',
+  headers: 'waiting for the answer\'s headers',
+  body: 'in the middle of the body',
+};
+
+/**
+ * A stall (`network` error with `stage`, README "Errors") in words: "Timed out waiting for the
+ * answer's headers (nothing for 2 s)"; '' for any other error.
+ */
+export function stallText(err) {
+  const stage = err && (err.stage || err.details?.stage);
+  if (!stage || !STALL_STAGE[stage]) return '';
+  const seconds = err.seconds ?? err.details?.seconds;
+  return `Timed out ${STALL_STAGE[stage]}${seconds != null ? ` (nothing arrived for ${seconds} s)` : ''}`;
 }
 
 // ---- The puller's verdict and pull hazards (every name from the layer is set as text). ----

@@ -41,6 +41,11 @@ export class RegistryForm extends Emitter {
     this.check.addEventListener('click', () => this.emit('check', this.values()));
 
     this.verify = h('input', { type: 'checkbox', name: 'verifyTarSplit' });
+    // how long one wait (connecting, the headers, the next chunk of a body) may last: stallTimeoutMs
+    this.stall = h('input', {
+      type: 'number', name: 'stallTimeout', min: '1', max: '3600', step: '1', placeholder: '30', class: 'stall-timeout',
+      'aria-label': 'Stall limit in seconds (1 to 3600; empty: 30)',
+    });
     this.token = input('token', 'Bearer token', { type: 'password', autocomplete: 'off' });
     this.username = input('username', 'user name', { autocomplete: 'username' });
     this.password = input('password', 'password', { type: 'password', autocomplete: 'current-password' });
@@ -60,6 +65,9 @@ export class RegistryForm extends Emitter {
         h('div', { class: 'options-body' },
           h('label', { class: 'check' }, this.verify,
             h('span', null, 'Also read and verify each layer\'s tar-split (same single range, more bytes)')),
+          h('label', { class: 'field stall-field' },
+            h('span', { class: 'label' }, 'Stall limit (seconds)', h('span', { class: 'hint' }, ' — a request that gets nothing for this long fails as a time-out')),
+            this.stall),
           h('div', { class: 'auth' },
             h('p', { class: 'muted' },
               'Credentials are sent to this registry only, never stored, never put in the page URL. ' +
@@ -184,6 +192,7 @@ export class RegistryForm extends Emitter {
       have: this.have.value.trim(),
       platform: this.platformField.hidden ? this._platform || '' : this.platform.value,
       verifyTarSplit: this.verify.checked,
+      stallTimeoutMs: this.stallTimeoutMs(),
       token: this.token.value || undefined,
       username: this.username.value || undefined,
       password: this.password.value || undefined,
@@ -195,6 +204,20 @@ export class RegistryForm extends Emitter {
     if (image !== undefined) this.image.value = image || '';
     if (have !== undefined) this.have.value = have || '';
     if (platform !== undefined) this._platform = platform || '';
+  }
+
+  /** The stall limit in ms (a whole number of seconds, 1 to 3600), or undefined: the module's 30 s. */
+  stallTimeoutMs() {
+    const t = this.stall.value.trim();
+    const n = Number(t);
+    const ok = t === '' || (Number.isInteger(n) && n >= 1 && n <= 3600);
+    this.stall.setAttribute('aria-invalid', String(!ok));
+    return t !== '' && ok ? n * 1000 : undefined;
+  }
+
+  /** The `stall-timeout` attribute (seconds). */
+  setStallTimeout(seconds) {
+    this.stall.value = seconds == null ? '' : String(seconds).trim();
   }
 
   /** The tag picker's choices: `repository:tag` for each tag (at most 500). */
