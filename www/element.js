@@ -183,6 +183,7 @@ export class ChunkscopeInspector extends HTMLElement {
     if (this.initial.filter) this.toc.setQuery(this.initial.filter);
     if (this.initial.pull) this.toc.setPullFilter(this.initial.pull);
     if (this.initial.budget && this.plan.setBudgetParam) this.plan.setBudgetParam(this.initial.budget);
+    if (this.initial.planOpts) this.plan.setOptionParams(this.initial.planOpts);
     this.form.setValues(this.initial);
     if (this.hasAttribute('stall-timeout')) this.form.setStallTimeout(this.getAttribute('stall-timeout'));
     loadModule().then((m) => {
@@ -325,6 +326,7 @@ export class ChunkscopeInspector extends HTMLElement {
       haveTitle: (this.state.haveTexts || []).join(', '),
     });
     this.layers.render(report, { reused: this.reusedLayers() });
+    this.layers.markPredicted(this.state.plan, this.plan.probed);
     const failed = report.layers.filter((l) => l.error);
     if (failed.length) {
       const ex = explain(failed[0].error, { registry: this.state.registry });
@@ -388,6 +390,7 @@ export class ChunkscopeInspector extends HTMLElement {
     s.coverage = plan && s.haves?.length ? planCoverage(plan, s.report.layers) : null;
     if (!s.shown || s.layer < 0) return; // showReport() will use it
     this.layers.markReused(this.reusedLayers());
+    this.layers.markPredicted(plan, this.plan.probed);
     const cov = this.coverageOf(s.layer);
     this.map.setCoverage(cov);
     this.toc.setStatus(this.fileStatus(s.layer));
@@ -491,6 +494,7 @@ export class ChunkscopeInspector extends HTMLElement {
       filter: this.toc.query,
       pull: this.toc.pull,
       budget: this.plan.budgetParam ? this.plan.budgetParam() : '',
+      planOpts: this.plan.optionParams(),
     });
   }
 }

@@ -140,7 +140,7 @@ export class LayersTable extends Emitter {
         hazardBadge(l.pullHazards),
         !l.partialPull?.eligible && l.partialPull?.reason && !l.error && !l.notRead ? h('span', { class: 'reason' }, l.partialPull.reason) : null,
         l.notRead ? h('span', { class: 'reason not-read-note', dataset: { notRead: l.notRead.code } }, notReadText(l.notRead)) : null,
-        estargzNote(l)),
+        estargzNote(l), h('span', { class: 'here-slot' })),
       h('td', { class: 'num', title: (l.readLog || []).map((r) => `bytes ${fmt.int(r.offset)}–${fmt.int(r.offset + r.length - 1)}`).join('\n') },
         `${fmt.bytes(l.bytesRead)} · ${fmt.plural(l.reads || 0, 'read')}`));
       const detail = h('tr', { class: 'layer-detail', hidden: true },
@@ -180,6 +180,31 @@ export class LayersTable extends Emitter {
             ? 'The same blob is in the image you already have: a pull reuses it'
             : `A pull reuses the layer you already have (same ${by})`,
         }, 'have')
+        : null);
+    });
+  }
+
+  /**
+   * Once the Registry check has run and the plan predicts on the class it found (`probed` equals
+   * the plan's predicted behaviour), each layer says what podman does with it on this registry:
+   * "On this registry: whole blob downloaded again, 3.6 MB in 2 requests". A behaviour merely
+   * chosen in the Pull cost tab is hypothetical and not shown here.
+   */
+  markPredicted(plan, probed) {
+    const here = !!plan && !!probed && plan.totals?.predicted?.behaviour === probed;
+    const byIndex = new Map((here ? plan.layers : []).map((l) => [l.index - 1, l]));
+    this.rows.forEach((tr, i) => {
+      const lp = byIndex.get(i);
+      const p = lp?.predicted;
+      const words = lp?.reused
+        ? 'On this registry: nothing to fetch (the layer is already present)'
+        : p ? `On this registry: ${PREDICTED[p.outcome]?.[0] || p.outcome}, ${fmt.bytes(p.bytes)} in ${fmt.plural(p.requests.length, 'request')}` : '';
+      fill(tr.querySelector('.here-slot'), words
+        ? h('span', {
+          class: `reason predicted-here ${lp?.reused ? 'good-text' : PREDICTED[p.outcome]?.[1] || ''}`,
+          dataset: { predicted: p ? p.outcome : 'reused', behaviour: probed },
+          title: p?.error || '',
+        }, words)
         : null);
     });
   }
@@ -240,6 +265,14 @@ export function stallText(err) {
   const seconds = err.seconds ?? err.details?.seconds;
   return `Timed out ${STALL_STAGE[stage]}${seconds != null ? ` (nothing arrived for ${seconds} s)` : ''}`;
 }
+
+/** What podman really does with a layer on the registry (LayerPlan.predicted.outcome), in words. */
+const PREDICTED = {
+  partial: ['partial pull', 'good-text'],
+  'double-download': ['whole blob downloaded again', 'warn-text'],
+  'full-fallback': ['falls back to a full pull', 'warn-text'],
+  fails: ['the pull fails', 'bad-text'],
+};
 
 // ---- The puller's verdict and pull hazards (every name from the layer is set as text). ----
 

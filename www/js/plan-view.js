@@ -120,6 +120,33 @@ export class PlanView extends Emitter {
     return o;
   }
 
+  /**
+   * The Pull cost options that differ from the defaults, as address parameters: `reuse=0`,
+   * `hardlinks=1`, `insecure=1`, `behaviour=CLASS[:STATUS][:CAP]`, `errors=json`.
+   */
+  optionParams() {
+    return {
+      reuse: this.chunkReuse.checked ? '' : '0',
+      hardlinks: this.hardLinks.checked ? '1' : '',
+      insecure: this.insecure.checked ? '1' : '',
+      behaviour: this.behaviour.value,
+      errors: this.behaviour.value && this.jsonErrors.checked ? 'json' : '',
+    };
+  }
+
+  /** Options from the page address (optionParams' names); a behaviour not in the list is added. */
+  setOptionParams(p = {}) {
+    if (p.reuse === '0') this.chunkReuse.checked = false;
+    if (p.hardlinks === '1') this.hardLinks.checked = true;
+    if (p.insecure === '1') this.insecure.checked = true;
+    const b = String(p.behaviour || '');
+    if (/^[a-z0-9-]{1,40}(:[0-9]{1,4}){0,2}$/.test(b)) {
+      if (![...this.behaviour.options].some((o) => o.value === b)) this.behaviour.append(h('option', { value: b }, b));
+      this.behaviour.value = b;
+    }
+    if (p.errors === 'json') this.jsonErrors.checked = true;
+  }
+
   /** The budget for the page address ('' when automatic or invalid). */
   budgetParam() {
     const b = Number(this.budget.value.trim());

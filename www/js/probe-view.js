@@ -74,9 +74,17 @@ export class ProbeView extends Emitter {
     this.cors.hidden = !text || this.viaServe;
   }
 
+  /** Enables the Run button; a disabled one says why, in words next to it (its aria-describedby). */
   setEnabled(on, why = '') {
     this.run.disabled = !on;
     this.run.title = why;
+    if (!this.runWhy) {
+      this.runWhy = h('span', { class: 'muted small run-why', id: 'probe-run-why' });
+      this.run.after(this.runWhy);
+      this.run.setAttribute('aria-describedby', 'probe-run-why');
+    }
+    this.runWhy.textContent = !on && why ? why : '';
+    this.runWhy.hidden = on || !why;
   }
 
   showRunning(text = 'Probing…') {

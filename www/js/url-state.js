@@ -32,6 +32,8 @@ export function readInitial(el) {
     filter: q.get('filter'),
     pull: q.get('pull'),
     budget: q.get('budget'),
+    // the Pull cost options (plan-view.js optionParams)
+    planOpts: Object.fromEntries(['reuse', 'hardlinks', 'insecure', 'behaviour', 'errors'].map((k) => [k, q.get(k) || ''])),
   };
 }
 
@@ -54,6 +56,7 @@ export function writeUrl(v) {
     filter: v.filter || '',
     pull: v.pull || '',
     budget: v.budget || '',
+    ...(v.planOpts || {}),
   });
   const url = `${location.pathname}?${qs}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(history.state, '', url);
