@@ -325,8 +325,9 @@ export class ChunkscopeInspector extends HTMLElement {
       title: this.state.source === 'local' ? this.state.fileName : `${this.state.wantText}`,
       haveTitle: (this.state.haveTexts || []).join(', '),
     });
+    // a new report: the last Registry check (cleared below) spoke of what was shown before
+    this.plan.probed = null;
     this.layers.render(report, { reused: this.reusedLayers() });
-    this.layers.markPredicted(this.state.plan, this.plan.probed);
     const failed = report.layers.filter((l) => l.error);
     if (failed.length) {
       const ex = explain(failed[0].error, { registry: this.state.registry });
