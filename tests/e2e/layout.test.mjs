@@ -202,3 +202,53 @@ test('folders that are no OCI layout: no oci-layout file, a missing config, a ta
   await screenshot(page, 'layout-missing-layer');
   assertClean(page);
 });
+
+test('"Choose folder…" (showDirectoryPicker): a real directory handle (the origin private file system) opens only the layout\'s entries', { skip, timeout: 60000 }, async () => {
+  const want = inspected('tiny-current');
+  const dir = path.join(FIXTURES, 'tiny-current');
+  const { readdirSync } = await import('node:fs');
+  const files = [['oci-layout', readFileSync(path.join(dir, 'oci-layout'))], ['index.json', readFileSync(path.join(dir, 'index.json'))],
+    ...readdirSync(path.join(dir, 'blobs', 'sha256')).map((h) => [`blobs/sha256/${h}`, readFileSync(path.join(dir, 'blobs', 'sha256', h))]),
+    // not part of a layout: never opened
+    ['notes/readme.txt', Buffer.from('not a blob\n')]].map(([p, b]) => [p, b.toString('base64')]);
+  const page = await ui.page();
+  await recordReports(page);
+  // the picker answers with a folder of the origin private file system, written below
+  await page.addInitScript(() => {
+    window.showDirectoryPicker = async () => (await navigator.storage.getDirectory()).getDirectoryHandle('tiny-current');
+  });
+  await page.goto(ui.base);
+  await page.evaluate(async (entries) => {
+    const root = await navigator.storage.getDirectory();
+    await root.removeEntry('tiny-current', { recursive: true }).catch(() => {});
+    const top = await root.getDirectoryHandle('tiny-current', { create: true });
+    for (const [p, b64] of entries) {
+      const parts = p.split('/');
+      let d = top;
+      for (const x of parts.slice(0, -1)) d = await d.getDirectoryHandle(x, { create: true });
+      const w = await (await d.getFileHandle(parts.at(-1), { create: true })).createWritable();
+      await w.write(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+      await w.close();
+    }
+  }, files);
+  // what layout-folder.js takes from the handle
+  const keys = await page.evaluate(async () => {
+    const { layoutFromHandle } = await import('./js/layout-folder.js');
+    const { folder, name } = await layoutFromHandle(await window.showDirectoryPicker());
+    return { name, keys: [...folder.keys()].sort() };
+  });
+  assert.equal(keys.name, 'tiny-current');
+  assert.deepEqual(keys.keys, files.map(([p]) => p).filter((p) => !p.startsWith('notes/')).sort());
+
+  const form = page.locator('chunkscope-inspector form.layout-folder');
+  await form.locator('summary').click();
+  await form.getByRole('button', { name: 'Choose folder…' }).click();
+  await form.locator('.folder-chosen', { hasText: 'Chosen: tiny-current (5 layout files)' }).waitFor();
+  await form.locator('button[type="submit"]').click();
+  assert.equal(await waitForReport(page), 'report');
+  const report = await page.evaluate(() => window.reports.at(-1));
+  assert.equal(report.manifestDigest, want.manifest);
+  assert.equal(report.layers[0].files, 44);
+  assert.equal(report.layers[0].toc.digestVerified, true);
+  assertClean(page);
+});
