@@ -200,6 +200,8 @@ export interface InspectLayoutOptions {
   files?: boolean;
   verifyTarSplit?: boolean;
   footer?: boolean;
+  /** Hash each layer blob whole and compare with its descriptor's digest (a mismatch is the layer's `verification` error). */
+  verifyLayers?: boolean;
 }
 
 /** `planLayout(options)`: `planPull`'s options for a cold pull of the layout image read last. */

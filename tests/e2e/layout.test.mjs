@@ -140,7 +140,7 @@ test('an OCI layout whose index is an image index of two platforms: the platform
   assertClean(page);
 });
 
-test('folders that are no OCI layout: no oci-layout file, a missing config, a tampered config, a missing layer: each a typed error', { skip, timeout: 60000 }, async () => {
+test('folders that are no OCI layout: no oci-layout file, a missing config, a tampered config, a missing layer, a tampered layer: each a typed error', { skip, timeout: 60000 }, async () => {
   const page = await ui.page();
   await recordReports(page);
   await page.goto(ui.base);
@@ -200,6 +200,28 @@ test('folders that are no OCI layout: no oci-layout file, a missing config, a ta
   assert.equal(report.layers[0].error.path, `blobs/sha256/${manifest.layers[0].digest.slice(7)}`);
   assert.match(await page.locator('chunkscope-inspector tr.layer-error').textContent(), /the OCI layout has no blobs\/sha256\//);
   await screenshot(page, 'layout-missing-layer');
+
+  // 5. a byte of the layer's file data changed (its TOC intact): the layer blob's own digest
+  // (checked by default) says so; without that check the TOC still reads
+  dir = copyLayout('tiny-current', 'bad-layer');
+  ({ manifest, blob } = manifestOf(dir));
+  const layerFile = blob(manifest.layers[0].digest);
+  const bytes = readFileSync(layerFile);
+  bytes[100] ^= 0xff;
+  writeFileSync(layerFile, bytes);
+  await openFolder(page, dir);
+  assert.equal(await waitForReport(page), 'report');
+  let bad = (await page.evaluate(() => window.reports.at(-1))).layers[0];
+  assert.equal(bad.error.kind, 'verification');
+  assert.equal(bad.error.what, `blobs/sha256/${manifest.layers[0].digest.slice(7)}`);
+  assert.equal(bad.error.expected, manifest.layers[0].digest);
+  assert.match(await page.locator('chunkscope-inspector tr.layer-error').textContent(), /digest mismatch/);
+  await page.locator('chunkscope-inspector form.layout-folder input[name="verifyLayers"]').uncheck();
+  await openFolder(page, dir);
+  await page.waitForFunction(() => window.reports.length >= 3);
+  bad = (await page.evaluate(() => window.reports.at(-1))).layers[0];
+  assert.equal(bad.error, null);
+  assert.equal(bad.toc.digestVerified, true);
   assertClean(page);
 });
 

@@ -265,7 +265,7 @@ export class Controller {
    * layout-folder.js): the module walks index.json → manifest → config → layers over the Files,
    * verifying every manifest and config digest, then plans a cold pull of it from memory.
    */
-  async inspectLayout({ folder, name, tag = '', platform = '' }) {
+  async inspectLayout({ folder, name, tag = '', platform = '', verifyLayers = false }) {
     const view = this.view;
     const seq = ++this.loadSeq;
     view.clearError();
@@ -276,12 +276,12 @@ export class Controller {
       view.setProgress(`Reading the OCI layout ${name} (${fmt.plural(folder.size, 'file')})…`);
       const cs = await loadModule();
       const report = await cs.inspectLayout(folder, {
-        ...(tag ? { tag } : {}), ...(platform ? { platform } : {}), files: true,
+        ...(tag ? { tag } : {}), ...(platform ? { platform } : {}), files: true, verifyLayers,
       });
       if (seq !== this.loadSeq) return;
       view.setProgress('');
       view.state = {
-        ...view.state, source: 'layout', layoutFiles: folder, layoutArgs: { folder, name, tag }, report,
+        ...view.state, source: 'layout', layoutFiles: folder, layoutArgs: { folder, name, tag, verifyLayers }, report,
         haves: [], haveTexts: [], wantText: label, fileName: label, plan: null, coverage: null, shown: false, wantTarget: null,
       };
       view.form.setPlatforms(report.platforms, report.platform);

@@ -137,6 +137,8 @@ export class RegistryForm extends Emitter {
     this.folder = h('input', { type: 'file', name: 'layout', webkitdirectory: '', multiple: '', 'aria-label': 'OCI layout folder' });
     this.layoutTag = input('layoutTag', 'tag (when index.json holds several images)', { 'aria-label': 'Tag in the layout (optional)' });
     this.folderSubmit = h('button', { type: 'submit', class: 'btn' }, 'Inspect folder');
+    // the layer blobs' own digests: each layer read whole once (local files: cheap next to a download)
+    this.verifyLayers = h('input', { type: 'checkbox', name: 'verifyLayers', props: { checked: true } });
     // showDirectoryPicker where the browser has it: only the layout's own entries are opened
     this.pickFolder = typeof globalThis.showDirectoryPicker === 'function'
       ? h('button', { type: 'button', class: 'btn small pick-folder' }, 'Choose folder…')
@@ -153,6 +155,8 @@ export class RegistryForm extends Emitter {
           h('label', { class: 'field' }, h('span', { class: 'label' }, 'Layout folder'), this.folder),
           this.pickFolder, this.folderNote,
           h('label', { class: 'field' }, h('span', { class: 'label' }, 'Tag (optional)'), this.layoutTag),
+          h('label', { class: 'check' }, this.verifyLayers,
+            h('span', null, 'Also verify each layer blob\'s digest (reads every layer whole once)')),
           this.folderSubmit)));
     this.pickedLayout = null;
     this.folder.addEventListener('change', () => {
@@ -179,7 +183,7 @@ export class RegistryForm extends Emitter {
         this.emit('error', Object.assign(new Error('Choose an OCI layout folder first.'), { kind: 'input' }));
         return;
       }
-      this.emit('layout', { ...chosen, tag: this.layoutTag.value.trim() });
+      this.emit('layout', { ...chosen, tag: this.layoutTag.value.trim(), verifyLayers: this.verifyLayers.checked });
     });
 
     this.el = h('section', { class: 'card form-card' }, this.form, this.fileForm, this.layoutForm);
