@@ -33,17 +33,42 @@ export class TocTree {
     this.byPath = new Map();
     this.lower = null;
     this.regularCount = 0;
-    for (let i = 0; i < n; i++) {
-      const f = this.files[i];
-      this.sizeArr[i] = f.size || 0;
-      const c = f.chunks || [];
-      this.chunkArr[i] = c.length;
-      this.offArr[i] = c.length ? c[0].offset : Infinity;
-      let comp = 0;
-      for (let k = 0; k < c.length; k++) comp += c[k].compressedLength;
-      this.compArr[i] = comp;
-      this.byPath.set(f.path, i);
-      if (f.type === 'reg') this.regularCount++;
+    // a columnar table (file-table.js): its columns, no row objects
+    const t = this.files.table;
+    this.table = t || null;
+    this.paths = new Array(n);
+    this.isReg = new Uint8Array(n);
+    this.isDirEntry = new Uint8Array(n);
+    if (t) {
+      t.allPaths();
+      for (let i = 0; i < n; i++) {
+        const p = t.path(i);
+        this.paths[i] = p;
+        this.sizeArr[i] = t.sizes[i];
+        this.chunkArr[i] = t.chunkCount(i);
+        this.offArr[i] = t.firstOffset(i);
+        this.compArr[i] = t.compressed(i);
+        this.byPath.set(p, i);
+        this.isReg[i] = t.types[i] === 0 ? 1 : 0;
+        this.isDirEntry[i] = t.types[i] === 1 ? 1 : 0;
+        this.regularCount += this.isReg[i];
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const f = this.files[i];
+        this.paths[i] = f.path;
+        this.sizeArr[i] = f.size || 0;
+        const c = f.chunks || [];
+        this.chunkArr[i] = c.length;
+        this.offArr[i] = c.length ? c[0].offset : Infinity;
+        let comp = 0;
+        for (let k = 0; k < c.length; k++) comp += c[k].compressedLength;
+        this.compArr[i] = comp;
+        this.byPath.set(f.path, i);
+        this.isReg[i] = f.type === 'reg' ? 1 : 0;
+        this.isDirEntry[i] = f.type === 'dir' ? 1 : 0;
+        this.regularCount += this.isReg[i];
+      }
     }
     this.build();
   }
@@ -79,14 +104,14 @@ export class TocTree {
     this.root = root;
     this.dirList = []; // every directory but the root, parents before children
     const files = this.files;
+    const paths = this.paths;
     this.nodeOf = new Array(files.length);
     let lastParentPath = null;
     let lastParent = null;
     for (let i = 0; i < files.length; i++) {
-      const f = files[i];
-      const p = f.path || '/';
+      const p = paths[i] || '/';
       if (p === '/') { root.fileIndex = i; this.nodeOf[i] = root; continue; }
-      if (f.type === 'dir') {
+      if (this.isDirEntry[i]) {
         const d = this.dirFor(p, p.length);
         d.fileIndex = i;
         this.nodeOf[i] = d;
@@ -111,7 +136,7 @@ export class TocTree {
       for (const c of d.children) {
         if (c.isDir) continue;
         d.size += this.sizeArr[c.fileIndex];
-        d.count += files[c.fileIndex].type === 'reg' ? 1 : 0;
+        d.count += this.isReg[c.fileIndex];
       }
     }
     for (let k = this.dirList.length - 1; k >= 0; k--) {
@@ -155,8 +180,8 @@ export class TocTree {
   }
 
   comparator1(sort) {
-    const { sizeArr, chunkArr, offArr, compArr, files } = this;
-    const byPath = (a, b) => (files[a].path < files[b].path ? -1 : files[a].path > files[b].path ? 1 : a - b);
+    const { sizeArr, chunkArr, offArr, compArr, paths } = this;
+    const byPath = (a, b) => (paths[a] < paths[b] ? -1 : paths[a] > paths[b] ? 1 : a - b);
     switch (sort) {
       case 'size': return (a, b) => sizeArr[b] - sizeArr[a] || a - b;
       case 'chunks': return (a, b) => chunkArr[b] - chunkArr[a] || a - b;
@@ -197,7 +222,7 @@ export class TocTree {
   matches(query) {
     const q = String(query || '').toLowerCase();
     if (!q) return null;
-    if (!this.lower) this.lower = this.files.map((f) => f.path.toLowerCase());
+    if (!this.lower) this.lower = this.paths.map((p) => p.toLowerCase());
     const hit = new Uint8Array(this.files.length);
     for (let i = 0; i < hit.length; i++) if (this.lower[i].includes(q)) hit[i] = 1;
     return hit;
@@ -242,7 +267,7 @@ export class TocTree {
             matched++;
             up(c.parent);
             // the matching regular files under each folder (`hits`, beside its `count`)
-            if (this.files[c.fileIndex].type === 'reg') for (let p = c.parent; p; p = p.parent) p.hits++;
+            if (this.isReg[c.fileIndex]) for (let p = c.parent; p; p = p.parent) p.hits++;
           }
         }
       }

@@ -184,6 +184,12 @@ export class TocView extends Emitter {
   pullStatus() {
     if (this.status) return this.status;
     const st = new Uint8Array(this.files.length);
+    const t = this.tree.table;
+    if (t) {
+      // columnar: no row objects
+      for (let i = 0; i < st.length; i++) if (t.types[i] === 0 && t.fetchable(i) > 0) st[i] = 2;
+      return st;
+    }
     this.files.forEach((f, i) => {
       if (f.type === 'reg' && (f.chunks || []).some((c) => !c.zeros && c.compressedLength > 0)) st[i] = 2;
     });

@@ -1,0 +1,87 @@
+// worker.js — the inspection off the page's main thread: a module Web Worker that loads the same
+// wasm module (../pkg/chunkscope.js) and runs `inspectImage` (with `fileTable: true`) and
+// `planPull` for the page (inspect-client.js is its other end), so decoding and parsing a big TOC
+// never blocks clicks and scrolls. The worker keeps the module's cache of inspected images, so
+// `planPull` after `inspectImage` costs no request again.
+//
+// Messages in:  {id, type: 'call', fn: 'inspectImage' | 'planPull', args}
+// Messages out: {id, type: 'progress', phase, layer, bytes, requests, entries}
+//               {id, type: 'result', value}          (file tables' buffers are transferred)
+//               {id, type: 'error', error: {kind, message, …fields}}
+//               {type: 'ready'} once the module has started, or {type: 'error', error} if not.
+
+const CALLS = new Set(['inspectImage', 'planPull']);
+/** At most this often a progress message (ms); the last one before a result always goes. */
+const PROGRESS_EVERY = 100;
+
+let cs = null;
+let wasm = null; // the module's exports (its memory, for the peak reported with each result)
+const started = (async () => {
+  const m = await import('../pkg/chunkscope.js');
+  wasm = await m.default();
+  cs = m;
+})();
+started.then(
+  () => self.postMessage({ type: 'ready' }),
+  (e) => self.postMessage({ type: 'error', error: { kind: 'startup', message: `The chunkscope module could not start in a worker: ${e && e.message}` } }),
+);
+
+/** An Error from the module (kind, status, url, registryCode, details) as plain data. */
+function errorData(e) {
+  const out = { kind: (e && e.kind) || 'internal', message: String((e && e.message) || e) };
+  for (const k of ['status', 'url', 'registryCode', 'details', 'sniffed']) {
+    if (e && e[k] !== undefined) out[k] = e[k];
+  }
+  try {
+    structuredClone(out);
+  } catch {
+    delete out.details;
+  }
+  return out;
+}
+
+/** The buffers of every layer's file table (moved to the page, not copied). */
+function transferables(report) {
+  const out = [];
+  for (const l of (report && report.layers) || []) {
+    const t = l.fileTable;
+    if (!t) continue;
+    for (const v of Object.values(t)) if (ArrayBuffer.isView(v) && !out.includes(v.buffer)) out.push(v.buffer);
+  }
+  return out;
+}
+
+self.onmessage = async (ev) => {
+  const { id, type, fn, args } = ev.data || {};
+  if (type !== 'call') return;
+  try {
+    if (!CALLS.has(fn)) throw Object.assign(new Error(`worker: no such call ${fn}`), { kind: 'internal' });
+    await started;
+    let last = 0;
+    let pending = null;
+    const send = (p) => self.postMessage({ id, type: 'progress', ...p });
+    const onProgress = (p) => {
+      const msg = {
+        phase: p.phase, layer: p.layer, bytes: p.bytesFetched || 0, requests: p.requests || 0,
+        ...(p.entries != null ? { entries: p.entries } : {}),
+      };
+      const now = performance.now();
+      if (p.phase !== 'body' || now - last >= PROGRESS_EVERY) {
+        last = now;
+        pending = null;
+        send(msg);
+      } else {
+        pending = msg;
+      }
+    };
+    const t0 = performance.now();
+    const value = await cs[fn]({ ...args, onProgress });
+    if (pending) send(pending);
+    const ms = performance.now() - t0;
+    // wasm memory never shrinks: its size is the peak so far
+    const memory = wasm && wasm.memory ? wasm.memory.buffer.byteLength : undefined;
+    self.postMessage({ id, type: 'result', value, ms, memory }, transferables(value));
+  } catch (e) {
+    self.postMessage({ id, type: 'error', error: errorData(e) });
+  }
+};
