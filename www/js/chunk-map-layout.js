@@ -102,7 +102,16 @@ export function buildSegments(layer, files) {
     const groupBytes = new Map();
     const pathOf = files.table ? (i) => files.table.path(i) : (i) => files[i].path;
     keys = new Array(files.length);
-    for (let i = 0; i < files.length; i++) keys[i] = groupKey(pathOf(i) || '/', depth);
+    // a key depends only on the part before the last '/': files of one directory (together in
+    // TOC order) share the last one computed
+    let lastDir = null;
+    let lastKey = null;
+    for (let i = 0; i < files.length; i++) {
+      const p = pathOf(i) || '/';
+      const dir = p.slice(0, p.lastIndexOf('/') + 1);
+      if (dir !== lastDir) { lastDir = dir; lastKey = groupKey(p, depth); }
+      keys[i] = lastKey;
+    }
     for (let s = 0; s < n; s++) {
       const f = segs.fileIdx[s];
       if (f < 0) continue;
