@@ -94,7 +94,8 @@ export class ChunkMap extends Emitter {
     const t0 = performance.now();
     this.layer = layer;
     this.files = files || [];
-    this.segs = buildSegments(layer, this.files);
+    // a columnar table's segments come made (by the worker, beside the table)
+    this.segs = (this.files.table && this.files.table.segments) || buildSegments(layer, this.files);
     this.selected = -1;
     this.hover = -1;
     this.zoom = 1;

@@ -106,7 +106,6 @@ export class TocView extends Emitter {
     const t0 = performance.now();
     this.tree = new TocTree(files);
     this.files = this.tree.files;
-    this.byPath = this.tree.byPath;
     this.setStatus(status, { render: false });
     for (const r of this.pool) r.key = null;
     this.selectedIndex = -1;
@@ -127,6 +126,11 @@ export class TocView extends Emitter {
     this.legendEl.hidden = !status;
     for (const r of this.pool) r.key = null;
     if (render) this.render();
+  }
+
+  /** path → file index (made on first use). */
+  get byPath() {
+    return this.tree ? this.tree.byPath : new Map();
   }
 
   /** The tree's root node. */

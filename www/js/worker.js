@@ -10,6 +10,10 @@
 //               {id, type: 'error', error: {kind, message, …fields}}
 //               {type: 'ready'} once the module has started, or {type: 'error', error} if not.
 
+import { FileTable } from './file-table.js';
+import { treeShape } from './toc-tree.js';
+import { buildSegments } from './chunk-map-layout.js';
+
 const CALLS = new Set(['inspectImage', 'planPull']);
 /** At most this often a progress message (ms); the last one before a result always goes. */
 const PROGRESS_EVERY = 100;
@@ -40,13 +44,26 @@ function errorData(e) {
   return out;
 }
 
-/** The buffers of every layer's file table (moved to the page, not copied). */
-function transferables(report) {
+/**
+ * What the page would otherwise compute on its main thread, done here beside each file table:
+ * the directory tree's shape (toc-tree.js treeShape) and the chunk map's segments
+ * (chunk-map-layout.js buildSegments). Returns the buffers to transfer (moved, not copied).
+ */
+function prepare(report) {
   const out = [];
+  const add = (o) => {
+    for (const v of Object.values(o)) if (ArrayBuffer.isView(v) && !out.includes(v.buffer)) out.push(v.buffer);
+  };
   for (const l of (report && report.layers) || []) {
-    const t = l.fileTable;
-    if (!t) continue;
-    for (const v of Object.values(t)) if (ArrayBuffer.isView(v) && !out.includes(v.buffer)) out.push(v.buffer);
+    const raw = l.fileTable;
+    if (!raw) continue;
+    const t = new FileTable(raw);
+    t.allPaths();
+    raw.shape = treeShape(t.length, (i) => t.path(i), (i) => t.types[i] === 1);
+    raw.segments = buildSegments(l, t.asList());
+    add(raw);
+    add(raw.shape);
+    add(raw.segments);
   }
   return out;
 }
@@ -80,7 +97,8 @@ self.onmessage = async (ev) => {
     const ms = performance.now() - t0;
     // wasm memory never shrinks: its size is the peak so far
     const memory = wasm && wasm.memory ? wasm.memory.buffer.byteLength : undefined;
-    self.postMessage({ id, type: 'result', value, ms, memory }, transferables(value));
+    const transfer = fn === 'inspectImage' ? prepare(value) : [];
+    self.postMessage({ id, type: 'result', value, ms, memory }, transfer);
   } catch (e) {
     self.postMessage({ id, type: 'error', error: errorData(e) });
   }
