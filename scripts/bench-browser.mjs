@@ -1,6 +1,7 @@
 // bench-browser.mjs — the browser half of the big-layer benchmarks (scripts/bench-browser.sh runs
 // it): for each image, in headless Chromium (playwright-core), each measurement in a fresh page:
 //
+//   api-none      inspectImage() without file lists: the core's own time (fetch, decode, parse)
 //   api-objects   inspectImage({files: true}) on the main thread: fileList as JS objects
 //                 (serde-wasm-bindgen); ms, peak wasm memory, + building the list's tree from them
 //   api-table     inspectImage({fileTable: true}) on the main thread: columnar typed arrays;
@@ -55,16 +56,18 @@ async function api(variant, target) {
       const ms = performance.now() - t0;
       const t1 = performance.now();
       const tree = new TocTree(rep.layers[0].fileList);
-      return { ms: Math.round(ms), workerMs: Math.round(c.last.ms), treeMs: Math.round(performance.now() - t1), wasmMB: mb(c.last.memory), files: tree.files.length };
+      return { ms: Math.round(ms), workerMs: Math.round(c.last.ms), prepareMs: Math.round(c.last.prepareMs), treeMs: Math.round(performance.now() - t1), wasmMB: mb(c.last.memory), files: tree.files.length };
     }
     const m = await import('./pkg/chunkscope.js');
     const w = await m.default();
     const { TocTree } = await import('./js/toc-tree.js');
     const { adoptFileTables } = await import('./js/file-table.js');
     const t0 = performance.now();
-    const rep = await m.inspectImage({ ...target, ...(variant === 'objects' ? { files: true } : { fileTable: true }) });
+    const opts = { objects: { files: true }, table: { fileTable: true }, none: {} }[variant];
+    const rep = await m.inspectImage({ ...target, ...opts });
     const ms = performance.now() - t0;
     const out = { ms: Math.round(ms), wasmMB: mb(w.memory.buffer.byteLength) };
+    if (variant === 'none') return out;
     const t1 = performance.now();
     if (variant === 'table') adoptFileTables(rep);
     const files = rep.layers.reduce((a, l) => (l.fileList && l.fileList.length > a.length ? l.fileList : a), []);
@@ -127,7 +130,7 @@ for (const image of images.split(',')) {
   const [repository, reference = 'latest'] = image.split(':');
   const target = { registry, repository, reference };
   const out = { image };
-  for (const v of ['objects', 'table', 'worker']) {
+  for (const v of ['none', 'objects', 'table', 'worker']) {
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await api(v, target));
     out[`api-${v}`] = best(runs, 'ms');

@@ -4,35 +4,75 @@
 //! a handful of typed arrays cost a copy each, can be transferred from a worker without copying,
 //! and the page materialises only the rows it shows (`www/js/file-table.js`).
 
-use crate::inspect::report::FileReport;
-use serde::Serialize;
-use std::collections::BTreeMap;
+use crate::format::toc::EntryType;
+use crate::model::FileEntry;
 use wasm_bindgen::prelude::*;
 
 /// Entry types by code (the `types` column), in this order; `types.d.ts` `FILE_TYPES` has it too.
 pub const TYPE_CODES: [&str; 7] = ["reg", "dir", "symlink", "hardlink", "char", "block", "fifo"];
 
-/// What a row needs only when it is opened (details, preview, export), as JSON per file; fields
-/// that are absent, empty or implied are left out.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Extra<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    modtime: &'a Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    link_name: &'a Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    digest: &'a Option<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    xattrs: &'a BTreeMap<String, String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dev_major: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dev_minor: Option<u64>,
-    /// The chunks' digests, in order (`null` where a chunk has none); left out when every chunk's
-    /// digest is the file's `digest` (a single-chunk file: most files).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    chunk_digests: Option<Vec<Option<String>>>,
+/// What a row needs only when it is opened (details, preview, export), as one JSON object per
+/// file, with the `fileList` names: `modtime`, `linkName`, `digest`, `xattrs`, `devMajor`,
+/// `devMinor` (each left out when absent or empty), and `chunkDigests` (the chunks' digests in
+/// order, `null` where one has none), left out when every chunk's digest is the file's `digest`
+/// (a single-chunk file: most files).
+fn write_extra(out: &mut Vec<u8>, f: &FileEntry) -> Result<(), crate::error::Error> {
+    use std::io::Write;
+    let e = &f.entry;
+    let bad = |e: &dyn std::fmt::Display| crate::error::Error::Internal(format!("file table: {e}"));
+    let mut sep = b'{';
+    let mut key = |out: &mut Vec<u8>, k: &str| {
+        out.push(sep);
+        sep = b',';
+        out.push(b'"');
+        out.extend_from_slice(k.as_bytes());
+        out.extend_from_slice(b"\":");
+    };
+    if let Some(m) = &e.modtime {
+        key(out, "modtime");
+        serde_json::to_writer(&mut *out, m).map_err(|e| bad(&e))?;
+    }
+    if !e.link_name().is_empty() {
+        key(out, "linkName");
+        serde_json::to_writer(&mut *out, e.link_name()).map_err(|e| bad(&e))?;
+    }
+    if let Some(d) = &e.digest {
+        key(out, "digest");
+        write!(out, "\"{d}\"").map_err(|e| bad(&e))?;
+    }
+    if !e.xattrs().is_empty() {
+        key(out, "xattrs");
+        serde_json::to_writer(&mut *out, e.xattrs()).map_err(|e| bad(&e))?;
+    }
+    if matches!(e.kind, EntryType::Char | EntryType::Block) {
+        key(out, "devMajor");
+        write!(out, "{}", e.dev_major()).map_err(|e| bad(&e))?;
+        key(out, "devMinor");
+        write!(out, "{}", e.dev_minor()).map_err(|e| bad(&e))?;
+    }
+    let implied = f
+        .chunks
+        .iter()
+        .all(|k| k.digest.is_some() && k.digest == e.digest);
+    if !implied {
+        key(out, "chunkDigests");
+        out.push(b'[');
+        for (i, k) in f.chunks.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            match &k.digest {
+                Some(d) => write!(out, "\"{d}\"").map_err(|e| bad(&e))?,
+                None => out.extend_from_slice(b"null"),
+            }
+        }
+        out.push(b']');
+    }
+    if sep == b'{' {
+        out.push(b'{');
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 /// The table's columns before they become typed arrays.
@@ -72,13 +112,13 @@ fn end(v: usize) -> Result<u32, crate::error::Error> {
 }
 
 impl Columns {
-    /// The columns of `n` files, one [`FileReport`] at a time (none is kept).
-    pub fn build(
-        n: usize,
-        files: impl Iterator<Item = FileReport>,
-    ) -> Result<Columns, crate::error::Error> {
+    /// The columns of a layer's files, straight from the file model: the same fields as
+    /// [`FileReport::from`](crate::inspect::report::FileReport) (the `fileList` wire shape), without making a `FileReport` (strings
+    /// are copied once, into the buffers).
+    pub fn build(files: &[FileEntry]) -> Result<Columns, crate::error::Error> {
+        let n = files.len();
         let mut c = Columns {
-            names: Vec::with_capacity(n * 48),
+            names: Vec::with_capacity(files.iter().map(|f| f.path.len()).sum()),
             name_ends: Vec::with_capacity(n),
             name_ends16: Vec::with_capacity(n),
             types: Vec::with_capacity(n),
@@ -98,6 +138,7 @@ impl Columns {
         let mut len16: usize = 0;
         c.chunk_starts.push(0);
         for f in files {
+            let e = &f.entry;
             c.names.extend_from_slice(f.path.as_bytes());
             c.name_ends.push(end(c.names.len())?);
             len16 += if f.path.is_ascii() {
@@ -106,12 +147,13 @@ impl Columns {
                 f.path.encode_utf16().count()
             };
             c.name_ends16.push(end(len16)?);
+            let kind = e.kind.as_str();
             c.types
-                .push(TYPE_CODES.iter().position(|t| *t == f.kind).unwrap_or(0) as u8);
-            c.sizes.push(f.size as f64);
-            c.modes.push(f.mode as f64);
-            c.uids.push(f.uid as f64);
-            c.gids.push(f.gid as f64);
+                .push(TYPE_CODES.iter().position(|t| *t == kind).unwrap_or(0) as u8);
+            c.sizes.push(e.size as f64);
+            c.modes.push(e.mode as f64);
+            c.uids.push(e.uid as f64);
+            c.gids.push(e.gid as f64);
             for k in &f.chunks {
                 c.chunk_offsets.push(k.offset as f64);
                 c.chunk_compressed.push(k.compressed_length as f64);
@@ -122,23 +164,7 @@ impl Columns {
                 c.chunk_zeros.push(u8::from(k.zeros));
             }
             c.chunk_starts.push(end(c.chunk_offsets.len())?);
-            let chunk_digests: Vec<Option<String>> = f
-                .chunks
-                .iter()
-                .map(|k| k.digest.as_ref().map(|d| d.to_string()))
-                .collect();
-            let implied = chunk_digests.iter().all(|d| d.is_some() && *d == f.digest);
-            let extra = Extra {
-                modtime: &f.modtime,
-                link_name: &f.link_name,
-                digest: &f.digest,
-                xattrs: &f.xattrs,
-                dev_major: f.dev_major,
-                dev_minor: f.dev_minor,
-                chunk_digests: (!implied).then_some(chunk_digests),
-            };
-            serde_json::to_writer(&mut c.extras, &extra)
-                .map_err(|e| crate::error::Error::Internal(format!("file table: {e}")))?;
+            write_extra(&mut c.extras, f)?;
             c.extra_ends.push(end(c.extras.len())?);
         }
         Ok(c)
@@ -194,8 +220,7 @@ pub fn report_with_tables(img: &crate::image::InspectedImage) -> Result<JsValue,
     let layers = js_sys::Reflect::get(&out, &JsValue::from_str("layers"))?;
     for (i, layer) in img.layers.iter().enumerate() {
         let Some(files) = &layer.files else { continue };
-        let table = Columns::build(files.files.len(), files.files.iter().map(FileReport::from))
-            .map_err(super::js_err)?;
+        let table = Columns::build(&files.files).map_err(super::js_err)?;
         let js = js_sys::Reflect::get(&layers, &JsValue::from_f64(i as f64))?;
         js_sys::Reflect::set(&js, &JsValue::from_str("fileTable"), &table.into_js()?)?;
     }

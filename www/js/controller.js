@@ -60,6 +60,8 @@ export class Controller {
     this.progress = null;
     delete view.progress.dataset.bytes;
     delete view.progress.dataset.entries;
+    // the worker starts (and compiles its wasm) while the main thread reads the form
+    this.client.start().catch(() => { /* inspect-client.js falls back to the main thread */ });
     let cs;
     let want;
     let haves;

@@ -37,7 +37,8 @@ export class InspectClient {
     this.seq = 0;
     /** 'worker' or 'main' (after a worker could not start). */
     this.mode = typeof Worker === 'function' ? 'worker' : 'main';
-    /** ms and wasm memory bytes of the last call in the worker, for benchmarks. */
+    /** {ms, prepareMs, memory} of the last call in the worker (the call, the tree shape and chunk
+     * map segments made beside it, wasm memory bytes), for benchmarks. */
     this.last = null;
   }
 
@@ -65,7 +66,7 @@ export class InspectClient {
           if (p.onProgress) p.onProgress(m);
         } else if (m.type === 'result') {
           this.pending.delete(m.id);
-          this.last = { ms: m.ms, memory: m.memory };
+          this.last = { ms: m.ms, prepareMs: m.prepareMs, memory: m.memory };
           p.resolve(m.value);
         } else if (m.type === 'error') {
           this.pending.delete(m.id);

@@ -97,8 +97,10 @@ self.onmessage = async (ev) => {
     const ms = performance.now() - t0;
     // wasm memory never shrinks: its size is the peak so far
     const memory = wasm && wasm.memory ? wasm.memory.buffer.byteLength : undefined;
+    const t1 = performance.now();
     const transfer = fn === 'inspectImage' ? prepare(value) : [];
-    self.postMessage({ id, type: 'result', value, ms, memory }, transfer);
+    const prepareMs = performance.now() - t1;
+    self.postMessage({ id, type: 'result', value, ms, prepareMs, memory }, transfer);
   } catch (e) {
     self.postMessage({ id, type: 'error', error: errorData(e) });
   }
