@@ -4,6 +4,7 @@
 //! a handful of typed arrays cost a copy each, can be transferred from a worker without copying,
 //! and the page materialises only the rows it shows (`www/js/file-table.js`).
 
+use crate::format::digest::Digest;
 use crate::format::toc::EntryType;
 use crate::model::FileEntry;
 use wasm_bindgen::prelude::*;
@@ -38,7 +39,7 @@ fn write_extra(out: &mut Vec<u8>, f: &FileEntry) -> Result<(), crate::error::Err
     }
     if let Some(d) = &e.digest {
         key(out, "digest");
-        write!(out, "\"{d}\"").map_err(|e| bad(&e))?;
+        write_digest(out, d);
     }
     if !e.xattrs().is_empty() {
         key(out, "xattrs");
@@ -62,7 +63,7 @@ fn write_extra(out: &mut Vec<u8>, f: &FileEntry) -> Result<(), crate::error::Err
                 out.push(b',');
             }
             match &k.digest {
-                Some(d) => write!(out, "\"{d}\"").map_err(|e| bad(&e))?,
+                Some(d) => write_digest(out, d),
                 None => out.extend_from_slice(b"null"),
             }
         }
@@ -73,6 +74,21 @@ fn write_extra(out: &mut Vec<u8>, f: &FileEntry) -> Result<(), crate::error::Err
     }
     out.push(b'}');
     Ok(())
+}
+
+/// `"sha256:…"` as a JSON string, in lower-case hex (the same text as `Digest`'s `Display`,
+/// which formats byte by byte: 30% of the table's cost before this).
+fn write_digest(out: &mut Vec<u8>, d: &Digest) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(match d {
+        Digest::Sha256(_) => b"\"sha256:",
+        Digest::Sha512(_) => b"\"sha512:",
+    });
+    for b in d.bytes() {
+        out.push(HEX[usize::from(b >> 4)]);
+        out.push(HEX[usize::from(b & 15)]);
+    }
+    out.push(b'"');
 }
 
 /// The table's columns before they become typed arrays.
@@ -132,7 +148,7 @@ impl Columns {
             chunk_uncompressed_offsets: Vec::with_capacity(n),
             chunk_uncompressed_lengths: Vec::with_capacity(n),
             chunk_zeros: Vec::with_capacity(n),
-            extras: Vec::with_capacity(n * 112),
+            extras: Vec::with_capacity(n * 136),
             extra_ends: Vec::with_capacity(n),
         };
         let mut len16: usize = 0;
