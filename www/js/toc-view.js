@@ -204,6 +204,17 @@ export class TocView extends Emitter {
   fetchedFiles() {
     if (!this.tree) return [];
     const st = this.pullStatus();
+    const t = this.tree.table;
+    if (t) {
+      // columnar: read the columns (a row's digest from its extras), make no rows
+      t.allPaths();
+      const out = [];
+      for (let i = 0; i < st.length; i++) {
+        if (st[i] !== 2) continue;
+        out.push({ path: t.path(i), size: t.sizes[i], chunks: t.chunkCount(i), compressedBytes: t.fetchable(i), digest: t.extra(i).digest || '' });
+      }
+      return out;
+    }
     return this.files.filter((f, i) => st[i] === 2).map((f) => ({
       path: f.path,
       size: f.size || 0,
