@@ -9,11 +9,13 @@
 //                 comparison, materialising every row eagerly
 //   api-worker    the same call in the page's Web Worker (www/js/inspect-client.js), until the
 //                 page holds the table (transferred)
-//   page          index.html?registry=…&image=…: navigation → first file rows rendered, the longest
+//   page          index.html?registry=…&image=…: navigation (and the Inspect start) → first file
+//                 rows rendered, the longest
 //                 main-thread task (PerformanceObserver 'longtask') from navigation to rows, and
 //                 whether a click was handled while loading (a click every 50 ms, its delay)
 //
 //   node scripts/bench-browser.mjs REGISTRY_URL image[,image…]      (prints one JSON line each)
+//   BENCH_RUNS=N (best of N, default 2), BENCH_ONLY=api|page
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -113,7 +115,10 @@ async function pageLoad(image) {
     const r = document.querySelector('chunkscope-inspector')?.shadowRoot;
     return r && r.querySelector('.toc-view .row[data-path]');
   }, null, { timeout: 120000, polling: 'raf' });
-  const rowsMs = await page.evaluate(() => performance.now());
+  const [rowsMs, fromInspect] = await page.evaluate(() => {
+    const m = performance.getEntriesByName('chunkscope:inspect').pop();
+    return [performance.now(), m ? performance.now() - m.startTime : null];
+  });
   done = true;
   await clicker;
   const r = await page.evaluate(() => ({
@@ -122,7 +127,7 @@ async function pageLoad(image) {
     mode: document.querySelector('chunkscope-inspector').controller.client.mode,
   }));
   await close();
-  return { rowsMs: Math.round(rowsMs), longestTaskMs: r.longest, longTasks: r.longTasks, maxInputDelayMs: Math.max(0, ...clicks), via: r.mode };
+  return { rowsMs: Math.round(rowsMs), inspectToRowsMs: Math.round(fromInspect), longestTaskMs: r.longest, longTasks: r.longTasks, maxInputDelayMs: Math.max(0, ...clicks), via: r.mode };
 }
 
 const best = (xs, k) => xs.reduce((a, b) => (b[k] < a[k] ? b : a));
@@ -130,14 +135,15 @@ for (const image of images.split(',')) {
   const [repository, reference = 'latest'] = image.split(':');
   const target = { registry, repository, reference };
   const out = { image };
-  for (const v of ['none', 'objects', 'table', 'worker']) {
+  const only = process.env.BENCH_ONLY || 'api page';
+  for (const v of only.includes('api') ? ['none', 'objects', 'table', 'worker'] : []) {
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await api(v, target));
     out[`api-${v}`] = best(runs, 'ms');
   }
   const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await pageLoad(image));
-  out.page = best(runs, 'rowsMs');
+  for (let i = 0; only.includes('page') && i < RUNS; i++) runs.push(await pageLoad(image));
+  if (runs.length) out.page = best(runs, 'rowsMs');
   console.log(JSON.stringify(out));
 }
 await browser.close();

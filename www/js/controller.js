@@ -62,6 +62,7 @@ export class Controller {
     delete view.progress.dataset.entries;
     // the worker starts (and compiles its wasm) while the main thread reads the form
     this.client.start().catch(() => { /* inspect-client.js falls back to the main thread */ });
+    performance.mark('chunkscope:inspect'); // for benchmarks (scripts/bench-browser.mjs)
     let cs;
     let want;
     let haves;
