@@ -130,3 +130,26 @@ test('Cancel stops a big load: the worker ends, its requests are aborted, nothin
   assert.equal(await page.evaluate(() => document.querySelector('chunkscope-inspector').controller.client.mode), 'worker');
   assert.deepEqual(page.problems.pageerror, []);
 });
+
+test('where no worker can start, the same inspector runs on the main thread', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  // as in a host page whose CSP refuses the worker (its Trusted Types policy or worker-src)
+  await page.addInitScript(() => {
+    window.Worker = function Worker() { throw new TypeError('workers are refused here'); };
+  });
+  await page.goto(ui.base);
+  await startLoad(page, 'tiny-current:latest');
+  assert.equal(await waitForReport(page), 'report');
+  await page.evaluate(() => window.__load);
+  const s = await page.evaluate(() => {
+    const el = document.querySelector('chunkscope-inspector');
+    const files = el.state.report.layers[0].fileList;
+    return { mode: el.controller.client.mode, worker: el.controller.client.worker, columnar: !!files.table, count: files.length };
+  });
+  assert.deepEqual(s, { mode: 'main', worker: null, columnar: true, count: 66 });
+  await inspector(page).locator('.toc-view .row[data-path]').first().waitFor();
+  // the plan too (on the main thread's module, from its cache)
+  await page.locator('chunkscope-inspector').locator('#tab-plan').click();
+  await inspector(page).locator('.bar-row[data-plan="reference"]').waitFor({ timeout: 30000 });
+  assert.deepEqual(page.problems.pageerror, []);
+});

@@ -42,8 +42,10 @@ export class InspectClient {
     this.last = null;
   }
 
+  /** Starts the worker (resolves when its module is ready); rejects where none can start. */
   start() {
     if (this.ready) return this.ready;
+    if (this.mode !== 'worker') return Promise.reject(Object.assign(new Error('No worker here.'), { kind: 'startup' }));
     this.ready = new Promise((resolve, reject) => {
       let w;
       try {
