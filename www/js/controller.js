@@ -60,6 +60,8 @@ export class Controller {
     this.progress = null;
     delete view.progress.dataset.bytes;
     delete view.progress.dataset.entries;
+    // a load still in flight is stale now: stop its work rather than let it finish unseen
+    if (this.client.pending.size) this.client.cancel();
     // the worker starts (and compiles its wasm) while the main thread reads the form
     this.client.start().catch(() => { /* inspect-client.js falls back to the main thread */ });
     performance.mark('chunkscope:inspect'); // for benchmarks (scripts/bench-browser.mjs)
