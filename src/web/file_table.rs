@@ -91,32 +91,6 @@ fn write_digest(out: &mut Vec<u8>, d: &Digest) {
     out.push(b'"');
 }
 
-/// The table's columns before they become typed arrays.
-#[derive(Default)]
-pub struct Columns {
-    pub names: Vec<u8>,
-    /// Byte end of each name in `names`.
-    pub name_ends: Vec<u32>,
-    /// UTF-16 end of each name in the decoded `names` (one `TextDecoder.decode` of the whole
-    /// buffer, then `slice`): the two agree only for ASCII names.
-    pub name_ends16: Vec<u32>,
-    pub types: Vec<u8>,
-    pub sizes: Vec<f64>,
-    pub modes: Vec<f64>,
-    pub uids: Vec<f64>,
-    pub gids: Vec<f64>,
-    /// `chunk_starts[i]..chunk_starts[i + 1]`: file `i`'s chunks in the chunk columns.
-    pub chunk_starts: Vec<u32>,
-    pub chunk_offsets: Vec<f64>,
-    pub chunk_compressed: Vec<f64>,
-    pub chunk_uncompressed_offsets: Vec<f64>,
-    pub chunk_uncompressed_lengths: Vec<f64>,
-    pub chunk_zeros: Vec<u8>,
-    /// Per file, a JSON object of the fields a row does not show (see [`Extra`]).
-    pub extras: Vec<u8>,
-    pub extra_ends: Vec<u32>,
-}
-
 /// Offsets in the buffers are `u32`: a TOC is capped far below 4 GiB (150 MiB), and so is
 /// anything made from it; past that the table is refused rather than wrapped.
 fn end(v: usize) -> Result<u32, crate::error::Error> {
@@ -127,106 +101,129 @@ fn end(v: usize) -> Result<u32, crate::error::Error> {
     })
 }
 
-impl Columns {
-    /// The columns of a layer's files, straight from the file model: the same fields as
-    /// [`FileReport::from`](crate::inspect::report::FileReport) (the `fileList` wire shape), without making a `FileReport` (strings
-    /// are copied once, into the buffers).
-    pub fn build(files: &[FileEntry]) -> Result<Columns, crate::error::Error> {
-        let n = files.len();
-        let mut c = Columns {
-            names: Vec::with_capacity(files.iter().map(|f| f.path.len()).sum()),
-            name_ends: Vec::with_capacity(n),
-            name_ends16: Vec::with_capacity(n),
-            types: Vec::with_capacity(n),
-            sizes: Vec::with_capacity(n),
-            modes: Vec::with_capacity(n),
-            uids: Vec::with_capacity(n),
-            gids: Vec::with_capacity(n),
-            chunk_starts: Vec::with_capacity(n + 1),
-            chunk_offsets: Vec::with_capacity(n),
-            chunk_compressed: Vec::with_capacity(n),
-            chunk_uncompressed_offsets: Vec::with_capacity(n),
-            chunk_uncompressed_lengths: Vec::with_capacity(n),
-            chunk_zeros: Vec::with_capacity(n),
-            extras: Vec::with_capacity(n * 136),
-            extra_ends: Vec::with_capacity(n),
-        };
-        let mut len16: usize = 0;
-        c.chunk_starts.push(0);
-        for f in files {
-            let e = &f.entry;
-            c.names.extend_from_slice(f.path.as_bytes());
-            c.name_ends.push(end(c.names.len())?);
-            len16 += if f.path.is_ascii() {
-                f.path.len()
-            } else {
-                f.path.encode_utf16().count()
-            };
-            c.name_ends16.push(end(len16)?);
-            let kind = e.kind.as_str();
-            c.types
-                .push(TYPE_CODES.iter().position(|t| *t == kind).unwrap_or(0) as u8);
-            c.sizes.push(e.size as f64);
-            c.modes.push(e.mode as f64);
-            c.uids.push(e.uid as f64);
-            c.gids.push(e.gid as f64);
-            for k in &f.chunks {
-                c.chunk_offsets.push(k.offset as f64);
-                c.chunk_compressed.push(k.compressed_length as f64);
-                c.chunk_uncompressed_offsets
-                    .push(k.uncompressed_offset as f64);
-                c.chunk_uncompressed_lengths
-                    .push(k.uncompressed_length as f64);
-                c.chunk_zeros.push(u8::from(k.zeros));
-            }
-            c.chunk_starts.push(end(c.chunk_offsets.len())?);
-            write_extra(&mut c.extras, f)?;
-            c.extra_ends.push(end(c.extras.len())?);
-        }
-        Ok(c)
-    }
+/// Extras are written to wasm memory this much at a time, then copied out to JS.
+const EXTRAS_STAGE: usize = 4 << 20;
 
-    /// The JS object (`FileTable` in types.d.ts): one typed array per column, each copied out of
-    /// wasm memory and then freed.
-    pub fn into_js(self) -> Result<JsValue, JsValue> {
-        let o = js_sys::Object::new();
-        let set = |k: &str, v: JsValue| {
-            js_sys::Reflect::set(&o, &JsValue::from_str(k), &v)
-                .map(|_| ())
-                .map_err(|_| {
-                    super::js_err(crate::error::Error::Internal(
-                        "file table: building the result".into(),
-                    ))
-                })
+/// The JS object (`FileTable` in types.d.ts) for a layer's files, straight from the file model:
+/// the same fields as [`FileReport::from`](crate::inspect::report::FileReport) (the `fileList`
+/// wire shape), without making a `FileReport`. Built one column at a time, each copied out to a
+/// typed array and freed before the next (the per-file JSON in stages of 4 MiB), so wasm memory
+/// grows by one column at most, not by the whole table.
+pub fn table_js(files: &[FileEntry]) -> Result<JsValue, JsValue> {
+    let n = files.len();
+    let o = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| {
+        js_sys::Reflect::set(&o, &JsValue::from_str(k), &v)
+            .map(|_| ())
+            .map_err(|_| {
+                super::js_err(crate::error::Error::Internal(
+                    "file table: building the result".into(),
+                ))
+            })
+    };
+    let f64s = |f: &dyn Fn(&FileEntry) -> f64| {
+        let v: Vec<f64> = files.iter().map(f).collect();
+        JsValue::from(js_sys::Float64Array::from(v.as_slice()))
+    };
+    let u32s = |v: Vec<u32>| JsValue::from(js_sys::Uint32Array::from(v.as_slice()));
+    let u8s = |v: &[u8]| JsValue::from(js_sys::Uint8Array::from(v));
+    let err = super::js_err;
+    set("count", JsValue::from_f64(n as f64))?;
+
+    // names: one UTF-8 buffer, with byte and UTF-16 ends
+    let mut names = Vec::with_capacity(files.iter().map(|f| f.path.len()).sum());
+    let mut ends = Vec::with_capacity(n);
+    let mut ends16 = Vec::with_capacity(n);
+    let mut len16: usize = 0;
+    for f in files {
+        names.extend_from_slice(f.path.as_bytes());
+        ends.push(end(names.len()).map_err(err)?);
+        len16 += if f.path.is_ascii() {
+            f.path.len()
+        } else {
+            f.path.encode_utf16().count()
         };
-        let f64s = |v: Vec<f64>| JsValue::from(js_sys::Float64Array::from(v.as_slice()));
-        let u32s = |v: Vec<u32>| JsValue::from(js_sys::Uint32Array::from(v.as_slice()));
-        let u8s = |v: Vec<u8>| JsValue::from(js_sys::Uint8Array::from(v.as_slice()));
-        set("count", JsValue::from_f64(self.types.len() as f64))?;
-        set("names", u8s(self.names))?;
-        set("nameEnds", u32s(self.name_ends))?;
-        set("nameEnds16", u32s(self.name_ends16))?;
-        set("types", u8s(self.types))?;
-        set("sizes", f64s(self.sizes))?;
-        set("modes", f64s(self.modes))?;
-        set("uids", f64s(self.uids))?;
-        set("gids", f64s(self.gids))?;
-        set("chunkStarts", u32s(self.chunk_starts))?;
-        set("chunkOffsets", f64s(self.chunk_offsets))?;
-        set("chunkCompressed", f64s(self.chunk_compressed))?;
-        set(
-            "chunkUncompressedOffsets",
-            f64s(self.chunk_uncompressed_offsets),
-        )?;
-        set(
-            "chunkUncompressedLengths",
-            f64s(self.chunk_uncompressed_lengths),
-        )?;
-        set("chunkZeros", u8s(self.chunk_zeros))?;
-        set("extras", u8s(self.extras))?;
-        set("extraEnds", u32s(self.extra_ends))?;
-        Ok(o.into())
+        ends16.push(end(len16).map_err(err)?);
     }
+    set("names", u8s(&names))?;
+    drop(names);
+    set("nameEnds", u32s(ends))?;
+    set("nameEnds16", u32s(ends16))?;
+
+    let types: Vec<u8> = files
+        .iter()
+        .map(|f| {
+            let kind = f.entry.kind.as_str();
+            TYPE_CODES.iter().position(|t| *t == kind).unwrap_or(0) as u8
+        })
+        .collect();
+    set("types", u8s(&types))?;
+    drop(types);
+    set("sizes", f64s(&|f| f.entry.size as f64))?;
+    set("modes", f64s(&|f| f.entry.mode as f64))?;
+    set("uids", f64s(&|f| f.entry.uid as f64))?;
+    set("gids", f64s(&|f| f.entry.gid as f64))?;
+
+    // chunks: file i's are chunkStarts[i]..chunkStarts[i + 1]
+    let mut starts = Vec::with_capacity(n + 1);
+    let mut total = 0usize;
+    starts.push(0);
+    for f in files {
+        total += f.chunks.len();
+        starts.push(end(total).map_err(err)?);
+    }
+    set("chunkStarts", u32s(starts))?;
+    let chunk_f64s = |f: &dyn Fn(&crate::model::Chunk) -> f64| {
+        let v: Vec<f64> = files.iter().flat_map(|e| e.chunks.iter().map(f)).collect();
+        JsValue::from(js_sys::Float64Array::from(v.as_slice()))
+    };
+    set("chunkOffsets", chunk_f64s(&|k| k.offset as f64))?;
+    set(
+        "chunkCompressed",
+        chunk_f64s(&|k| k.compressed_length as f64),
+    )?;
+    set(
+        "chunkUncompressedOffsets",
+        chunk_f64s(&|k| k.uncompressed_offset as f64),
+    )?;
+    set(
+        "chunkUncompressedLengths",
+        chunk_f64s(&|k| k.uncompressed_length as f64),
+    )?;
+    let zeros: Vec<u8> = files
+        .iter()
+        .flat_map(|e| e.chunks.iter().map(|k| u8::from(k.zeros)))
+        .collect();
+    set("chunkZeros", u8s(&zeros))?;
+    drop(zeros);
+
+    // extras: written in stages, each copied out; the pieces joined on the JS side
+    let pieces = js_sys::Array::new();
+    let mut stage = Vec::with_capacity(EXTRAS_STAGE + 4096);
+    let mut extra_ends = Vec::with_capacity(n);
+    let mut written = 0usize;
+    for f in files {
+        let before = stage.len();
+        write_extra(&mut stage, f).map_err(err)?;
+        written += stage.len() - before;
+        extra_ends.push(end(written).map_err(err)?);
+        if stage.len() >= EXTRAS_STAGE {
+            pieces.push(&js_sys::Uint8Array::from(stage.as_slice()));
+            stage.clear();
+        }
+    }
+    pieces.push(&js_sys::Uint8Array::from(stage.as_slice()));
+    drop(stage);
+    let extras = js_sys::Uint8Array::new_with_length(end(written).map_err(err)?);
+    let mut at = 0u32;
+    for p in pieces.iter() {
+        let p: js_sys::Uint8Array = p.unchecked_into();
+        extras.set(&p, at);
+        at += p.length();
+    }
+    set("extras", extras.into())?;
+    set("extraEnds", u32s(extra_ends))?;
+    Ok(o.into())
 }
 
 /// The image report as JS with a `fileTable` for each layer that has a file model (`report` was
@@ -236,9 +233,9 @@ pub fn report_with_tables(img: &crate::image::InspectedImage) -> Result<JsValue,
     let layers = js_sys::Reflect::get(&out, &JsValue::from_str("layers"))?;
     for (i, layer) in img.layers.iter().enumerate() {
         let Some(files) = &layer.files else { continue };
-        let table = Columns::build(&files.files).map_err(super::js_err)?;
+        let table = table_js(&files.files)?;
         let js = js_sys::Reflect::get(&layers, &JsValue::from_f64(i as f64))?;
-        js_sys::Reflect::set(&js, &JsValue::from_str("fileTable"), &table.into_js()?)?;
+        js_sys::Reflect::set(&js, &JsValue::from_str("fileTable"), &table)?;
     }
     Ok(out)
 }
