@@ -9,7 +9,8 @@ use crate::format::toc::EntryType;
 use crate::model::FileEntry;
 use wasm_bindgen::prelude::*;
 
-/// Entry types by code (the `types` column), in this order; `types.d.ts` `FILE_TYPES` has it too.
+/// Entry types by code (the `types` column), in this order (`www/js/file-table.js` `FILE_TYPES`,
+/// `types.d.ts` `FileTypeCode`).
 pub const TYPE_CODES: [&str; 7] = ["reg", "dir", "symlink", "hardlink", "char", "block", "fifo"];
 
 /// What a row needs only when it is opened (details, preview, export), as one JSON object per
