@@ -33,6 +33,8 @@ pub trait ImageSource {
     }
     /// Called when the inspection moves on (`manifest`, `config`, `layer`), for progress display.
     fn progress(&mut self, _phase: &str, _layer: Option<usize>) {}
+    /// Called after layer `layer` is inspected, with its TOC entry count (0 when none was read).
+    fn layer_inspected(&mut self, _layer: usize, _entries: usize) {}
 }
 
 /// An image: its manifest and one report per layer.
@@ -122,6 +124,7 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
     for (i, desc) in manifest.layers.iter().enumerate() {
         src.progress("layer", Some(i));
         let mut layer = inspect_layer(src, desc, opts).await;
+        src.layer_inspected(i, layer.report.entries);
         report.bytes_read += layer.report.bytes_read;
         report.reads += layer.report.reads;
         // The file list (large for big layers) moves to the image report; the layer keeps the

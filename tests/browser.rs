@@ -1123,3 +1123,177 @@ async fn estargz_layers_are_read_with_single_ranges() {
     assert_eq!(l["rangesPerRequest"], serde_json::json!([1, 1, 9]));
     assert_eq!(l["fetchBytes"], 51 + 11_800 + 570_679);
 }
+
+// ---------------------------------------------------------------- columnar file table
+
+/// A typed-array column of a `fileTable` as f64s.
+fn column(table: &JsValue, name: &str) -> Vec<f64> {
+    let v = js_sys::Reflect::get(table, &JsValue::from_str(name)).unwrap();
+    assert!(!v.is_undefined(), "fileTable.{name} is missing");
+    js_sys::Float64Array::new(&v).to_vec()
+}
+
+fn bytes(table: &JsValue, name: &str) -> Vec<u8> {
+    let v = js_sys::Reflect::get(table, &JsValue::from_str(name)).unwrap();
+    js_sys::Uint8Array::new(&v).to_vec()
+}
+
+#[wasm_bindgen_test]
+async fn file_table_is_the_file_list_as_columns() {
+    let registry = url(REGISTRY_URL, "REGISTRY_URL");
+    // corners-current has symlinks, hard links, devices, xattrs, zeros chunks, non-ASCII names
+    for repo in ["tiny-current", "corners-current"] {
+        let objects = inspect(registry, repo, serde_json::json!({"files": true}))
+            .await
+            .unwrap();
+        let o = obj(
+            &serde_json::json!({"registry": registry, "repository": repo, "reference": "latest", "fileTable": true}),
+        );
+        let columnar = web::inspect_image_js(o)
+            .await
+            .map_err(|e| format!("{e:?}"))
+            .unwrap();
+        let layers = js_sys::Reflect::get(&columnar, &"layers".into()).unwrap();
+        for (li, layer) in objects["layers"].as_array().unwrap().iter().enumerate() {
+            let js = js_sys::Reflect::get(&layers, &JsValue::from_f64(li as f64)).unwrap();
+            assert!(
+                js_sys::Reflect::get(&js, &"fileList".into())
+                    .unwrap()
+                    .is_undefined(),
+                "no fileList beside the table"
+            );
+            let table = js_sys::Reflect::get(&js, &"fileTable".into()).unwrap();
+            let Some(list) = layer["fileList"].as_array() else {
+                assert!(
+                    table.is_undefined(),
+                    "{repo} layer {li}: a table without a list"
+                );
+                continue;
+            };
+            let count = js_sys::Reflect::get(&table, &"count".into())
+                .unwrap()
+                .as_f64()
+                .unwrap() as usize;
+            assert_eq!(count, list.len(), "{repo} layer {li}");
+            let names = bytes(&table, "names");
+            let name_ends = column(&table, "nameEnds");
+            let name_ends16 = column(&table, "nameEnds16");
+            let types = bytes(&table, "types");
+            let (sizes, modes, uids, gids) = (
+                column(&table, "sizes"),
+                column(&table, "modes"),
+                column(&table, "uids"),
+                column(&table, "gids"),
+            );
+            let starts = column(&table, "chunkStarts");
+            let offsets = column(&table, "chunkOffsets");
+            let compressed = column(&table, "chunkCompressed");
+            let uoffsets = column(&table, "chunkUncompressedOffsets");
+            let ulengths = column(&table, "chunkUncompressedLengths");
+            let zeros = bytes(&table, "chunkZeros");
+            let extras = bytes(&table, "extras");
+            let extra_ends = column(&table, "extraEnds");
+            let text = String::from_utf8(names.clone()).unwrap();
+            let text16: Vec<u16> = text.encode_utf16().collect();
+            const TYPES: [&str; 7] = ["reg", "dir", "symlink", "hardlink", "char", "block", "fifo"];
+            for (i, f) in list.iter().enumerate() {
+                let at = |v: &[f64], i: usize| if i == 0 { 0 } else { v[i - 1] as usize };
+                let path =
+                    std::str::from_utf8(&names[at(&name_ends, i)..name_ends[i] as usize]).unwrap();
+                assert_eq!(path, f["path"], "{repo} file {i}");
+                let path16 =
+                    String::from_utf16(&text16[at(&name_ends16, i)..name_ends16[i] as usize])
+                        .unwrap();
+                assert_eq!(path16, path, "UTF-16 ends of {path}");
+                assert_eq!(TYPES[types[i] as usize], f["type"], "{path}");
+                assert_eq!(sizes[i], f["size"].as_f64().unwrap(), "{path}");
+                assert_eq!(modes[i], f["mode"].as_f64().unwrap(), "{path}");
+                assert_eq!(uids[i], f["uid"].as_f64().unwrap(), "{path}");
+                assert_eq!(gids[i], f["gid"].as_f64().unwrap(), "{path}");
+                let extra: Value =
+                    serde_json::from_slice(&extras[at(&extra_ends, i)..extra_ends[i] as usize])
+                        .unwrap();
+                for k in ["modtime", "linkName", "digest", "devMajor", "devMinor"] {
+                    assert_eq!(extra.get(k).unwrap_or(&Value::Null), &f[k], "{path}: {k}");
+                }
+                let xattrs = extra
+                    .get("xattrs")
+                    .cloned()
+                    .unwrap_or(serde_json::json!({}));
+                assert_eq!(xattrs, f["xattrs"], "{path}: xattrs");
+                let chunks = f["chunks"].as_array().unwrap();
+                let (a, b) = (starts[i] as usize, starts[i + 1] as usize);
+                assert_eq!(b - a, chunks.len(), "{path}: chunks");
+                for (k, c) in chunks.iter().enumerate() {
+                    let j = a + k;
+                    assert_eq!(offsets[j], c["offset"].as_f64().unwrap(), "{path}");
+                    assert_eq!(
+                        compressed[j],
+                        c["compressedLength"].as_f64().unwrap(),
+                        "{path}"
+                    );
+                    assert_eq!(
+                        uoffsets[j],
+                        c["uncompressedOffset"].as_f64().unwrap(),
+                        "{path}"
+                    );
+                    assert_eq!(
+                        ulengths[j],
+                        c["uncompressedLength"].as_f64().unwrap(),
+                        "{path}"
+                    );
+                    assert_eq!(zeros[j] == 1, c["zeros"] == true, "{path}");
+                    let digest = match extra.get("chunkDigests") {
+                        Some(d) => d[k].clone(),
+                        None => f["digest"].clone(),
+                    };
+                    assert_eq!(digest, c["digest"], "{path}: chunk {k} digest");
+                }
+            }
+        }
+        // the rest of the report is the same
+        let mut rest = back(columnar);
+        let mut want = objects.clone();
+        for r in [&mut rest, &mut want] {
+            for l in r["layers"].as_array_mut().unwrap() {
+                let l = l.as_object_mut().unwrap();
+                l.remove("fileList");
+                l.remove("fileTable");
+            }
+            r.as_object_mut().unwrap().remove("requestLog");
+        }
+        assert_eq!(rest, want, "{repo}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn progress_says_each_layers_entries() {
+    let o = obj(&serde_json::json!({"registry": url(LOG_URL, "LOG_URL"), "repository": "pair-b"}));
+    let events = js_sys::Array::new();
+    let sink = events.clone();
+    let cb = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+        sink.push(&ev);
+    });
+    js_sys::Reflect::set(&o, &"onProgress".into(), cb.as_ref()).unwrap();
+    let r = back(
+        web::inspect_image_js(o)
+            .await
+            .map_err(|e| format!("{e:?}"))
+            .unwrap(),
+    );
+    let events: Vec<Value> = events.iter().map(back).collect();
+    let done: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["phase"] == "layer-done")
+        .collect();
+    assert_eq!(
+        done.len(),
+        r["layers"].as_array().unwrap().len(),
+        "{events:?}"
+    );
+    for (i, e) in done.iter().enumerate() {
+        assert_eq!(e["layer"], i);
+        assert_eq!(e["entries"], r["layers"][i]["entries"], "{e}");
+        assert!(e["bytesFetched"].as_f64().unwrap() > 0.0);
+    }
+}

@@ -22,6 +22,9 @@ use web_sys::{AbortController, ReadableStreamDefaultReader, RequestCache, Reques
 /// [`Error::Timeout`].
 pub struct FetchTransport {
     pub stall_ms: u32,
+    /// Called with the length of each body chunk as it arrives (progress within a long body,
+    /// e.g. a 28 MB TOC); `None` for no such calls.
+    pub on_body: Option<Box<dyn FnMut(u64)>>,
 }
 
 /// The default stall limit (30 s), as the native transport's.
@@ -31,6 +34,7 @@ impl Default for FetchTransport {
     fn default() -> Self {
         FetchTransport {
             stall_ms: DEFAULT_STALL_MS,
+            on_body: None,
         }
     }
 }
@@ -40,6 +44,7 @@ impl FetchTransport {
     pub fn with_stall_limit(stall_ms: u32) -> Self {
         FetchTransport {
             stall_ms: stall_ms.max(1),
+            on_body: None,
         }
     }
 
@@ -228,6 +233,9 @@ impl Transport for FetchTransport {
                 .unchecked_into();
             let room = req.limit.saturating_sub(out.body.len() as u64);
             let n = value.length() as u64;
+            if let Some(f) = &mut self.on_body {
+                f(n.min(room));
+            }
             if n > room {
                 out.body.extend(value.subarray(0, room as u32).to_vec());
                 out.aborted = true;

@@ -73,6 +73,8 @@ pub trait Transport {
 
 /// Progress callback: (phase, layer index, bytes fetched so far, requests so far).
 pub type ProgressFn = Box<dyn FnMut(&str, Option<usize>, u64, usize)>;
+/// `(layer index, TOC entries)`, after each layer of an image is inspected.
+pub type LayerDoneFn = Box<dyn FnMut(usize, usize)>;
 
 /// A registry repository, reached through a transport.
 pub struct RegistryClient<T> {
@@ -83,6 +85,7 @@ pub struct RegistryClient<T> {
     tokens: BTreeMap<String, String>,
     log: Vec<RequestRecord>,
     progress: Option<ProgressFn>,
+    layer_done: Option<LayerDoneFn>,
 }
 
 impl<T: Transport> RegistryClient<T> {
@@ -94,11 +97,23 @@ impl<T: Transport> RegistryClient<T> {
             tokens: BTreeMap::new(),
             log: Vec::new(),
             progress: None,
+            layer_done: None,
         }
     }
 
     pub fn on_progress(&mut self, f: ProgressFn) {
         self.progress = Some(f);
+    }
+
+    /// Called after each layer of an image is inspected, with its index and TOC entry count
+    /// (coarse progress in entries).
+    pub fn on_layer_inspected(&mut self, f: LayerDoneFn) {
+        self.layer_done = Some(f);
+    }
+
+    /// The transport (e.g. to hook the browser transport's body progress).
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
     }
 
     pub fn log(&self) -> &[RequestRecord] {
@@ -550,6 +565,12 @@ impl<T: Transport> ImageSource for RegistryClient<T> {
         let (bytes, n) = (self.bytes_fetched(), self.log.len());
         if let Some(p) = &mut self.progress {
             p(phase, layer, bytes, n);
+        }
+    }
+
+    fn layer_inspected(&mut self, layer: usize, entries: usize) {
+        if let Some(f) = &mut self.layer_done {
+            f(layer, entries);
         }
     }
 }

@@ -17,6 +17,8 @@ struct InspectArgs {
     #[serde(flatten)]
     target: Target,
     files: bool,
+    /// The file lists as columnar tables (`fileTable`) instead of `fileList` objects.
+    file_table: bool,
     verify_tar_split: bool,
     footer: bool,
 }
@@ -77,7 +79,8 @@ pub fn forget_inspected_js() {
 }
 
 /// `inspectImage({registry, repository, reference, platform?, files?, verifyTarSplit?, footer?,
-/// token?, username?, password?, realm?, service?, onProgress?})` → image report.
+/// fileTable?, token?, username?, password?, realm?, service?, onProgress?})` → image report.
+/// With `fileTable`, each layer has a columnar `fileTable` (typed arrays) instead of `fileList`.
 ///
 /// By default each layer costs one request of exactly its compressed TOC; `verifyTarSplit`
 /// extends that same single range over the tar-split and checks it.
@@ -92,13 +95,17 @@ pub async fn inspect_image_js(
     let o = InspectOptions {
         tar_split: args.verify_tar_split,
         footer: args.footer,
-        files: args.files,
+        files: args.files && !args.file_table,
     };
     let name = client.image.display();
     let img = inspect_image(&mut client, &name, platform.as_ref(), o)
         .await
         .map_err(js_err)?;
-    let out = to_js(&img.report);
+    let out = if args.file_table {
+        super::file_table::report_with_tables(&img)
+    } else {
+        to_js(&img.report)
+    };
     remember(&args.target, img);
     out
 }

@@ -5,6 +5,7 @@
 //! are the same as the CLI's `--json` output (the same serde structs are serialized). Errors
 //! reject with an `Error` whose message says what failed and what to do.
 
+mod file_table;
 mod files;
 mod inspect;
 mod layout;
@@ -150,15 +151,26 @@ impl Target {
     }
 }
 
-/// Forwards progress to an optional `onProgress` function of the options object.
+/// Forwards progress to an optional `onProgress` function of the options object: the client's
+/// steps (`manifest`, `config`, `layer`, …, `done`), `body` events while a long body arrives
+/// (every 256 KiB received; `bytesFetched` then counts the bytes received so far, the
+/// request in flight included), and `layer-done` after each layer with its `entries`.
 fn attach_progress(client: &mut RegistryClient<FetchTransport>, opts: &JsValue) {
+    use std::cell::Cell;
+    use std::rc::Rc;
     let Ok(f) = js_sys::Reflect::get(opts, &JsValue::from_str("onProgress")) else {
         return;
     };
     let Some(f) = f.dyn_ref::<js_sys::Function>().cloned() else {
         return;
     };
-    client.on_progress(Box::new(move |phase, layer, bytes, requests| {
+    fn event(
+        phase: &str,
+        layer: Option<usize>,
+        bytes: u64,
+        requests: usize,
+        entries: Option<usize>,
+    ) -> js_sys::Object {
         let ev = js_sys::Object::new();
         let set = |k: &str, v: JsValue| {
             let _ = js_sys::Reflect::set(&ev, &JsValue::from_str(k), &v);
@@ -172,7 +184,44 @@ fn attach_progress(client: &mut RegistryClient<FetchTransport>, opts: &JsValue) 
         );
         set("bytesFetched", JsValue::from_f64(bytes as f64));
         set("requests", JsValue::from_f64(requests as f64));
-        let _ = f.call1(&JsValue::NULL, &ev);
+        if let Some(n) = entries {
+            set("entries", JsValue::from_f64(n as f64));
+        }
+        ev
+    }
+    // bytes received (every body chunk, as it arrives) and requests made, shared by the hooks
+    let received = Rc::new(Cell::new(0u64));
+    let requests = Rc::new(Cell::new(0usize));
+    {
+        let (f, received, requests) = (f.clone(), received.clone(), requests.clone());
+        client.on_progress(Box::new(move |phase, layer, bytes, n| {
+            requests.set(n);
+            received.set(received.get().max(bytes));
+            let _ = f.call1(&JsValue::NULL, &event(phase, layer, bytes, n, None));
+        }));
+    }
+    {
+        let (f, received, requests) = (f.clone(), received.clone(), requests.clone());
+        client.on_layer_inspected(Box::new(move |layer, entries| {
+            let ev = event(
+                "layer-done",
+                Some(layer),
+                received.get(),
+                requests.get(),
+                Some(entries),
+            );
+            let _ = f.call1(&JsValue::NULL, &ev);
+        }));
+    }
+    const BODY_STEP: u64 = 256 << 10;
+    let mut next = BODY_STEP;
+    client.transport_mut().on_body = Some(Box::new(move |n| {
+        received.set(received.get() + n);
+        if received.get() >= next {
+            next = received.get() + BODY_STEP;
+            let ev = event("body", None, received.get(), requests.get(), None);
+            let _ = f.call1(&JsValue::NULL, &ev);
+        }
     }));
 }
 

@@ -113,20 +113,81 @@ export interface ChunkscopeError extends Error {
 }
 
 export interface ProgressEvent {
-  phase: "manifest" | "config" | "layer" | "metadata" | "token" | "ping" | "probe" | "tags" | "file" | "done" | string;
+  /**
+   * `body`: part of a long answer arrived (every 256 KiB; `bytesFetched` then counts the bytes
+   * received so far, the request in flight included). `layer-done`: layer `layer` was inspected;
+   * `entries` is its TOC entry count.
+   */
+  phase: "manifest" | "config" | "layer" | "metadata" | "token" | "ping" | "probe" | "tags" | "file" | "body" | "layer-done" | "done" | string;
   layer: number | null;
   bytesFetched: number;
   requests: number;
+  /** With `layer-done`: the layer's TOC entries (counting `chunk` entries). */
+  entries?: number;
 }
 
 export interface InspectImageOptions extends Target {
   /** Include every file with its chunks (`fileList`) in each layer report. */
   files?: boolean;
+  /**
+   * Include every file as a columnar `fileTable` (typed arrays) instead of `fileList` objects:
+   * much cheaper to make for big layers, and transferable from a worker without copying.
+   */
+  fileTable?: boolean;
   /** Read the tar-split in the same single range as the TOC, and check it. */
   verifyTarSplit?: boolean;
   /** Also read the footer (72 more bytes, same range). */
   footer?: boolean;
   onProgress?: (ev: ProgressEvent) => void;
+}
+
+/** `FileTable.types` codes, in order: `FILE_TYPES[types[i]]` is file `i`'s `type`. */
+export type FileTypeCode = 0 | 1 | 2 | 3 | 4 | 5 | 6; // reg, dir, symlink, hardlink, char, block, fifo
+
+/**
+ * A layer's files as columns (`inspectImage({fileTable: true})`), in TOC order; file `i` is the
+ * `FileReport` `fileList[i]` would be. Offsets into the buffers are ends: file `i`'s name is
+ * `names[nameEnds[i-1] .. nameEnds[i]]` (0 for i = 0), UTF-8; its chunks are
+ * `chunkStarts[i] .. chunkStarts[i+1]` in the chunk columns.
+ */
+export interface FileTable {
+  count: number;
+  /** Every path, UTF-8, one after the other. */
+  names: Uint8Array;
+  /** Byte end of each name in `names`. */
+  nameEnds: Uint32Array;
+  /** UTF-16 end of each name in `new TextDecoder().decode(names)` (slice the decoded text). */
+  nameEnds16: Uint32Array;
+  types: Uint8Array;
+  sizes: Float64Array;
+  modes: Float64Array;
+  uids: Float64Array;
+  gids: Float64Array;
+  /** `count + 1` entries. */
+  chunkStarts: Uint32Array;
+  chunkOffsets: Float64Array;
+  chunkCompressed: Float64Array;
+  chunkUncompressedOffsets: Float64Array;
+  chunkUncompressedLengths: Float64Array;
+  /** 1 for a zeros chunk. */
+  chunkZeros: Uint8Array;
+  /** Per file, a JSON object `FileTableExtra`, UTF-8, one after the other. */
+  extras: Uint8Array;
+  /** Byte end of each file's JSON in `extras`. */
+  extraEnds: Uint32Array;
+}
+
+/** The fields of a `FileReport` a row does not show; absent ones are left out. */
+export interface FileTableExtra {
+  modtime?: string;
+  linkName?: string;
+  digest?: string;
+  /** xattr name → base64 of the raw value. */
+  xattrs?: Record<string, string>;
+  devMajor?: number;
+  devMinor?: number;
+  /** The chunks' digests in order; absent when each is the file's `digest`. */
+  chunkDigests?: (string | null)[];
 }
 
 export interface InspectLayerOptions extends Target {
@@ -340,6 +401,8 @@ export interface LayerReport {
   reads: number;
   readLog: { offset: number; length: number }[];
   fileList?: FileReport[];
+  /** With `inspectImage({fileTable: true})`: the files as columns, instead of `fileList`. */
+  fileTable?: FileTable;
   /** A section deliberately not read, because the reference puller does not read it either
    *  (a TOC over its 150 MiB limit); not an error: `partialPull` says what the puller does. */
   notRead: { code: NotReadCode; what: "TOC (compressed)" | "TOC (uncompressed)"; size: number; limit: number } | null;

@@ -32,7 +32,8 @@ function planningCost(page) {
 function listMarks(page) {
   return page.evaluate(() => {
     const toc = document.querySelector('chunkscope-inspector').toc;
-    return { files: toc.files, status: toc.status ? [...toc.status] : null };
+    // rows may be lazy (www/js/file-table.js): their JSON is the fileList's
+    return { files: JSON.parse(JSON.stringify(toc.files)), status: toc.status ? [...toc.status] : null };
   });
 }
 

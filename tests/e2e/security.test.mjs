@@ -22,7 +22,8 @@ test('serve.mjs: the page CSP as a header, frame-ancestors only for index.html, 
   for (const name of ['index.html', 'embed.html']) {
     const csp = metaCsp(name);
     assert.match(csp, /form-action 'none'/, name);
-    assert.match(csp, /require-trusted-types-for 'script'; trusted-types 'none'/, name);
+    // one Trusted Types policy: the inspection worker's script URL (www/js/inspect-client.js)
+    assert.match(csp, /require-trusted-types-for 'script'; trusted-types chunkscope-worker; worker-src 'self'/, name);
   }
   const head = async (p) => {
     const r = await fetch(new URL(p, ui.base));

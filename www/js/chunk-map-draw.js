@@ -5,7 +5,7 @@
 
 import * as fmt from './format.js';
 import { MAX_GROUPS, SEG_TOC, SEG_TARSPLIT, SEG_FOOTER, segmentIndexAfter } from './chunk-map-layout.js';
-import { FETCHED, ZEROS } from './plan-coverage.js';
+import { FETCHED, PRESENT, ZEROS } from './plan-coverage.js';
 
 // colour slots in the palette
 export const C_GAP = 0;
@@ -31,10 +31,12 @@ export function segmentColours(segs, files, { pull = false, coverage = null } = 
     else if (f === SEG_TARSPLIT) col[s] = C_TARSPLIT;
     else if (f === SEG_FOOTER) col[s] = C_FOOTER;
     else {
-      const c = files[f].chunks[segs.chunkIdx[s]];
-      if (c.zeros) col[s] = C_ZEROS;
+      const t = files.table; // a columnar table: the chunk's columns, not a row object
+      const c = t ? null : files[f].chunks[segs.chunkIdx[s]];
+      const k = t ? t.chunkStarts[f] + segs.chunkIdx[s] : 0;
+      if (t ? t.chunkZeros[k] : c.zeros) col[s] = C_ZEROS;
       else if (pull) {
-        const st = coverage ? coverage.chunkState(c) : -1;
+        const st = !coverage ? -1 : t ? (coverage.covers(t.chunkOffsets[k], t.chunkCompressed[k]) ? FETCHED : PRESENT) : coverage.chunkState(c);
         col[s] = st === FETCHED ? C_NEEDED : st === ZEROS ? C_ZEROS : st < 0 ? C_OTHER : C_PRESENT;
       } else col[s] = segs.groupOf[f] < 0 ? C_OTHER : C_GROUP0 + segs.groupOf[f];
     }

@@ -37,7 +37,18 @@ export function buildSegments(layer, files) {
   const ends = [];
   const fileIdx = [];
   const chunkIdx = [];
-  for (let i = 0; i < files.length; i++) {
+  const t = files.table; // a columnar table (file-table.js): read its columns, make no rows
+  for (let i = 0; t && i < files.length; i++) {
+    for (let k = t.chunkStarts[i]; k < t.chunkStarts[i + 1]; k++) {
+      const len = t.chunkCompressed[k];
+      if (!(len > 0)) continue;
+      starts.push(t.chunkOffsets[k]);
+      ends.push(t.chunkOffsets[k] + len);
+      fileIdx.push(i);
+      chunkIdx.push(k - t.chunkStarts[i]);
+    }
+  }
+  for (let i = 0; !t && i < files.length; i++) {
     const cs = files[i].chunks;
     if (!cs) continue;
     for (let k = 0; k < cs.length; k++) {
@@ -89,7 +100,18 @@ export function buildSegments(layer, files) {
   let depth = 2;
   for (;; depth++) {
     const groupBytes = new Map();
-    keys = files.map((f) => groupKey(f.path || '/', depth));
+    const pathOf = files.table ? (i) => files.table.path(i) : (i) => files[i].path;
+    keys = new Array(files.length);
+    // a key depends only on the part before the last '/': files of one directory (together in
+    // TOC order) share the last one computed
+    let lastDir = null;
+    let lastKey = null;
+    for (let i = 0; i < files.length; i++) {
+      const p = pathOf(i) || '/';
+      const dir = p.slice(0, p.lastIndexOf('/') + 1);
+      if (dir !== lastDir) { lastDir = dir; lastKey = groupKey(p, depth); }
+      keys[i] = lastKey;
+    }
     for (let s = 0; s < n; s++) {
       const f = segs.fileIdx[s];
       if (f < 0) continue;
@@ -99,7 +121,7 @@ export function buildSegments(layer, files) {
     if (groups.length !== 1 || depth >= MAX_GROUP_DEPTH) break;
     // a deeper level must split something: stop when the one group is already the files' own directory
     const deeper = new Set();
-    for (let s = 0; s < n; s++) if (segs.fileIdx[s] >= 0) deeper.add(groupKey(files[segs.fileIdx[s]].path || '/', depth + 1));
+    for (let s = 0; s < n; s++) if (segs.fileIdx[s] >= 0) deeper.add(groupKey((files.table ? files.table.path(segs.fileIdx[s]) : files[segs.fileIdx[s]].path) || '/', depth + 1));
     if (deeper.size === 1) break;
   }
   segs.groupDepth = depth;

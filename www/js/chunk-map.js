@@ -94,7 +94,8 @@ export class ChunkMap extends Emitter {
     const t0 = performance.now();
     this.layer = layer;
     this.files = files || [];
-    this.segs = buildSegments(layer, this.files);
+    // a columnar table's segments come made (by the worker, beside the table)
+    this.segs = (this.files.table && this.files.table.segments) || buildSegments(layer, this.files);
     this.selected = -1;
     this.hover = -1;
     this.zoom = 1;
@@ -127,12 +128,31 @@ export class ChunkMap extends Emitter {
     return this.mode === 'pull' && this.pullWanted;
   }
 
+  /** Files with data, in TOC order (Int32Array). */
+  withData() {
+    if (!this._data || this._dataFiles !== this.files) {
+      const t = this.files.table; // a columnar table (file-table.js): its columns, no rows
+      const n = this.files.length;
+      const idx = new Int32Array(n);
+      let k = 0;
+      if (t) {
+        for (let i = 0; i < n; i++) if (t.chunkStarts[i + 1] > t.chunkStarts[i]) idx[k++] = i;
+      } else {
+        this.files.forEach((f, i) => { if (f.chunks && f.chunks.length) idx[k++] = i; });
+      }
+      this._data = idx.subarray(0, k);
+      this._dataFiles = this.files;
+    }
+    return this._data;
+  }
+
   /** Files with data, in blob order (by their first chunk's offset): what ←/→ step through. */
   blobOrder() {
     if (!this._order || this._orderFiles !== this.files) {
-      const idx = [];
-      this.files.forEach((f, i) => { if (f.chunks && f.chunks.length) idx.push(i); });
-      idx.sort((a, b) => this.files[a].chunks[0].offset - this.files[b].chunks[0].offset || a - b);
+      const t = this.files.table;
+      const first = t ? (i) => t.firstOffset(i) : (i) => this.files[i].chunks[0].offset;
+      const idx = Array.from(this.withData());
+      idx.sort((a, b) => first(a) - first(b) || a - b);
       this._order = idx;
       this._orderFiles = this.files;
     }
@@ -174,7 +194,7 @@ export class ChunkMap extends Emitter {
   describeMap() {
     const l = this.layer;
     if (!l) return;
-    const order = this.blobOrder();
+    const order = this.withData(); // counts only: no need to sort
     let fetched = 0;
     let present = 0;
     if (this.coverage && this.pullWanted) {

@@ -12,13 +12,21 @@ import * as fmt from './format.js';
 import { loadModule, parseTarget, imageText } from './api.js';
 import { errorBox } from './errors.js';
 import { layoutBlob } from './layout-folder.js';
+import { InspectClient } from './inspect-client.js';
 
-/** "Reading X: layer 2 metadata · 12 kB in 3 requests" from a progress event. */
+/**
+ * "Reading X: layer 2 metadata · 12 kB in 3 requests" from a progress event (the module's
+ * `{phase, layer, bytesFetched, requests, entries?}` or the worker's `{…, bytes}`): `body` while a
+ * long answer arrives, `layer-done` with the layer's TOC entries.
+ */
 function phaseText(ev, what) {
   const where = ev.phase === 'manifest' ? 'manifest' : ev.phase === 'config' ? 'config'
     : ev.phase === 'token' ? 'signing in'
-      : ev.layer != null ? `layer ${ev.layer + 1} metadata` : ev.phase === 'done' ? 'done' : String(ev.phase);
-  return `${what}: ${where} · ${fmt.bytes(ev.bytesFetched || 0)} in ${fmt.plural(ev.requests || 0, 'request')}`;
+      : ev.phase === 'body' ? 'receiving'
+        : ev.phase === 'layer-done' ? `layer ${ev.layer + 1}: ${fmt.plural(ev.entries || 0, 'entry', 'entries')} parsed`
+          : ev.layer != null ? `layer ${ev.layer + 1} metadata` : ev.phase === 'done' ? 'done' : String(ev.phase);
+  const bytes = ev.bytes ?? ev.bytesFetched ?? 0;
+  return `${what}: ${where} · ${fmt.bytes(bytes)} in ${fmt.plural(ev.requests || 0, 'request')}`;
 }
 
 /**
@@ -37,6 +45,10 @@ export class Controller {
     this.view = view;
     this.loadSeq = 0;
     this.planSeq = 0;
+    /** inspectImage and planPull run in a Web Worker (inspect-client.js, worker.js). */
+    this.client = new InspectClient();
+    /** The last load's progress, for tests and benchmarks: {phase, bytes, entries, requests}. */
+    this.progress = null;
   }
 
   /** Inspects a registry image from the form's values, then plans its pull over the have-images. */
@@ -46,6 +58,14 @@ export class Controller {
     view.clearError();
     view.showNotice('');
     view.form.setBusy(true);
+    this.progress = null;
+    delete view.progress.dataset.bytes;
+    delete view.progress.dataset.entries;
+    // a load still in flight is stale now: stop its work rather than let it finish unseen
+    if (this.client.pending.size) this.client.cancel();
+    // the worker starts (and compiles its wasm) while the main thread reads the form
+    this.client.start().catch(() => { /* inspect-client.js falls back to the main thread */ });
+    performance.mark('chunkscope:inspect'); // for benchmarks (scripts/bench-browser.mjs)
     let cs;
     let want;
     let haves;
@@ -79,9 +99,14 @@ export class Controller {
     const t0 = performance.now();
     try {
       view.setProgress(`Reading ${wantText} from ${registryText}…`);
-      const report = await cs.inspectImage({
-        ...wantTarget, files: true, verifyTarSplit: !!v.verifyTarSplit,
-        onProgress: (ev) => { if (seq === this.loadSeq) view.setProgress(phaseText(ev, `Reading ${wantText}`)); },
+      const report = await this.client.inspectImage({ ...wantTarget, verifyTarSplit: !!v.verifyTarSplit }, {
+        onProgress: (ev) => {
+          if (seq !== this.loadSeq) return;
+          this.progress = { ...this.progress, ...ev };
+          view.setProgress(phaseText(ev, `Reading ${wantText}`));
+          view.progress.dataset.bytes = String(ev.bytes || 0);
+          if (ev.entries != null) view.progress.dataset.entries = String(ev.entries);
+        },
       });
       if (seq !== this.loadSeq) return;
       view.state = {
@@ -121,10 +146,12 @@ export class Controller {
 
   /**
    * Cancel (the status bar's button): the load in flight becomes stale — its answers are dropped
-   * when they arrive — and the page is usable at once. The module's requests are not aborted.
+   * when they arrive — and the page is usable at once. The inspection worker is terminated: its
+   * requests and its parsing stop (a fresh worker serves the next load).
    */
   cancel() {
     const view = this.view;
+    this.client.cancel();
     this.loadSeq++;
     this.planSeq++;
     view.setProgress('');
@@ -313,11 +340,14 @@ export class Controller {
       ? `Planning ${s.wantText} over ${s.haveTexts.join(', ')}…`
       : `Planning a cold pull of ${s.wantText}…`);
     try {
-      const cs = await loadModule();
-      // a layout folder: a cold pull of the image read last, planned from memory
-      const plan = layout ? await cs.planLayout(view.plan.options()) : await cs.planPull({
-        want: s.wantTarget, have: s.haveTargets, ...view.plan.options(), ...(onProgress ? { onProgress } : {}),
-      });
+      // a layout folder: a cold pull of the image read last, planned from memory on the main
+      // thread (the layout was read there); a registry image: in the worker that inspected it,
+      // which plans from its cache
+      const plan = layout
+        ? await (await loadModule()).planLayout(view.plan.options())
+        : await this.client.planPull({
+          want: s.wantTarget, have: s.haveTargets, ...view.plan.options(),
+        }, { onProgress });
       if (stale()) return;
       view.plan.render(plan, { want: s.wantText, have: s.haveTexts });
       view.applyPlan(plan);

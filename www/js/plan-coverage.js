@@ -67,7 +67,16 @@ export class LayerCoverage {
   /** Per file: FETCHED if any of its chunks is, PRESENT if it has chunks and none is, else NONE. */
   fileStatus(files) {
     const out = new Uint8Array(files.length);
-    for (let i = 0; i < files.length; i++) {
+    const t = files.table; // a columnar table (file-table.js): its columns, no rows
+    for (let i = 0; t && i < files.length; i++) {
+      if (t.chunkStarts[i + 1] === t.chunkStarts[i]) continue;
+      let st = PRESENT;
+      for (let k = t.chunkStarts[i]; k < t.chunkStarts[i + 1]; k++) {
+        if (!t.chunkZeros[k] && this.covers(t.chunkOffsets[k], t.chunkCompressed[k])) { st = FETCHED; break; }
+      }
+      out[i] = st;
+    }
+    for (let i = 0; !t && i < files.length; i++) {
       const cs = files[i].chunks || [];
       if (!cs.length) continue;
       let st = PRESENT;

@@ -106,7 +106,6 @@ export class TocView extends Emitter {
     const t0 = performance.now();
     this.tree = new TocTree(files);
     this.files = this.tree.files;
-    this.byPath = this.tree.byPath;
     this.setStatus(status, { render: false });
     for (const r of this.pool) r.key = null;
     this.selectedIndex = -1;
@@ -127,6 +126,11 @@ export class TocView extends Emitter {
     this.legendEl.hidden = !status;
     for (const r of this.pool) r.key = null;
     if (render) this.render();
+  }
+
+  /** path → file index (made on first use). */
+  get byPath() {
+    return this.tree ? this.tree.byPath : new Map();
   }
 
   /** The tree's root node. */
@@ -184,6 +188,12 @@ export class TocView extends Emitter {
   pullStatus() {
     if (this.status) return this.status;
     const st = new Uint8Array(this.files.length);
+    const t = this.tree.table;
+    if (t) {
+      // columnar: no row objects
+      for (let i = 0; i < st.length; i++) if (t.types[i] === 0 && t.fetchable(i) > 0) st[i] = 2;
+      return st;
+    }
     this.files.forEach((f, i) => {
       if (f.type === 'reg' && (f.chunks || []).some((c) => !c.zeros && c.compressedLength > 0)) st[i] = 2;
     });
@@ -194,6 +204,17 @@ export class TocView extends Emitter {
   fetchedFiles() {
     if (!this.tree) return [];
     const st = this.pullStatus();
+    const t = this.tree.table;
+    if (t) {
+      // columnar: read the columns (a row's digest from its extras), make no rows
+      t.allPaths();
+      const out = [];
+      for (let i = 0; i < st.length; i++) {
+        if (st[i] !== 2) continue;
+        out.push({ path: t.path(i), size: t.sizes[i], chunks: t.chunkCount(i), compressedBytes: t.fetchable(i), digest: t.extra(i).digest || '' });
+      }
+      return out;
+    }
     return this.files.filter((f, i) => st[i] === 2).map((f) => ({
       path: f.path,
       size: f.size || 0,

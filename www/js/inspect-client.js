@@ -1,0 +1,148 @@
+// inspect-client.js — the page's end of worker.js: `inspectImage` and `planPull` run in a module
+// Web Worker (the same wasm module), with progress `{phase, layer, bytes, requests, entries}` and
+// a cancel that stops both the requests and the CPU work (the worker is terminated, and a fresh
+// one started for the next call). Where a worker cannot start (a host page's CSP or Trusted Types
+// forbid it, or no Worker at all), the same calls run on the main thread instead, with the same
+// result shapes: the page keeps working, only less smoothly.
+
+import { loadModule } from './api.js';
+import { adoptFileTables } from './file-table.js';
+
+/** The Trusted Types policy the page's CSP allows for the worker's script URL (and nothing else). */
+const POLICY = 'chunkscope-worker';
+let policy;
+
+function workerUrl() {
+  const url = new URL('./worker.js', import.meta.url).href;
+  const tt = globalThis.trustedTypes;
+  if (!tt || !tt.createPolicy) return url;
+  if (policy === undefined) {
+    policy = null;
+    // only this one URL: anything else passed to the policy is refused
+    policy = tt.createPolicy(POLICY, { createScriptURL: (u) => { if (u !== url) throw new TypeError(`${POLICY}: not the worker script`); return u; } });
+  }
+  return policy.createScriptURL(url);
+}
+
+/** An error as the module throws it (message, kind, status, url, registryCode, details). */
+function revive(data) {
+  return Object.assign(new Error(data.message), data);
+}
+
+export class InspectClient {
+  constructor() {
+    this.worker = null;
+    this.ready = null;
+    this.pending = new Map();
+    this.seq = 0;
+    /** 'worker' or 'main' (after a worker could not start). */
+    this.mode = typeof Worker === 'function' ? 'worker' : 'main';
+    /** {ms, prepareMs, memory} of the last call in the worker (the call, the tree shape and chunk
+     * map segments made beside it, wasm memory bytes), for benchmarks. */
+    this.last = null;
+  }
+
+  /** Starts the worker (resolves when its module is ready); rejects where none can start. */
+  start() {
+    if (this.ready) return this.ready;
+    if (this.mode !== 'worker') return Promise.reject(Object.assign(new Error('No worker here.'), { kind: 'startup' }));
+    this.ready = new Promise((resolve, reject) => {
+      let w;
+      try {
+        w = new Worker(workerUrl(), { type: 'module', name: 'chunkscope' });
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      this.worker = w;
+      w.onmessage = (ev) => {
+        const m = ev.data || {};
+        if (m.type === 'ready') { resolve(w); return; }
+        if (m.id == null) {
+          if (m.type === 'error') reject(revive(m.error));
+          return;
+        }
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        if (m.type === 'progress') {
+          if (p.onProgress) p.onProgress(m);
+        } else if (m.type === 'result') {
+          this.pending.delete(m.id);
+          this.last = { ms: m.ms, prepareMs: m.prepareMs, memory: m.memory };
+          p.resolve(m.value);
+        } else if (m.type === 'error') {
+          this.pending.delete(m.id);
+          p.reject(revive(m.error));
+        }
+      };
+      w.onerror = (ev) => {
+        const e = Object.assign(new Error(`The inspection worker failed: ${ev.message || 'it could not load'}`), { kind: 'startup' });
+        reject(e);
+        for (const p of this.pending.values()) p.reject(e);
+        this.pending.clear();
+        this.stop();
+      };
+    });
+    this.ready.catch(() => {
+      // no worker here (CSP, Trusted Types, no module workers): the main thread does the work
+      this.mode = 'main';
+      this.stop();
+    });
+    return this.ready;
+  }
+
+  /** Ends the worker and whatever it was doing; the next call starts a new one. */
+  stop() {
+    if (this.worker) this.worker.terminate();
+    this.worker = null;
+    this.ready = null;
+  }
+
+  /**
+   * Cancels every call in flight: the worker is terminated (its fetches and its parsing stop),
+   * and the calls reject with `{kind: 'cancelled'}`.
+   */
+  cancel() {
+    this.stop();
+    const e = Object.assign(new Error('Cancelled.'), { kind: 'cancelled' });
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  /** `fn(args)` in the worker (or on the main thread, see above); `onProgress(ev)` as it goes. */
+  async call(fn, args, { onProgress = null } = {}) {
+    if (this.mode === 'worker') {
+      try {
+        await this.start();
+      } catch { /* falls through to the main thread */ }
+    }
+    if (this.mode === 'main' || !this.worker) return this.callHere(fn, args, onProgress);
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onProgress });
+      this.worker.postMessage({ id, type: 'call', fn, args });
+    });
+  }
+
+  async callHere(fn, args, onProgress) {
+    const cs = await loadModule();
+    return cs[fn]({
+      ...args,
+      ...(onProgress ? {
+        onProgress: (p) => onProgress({
+          phase: p.phase, layer: p.layer, bytes: p.bytesFetched || 0, requests: p.requests || 0,
+          ...(p.entries != null ? { entries: p.entries } : {}),
+        }),
+      } : {}),
+    });
+  }
+
+  /** `inspectImage` with columnar file tables, adopted as lazy `fileList`s (file-table.js). */
+  async inspectImage(args, opts) {
+    return adoptFileTables(await this.call('inspectImage', { ...args, fileTable: true }, opts));
+  }
+
+  planPull(args, opts) {
+    return this.call('planPull', args, opts);
+  }
+}
