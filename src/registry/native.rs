@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use std::io::Read;
 use std::time::Duration;
 
+/// A blocking HTTP transport (`ureq`) with a stall limit and no automatic redirects (the client follows them itself, so credentials never leave the registry's origin).
 pub struct UreqTransport {
     agent: ureq::Agent,
     stall: Duration,
@@ -29,6 +30,7 @@ pub fn stall_limit() -> Duration {
 }
 
 impl UreqTransport {
+    /// A transport with the stall limit of [`stall_limit`].
     pub fn new() -> Self {
         Self::with_stall_limit(stall_limit())
     }
