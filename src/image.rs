@@ -121,7 +121,9 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
     let mut layers = Vec::new();
     for (i, desc) in manifest.layers.iter().enumerate() {
         src.progress("layer", Some(i));
-        let mut layer = inspect_layer(src, desc, opts).await;
+        let mut layer =
+            crate::inspect::inspect_layer(desc, opts, async |r| src.read_range(desc, r).await)
+                .await;
         report.bytes_read += layer.report.bytes_read;
         report.reads += layer.report.reads;
         // The file list (large for big layers) moves to the image report; the layer keeps the
@@ -142,13 +144,4 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
         manifest,
         layers,
     })
-}
-
-/// Inspects one layer of a source. Errors end up in the layer's report.
-pub async fn inspect_layer<S: ImageSource + ?Sized>(
-    src: &mut S,
-    desc: &Descriptor,
-    opts: InspectOptions,
-) -> InspectedLayer {
-    crate::inspect::drive(desc, opts, async |r| src.read_range(desc, r).await).await
 }

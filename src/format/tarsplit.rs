@@ -53,7 +53,7 @@ pub struct TarSplit {
     pub segments: usize,
 }
 
-/// The totals of a tar-split read line by line ([`Lines`]).
+/// The totals of a tar-split read line by line (`Lines`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Totals {
     /// Size of the uncompressed tar stream it describes (the layer's uncompressed size).
