@@ -7,7 +7,10 @@ use crate::error::{Error, Result};
 use std::io::Read;
 use std::time::Duration;
 
-/// A blocking HTTP transport (`ureq`) with a stall limit and no automatic redirects (the client follows them itself, so credentials never leave the registry's origin).
+/// The native [`Transport`]: a blocking `ureq` agent with a stall limit ([`stall_limit`]). It
+/// follows redirects itself rather than letting `ureq` do it: at most 5, to http(s) URLs only,
+/// a loop is an [`Error::Http`] that says so, and `Authorization` is dropped on a redirect to
+/// another origin (blob storage, a CDN).
 pub struct UreqTransport {
     agent: ureq::Agent,
     stall: Duration,
