@@ -783,6 +783,31 @@ fn regressions_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions")
 }
 
+/// The `estargz_json` harness frames its seeds well enough that they get past the TOC digest and
+/// the member's framing: each reaches the file model with exactly its entries, and no error.
+#[test]
+fn estargz_json_seeds_reach_the_file_model() {
+    let seeds = seeds_for("estargz_json");
+    assert_eq!(seeds.len(), 3);
+    for (s, n) in seeds.iter().zip([3usize, 12, 30]) {
+        let done = bodies::estargz_json_inspected(s).expect("a seed has its header");
+        assert_eq!(done.report.error, None, "{n}-entry seed");
+        assert_eq!(done.report.entries, n);
+        assert!(done.files.is_some(), "{n}-entry seed: no file model");
+        assert!(done.report.estargz.as_ref().unwrap().toc_digest_verified);
+    }
+    // A flipped byte in the JSON is still authenticated (the harness digests what it frames), so
+    // it reaches the parser: here a type the TOC schema does not have.
+    let mut bad = seeds[0].clone();
+    let at = bad.windows(5).position(|w| w == b"\"reg\"").unwrap() + 1;
+    bad[at] = b'x';
+    let done = bodies::estargz_json_inspected(&bad).unwrap();
+    assert_eq!(
+        done.report.error.as_ref().map(|e| e.kind()),
+        Some(chunkscope::ErrorKind::Format)
+    );
+}
+
 /// Every saved crash input (fuzz/regressions/<target>-*.bin) runs without a panic, except the
 /// ones listed in [`KNOWN_OPEN`].
 #[test]

@@ -15,7 +15,7 @@ use chunkscope::format::{
 };
 use chunkscope::format::{gofmt, pax as pax_fmt, tar_header};
 use chunkscope::inspect::report::FileReport;
-use chunkscope::inspect::{InspectOptions, LayerInspection};
+use chunkscope::inspect::{InspectOptions, InspectedLayer, LayerInspection};
 use chunkscope::model::LayerFiles;
 use chunkscope::oci::Descriptor;
 use std::collections::BTreeMap;
@@ -506,8 +506,8 @@ pub fn estargz_toc(data: &[u8]) {
 }
 
 /// Runs a whole inspection (file list on) of a gzip layer whose annotations carry the eStargz
-/// TOC digest `digest`, reading `blob` as the inspection asks.
-fn inspect_estargz(blob: VirtualBlob<'_>, digest: String) {
+/// TOC digest `digest`, reading `blob` as the inspection asks; the report is serialised too.
+fn inspect_estargz(blob: VirtualBlob<'_>, digest: String) -> InspectedLayer {
     let mut annotations = BTreeMap::new();
     annotations.insert(
         "containerd.io/snapshot/stargz/toc.digest".to_string(),
@@ -540,6 +540,7 @@ fn inspect_estargz(blob: VirtualBlob<'_>, digest: String) {
     }
     let out = insp.finish();
     let _ = serde_json::to_vec(&out.report);
+    out
 }
 
 /// Length of the fixed header of an `estargz_json` input.
@@ -552,21 +553,27 @@ pub const ESTARGZ_JSON_HEADER: usize = 4;
 /// reaches the TOC parser, the file model (chunk ends derived from the next offsets, as eStargz
 /// has no `endOffset`), the landmarks and the hazards instead of stopping at a gzip checksum.
 pub fn estargz_json(data: &[u8]) {
+    let _ = estargz_json_inspected(data);
+}
+
+/// The body of `estargz_json`, returning the inspection (`None` for an input shorter than its
+/// header), so tests can check that inputs reach the file model.
+pub fn estargz_json_inspected(data: &[u8]) -> Option<InspectedLayer> {
     if data.len() < ESTARGZ_JSON_HEADER {
-        return;
+        return None;
     }
     let toc_offset = u64::from(u32::from_le_bytes(data[0..4].try_into().unwrap()));
     let json = &data[ESTARGZ_JSON_HEADER..];
     let _ = toc_fmt::parse(json);
     let mut tail = estargz_toc_member(json);
     tail.extend(estargz::footer_bytes(toc_offset));
-    inspect_estargz(
+    Some(inspect_estargz(
         VirtualBlob {
             pad: toc_offset,
             tail: &tail,
         },
         Digest::sha256(json).to_string(),
-    );
+    ))
 }
 
 /// An eStargz TOC member holding `json`: a tar with the one entry `stargz.index.json`, in an
