@@ -7,7 +7,7 @@
 //! peak heap measured by a counting allocator. `cargo bench --bench inspect`.
 
 use chunkscope::format::digest::Digest;
-use chunkscope::inspect::{inspect_with, ByteRange, InspectOptions};
+use chunkscope::inspect::{inspect_layer_blocking, ByteRange, InspectOptions};
 use chunkscope::oci::Descriptor;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -143,7 +143,7 @@ fn main() {
             let base = NOW.load(Relaxed);
             PEAK.store(base, Relaxed);
             let t = Instant::now();
-            let layer = inspect_with(&desc, InspectOptions::default(), |r: ByteRange| {
+            let layer = inspect_layer_blocking(&desc, InspectOptions::default(), |r: ByteRange| {
                 assert_eq!(r.offset, toc_offset);
                 Ok(compressed.clone())
             });

@@ -160,33 +160,57 @@ impl RegistryCode {
 pub enum Error {
     /// A layer-descriptor annotation was present but its value did not parse.
     Annotation {
+        /// The annotation key, with its namespace.
         key: String,
+        /// The value as found (empty when the key is missing but required).
         value: String,
+        /// Why the value was refused.
         reason: String,
     },
     /// The blob's trailing bytes are not any known zstd:chunked footer.
     Footer(String),
     /// Fewer bytes than a structure needs.
     Truncated {
+        /// The structure that was cut short (`"footer"`, `"eStargz footer"`, …).
         what: &'static str,
+        /// Bytes the structure needs.
         needed: u64,
+        /// Bytes that were there.
         got: u64,
     },
     /// A digest string that is not `algorithm:hex`, or an algorithm we cannot check.
-    BadDigest { value: String, reason: String },
+    BadDigest {
+        /// The string as given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Bytes whose digest differs from the one that authenticates them.
     DigestMismatch {
+        /// What was checked (`"TOC"`, `"tar-split"`, a file name, …).
         what: String,
+        /// The digest that authenticates the bytes (`algorithm:hex`).
         expected: String,
+        /// The digest the bytes have (`algorithm:hex`).
         actual: String,
     },
     /// A size (claimed by a server, an annotation or a footer, or produced by decompression)
     /// above the limit we accept.
-    TooLarge { what: String, size: u64, limit: u64 },
+    TooLarge {
+        /// What is too large (`"TOC"`, `"blob"`, `"manifest"`, …).
+        what: String,
+        /// The size claimed or reached, in bytes.
+        size: u64,
+        /// The largest size accepted, in bytes.
+        limit: u64,
+    },
     /// A claimed uncompressed length that the data did not match.
     LengthMismatch {
+        /// What was measured (`"TOC"`, `"tar-split"`, …).
         what: String,
+        /// The length that was claimed, in bytes.
         expected: u64,
+        /// The length the data has, in bytes.
         actual: u64,
     },
     /// Decompression produced more than the declared length (decoding stopped there).
@@ -197,13 +221,29 @@ pub enum Error {
         expected: u64,
     },
     /// The zstd stream is corrupt.
-    Zstd { what: String, message: String },
+    Zstd {
+        /// What was being decompressed.
+        what: String,
+        /// The decoder's error.
+        message: String,
+    },
     /// A gzip stream (eStargz) is corrupt.
-    Gzip { what: String, message: String },
+    Gzip {
+        /// What was being decompressed.
+        what: String,
+        /// The decoder's error.
+        message: String,
+    },
     /// The blob's last bytes are not an eStargz footer.
-    EstargzFooter { reason: String },
+    EstargzFooter {
+        /// What is wrong with it, in stargz-snapshotter's words where it has them.
+        reason: String,
+    },
     /// The eStargz TOC member does not hold `stargz.index.json` as it should.
-    EstargzToc { reason: String },
+    EstargzToc {
+        /// What the member holds instead.
+        reason: String,
+    },
     /// The TOC JSON is malformed or violates the format.
     Toc(String),
     /// The tar-split stream is malformed.
@@ -238,6 +278,7 @@ pub enum Error {
     Timeout {
         /// The request's URL.
         url: String,
+        /// Which part of the exchange stalled.
         stage: TimeoutStage,
         /// The stall limit that ran out.
         seconds: u64,
@@ -257,8 +298,11 @@ pub enum Error {
     Internal(String),
     /// A registry or server answered in a way we cannot use.
     Http {
+        /// The request's URL (after redirects when they were followed).
         url: String,
+        /// The HTTP status of the answer.
         status: u16,
+        /// What the answer means for the caller (built from the status and the request's purpose).
         message: String,
         /// The first code of the registry's JSON errors body (`{"errors":[{"code":…}]}`), when
         /// it sent one that distribution defines: tells a missing repository (`NAME_UNKNOWN`)
@@ -267,12 +311,16 @@ pub enum Error {
     },
     /// The server ignored the Range header and started sending the whole blob.
     RangeIgnored {
+        /// The request's URL.
         url: String,
+        /// The status of the answer (usually 200).
         status: u16,
+        /// The blob's full size when the answer told it (`Content-Length` of a 200).
         blob_size: Option<u64>,
     },
 }
 
+/// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Where a request stalled (wire spelling kebab-case).

@@ -1,6 +1,6 @@
 //! The smallest executor that can run the crate's async flows over synchronous IO.
 //!
-//! The image and layer flows (`image`, `inspect::drive`) are written once, as `async` code
+//! The image and layer flows (`image`, `inspect::inspect_layer`) are written once, as `async` code
 //! generic over their reader, so that the browser can run them truly asynchronously over
 //! `fetch`. Native readers (files, the blocking HTTP client) never return `Pending`: they finish
 //! each read before returning. [`block_on`] therefore polls a future exactly once. A `Pending`

@@ -123,7 +123,9 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
     let mut layers = Vec::new();
     for (i, desc) in manifest.layers.iter().enumerate() {
         src.progress("layer", Some(i));
-        let mut layer = inspect_layer(src, desc, opts).await;
+        let mut layer =
+            crate::inspect::inspect_layer(desc, opts, async |r| src.read_range(desc, r).await)
+                .await;
         src.layer_inspected(i, layer.report.entries);
         report.bytes_read += layer.report.bytes_read;
         report.reads += layer.report.reads;
@@ -145,13 +147,4 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
         manifest,
         layers,
     })
-}
-
-/// Inspects one layer of a source. Errors end up in the layer's report.
-pub async fn inspect_layer<S: ImageSource + ?Sized>(
-    src: &mut S,
-    desc: &Descriptor,
-    opts: InspectOptions,
-) -> InspectedLayer {
-    crate::inspect::drive(desc, opts, async |r| src.read_range(desc, r).await).await
 }

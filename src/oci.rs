@@ -9,9 +9,13 @@ use crate::format::digest::Digest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The OCI image index media type.
 pub const MT_OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// The OCI image manifest media type.
 pub const MT_OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// The Docker schema-2 manifest list media type.
 pub const MT_DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+/// The Docker schema-2 image manifest media type.
 pub const MT_DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 /// The layer media type zstd:chunked layers carry.
 pub const MT_LAYER_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
@@ -25,14 +29,20 @@ pub const ACCEPT_DOCKER: &str = "application/vnd.docker.distribution.manifest.li
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Descriptor {
+    /// The media type of the referenced content.
     #[serde(default)]
     pub media_type: String,
+    /// The content's digest, `algorithm:hex` (validated when a manifest is parsed; see [`Descriptor::parsed_digest`]).
     pub digest: String,
+    /// The content's size in bytes.
     pub size: u64,
+    /// The descriptor's annotations (for layers: where the zstd:chunked or eStargz metadata sits).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
+    /// The platform of a manifest listed in an index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<Platform>,
+    /// Alternative download URLs (read, never followed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
 }
@@ -55,17 +65,22 @@ impl Descriptor {
         }
     }
 
+    /// The digest, parsed; an [`Error::Oci`] when it is not `algorithm:hex`.
     pub fn parsed_digest(&self) -> Result<Digest> {
         Digest::parse(&self.digest).map_err(|e| Error::Oci(format!("descriptor: {e}")))
     }
 }
 
+/// An OS / architecture pair (and variant), as index entries and `--platform` name them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Platform {
+    /// The operating system (`linux`).
     #[serde(default)]
     pub os: String,
+    /// The CPU architecture (`amd64`, `arm64`, …).
     #[serde(default)]
     pub architecture: String,
+    /// The architecture variant (`v8`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
 }
@@ -87,6 +102,7 @@ impl Platform {
             ))),
         }
     }
+    /// Whether `self` satisfies `want`: same OS and architecture, and the same variant when `want` names one.
     pub fn matches(&self, want: &Platform) -> bool {
         self.os == want.os
             && self.architecture == want.architecture
@@ -108,12 +124,17 @@ impl std::fmt::Display for Platform {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Manifest {
+    /// `schemaVersion` (2).
     #[serde(default)]
     pub schema_version: u32,
+    /// `mediaType`, when the manifest states it.
     #[serde(default)]
     pub media_type: Option<String>,
+    /// The image config's descriptor.
     pub config: Descriptor,
+    /// The layers' descriptors, base layer first.
     pub layers: Vec<Descriptor>,
+    /// The manifest's annotations.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
 }
@@ -122,26 +143,34 @@ pub struct Manifest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Index {
+    /// `schemaVersion` (2).
     #[serde(default)]
     pub schema_version: u32,
+    /// `mediaType`, when the index states it.
     #[serde(default)]
     pub media_type: Option<String>,
+    /// One descriptor per image (platform) or nested index.
     pub manifests: Vec<Descriptor>,
 }
 
 /// The image config: only the layer DiffIDs matter here.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 pub struct ImageConfig {
+    /// The layers' uncompressed digests.
     #[serde(default)]
     pub rootfs: RootFs,
+    /// The image's operating system.
     #[serde(default)]
     pub os: String,
+    /// The image's CPU architecture.
     #[serde(default)]
     pub architecture: String,
 }
 
+/// The config's `rootfs` object.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 pub struct RootFs {
+    /// The DiffID (digest of the uncompressed tar) of every layer, in layer order.
     #[serde(default)]
     pub diff_ids: Vec<String>,
 }
@@ -149,7 +178,9 @@ pub struct RootFs {
 /// A manifest document: either an index or a single image manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ManifestDoc {
+    /// An image index or Docker manifest list.
     Index(Index),
+    /// A single image manifest.
     Image(Manifest),
 }
 
@@ -261,6 +292,7 @@ impl Index {
             })
     }
 
+    /// The platforms the index lists (`os/arch[/variant]`), in index order.
     pub fn platforms(&self) -> Vec<String> {
         self.manifests
             .iter()

@@ -183,7 +183,7 @@ fn truncated_blob_and_short_reads() {
         chunkscope::source::layout::read_range(&path, r),
         Err(Error::Truncated { .. })
     ));
-    let done = chunkscope::inspect::inspect_with(&l.desc, ALL, |r| {
+    let done = chunkscope::inspect::inspect_layer_blocking(&l.desc, ALL, |r| {
         chunkscope::source::layout::read_range(&path, r)
     });
     assert!(done.report.error.is_some(), "{:?}", done.report);

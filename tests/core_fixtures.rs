@@ -25,8 +25,10 @@ mod core_support;
 use chunkscope::format::footer::{self, FooterVariant};
 use chunkscope::format::zstd;
 use chunkscope::inspect::report::CheckState;
-use chunkscope::inspect::{inspect_with, InspectOptions, InspectedLayer, LayerInspection};
-use chunkscope::source::inspect_image;
+use chunkscope::inspect::{
+    inspect_layer_blocking, InspectOptions, InspectedLayer, LayerInspection,
+};
+use chunkscope::source::inspect_image_blocking;
 use chunkscope::source::layout::{BlobFile, OciLayout};
 use core_support::*;
 use serde_json::Value;
@@ -38,9 +40,9 @@ const WITH_TAR_SPLIT: InspectOptions = InspectOptions {
     files: false,
 };
 
-/// Inspects one fixture layer by reading its blob file, the way `source::inspect_image` does.
+/// Inspects one fixture layer by reading its blob file, the way `source::inspect_image_blocking` does.
 fn inspect(l: &FixtureLayer, opts: InspectOptions) -> InspectedLayer {
-    inspect_with(&l.desc, opts, |r| {
+    inspect_layer_blocking(&l.desc, opts, |r| {
         chunkscope::source::layout::read_range(&l.blob_path, r)
     })
 }
@@ -538,7 +540,7 @@ fn blobs_without_annotations_read_footer_then_toc() {
             src.descriptor.digest, l.desc.digest,
             "{name}: digest on open"
         );
-        let img = inspect_image(&mut src, "file:", None, WITH_TAR_SPLIT).unwrap();
+        let img = inspect_image_blocking(&mut src, "file:", None, WITH_TAR_SPLIT).unwrap();
         assert_eq!(img.report.layers.len(), 1);
         let r = &img.report.layers[0];
         assert_all_checks_pass(&name, r);
@@ -586,7 +588,7 @@ fn blobs_without_annotations_read_footer_then_toc() {
 fn inspect_image_over_oci_layouts() {
     for &(fixture, tag, current) in FIXTURES {
         let mut src = OciLayout::open(&fixtures_dir().join(fixture), Some(tag)).unwrap();
-        let img = inspect_image(&mut src, fixture, None, WITH_TAR_SPLIT).unwrap();
+        let img = inspect_image_blocking(&mut src, fixture, None, WITH_TAR_SPLIT).unwrap();
         let n = if fixture.starts_with("tiny") { 1 } else { 2 };
         assert_eq!(img.report.layers.len(), n, "{fixture}");
         assert_eq!(img.report.reads, n, "{fixture}: one read per layer");

@@ -16,10 +16,10 @@ use chunkscope::format::digest::Digest;
 use chunkscope::format::estargz;
 use chunkscope::inspect::report::{CheckState, LayerReport};
 use chunkscope::inspect::{
-    inspect_with, ByteRange, InspectOptions, InspectedLayer, LayerInspection,
+    inspect_layer_blocking, ByteRange, InspectOptions, InspectedLayer, LayerInspection,
 };
 use chunkscope::oci::Descriptor;
-use chunkscope::source::inspect_image;
+use chunkscope::source::inspect_image_blocking;
 use chunkscope::source::layout::OciLayout;
 use chunkscope::Error;
 use serde_json::Value;
@@ -47,7 +47,7 @@ struct Layer {
 
 fn layer(name: &'static str) -> Layer {
     let mut src = OciLayout::open(&fixtures().join(name), Some("latest")).unwrap();
-    let img = inspect_image(&mut src, name, None, InspectOptions::default()).unwrap();
+    let img = inspect_image_blocking(&mut src, name, None, InspectOptions::default()).unwrap();
     assert_eq!(img.manifest.layers.len(), 1, "{name}");
     let desc = img.manifest.layers[0].clone();
     let hex = desc.digest.strip_prefix("sha256:").unwrap();
@@ -67,7 +67,7 @@ fn layer(name: &'static str) -> Layer {
 
 fn inspect(l: &Layer, opts: InspectOptions) -> (InspectedLayer, Vec<ByteRange>) {
     let mut reads = Vec::new();
-    let out = inspect_with(&l.desc, opts, |r| {
+    let out = inspect_layer_blocking(&l.desc, opts, |r| {
         reads.push(r);
         Ok(l.blob[r.offset as usize..r.end() as usize].to_vec())
     });

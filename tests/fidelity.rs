@@ -12,7 +12,7 @@ use chunkscope::inspect::eligibility::{PullOutcome, VerdictCode};
 use chunkscope::inspect::hazards::{HazardKind, HazardPull};
 use chunkscope::inspect::{InspectOptions, InspectedLayer};
 use chunkscope::plan::{plan_pull, LayerInput, PlanOptions};
-use chunkscope::source::inspect_image;
+use chunkscope::source::inspect_image_blocking;
 use chunkscope::source::layout::OciLayout;
 use core_support::*;
 use std::process::Command;
@@ -82,7 +82,7 @@ fn verdict_of_every_fixture_layer_is_what_podman_did() {
     let mut seen = 0;
     for (fixture, tag) in layouts() {
         let mut src = OciLayout::open(&fixtures_dir().join(fixture), Some(tag)).unwrap();
-        let img = inspect_image(&mut src, fixture, None, WITH_TAR_SPLIT).unwrap();
+        let img = inspect_image_blocking(&mut src, fixture, None, WITH_TAR_SPLIT).unwrap();
         let (outcome, code) = podman_outcome(fixture);
         for (i, l) in img.layers.iter().enumerate() {
             let v = &l.verdict;
@@ -128,7 +128,7 @@ fn verdict_of_every_fixture_layer_is_what_podman_did() {
 #[test]
 fn a_failing_layer_is_planned_as_a_failed_pull_not_a_full_pull() {
     let mut src = OciLayout::open(&fixtures_dir().join("corners-current"), None).unwrap();
-    let img = inspect_image(&mut src, "corners", None, WITH_TAR_SPLIT).unwrap();
+    let img = inspect_image_blocking(&mut src, "corners", None, WITH_TAR_SPLIT).unwrap();
     let p = plan_pull(
         &LayerInput::image(&img.manifest, &img.layers),
         &[],
@@ -148,7 +148,8 @@ fn a_failing_layer_is_planned_as_a_failed_pull_not_a_full_pull() {
 
     // TOC-only: the rules that can be checked pass; the verdict says the tar-split is unknown.
     let mut src = OciLayout::open(&fixtures_dir().join("corners-current"), None).unwrap();
-    let toc_only = inspect_image(&mut src, "corners", None, InspectOptions::default()).unwrap();
+    let toc_only =
+        inspect_image_blocking(&mut src, "corners", None, InspectOptions::default()).unwrap();
     let v = &toc_only.layers[0].verdict;
     assert_eq!(
         (v.outcome, v.code),

@@ -36,6 +36,7 @@ const TARGETS: &[(&str, Body)] = &[
     ("ranges", bodies::ranges),
     ("estargz_footer", bodies::estargz_footer),
     ("estargz_toc", bodies::estargz_toc),
+    ("estargz_json", bodies::estargz_json),
 ];
 
 /// Regression inputs for bugs that are reported but not fixed yet: skipped by
@@ -53,10 +54,11 @@ fn iterations() -> usize {
         .unwrap_or(20_000)
 }
 
-/// Iterations for one target: the planner builds two layers and a plan per input, so it gets a
-/// fifth (the fuzzer proper runs it to a million).
+/// Iterations for one target: the planner builds two layers and a plan per input, and
+/// `estargz_json` a tar, a gzip member and a whole inspection, so they get a fifth (the fuzzer
+/// proper runs them to a million).
 fn iterations_for(target: &str) -> usize {
-    if target == "plan" {
+    if target == "plan" || target == "estargz_json" {
         iterations() / 5
     } else {
         iterations()
@@ -199,6 +201,7 @@ struct Seeds {
     ranges: Vec<Vec<u8>>,
     estargz_footer: Vec<Vec<u8>>,
     estargz_toc: Vec<Vec<u8>>,
+    estargz_json: Vec<Vec<u8>>,
 }
 
 /// Seeds of the `pax` target: corners-current's tar-split segments whose header is a PAX `x` or
@@ -372,6 +375,16 @@ fn estargz_seeds(s: &mut Seeds) {
         .unwrap()
         .json;
     let mut toc: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    // The TOC JSON alone, at its real offset: small prefixes of it here, the whole one in the
+    // fuzz corpus (entry 0 is the no-prefetch landmark, 10..22 a chunked file, 27 a hard link).
+    for n in [3usize, 12, 30] {
+        let mut small = toc.clone();
+        small["entries"].as_array_mut().unwrap().truncate(n);
+        s.estargz_json.push(bodies::estargz_json_input(
+            off as u32,
+            &serde_json::to_vec(&small).unwrap(),
+        ));
+    }
     for n in [12usize, 30] {
         let mut small = toc.clone();
         small["entries"].as_array_mut().unwrap().truncate(n);
@@ -413,6 +426,7 @@ fn seeds() -> &'static Seeds {
             ranges: Vec::new(),
             estargz_footer: Vec::new(),
             estargz_toc: Vec::new(),
+            estargz_json: Vec::new(),
         };
         estargz_seeds(&mut s);
         for l in [&tiny, &legacy, &pair] {
@@ -534,6 +548,7 @@ fn seeds_for(target: &str) -> &'static [Vec<u8>] {
         "ranges" => &s.ranges,
         "estargz_footer" => &s.estargz_footer,
         "estargz_toc" => &s.estargz_toc,
+        "estargz_json" => &s.estargz_json,
         _ => unreachable!(),
     }
 }
@@ -694,6 +709,11 @@ fn estargz_toc_survives_mutation() {
 }
 
 #[test]
+fn estargz_json_survives_mutation() {
+    smoke("estargz_json");
+}
+
+#[test]
 fn pax_survives_mutation() {
     smoke("pax");
 }
@@ -761,6 +781,31 @@ fn inspect_seeds_get_past_authentication() {
 
 fn regressions_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions")
+}
+
+/// The `estargz_json` harness frames its seeds well enough that they get past the TOC digest and
+/// the member's framing: each reaches the file model with exactly its entries, and no error.
+#[test]
+fn estargz_json_seeds_reach_the_file_model() {
+    let seeds = seeds_for("estargz_json");
+    assert_eq!(seeds.len(), 3);
+    for (s, n) in seeds.iter().zip([3usize, 12, 30]) {
+        let done = bodies::estargz_json_inspected(s).expect("a seed has its header");
+        assert_eq!(done.report.error, None, "{n}-entry seed");
+        assert_eq!(done.report.entries, n);
+        assert!(done.files.is_some(), "{n}-entry seed: no file model");
+        assert!(done.report.estargz.as_ref().unwrap().toc_digest_verified);
+    }
+    // A flipped byte in the JSON is still authenticated (the harness digests what it frames), so
+    // it reaches the parser: here a type the TOC schema does not have.
+    let mut bad = seeds[0].clone();
+    let at = bad.windows(5).position(|w| w == b"\"reg\"").unwrap() + 1;
+    bad[at] = b'x';
+    let done = bodies::estargz_json_inspected(&bad).unwrap();
+    assert_eq!(
+        done.report.error.as_ref().map(|e| e.kind()),
+        Some(chunkscope::ErrorKind::Format)
+    );
 }
 
 /// Every saved crash input (fuzz/regressions/<target>-*.bin) runs without a panic, except the
@@ -856,7 +901,15 @@ fn write_fuzz_corpus() {
         let off = chunkscope::format::estargz::parse_footer(&blob[blob.len() - 51..])
             .unwrap()
             .toc_offset as usize;
-        extra.push(("estargz_toc", blob[off..blob.len() - 51].to_vec()));
+        let member = blob[off..blob.len() - 51].to_vec();
+        let json = chunkscope::format::estargz::read_toc(&member, 1 << 20)
+            .unwrap()
+            .json;
+        extra.push((
+            "estargz_json",
+            bodies::estargz_json_input(off as u32, &json),
+        ));
+        extra.push(("estargz_toc", member));
     }
     for &(target, _) in TARGETS {
         let dir = root.join(target);

@@ -7,7 +7,7 @@ use chunkscope::plan::predict::{predict, ErrorBody, Outcome, PredictOptions, Req
 use chunkscope::plan::{plan_pull, LayerInput, PlanOptions, PullPlan};
 use chunkscope::registry::behaviour::RegistryBehaviour;
 use chunkscope::source::layout::OciLayout;
-use chunkscope::source::{inspect_image, InspectedImage};
+use chunkscope::source::{inspect_image_blocking, InspectedImage};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -268,7 +268,7 @@ fn a_layer_the_reference_rejects_fails_after_its_metadata_on_every_answering_cla
         footer: false,
         files: false,
     };
-    let w = inspect_image(&mut src, "corners-current", None, opts).unwrap();
+    let w = inspect_image_blocking(&mut src, "corners-current", None, opts).unwrap();
     let wi = LayerInput::image(&w.manifest, &w.layers);
     for (behaviour, bytes) in [
         ("multipart", 15_156),

@@ -12,7 +12,7 @@ use chunkscope::plan::predict::{predict, ErrorBody, Outcome, PredictOptions, Pre
 use chunkscope::plan::{plan_pull, LayerInput, PlanOptions, PullPlan};
 use chunkscope::registry::behaviour::RegistryBehaviour;
 use chunkscope::source::layout::OciLayout;
-use chunkscope::source::{inspect_image, InspectedImage};
+use chunkscope::source::{inspect_image_blocking, InspectedImage};
 use serde_json::Value;
 use std::io::Read;
 use std::path::PathBuf;
@@ -53,7 +53,7 @@ fn image(name: &str) -> InspectedImage {
         footer: false,
         files: false,
     };
-    inspect_image(&mut src, name, None, opts).unwrap()
+    inspect_image_blocking(&mut src, name, None, opts).unwrap()
 }
 
 fn predicted(want: &InspectedImage, have: &[&InspectedImage], o: &PredictOptions) -> PullPlan {

@@ -15,7 +15,7 @@ use chunkscope::format::{
 };
 use chunkscope::format::{gofmt, pax as pax_fmt, tar_header};
 use chunkscope::inspect::report::FileReport;
-use chunkscope::inspect::{InspectOptions, LayerInspection};
+use chunkscope::inspect::{InspectOptions, InspectedLayer, LayerInspection};
 use chunkscope::model::LayerFiles;
 use chunkscope::oci::Descriptor;
 use std::collections::BTreeMap;
@@ -496,17 +496,24 @@ pub fn estargz_toc(data: &[u8]) {
         digest = Digest::sha256(&m.json).to_string();
     }
     let _ = estargz::payload_prefix("file", data, (data.len() as u64).min(1 << 16), 1 << 20);
-    let mut blob = data.to_vec();
-    blob.extend(estargz::footer_bytes(0));
+    inspect_estargz(
+        VirtualBlob {
+            pad: 0,
+            tail: &[data, &estargz::footer_bytes(0)[..]].concat(),
+        },
+        digest,
+    );
+}
+
+/// Runs a whole inspection (file list on) of a gzip layer whose annotations carry the eStargz
+/// TOC digest `digest`, reading `blob` as the inspection asks; the report is serialised too.
+fn inspect_estargz(blob: VirtualBlob<'_>, digest: String) -> InspectedLayer {
     let mut annotations = BTreeMap::new();
     annotations.insert(
         "containerd.io/snapshot/stargz/toc.digest".to_string(),
         digest,
     );
-    let desc = Descriptor {
-        size: blob.len() as u64,
-        ..descriptor(0, annotations, true)
-    };
+    let desc = descriptor(blob.size(), annotations, true);
     let mut insp = LayerInspection::new(
         &desc,
         InspectOptions {
@@ -515,18 +522,79 @@ pub fn estargz_toc(data: &[u8]) {
             files: true,
         },
     );
+    let mut reads = 0;
     while let Some(r) = insp.next_read() {
-        let Some(end) = r
-            .offset
-            .checked_add(r.length)
-            .filter(|&e| e <= blob.len() as u64)
-        else {
-            break;
+        reads += 1;
+        assert!(
+            reads <= 2,
+            "an eStargz inspection never needs more than two reads"
+        );
+        let res = match blob.read(r.offset, r.length) {
+            Some(bytes) => insp.feed(&bytes),
+            None => insp.feed(&[]),
         };
-        if insp.feed(&blob[r.offset as usize..end as usize]).is_err() {
+        if res.is_err() {
+            assert!(insp.next_read().is_none(), "an error ends the inspection");
             break;
         }
     }
     let out = insp.finish();
     let _ = serde_json::to_vec(&out.report);
+    out
+}
+
+/// Length of the fixed header of an `estargz_json` input.
+pub const ESTARGZ_JSON_HEADER: usize = 4;
+
+/// `estargz_json`: the TOC JSON of an eStargz layer (`stargz.index.json`) itself. Layout: bytes
+/// 0..4 the TOC member's offset in the blob (u32 LE), then the JSON. The harness frames the JSON
+/// as a well-formed TOC member (an uncompressed gzip member holding a tar) after that many zero
+/// bytes, appends the footer and gives the descriptor the JSON's true digest, so every mutation
+/// reaches the TOC parser, the file model (chunk ends derived from the next offsets, as eStargz
+/// has no `endOffset`), the landmarks and the hazards instead of stopping at a gzip checksum.
+pub fn estargz_json(data: &[u8]) {
+    let _ = estargz_json_inspected(data);
+}
+
+/// The body of `estargz_json`, returning the inspection (`None` for an input shorter than its
+/// header), so tests can check that inputs reach the file model.
+pub fn estargz_json_inspected(data: &[u8]) -> Option<InspectedLayer> {
+    if data.len() < ESTARGZ_JSON_HEADER {
+        return None;
+    }
+    let toc_offset = u64::from(u32::from_le_bytes(data[0..4].try_into().unwrap()));
+    let json = &data[ESTARGZ_JSON_HEADER..];
+    let _ = toc_fmt::parse(json);
+    let mut tail = estargz_toc_member(json);
+    tail.extend(estargz::footer_bytes(toc_offset));
+    Some(inspect_estargz(
+        VirtualBlob {
+            pad: toc_offset,
+            tail: &tail,
+        },
+        Digest::sha256(json).to_string(),
+    ))
+}
+
+/// An eStargz TOC member holding `json`: a tar with the one entry `stargz.index.json`, in an
+/// uncompressed (stored) gzip member.
+pub fn estargz_toc_member(json: &[u8]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_ustar();
+    h.set_size(json.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    tar.append_data(&mut h, estargz::TOC_TAR_NAME, json)
+        .expect("writing to a Vec");
+    let tar = tar.into_inner().expect("writing to a Vec");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
+    std::io::Write::write_all(&mut gz, &tar).expect("writing to a Vec");
+    gz.finish().expect("writing to a Vec")
+}
+
+/// Builds an `estargz_json` input (seed corpora).
+pub fn estargz_json_input(toc_offset: u32, json: &[u8]) -> Vec<u8> {
+    let mut v = toc_offset.to_le_bytes().to_vec();
+    v.extend(json);
+    v
 }

@@ -9,25 +9,37 @@ use crate::error::{Error, Result};
 use crate::format::digest::Digest;
 use std::collections::BTreeMap;
 
+/// The current annotation namespace (c/storage v1.44 and later): what current pullers read.
 pub const NS_CURRENT: &str = "io.github.containers.zstd-chunked.";
+/// The older annotation namespace, which current pullers ignore.
 pub const NS_LEGACY: &str = "io.containers.zstd-chunked.";
+/// Key suffix: digest of the compressed TOC bytes.
 pub const MANIFEST_CHECKSUM: &str = "manifest-checksum";
+/// Key suffix: `offset:length:uncompressedLength:type` of the TOC.
 pub const MANIFEST_POSITION: &str = "manifest-position";
+/// Key suffix: `offset:length:uncompressedLength` of the tar-split.
 pub const TARSPLIT_POSITION: &str = "tarsplit-position";
+/// Key suffix: the deprecated, unauthenticated tar-split digest (c/storage v1.47 to v1.53).
 pub const TARSPLIT_CHECKSUM: &str = "tarsplit-checksum";
+/// eStargz: digest of the uncompressed TOC JSON (stargz-snapshotter's key).
 pub const ESTARGZ_TOC_DIGEST: &str = "containerd.io/snapshot/stargz/toc.digest";
+/// eStargz: the layer's uncompressed size, as containers/storage writes it.
 pub const ESTARGZ_UNCOMPRESSED_SIZE: &str = "io.containers.estargz.uncompressed-size";
 
 /// Where a compressed section (TOC or tar-split) sits in the blob. Offsets point at the zstd
 /// frame's data, 8 bytes past its skippable-frame header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Section {
+    /// Byte offset of the section's zstd frame data in the blob.
     pub offset: u64,
+    /// Compressed length in bytes.
     pub length: u64,
+    /// Length after decompression, in bytes (checked while decoding, never trusted for an allocation).
     pub uncompressed_length: u64,
 }
 
 impl Section {
+    /// One past the section's last byte (saturating: a hostile offset cannot overflow).
     pub fn end(&self) -> u64 {
         self.offset.saturating_add(self.length)
     }
@@ -45,12 +57,15 @@ pub enum Namespace {
 /// The zstd:chunked annotations of one layer, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChunkedAnnotations {
+    /// Which namespace the keys were found under.
     pub namespace: Namespace,
     /// Digest of the compressed TOC bytes.
     pub toc_digest: Digest,
+    /// Where the compressed TOC sits.
     pub toc: Section,
     /// The manifest type field; the only defined value is 1.
     pub toc_type: u64,
+    /// Where the compressed tar-split sits, when announced.
     pub tar_split: Option<Section>,
     /// The deprecated, unauthenticated tar-split checksum (c/storage v1.47 to v1.53).
     pub tar_split_checksum: Option<String>,
@@ -59,12 +74,16 @@ pub struct ChunkedAnnotations {
 /// What the annotations say about the layer's metadata format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LayerAnnotations {
+    /// zstd:chunked annotations (either namespace).
     ZstdChunked(ChunkedAnnotations),
     /// eStargz: the digest of the *uncompressed* TOC JSON.
     Estargz {
+        /// `containerd.io/snapshot/stargz/toc.digest`, as written (checked when the TOC is read).
         toc_digest: String,
+        /// `io.containers.estargz.uncompressed-size`, as written.
         uncompressed_size: Option<String>,
     },
+    /// No metadata annotation: a plain layer, or one whose metadata only its footer describes.
     None,
 }
 

@@ -11,7 +11,9 @@ use std::fmt;
 /// A parsed, validated digest, held as raw bytes (a TOC of 100k files holds ~200k of these).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Digest {
+    /// A SHA-256 digest: `sha256:` and 64 lowercase hex digits.
     Sha256([u8; 32]),
+    /// A SHA-512 digest: `sha512:` and 128 lowercase hex digits (boxed to keep `Digest` small).
     Sha512(Box<[u8; 64]>),
 }
 
@@ -90,18 +92,21 @@ enum HasherInner {
 }
 
 impl Hasher {
+    /// A hasher with the algorithm of `d` (its value is ignored).
     pub fn for_digest(d: &Digest) -> Hasher {
         Hasher(match d {
             Digest::Sha256(_) => HasherInner::Sha256(Sha256::new()),
             Digest::Sha512(_) => HasherInner::Sha512(Sha512::new()),
         })
     }
+    /// Hashes more bytes.
     pub fn update(&mut self, data: &[u8]) {
         match &mut self.0 {
             HasherInner::Sha256(h) => h.update(data),
             HasherInner::Sha512(h) => h.update(data),
         }
     }
+    /// The digest of every byte passed to [`Hasher::update`].
     pub fn finish(self) -> Digest {
         match self.0 {
             HasherInner::Sha256(h) => Digest::Sha256(h.finalize().into()),

@@ -48,12 +48,14 @@ pub enum FooterVariant {
 }
 
 impl FooterVariant {
+    /// The wire spelling (`estargz-51`, `estargz-legacy-47`).
     pub fn name(self) -> &'static str {
         match self {
             FooterVariant::Estargz51 => "estargz-51",
             FooterVariant::Legacy47 => "estargz-legacy-47",
         }
     }
+    /// Bytes the footer occupies at the end of the blob.
     pub fn size(self) -> u64 {
         match self {
             FooterVariant::Estargz51 => FOOTER_SIZE,
@@ -65,7 +67,9 @@ impl FooterVariant {
 /// A parsed eStargz footer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Footer {
+    /// Which layout the footer has.
     pub variant: FooterVariant,
+    /// Byte offset of the TOC gzip member in the blob (as the footer claims it: check it against the blob size).
     pub toc_offset: u64,
 }
 
@@ -210,6 +214,7 @@ pub fn reference_toc_offset(last51: &[u8]) -> std::result::Result<i64, String> {
 /// The TOC JSON read from the TOC member, and how it was framed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TocMember {
+    /// The bytes of `stargz.index.json`, at most the `limit` given to [`read_toc`].
     pub json: Vec<u8>,
     /// Name of the tar entry that held it (`stargz.index.json`).
     pub tar_name: String,

@@ -36,6 +36,7 @@ impl FooterVariant {
             FooterVariant::Legacy => 48,
         }
     }
+    /// The wire spelling (`current-72`, `v1.47-64`, `legacy-48`).
     pub fn name(self) -> &'static str {
         match self {
             FooterVariant::Current => "current-72",
@@ -48,8 +49,11 @@ impl FooterVariant {
 /// A parsed footer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Footer {
+    /// Which layout the footer has.
     pub variant: FooterVariant,
+    /// Where the compressed TOC sits (as claimed: not yet checked against the blob).
     pub toc: Section,
+    /// The manifest type field; the only defined value is 1.
     pub toc_type: u64,
     /// Only the current layout records the tar-split position.
     pub tar_split: Option<Section>,

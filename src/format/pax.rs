@@ -17,15 +17,32 @@ const NUL_FREE_VALUES: [&[u8]; 4] = [b"path", b"linkpath", b"uname", b"gname"];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaxError {
     /// No space after the length digits.
-    NoLength { at: usize },
+    NoLength {
+        /// The record's byte offset in the header data.
+        at: usize,
+    },
     /// The length is not a decimal integer, is under 5, or runs past the data.
-    BadLength { at: usize, length: String },
+    BadLength {
+        /// The record's byte offset in the header data.
+        at: usize,
+        /// The length field as found.
+        length: String,
+    },
     /// The byte at the record's end is not a newline.
-    NoNewline { at: usize },
+    NoNewline {
+        /// The record's byte offset in the header data.
+        at: usize,
+    },
     /// The record has no `=`.
-    NoEquals { at: usize },
+    NoEquals {
+        /// The record's byte offset in the header data.
+        at: usize,
+    },
     /// An empty key, or a NUL where the format forbids it.
-    InvalidRecord { at: usize },
+    InvalidRecord {
+        /// The record's byte offset in the header data.
+        at: usize,
+    },
 }
 
 impl fmt::Display for PaxError {
@@ -51,7 +68,9 @@ impl std::error::Error for PaxError {}
 /// One record: key and value, raw bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaxRecord<'a> {
+    /// The key, without the `=`.
     pub key: &'a [u8],
+    /// The value, without the trailing newline.
     pub value: &'a [u8],
 }
 

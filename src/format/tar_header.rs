@@ -25,18 +25,29 @@ pub type UnixTime = (i64, u32);
 /// A header as `archive/tar` returns it (the fields containers/storage looks at).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Header {
+    /// The type byte (`'0'` regular file, `'5'` directory, `'2'` symlink, …).
     pub typeflag: u8,
+    /// The path, after PAX and GNU long-name extensions.
     pub name: Vec<u8>,
+    /// The link target, after PAX and GNU long-link extensions.
     pub linkname: Vec<u8>,
+    /// Permission and mode bits.
     pub mode: i64,
+    /// Content size in bytes (never negative once read).
     pub size: i64,
+    /// Owner user id.
     pub uid: i64,
+    /// Owner group id.
     pub gid: i64,
     /// `None` is Go's zero `time.Time`.
     pub mtime: Option<UnixTime>,
+    /// Access time (PAX `atime` or GNU), `None` when absent.
     pub atime: Option<UnixTime>,
+    /// Change time (PAX `ctime` or GNU), `None` when absent.
     pub ctime: Option<UnixTime>,
+    /// Device major number (character and block devices).
     pub devmajor: i64,
+    /// Device minor number (character and block devices).
     pub devminor: i64,
     /// All PAX records of the entry (Go's `PAXRecords`), last one wins.
     pub pax: BTreeMap<Vec<u8>, Vec<u8>>,
@@ -51,17 +62,32 @@ pub enum HeaderError {
     /// a bad PAX record (`archive/tar: invalid tar header`).
     Invalid(InvalidHeader),
     /// A PAX or GNU long-name extension over 1 MiB (`archive/tar: header field too long`).
-    FieldTooLong { size: u64 },
+    FieldTooLong {
+        /// The extension's claimed size in bytes.
+        size: u64,
+    },
 }
 
 /// What exactly made a header invalid (Go reports them all as `ErrHeader`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvalidHeader {
+    /// The header checksum does not match its bytes.
     Checksum,
-    Numeric { field: &'static str },
+    /// A numeric field (`field` names it) is neither octal nor base-256.
+    Numeric {
+        /// The field's name (`mode`, `size`, …).
+        field: &'static str,
+    },
+    /// A zero block followed by a non-zero one.
     ZeroBlockThenData,
+    /// A malformed PAX record.
     Pax(PaxError),
-    PaxValue { key: String },
+    /// A PAX value that is not valid for its key (a number, a time, or a forbidden NUL).
+    PaxValue {
+        /// The record's key.
+        key: String,
+    },
+    /// A negative content size.
     NegativeSize,
 }
 

@@ -53,7 +53,7 @@ pub struct TarSplit {
     pub segments: usize,
 }
 
-/// The totals of a tar-split read line by line ([`Lines`]).
+/// The totals of a tar-split read line by line (`Lines`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Totals {
     /// Size of the uncompressed tar stream it describes (the layer's uncompressed size).
@@ -152,6 +152,7 @@ pub struct Stream<'t> {
 }
 
 impl<'t> Stream<'t> {
+    /// A stream checked against `toc` (whose name index it borrows).
     pub fn new(toc: &'t Toc) -> Stream<'t> {
         Stream {
             lines: Lines::default(),
@@ -167,6 +168,7 @@ impl<'t> Stream<'t> {
         }
         Ok(())
     }
+    /// The tar-split's totals and its correspondence with the TOC, once every line was fed.
     pub fn finish(self) -> (Totals, Correspondence) {
         (self.lines.totals, self.checker.finish())
     }
@@ -194,17 +196,29 @@ pub enum DifferenceKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Field {
+    /// The entry type.
     Type,
+    /// The link target.
     Linkname,
+    /// The permission and mode bits.
     Mode,
+    /// The content size.
     Size,
+    /// The owner user id.
     Uid,
+    /// The owner group id.
     Gid,
+    /// The modification time.
     ModTime,
+    /// The access time.
     AccessTime,
+    /// The change time.
     ChangeTime,
+    /// The device major number.
     Devmajor,
+    /// The device minor number.
     Devminor,
+    /// The extended attributes.
     Xattrs,
 }
 
@@ -248,6 +262,7 @@ impl Field {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Difference {
+    /// What kind of difference.
     pub kind: DifferenceKind,
     /// The entry's name as Go's `%q` prints it (invalid UTF-8 bytes as `\xNN`).
     pub path: String,
@@ -263,7 +278,9 @@ pub struct Difference {
 /// The outcome of comparing the TOC with the tar headers.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Correspondence {
+    /// Tar headers (members) in the tar-split.
     pub tar_members: usize,
+    /// TOC entries compared (`chunk` entries excluded).
     pub toc_entries: usize,
     /// The differences, in the order containers/storage would meet them. Capped at
     /// [`MAX_PROBLEMS`].
@@ -277,12 +294,15 @@ pub struct Correspondence {
     /// chunkscope's own check, not part of containers/storage's: tar-split file records whose
     /// name differs from the header before them (`asm` looks file contents up by that name).
     pub record_mismatches: Vec<String>,
+    /// How many file records disagree in total (may exceed `record_mismatches.len()`).
     pub record_mismatch_count: usize,
 }
 
+/// The most differences (and record mismatches) a [`Correspondence`] keeps; the rest are only counted.
 pub const MAX_PROBLEMS: usize = 20;
 
 impl Correspondence {
+    /// True when the TOC and the tar-split agree entry for entry.
     pub fn ok(&self) -> bool {
         self.problem_count == 0
     }

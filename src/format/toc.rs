@@ -18,7 +18,9 @@ use std::fmt;
 /// The parsed TOC.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Toc {
+    /// The TOC's `version` field (1 for every writer known).
     pub version: i64,
+    /// The entries in file order, `chunk` entries right after the `reg` entry they continue.
     pub entries: Vec<TocEntry>,
     /// Digest of the compressed tar-split (c/storage v1.54 and later).
     pub tar_split_digest: Option<Digest>,
@@ -28,13 +30,20 @@ pub struct Toc {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum EntryType {
+    /// A regular file (its first chunk).
     #[default]
     Reg,
+    /// A directory.
     Dir,
+    /// A symbolic link.
     Symlink,
+    /// A hard link to an earlier entry (`linkName`).
     Hardlink,
+    /// A character device.
     Char,
+    /// A block device.
     Block,
+    /// A named pipe.
     Fifo,
     /// A continuation chunk of the preceding `reg` entry.
     Chunk,
@@ -54,6 +63,7 @@ impl EntryType {
             _ => return None,
         })
     }
+    /// The wire spelling (`reg`, `dir`, …, `chunk`).
     pub fn as_str(self) -> &'static str {
         match self {
             EntryType::Reg => "reg",
@@ -75,15 +85,25 @@ impl EntryType {
 /// holds 152 bytes per entry instead of 336.
 #[derive(Debug, Clone, Default)]
 pub struct TocEntry {
+    /// The entry type (`type`).
     pub kind: EntryType,
+    /// The path inside the layer (`name`), as written.
     pub name: String,
+    /// Permission and mode bits (`mode`).
     pub mode: u64,
+    /// Uncompressed size of the whole file in bytes (`size`; `reg` only).
     pub size: u64,
+    /// Owner user id (`uid`).
     pub uid: u64,
+    /// Owner group id (`gid`).
     pub gid: u64,
+    /// Modification time (`modtime`), RFC 3339 text as written (checked to parse).
     pub modtime: Option<String>,
+    /// Digest of the file's uncompressed content (`digest`; `reg` only).
     pub digest: Option<Digest>,
+    /// Byte offset in the blob where this entry's compressed payload starts (`offset`; 0 for entries without payload).
     pub offset: u64,
+    /// Byte offset in the blob where it ends (`endOffset`; absent in eStargz TOCs, where it is derived).
     pub end_offset: u64,
     /// `None` when every rare field is absent (zero).
     pub rare: Option<Box<Rare>>,
@@ -92,15 +112,23 @@ pub struct TocEntry {
 /// The fields of a [`TocEntry`] that most entries do not have.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rare {
+    /// The link target (`linkName`) of symlinks and hard links.
     pub link_name: String,
+    /// Access time (`accesstime`), RFC 3339 text as written.
     pub accesstime: Option<String>,
+    /// Change time (`changetime`), RFC 3339 text as written.
     pub changetime: Option<String>,
+    /// Device major number (`devMajor`).
     pub dev_major: u64,
+    /// Device minor number (`devMinor`).
     pub dev_minor: u64,
     /// xattr name → base64 of the raw value.
     pub xattrs: BTreeMap<String, String>,
+    /// Uncompressed size of this chunk (`chunkSize`; 0 means up to the file's end).
     pub chunk_size: u64,
+    /// Offset of this chunk in the uncompressed file (`chunkOffset`).
     pub chunk_offset: u64,
+    /// Digest of this chunk's uncompressed bytes (`chunkDigest`).
     pub chunk_digest: Option<Digest>,
     /// `"zeros"` for a hole chunk, empty for data.
     pub chunk_type: String,
@@ -128,33 +156,43 @@ impl TocEntry {
     pub fn rare_mut(&mut self) -> &mut Rare {
         self.rare.get_or_insert_with(Box::default)
     }
+    /// The link target ([`Rare::link_name`]; empty when absent).
     pub fn link_name(&self) -> &str {
         &self.rare().link_name
     }
+    /// The access time ([`Rare::accesstime`]).
     pub fn accesstime(&self) -> Option<&str> {
         self.rare().accesstime.as_deref()
     }
+    /// The change time ([`Rare::changetime`]).
     pub fn changetime(&self) -> Option<&str> {
         self.rare().changetime.as_deref()
     }
+    /// The device major number ([`Rare::dev_major`]).
     pub fn dev_major(&self) -> u64 {
         self.rare().dev_major
     }
+    /// The device minor number ([`Rare::dev_minor`]).
     pub fn dev_minor(&self) -> u64 {
         self.rare().dev_minor
     }
+    /// The extended attributes ([`Rare::xattrs`]).
     pub fn xattrs(&self) -> &BTreeMap<String, String> {
         &self.rare().xattrs
     }
+    /// The chunk's uncompressed size ([`Rare::chunk_size`]).
     pub fn chunk_size(&self) -> u64 {
         self.rare().chunk_size
     }
+    /// The chunk's offset in the file ([`Rare::chunk_offset`]).
     pub fn chunk_offset(&self) -> u64 {
         self.rare().chunk_offset
     }
+    /// The chunk's digest ([`Rare::chunk_digest`]).
     pub fn chunk_digest(&self) -> Option<&Digest> {
         self.rare().chunk_digest.as_ref()
     }
+    /// The chunk type ([`Rare::chunk_type`]).
     pub fn chunk_type(&self) -> &str {
         &self.rare().chunk_type
     }

@@ -150,6 +150,7 @@ pub struct Frames<'a> {
 }
 
 impl<'a> Frames<'a> {
+    /// A reader over `input` that decodes at most `limit` bytes; `what` names the data in errors.
     pub fn new(what: &'a str, input: &'a [u8], limit: u64) -> Frames<'a> {
         let mut decoder = FrameDecoder::new();
         decoder.set_max_window_size(MAX_WINDOW);

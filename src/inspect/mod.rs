@@ -670,9 +670,15 @@ fn upstream_text(e: &Error, code: VerdictCode) -> String {
     }
 }
 
-/// Runs an inspection to its end with any reader: the one read loop every adapter uses (files,
-/// registries, browser `Blob`s). A failed read ends the inspection; the error goes into the report.
-pub async fn drive<F>(desc: &Descriptor, opts: InspectOptions, mut read: F) -> InspectedLayer
+/// Inspects one layer to its end with any async reader: the one read loop every adapter uses
+/// (files, registries, browser `Blob`s). `read` must return exactly the bytes of the range it is
+/// given; a failed read ends the inspection and its error goes into the report, so this never
+/// fails: errors are in [`InspectedLayer::report`].
+pub async fn inspect_layer<F>(
+    desc: &Descriptor,
+    opts: InspectOptions,
+    mut read: F,
+) -> InspectedLayer
 where
     F: AsyncFnMut(ByteRange) -> Result<Vec<u8>>,
 {
@@ -693,10 +699,18 @@ where
     insp.finish()
 }
 
-/// [`drive`] with a synchronous reader (files, tests, simple tools).
-pub fn inspect_with<F>(desc: &Descriptor, opts: InspectOptions, mut read: F) -> InspectedLayer
+/// [`inspect_layer`] with a synchronous reader (files, bytes in memory, tests, simple tools).
+///
+/// # Panics
+/// If `read` is not synchronous after all (see [`crate::executor::block_on`]); a closure
+/// returning a `Result` never is.
+pub fn inspect_layer_blocking<F>(
+    desc: &Descriptor,
+    opts: InspectOptions,
+    mut read: F,
+) -> InspectedLayer
 where
     F: FnMut(ByteRange) -> Result<Vec<u8>>,
 {
-    crate::executor::block_on(drive(desc, opts, async |r| read(r)))
+    crate::executor::block_on(inspect_layer(desc, opts, async |r| read(r)))
 }

@@ -15,15 +15,20 @@ use std::collections::BTreeMap;
 /// What the user supplied.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Credentials {
+    /// A ready token, sent as `Authorization: Bearer` without a token request.
     pub token: Option<String>,
+    /// User name for Basic credentials (sent to the token realm, or to the registry itself).
     pub username: Option<String>,
+    /// Password or access token for Basic credentials.
     pub password: Option<String>,
     /// Token endpoint to use when the challenge header cannot be read.
     pub realm: Option<String>,
+    /// The `service` to ask the realm for, when the challenge header cannot be read.
     pub service: Option<String>,
 }
 
 impl Credentials {
+    /// The `Authorization: Basic …` value, when a user name is set.
     pub fn basic_header(&self) -> Option<String> {
         let (u, p) = (
             self.username.as_ref()?,
@@ -36,11 +41,16 @@ impl Credentials {
 /// A parsed `WWW-Authenticate` challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Challenge {
+    /// `Bearer realm=…,service=…,scope=…`: fetch a token from `realm`.
     Bearer {
+        /// The token endpoint.
         realm: String,
+        /// The service to name in the token request.
         service: Option<String>,
+        /// The scope the server asked for.
         scope: Option<String>,
     },
+    /// `Basic`: send the user name and password with every request.
     Basic,
 }
 

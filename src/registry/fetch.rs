@@ -21,6 +21,7 @@ use web_sys::{AbortController, ReadableStreamDefaultReader, RequestCache, Reques
 /// chunk of the body): when it runs out the request is aborted and fails with
 /// [`Error::Timeout`].
 pub struct FetchTransport {
+    /// The stall limit in milliseconds.
     pub stall_ms: u32,
     /// Called with the length of each body chunk as it arrives (progress within a long body,
     /// e.g. a 28 MB TOC); `None` for no such calls.

@@ -35,7 +35,9 @@ use std::collections::BTreeMap;
 /// One GET request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRequest {
+    /// The absolute URL.
     pub url: String,
+    /// Request headers (name, value), besides `Range`.
     pub headers: Vec<(String, String)>,
     /// The single range asked for; the transport judges the head with [`ranges::judge`].
     pub range: Option<ByteRange>,
@@ -48,9 +50,11 @@ pub struct HttpRequest {
 /// What came back.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HttpResponse {
+    /// The HTTP status.
     pub status: u16,
     /// Header names in lower case; only those the browser lets us read.
     pub headers: BTreeMap<String, String>,
+    /// The body bytes read (at most the request's `limit`).
     pub body: Vec<u8>,
     /// The URL after redirects.
     pub final_url: String,
@@ -59,6 +63,7 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// A header's value; `name` must be lower case.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).map(String::as_str)
     }
@@ -68,6 +73,7 @@ impl HttpResponse {
 /// must not be read, and never read more than `limit` body bytes.
 #[allow(async_fn_in_trait)]
 pub trait Transport {
+    /// Sends `req` and returns the answer, or a typed network, CORS, time-out or range error.
     async fn send(&mut self, req: &HttpRequest) -> Result<HttpResponse>;
 }
 
@@ -79,6 +85,7 @@ pub type LayerDoneFn = Box<dyn FnMut(usize, usize)>;
 /// A registry repository, reached through a transport.
 pub struct RegistryClient<T> {
     transport: T,
+    /// The repository this client reads.
     pub image: ImageRef,
     creds: Credentials,
     /// scope → Authorization value.
@@ -89,6 +96,7 @@ pub struct RegistryClient<T> {
 }
 
 impl<T: Transport> RegistryClient<T> {
+    /// A client for `image`'s repository that sends through `transport` with `creds`.
     pub fn new(transport: T, image: ImageRef, creds: Credentials) -> Self {
         RegistryClient {
             transport,
@@ -101,6 +109,7 @@ impl<T: Transport> RegistryClient<T> {
         }
     }
 
+    /// Calls `f` after every request (for progress bars).
     pub fn on_progress(&mut self, f: ProgressFn) {
         self.progress = Some(f);
     }
@@ -116,10 +125,12 @@ impl<T: Transport> RegistryClient<T> {
         &mut self.transport
     }
 
+    /// Every request sent so far, in order.
     pub fn log(&self) -> &[RequestRecord] {
         &self.log
     }
 
+    /// Body bytes received over every request so far.
     pub fn bytes_fetched(&self) -> u64 {
         self.log.iter().map(|r| r.bytes).sum()
     }

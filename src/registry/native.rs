@@ -7,6 +7,10 @@ use crate::error::{Error, Result};
 use std::io::Read;
 use std::time::Duration;
 
+/// The native [`Transport`]: a blocking `ureq` agent with a stall limit ([`stall_limit`]). It
+/// follows redirects itself rather than letting `ureq` do it: at most 5, to http(s) URLs only,
+/// a loop is an [`Error::Http`] that says so, and `Authorization` is dropped on a redirect to
+/// another origin (blob storage, a CDN).
 pub struct UreqTransport {
     agent: ureq::Agent,
     stall: Duration,
@@ -29,6 +33,7 @@ pub fn stall_limit() -> Duration {
 }
 
 impl UreqTransport {
+    /// A transport with the stall limit of [`stall_limit`].
     pub fn new() -> Self {
         Self::with_stall_limit(stall_limit())
     }

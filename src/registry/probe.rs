@@ -28,6 +28,7 @@ pub enum MultiRangeKind {
     Rejected,
     /// 416 or another error status.
     Failed,
+    /// The multi-range request was not sent.
     NotTried,
 }
 
@@ -77,7 +78,9 @@ impl Verdict {
 /// What to send: the 2-range request (`multi`), and the range-count ladder (`ladder`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ProbeOptions {
+    /// Send the 2-range request.
     pub multi: bool,
+    /// Climb the range-count ladder ([`LADDER`]) and bisect the cap.
     pub ladder: bool,
 }
 
@@ -90,8 +93,11 @@ const LADDER_READ: u64 = 256;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LadderStep {
+    /// How many one-byte ranges the request asked for.
     pub ranges: u32,
+    /// The HTTP status of the answer.
     pub status: u16,
+    /// What kind of answer it was.
     pub kind: MultiRangeKind,
     /// Answered with multipart.
     pub accepted: bool,
@@ -103,12 +109,15 @@ pub struct LadderStep {
 pub struct ProbeReport {
     /// What `GET /v2/` answered (200, or 401 for a registry that wants credentials).
     pub api_status: u16,
+    /// The digest of the blob probed.
     pub blob: String,
+    /// The blob's size, when known.
     pub blob_size: Option<u64>,
     /// The first single-range request.
     pub single_range: SingleRange,
     /// The same range again (a `first-200` server answers this one with 206).
     pub repeat_range: SingleRange,
+    /// The 2-range request.
     pub multi_range: MultiRange,
     /// The `ladder` requests, in the order sent (empty without `ladder`).
     pub ladder: Vec<LadderStep>,
@@ -119,10 +128,13 @@ pub struct ProbeReport {
     pub status: Option<u16>,
     /// The largest range count answered with multipart, for `range-cap` (ladder only).
     pub cap: Option<u32>,
+    /// The `Accept-Ranges` header of the single-range answer, when readable.
     pub accept_ranges: Option<String>,
     /// The origin the blob request was redirected to, if any.
     pub redirected_to: Option<String>,
+    /// What the findings mean for the reference puller.
     pub verdict: Verdict,
+    /// The verdict in a sentence, for people.
     pub verdict_text: String,
     /// Configuration lines that would fix what was found for podman / CRI-O (empty when nothing
     /// needs fixing).
@@ -131,7 +143,9 @@ pub struct ProbeReport {
     /// from `fix`: the CORS rules of the object storage the registry redirects blobs to (empty
     /// without a redirect).
     pub browser_fix: String,
+    /// Body bytes the probe received.
     pub bytes_fetched: u64,
+    /// Requests the probe sent.
     pub requests: usize,
     /// Every request the probe made.
     pub request_log: Vec<RequestRecord>,
@@ -170,18 +184,25 @@ impl ProbeReport {
     }
 }
 
+/// The answer to one single-range request.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SingleRange {
+    /// The HTTP status.
     pub status: u16,
+    /// A 206 for exactly the range asked for.
     pub ok: bool,
+    /// Whether `Content-Range` was readable (a browser sees it only when the server exposes it).
     pub content_range_exposed: bool,
 }
 
+/// The answer to the 2-range request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MultiRange {
+    /// The HTTP status (`None` when not sent, or when no answer came).
     pub status: Option<u16>,
+    /// What kind of answer it was.
     pub kind: MultiRangeKind,
 }
 

@@ -8,6 +8,7 @@ use crate::format::digest::Digest;
 pub struct ImageRef {
     /// `scheme://host[:port]`, no trailing slash.
     pub base: String,
+    /// The repository path (`library/alpine`), validated.
     pub repository: String,
     /// A tag or a digest.
     pub reference: String,
@@ -55,12 +56,14 @@ impl ImageRef {
         })
     }
 
+    /// The URL of a manifest: `reference` is a tag or a digest.
     pub fn manifest_url(&self, reference: &str) -> String {
         format!(
             "{}/v2/{}/manifests/{}",
             self.base, self.repository, reference
         )
     }
+    /// The URL of a blob: `digest` is `algorithm:hex`.
     pub fn blob_url(&self, digest: &str) -> String {
         format!("{}/v2/{}/blobs/{}", self.base, self.repository, digest)
     }

@@ -15,6 +15,7 @@ pub struct OciLayout {
 }
 
 impl OciLayout {
+    /// Opens the layout in `dir`; `tag` picks a manifest by its `org.opencontainers.image.ref.name` (else the only one). Fails when `dir` has no `oci-layout` file.
     pub fn open(dir: &Path, tag: Option<&str>) -> Result<OciLayout> {
         if !dir.join("oci-layout").is_file() {
             return Err(Error::NotFound(format!(
@@ -95,13 +96,16 @@ impl ImageSource for OciLayout {
 /// One layer blob on disk, presented as a one-layer image whose descriptor is made up from the
 /// file's size and the annotations the user supplied (the digest is computed on open).
 pub struct BlobFile {
+    /// The blob file.
     pub path: PathBuf,
+    /// The descriptor made up for it.
     pub descriptor: Descriptor,
 }
 
 const EMPTY_CONFIG: &[u8] = b"{}";
 
 impl BlobFile {
+    /// Opens the blob at `path` and hashes it (one pass, 64 KiB at a time) for its descriptor.
     pub fn open(
         path: &Path,
         media_type: &str,

@@ -2,7 +2,7 @@
 
 use super::{attach_progress, from_js, js_err, to_js, JsResult, Target};
 use crate::error::Error;
-use crate::image::{inspect_image, inspect_layer, ImageSource};
+use crate::image::{inspect_image, ImageSource};
 use crate::inspect::{ByteRange, InspectOptions};
 use crate::oci::{Descriptor, MT_LAYER_ZSTD};
 use crate::registry::ImageRef;
@@ -140,7 +140,8 @@ pub async fn inspect_layer_js(
         footer: false,
         files: args.files,
     };
-    let layer = inspect_layer(&mut client, &desc, o).await;
+    let layer =
+        crate::inspect::inspect_layer(&desc, o, async |r| client.read_range(&desc, r).await).await;
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Out {
@@ -189,7 +190,7 @@ pub async fn inspect_blob_js(
         footer: false,
         files: args.files,
     };
-    let layer = crate::inspect::drive(&desc, opts, async |r: ByteRange| {
+    let layer = crate::inspect::inspect_layer(&desc, opts, async |r: ByteRange| {
         let slice = blob
             .slice_with_f64_and_f64(r.offset as f64, r.end() as f64)
             .map_err(|e| Error::Io(format!("{e:?}")))?;

@@ -38,7 +38,7 @@ pub fn image_toc_only(name: &str) -> chunkscope::source::InspectedImage {
         footer: false,
         files: false,
     };
-    chunkscope::source::inspect_image(&mut src, name, None, opts).unwrap()
+    chunkscope::source::inspect_image_blocking(&mut src, name, None, opts).unwrap()
 }
 
 /// One layer of one fixture, with its blob loaded.
@@ -150,8 +150,8 @@ fn parse_ints(s: &str) -> Vec<u64> {
 pub fn descriptors(fixture: &str, tag: &str) -> Vec<Descriptor> {
     let mut src =
         OciLayout::open(&fixtures_dir().join(fixture), Some(tag)).expect("fixture layout opens");
-    // Only the manifest is wanted here; `inspect_image` is the stable public way to read it.
-    chunkscope::source::inspect_image(&mut src, fixture, None, InspectOptions::default())
+    // Only the manifest is wanted here; `inspect_image_blocking` is the stable public way to read it.
+    chunkscope::source::inspect_image_blocking(&mut src, fixture, None, InspectOptions::default())
         .expect("fixture manifest")
         .manifest
         .layers

@@ -71,7 +71,7 @@ fn run_peer(dir: &str) -> String {
 }
 
 fn run_chunkscope(dir: &str, tar_split: bool) -> String {
-    use chunkscope::inspect::{inspect_with, ByteRange, InspectOptions};
+    use chunkscope::inspect::{inspect_layer_blocking, ByteRange, InspectOptions};
     let (path, annotations, size, digest) = layer(dir);
     let desc = chunkscope::oci::Descriptor {
         media_type: "application/vnd.oci.image.layer.v1.tar+zstd".into(),
@@ -87,7 +87,7 @@ fn run_chunkscope(dir: &str, tar_split: bool) -> String {
         tar_split,
         ..InspectOptions::default()
     };
-    let layer = inspect_with(&desc, opts, |r: ByteRange| {
+    let layer = inspect_layer_blocking(&desc, opts, |r: ByteRange| {
         let (a, b) = (r.offset as usize, (r.offset + r.length) as usize);
         Ok(blob[a..b.min(blob.len())].to_vec())
     });

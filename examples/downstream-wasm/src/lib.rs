@@ -3,7 +3,7 @@
 //! short summary (TOC and tar-split read, verified and checked against each other); nothing here
 //! touches the network.
 
-use chunkscope::inspect::{inspect_with, InspectOptions};
+use chunkscope::inspect::{inspect_layer_blocking, InspectOptions};
 use chunkscope::oci::Descriptor;
 use chunkscope::Error;
 use wasm_bindgen::prelude::*;
@@ -19,7 +19,7 @@ pub fn layer_summary(descriptor_json: &str, blob: &[u8]) -> Result<String, JsVal
         tar_split: true,
         ..InspectOptions::default()
     };
-    let layer = inspect_with(&desc, opts, |r| {
+    let layer = inspect_layer_blocking(&desc, opts, |r| {
         let end = usize::try_from(r.end()).ok();
         let start = usize::try_from(r.offset).ok();
         match (start, end) {

@@ -7,7 +7,7 @@ use chunkscope::inspect::hazards::HazardPull;
 use chunkscope::inspect::report::{CheckState, Landmark, LayerReport};
 use chunkscope::inspect::InspectOptions;
 use chunkscope::oci::Platform;
-use chunkscope::source::inspect_image;
+use chunkscope::source::inspect_image_blocking;
 use chunkscope::{Error, Result};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -137,7 +137,7 @@ fn parse_args(args: &[String]) -> Result<Args> {
 fn run(args: &[String]) -> Result<ExitCode> {
     let a = parse_args(args)?;
     let mut src = sources::open(&a.source, &a.annotations, &a.registry)?;
-    let report = inspect_image(&mut src, &a.source, a.platform.as_ref(), a.opts)?.report;
+    let report = inspect_image_blocking(&mut src, &a.source, a.platform.as_ref(), a.opts)?.report;
     if a.json {
         out!(
             "{}",

@@ -12,7 +12,7 @@ use chunkscope::registry::behaviour::{BehaviourClass, RegistryBehaviour};
 use chunkscope::registry::native::UreqTransport;
 use chunkscope::registry::probe::{ProbeOptions, ProbeReport};
 use chunkscope::registry::{ImageRef, RegistryClient};
-use chunkscope::source::{inspect_image, InspectedImage};
+use chunkscope::source::{inspect_image_blocking, InspectedImage};
 use chunkscope::{Error, Result};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -153,7 +153,7 @@ fn load(spec: &str, a: &Args, want: bool) -> Result<InspectedImage> {
         footer: false,
         files: false,
     };
-    inspect_image(&mut src, spec, a.platform.as_ref(), opts)
+    inspect_image_blocking(&mut src, spec, a.platform.as_ref(), opts)
 }
 
 pub fn run(args: &[String]) -> Result<ExitCode> {
