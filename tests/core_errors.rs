@@ -26,7 +26,7 @@ use chunkscope::format::annotations::LayerAnnotations;
 use chunkscope::format::footer;
 use chunkscope::format::zstd;
 use chunkscope::inspect::eligibility::{PullOutcome, VerdictCode};
-use chunkscope::inspect::report::{CheckState, NotReadCode};
+use chunkscope::inspect::report::{CheckState, LayerFormat, NotReadCode, TocSize};
 use chunkscope::inspect::{InspectOptions, LayerInspection, MAX_TOC};
 use chunkscope::Error;
 use core_support::*;
@@ -235,7 +235,10 @@ fn wrong_footer_magic() {
     let (err, done) = drive(&desc, ALL, &blob);
     assert!(err.is_none(), "{err:?}");
     let r = done.report;
-    assert_eq!((r.format.as_str(), r.reads, r.bytes_read), ("zstd", 1, 72));
+    assert_eq!(
+        (r.format, r.reads, r.bytes_read),
+        (LayerFormat::Zstd, 1, 72)
+    );
     assert!(!r.partial_pull.eligible);
     assert_eq!(r.error, None);
 }
@@ -445,10 +448,10 @@ fn declared_sizes_over_the_cap() {
     assert_eq!(r.partial_pull.outcome, PullOutcome::FullPull);
     let nr = r.not_read.expect("notRead");
     assert_eq!(
-        (nr.code, nr.what.as_str(), nr.size, nr.limit),
+        (nr.code, nr.what, nr.size, nr.limit),
         (
             NotReadCode::TocOverLimit,
-            "TOC (uncompressed)",
+            TocSize::Uncompressed,
             200 * MIB,
             MAX_TOC
         )
@@ -497,7 +500,7 @@ fn declared_sizes_over_the_cap() {
     let r = insp.finish().report;
     assert_eq!(r.error, None);
     assert_eq!(r.partial_pull.code, VerdictCode::TocOverLimit);
-    assert_eq!(r.not_read.expect("notRead").what, "TOC (compressed)");
+    assert_eq!(r.not_read.expect("notRead").what, TocSize::Compressed);
     assert!(peak < MIB, "peak heap {peak} bytes");
 
     // The same claim in a footer (no annotations): the footer is read, the TOC is not; the

@@ -24,7 +24,7 @@ mod core_support;
 
 use chunkscope::format::footer::{self, FooterVariant};
 use chunkscope::format::zstd;
-use chunkscope::inspect::report::CheckState;
+use chunkscope::inspect::report::{self, AnnotationNamespace, CheckState, LayerFormat};
 use chunkscope::inspect::{inspect_with, InspectOptions, InspectedLayer, LayerInspection};
 use chunkscope::source::inspect_image;
 use chunkscope::source::layout::{BlobFile, OciLayout};
@@ -152,8 +152,8 @@ fn every_layer_inspects_with_all_checks_passing() {
             assert_eq!(r.size, l.desc.size);
             assert!(r.toc.as_ref().unwrap().digest_verified, "{name}");
             if l.current {
-                assert_eq!(r.format, "zstd:chunked", "{name}");
-                assert_eq!(r.annotations, "current", "{name}");
+                assert_eq!(r.format, LayerFormat::ZstdChunked, "{name}");
+                assert_eq!(r.annotations, AnnotationNamespace::Current, "{name}");
                 assert!(r.partial_pull.eligible, "{name}: {:?}", r.partial_pull);
                 if opts.tar_split {
                     for c in [
@@ -167,8 +167,8 @@ fn every_layer_inspects_with_all_checks_passing() {
                     assert!(r.tar_split.as_ref().unwrap().digest_verified, "{name}");
                 }
             } else {
-                assert_eq!(r.format, "zstd:chunked-legacy", "{name}");
-                assert_eq!(r.annotations, "legacy", "{name}");
+                assert_eq!(r.format, LayerFormat::ZstdChunkedLegacy, "{name}");
+                assert_eq!(r.annotations, AnnotationNamespace::Legacy, "{name}");
                 assert!(!r.partial_pull.eligible, "{name}");
                 assert_eq!(r.tar_split, None);
             }
@@ -176,7 +176,11 @@ fn every_layer_inspects_with_all_checks_passing() {
                 let f = r.footer.as_ref().expect("footer read");
                 assert_eq!(
                     f.variant,
-                    if l.current { "current-72" } else { "legacy-48" }
+                    if l.current {
+                        report::FooterVariant::Current72
+                    } else {
+                        report::FooterVariant::Legacy48
+                    }
                 );
                 assert_eq!(
                     r.checks.get("footer_matches_annotations"),
@@ -523,7 +527,7 @@ fn legacy_layers_read_in_one_range_with_annotations() {
         assert_all_checks_pass(&name, &r);
         assert_eq!((r.reads, r.bytes_read), (1, toc.length), "{name}");
         assert_eq!(r.read_log[0].offset, toc.offset);
-        assert_eq!(r.format, "zstd:chunked-legacy");
+        assert_eq!(r.format, LayerFormat::ZstdChunkedLegacy);
         let reason = r.partial_pull.reason.unwrap();
         assert!(reason.contains("legacy"), "{name}: {reason}");
     }
@@ -542,7 +546,7 @@ fn blobs_without_annotations_read_footer_then_toc() {
         assert_eq!(img.report.layers.len(), 1);
         let r = &img.report.layers[0];
         assert_all_checks_pass(&name, r);
-        assert_eq!(r.annotations, "none");
+        assert_eq!(r.annotations, AnnotationNamespace::None);
         assert_eq!(r.reads, 2, "{name}: footer, then metadata");
         let log: Vec<(u64, u64)> = r.read_log.iter().map(|x| (x.offset, x.length)).collect();
         let toc = l.toc_position();
@@ -559,15 +563,19 @@ fn blobs_without_annotations_read_footer_then_toc() {
         let f = r.footer.as_ref().expect("footer");
         assert_eq!(
             f.variant,
-            if l.current { "current-72" } else { "legacy-48" },
+            if l.current {
+                report::FooterVariant::Current72
+            } else {
+                report::FooterVariant::Legacy48
+            },
             "{name}"
         );
         assert_eq!(
             r.format,
             if l.current {
-                "zstd:chunked"
+                LayerFormat::ZstdChunked
             } else {
-                "zstd:chunked-legacy"
+                LayerFormat::ZstdChunkedLegacy
             }
         );
         // No annotation digest: the TOC is parsed but not authenticated.
@@ -593,7 +601,7 @@ fn inspect_image_over_oci_layouts() {
         assert_eq!(img.report.diff_ids.len(), n, "{fixture}: config read");
         for (i, r) in img.report.layers.iter().enumerate() {
             assert_all_checks_pass(&format!("{fixture} L{}", i + 1), r);
-            assert_eq!(r.format == "zstd:chunked", current);
+            assert_eq!(r.format == LayerFormat::ZstdChunked, current);
         }
         let sum: u64 = img.report.layers.iter().map(|l| l.bytes_read).sum();
         assert_eq!(img.report.bytes_read, sum);

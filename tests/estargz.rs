@@ -14,7 +14,10 @@
 
 use chunkscope::format::digest::Digest;
 use chunkscope::format::estargz;
-use chunkscope::inspect::report::{CheckState, LayerReport};
+use chunkscope::format::toc::EntryType;
+use chunkscope::inspect::report::{
+    AnnotationNamespace, CheckState, FooterVariant, LayerFormat, LayerReport,
+};
 use chunkscope::inspect::{
     inspect_with, ByteRange, InspectOptions, InspectedLayer, LayerInspection,
 };
@@ -107,7 +110,7 @@ fn every_layer_matches_the_independent_reading() {
         let toc_off = x["toc_offset"].as_u64().unwrap();
         let toc_len = x["toc_compressed_length"].as_u64().unwrap();
         if gzip {
-            assert_eq!(r.format, "estargz");
+            assert_eq!(r.format, LayerFormat::Estargz);
             assert_eq!(
                 reads,
                 [
@@ -124,14 +127,14 @@ fn every_layer_matches_the_independent_reading() {
             );
             assert_eq!(toc_off + toc_len + 51, size);
             let f = r.footer.as_ref().unwrap();
-            assert_eq!(f.variant, "estargz-51");
+            assert_eq!(f.variant, FooterVariant::Estargz51);
             assert_eq!(f.toc_offset, toc_off);
             assert_eq!(
                 x["footer"]["hex"].as_str().unwrap(),
                 hex(&l.blob[(size - 51) as usize..])
             );
         } else {
-            assert_eq!(r.format, "stargz-zstdchunked");
+            assert_eq!(r.format, LayerFormat::StargzZstdchunked);
             // One range: the TOC frame through the 48-byte footer frame at the blob's end.
             assert_eq!(
                 reads,
@@ -142,10 +145,10 @@ fn every_layer_matches_the_independent_reading() {
                 "{name}"
             );
             assert_eq!(toc_off + toc_len + 48, size);
-            assert_eq!(r.footer.as_ref().unwrap().variant, "legacy-48");
+            assert_eq!(r.footer.as_ref().unwrap().variant, FooterVariant::Legacy48);
             assert_eq!(r.checks.get("toc_digest"), Some(&CheckState::Pass));
         }
-        assert_eq!(r.annotations, "estargz");
+        assert_eq!(r.annotations, AnnotationNamespace::Estargz);
         let toc = r.toc.as_ref().unwrap();
         assert_eq!(
             (toc.offset, toc.length, toc.uncompressed_length),
@@ -210,7 +213,10 @@ fn every_layer_matches_the_independent_reading() {
             "{name}"
         );
         assert!(e.prioritized_files.is_empty());
-        for (kind, key) in [("hardlink", "hardlinks"), ("symlink", "symlinks")] {
+        for (kind, key) in [
+            (EntryType::Hardlink, "hardlinks"),
+            (EntryType::Symlink, "symlinks"),
+        ] {
             for (path, target) in x[key].as_object().unwrap() {
                 let f = r
                     .file_list

@@ -642,6 +642,9 @@ fn toc_over_the_limit_by_annotation_and_by_footer() {
     let r = insp.finish().report;
     assert_eq!((r.error, r.reads), (None, 1));
     assert_eq!(r.partial_pull.outcome, PullOutcome::FullPull);
-    assert_eq!(r.not_read.unwrap().what, "TOC (compressed)");
+    assert_eq!(
+        r.not_read.unwrap().what,
+        chunkscope::inspect::report::TocSize::Compressed
+    );
     assert!(r.partial_pull.reason.unwrap().contains("did not read it"));
 }

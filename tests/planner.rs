@@ -4,7 +4,9 @@
 //! The fixtures' layouts are inspected like the CLI does for `plan` (TOC only), the planner's
 //! requests are compared range by range with what podman asked the registry for.
 
-use chunkscope::plan::{plan_pull, LayerInput, LayerPlan, PlanOptions, PullPlan};
+use chunkscope::plan::{
+    plan_pull, LayerInput, LayerPlan, PlanOptions, PullPlan, RequestKind, ReuseReason,
+};
 use chunkscope::source::InspectedImage;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -121,7 +123,7 @@ fn assert_matches_podman(phase: &str, p: &PullPlan) {
                 l.metadata_bytes, log[0].range_bytes,
                 "{ctx}: metadata bytes"
             );
-            assert_eq!(l.request_list[0].kind, "metadata", "{ctx}");
+            assert_eq!(l.request_list[0].kind, RequestKind::Metadata, "{ctx}");
             for (r, g) in l.request_list.iter().zip(&log) {
                 assert_eq!(r.bytes, g.range_bytes, "{ctx}: bytes of one request");
             }
@@ -196,7 +198,7 @@ fn delta_pull_matches_podman() {
 
     let l1 = &p.layers[0];
     assert!(l1.reused);
-    assert_eq!(l1.reused_by, Some("blob digest"));
+    assert_eq!(l1.reused_by, Some(ReuseReason::BlobDigest));
     assert_eq!((l1.requests, l1.fetch_bytes), (0, 0));
 
     let l2 = &p.layers[1];
@@ -322,7 +324,7 @@ fn delta_pull_matches_podman() {
         &LayerInput::image(&a.manifest, &a.layers),
         &PlanOptions::default(),
     );
-    assert_eq!(p.layers[0].reused_by, Some("TOC digest"));
+    assert_eq!(p.layers[0].reused_by, Some(ReuseReason::TocDigest));
     assert_eq!(p.layers[0].requests, 0);
 
     // The store holding only pair-b's own layers: everything is reused.
@@ -376,7 +378,7 @@ fn legacy_layers_fall_back_with_a_reason() {
         assert_eq!((l.requests, l.metadata_requests), (1, 0));
         assert_eq!(l.fetch_bytes, l.full_pull_bytes);
         assert_eq!(l.saved_bytes, 0);
-        assert_eq!(l.request_list[0].kind, "full");
+        assert_eq!(l.request_list[0].kind, RequestKind::Full);
         assert_eq!(l.single_range.requests, 1);
         assert_eq!(l.single_range.bytes, l.full_pull_bytes);
     }
@@ -394,7 +396,7 @@ fn legacy_layers_fall_back_with_a_reason() {
     assert_eq!(p.totals.local_files, 0);
     let bl = image("pair-b-legacy");
     let p = plan(&bl, &[&a]);
-    assert_eq!(p.layers[0].reused_by, Some("blob digest"));
+    assert_eq!(p.layers[0].reused_by, Some(ReuseReason::BlobDigest));
     assert!(p.layers[1].fallback.is_some());
 }
 
@@ -583,7 +585,11 @@ fn planned(l: &LayerPlan) -> Vec<(Vec<(u64, u64)>, u64)> {
                     .iter()
                     .map(|s| (s.offset, s.offset + s.length - 1))
                     .collect(),
-                if r.kind == "full" { 0 } else { r.bytes },
+                if r.kind == RequestKind::Full {
+                    0
+                } else {
+                    r.bytes
+                },
             )
         })
         .collect()

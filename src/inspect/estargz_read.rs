@@ -11,9 +11,11 @@
 //! The TOC JSON is checked against `containerd.io/snapshot/stargz/toc.digest` (sha256 of the
 //! uncompressed JSON) in both cases.
 
-use super::eligibility::{PullOutcome, PullVerdict, VerdictCode, SRC_READ_ESTARGZ};
+use super::eligibility::{PullOutcome, PullVerdict, RuleSource, VerdictCode};
 use super::hazards::{self, HazardKind, HazardPull, PullHazard, MAX_EXAMPLES};
-use super::report::{EstargzKind, EstargzReport, FooterReport, Landmark, PartialPull};
+use super::report::{
+    AnnotationNamespace, EstargzKind, EstargzReport, FooterReport, Landmark, PartialPull,
+};
 use super::{ByteRange, LayerInspection, MetadataPlan, State, MAX_TOC};
 use crate::error::{Error, Result};
 use crate::format::annotations::{ChunkedAnnotations, Namespace, ESTARGZ_TOC_DIGEST};
@@ -41,7 +43,7 @@ impl LayerInspection {
             value: toc_digest.into(),
             reason: e.to_string(),
         })?;
-        self.report.annotations = "estargz".into();
+        self.report.annotations = AnnotationNamespace::Estargz;
         self.estargz = Some(EstargzState {
             toc_digest: digest,
             symlink_hazard: None,
@@ -52,7 +54,7 @@ impl LayerInspection {
         } else {
             EstargzKind::Estargz
         };
-        self.report.format = kind.format().into();
+        self.report.format = kind.format();
         self.report.estargz = Some(EstargzReport {
             kind,
             toc_digest: toc_digest.into(),
@@ -138,7 +140,7 @@ impl LayerInspection {
         }
         let length = toc_end - f.toc_offset;
         self.report.footer = Some(FooterReport {
-            variant: f.variant.name().into(),
+            variant: f.variant.into(),
             toc_offset: f.toc_offset,
             toc_length: length,
             toc_uncompressed_length: 0,
@@ -283,7 +285,7 @@ impl LayerInspection {
                     EstargzKind::Estargz => "the reference puller cannot read the TOC offset from the footer: the pull fails, with no fallback".into(),
                 },
                 e,
-                SRC_READ_ESTARGZ,
+                RuleSource::ReadEstargzChunkedManifest,
             ),
             None => {
                 // The layer's hazards gain eStargz's own (kept in HazardKind order: partial ones
@@ -309,7 +311,7 @@ impl LayerInspection {
                     code: VerdictCode::Eligible,
                     reason: "with insecure_allow_unpredictable_image_contents the reference puller reads the footer and TOC and pulls only the missing chunks; the layer gets no DiffID".into(),
                     error: None,
-                    source: SRC_READ_ESTARGZ,
+                    source: RuleSource::ReadEstargzChunkedManifest,
                 }
             }
         };

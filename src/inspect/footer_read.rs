@@ -1,7 +1,7 @@
 //! The footer reads of an inspection: finding the metadata of a blob that came without
 //! annotations, and checking a footer against the annotations when asked to.
 
-use super::report::FooterReport;
+use super::report::{FooterReport, LayerFormat};
 use super::{LayerInspection, MetadataPlan};
 use crate::error::{Error, Result};
 use crate::format::footer::{self, Footer, FooterVariant};
@@ -24,17 +24,16 @@ impl LayerInspection {
         }
         let Ok(f) = footer::parse(tail) else {
             // No annotations and no footer: an ordinary zstd layer.
-            self.report.format = compression_of(&self.desc.media_type).to_string();
+            self.report.format = compression_of(&self.desc.media_type);
             self.no_partial("no zstd:chunked annotations and no zstd:chunked footer: an ordinary layer, pulled whole");
             return Ok(());
         };
         self.record_footer(&f);
         self.report.format = if f.variant == FooterVariant::Current {
-            "zstd:chunked"
+            LayerFormat::ZstdChunked
         } else {
-            "zstd:chunked-legacy"
-        }
-        .into();
+            LayerFormat::ZstdChunkedLegacy
+        };
         self.no_partial("no zstd:chunked annotations on the descriptor: the reference puller reads positions only from annotations, so it pulls this layer whole");
         if f.toc_type != 1 {
             return Err(Error::Footer(format!(
@@ -53,7 +52,7 @@ impl LayerInspection {
 
     fn record_footer(&mut self, f: &Footer) {
         self.report.footer = Some(FooterReport {
-            variant: f.variant.name().into(),
+            variant: f.variant.into(),
             toc_offset: f.toc.offset,
             toc_length: f.toc.length,
             toc_uncompressed_length: f.toc.uncompressed_length,

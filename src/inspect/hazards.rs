@@ -33,12 +33,31 @@ pub enum HazardKind {
     SelinuxXattrDropped,
 }
 
+impl HazardKind {
+    /// Every kind.
+    pub const ALL: [HazardKind; 6] = [
+        HazardKind::DirMtime,
+        HazardKind::FifoDropped,
+        HazardKind::DeviceDropped,
+        HazardKind::SymlinkMtime,
+        HazardKind::MtimeOutOfRange,
+        HazardKind::SelinuxXattrDropped,
+    ];
+}
+
 /// Which kind of pull loses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HazardPull {
+    /// A partial pull (the TOC is used).
     Partial,
+    /// An ordinary full pull of the blob.
     FullPull,
+}
+
+impl HazardPull {
+    /// Both kinds of pull.
+    pub const ALL: [HazardPull; 2] = [HazardPull::Partial, HazardPull::FullPull];
 }
 
 /// One hazard of one layer.

@@ -121,8 +121,8 @@ impl LayerInspection {
                 digest: desc.digest.clone(),
                 media_type: desc.media_type.clone(),
                 size: desc.size,
-                format: compression_of(&desc.media_type).to_string(),
-                annotations: "none".into(),
+                format: compression_of(&desc.media_type),
+                annotations: AnnotationNamespace::None,
                 ..LayerReport::default()
             },
             files: None,
@@ -148,18 +148,12 @@ impl LayerInspection {
         let compression = compression_of(&self.desc.media_type);
         match LayerAnnotations::parse(&self.desc.annotations)? {
             LayerAnnotations::ZstdChunked(a) => {
-                self.report.annotations = match a.namespace {
-                    Namespace::Current => "current",
-                    Namespace::Legacy => "legacy",
-                }
-                .into();
-                self.report.format =
-                    if a.namespace == Namespace::Current && a.tar_split.is_some() {
-                        "zstd:chunked"
-                    } else {
-                        "zstd:chunked-legacy"
-                    }
-                    .into();
+                self.report.annotations = a.namespace.into();
+                self.report.format = if a.namespace == Namespace::Current && a.tar_split.is_some() {
+                    LayerFormat::ZstdChunked
+                } else {
+                    LayerFormat::ZstdChunkedLegacy
+                };
                 let plan = MetadataPlan {
                     toc: a.toc,
                     authenticated: true,
@@ -171,7 +165,9 @@ impl LayerInspection {
                 self.plan_metadata(plan)
             }
             LayerAnnotations::Estargz { toc_digest, .. } => self.start_estargz(&toc_digest),
-            LayerAnnotations::None if compression == "zstd" || compression == "unknown" => {
+            LayerAnnotations::None
+                if matches!(compression, LayerFormat::Zstd | LayerFormat::Unknown) =>
+            {
                 // Maybe zstd:chunked without its descriptor annotations: the footer tells.
                 let len = FOOTER_READ_LEN.min(self.desc.size);
                 if len == 0 {
@@ -226,8 +222,8 @@ impl LayerInspection {
             )));
         }
         for (what, n) in [
-            ("TOC (compressed)", toc.length),
-            ("TOC (uncompressed)", toc.uncompressed_length),
+            (TocSize::Compressed, toc.length),
+            (TocSize::Uncompressed, toc.uncompressed_length),
         ] {
             if n > MAX_TOC {
                 // The reference puller never reads such a TOC: it pulls the layer whole. That
@@ -283,7 +279,7 @@ impl LayerInspection {
     /// A TOC over [`MAX_TOC`]: recorded where it is, not read, and the verdict is what the
     /// reference puller does (with annotations: `toc-over-limit`, a full pull; without: the
     /// full pull it already was, the reason saying why the TOC was not read).
-    fn over_limit(&mut self, toc: Section, what: &str, size: u64) {
+    fn over_limit(&mut self, toc: Section, what: TocSize, size: u64) {
         self.report.toc = Some(SectionReport {
             offset: toc.offset,
             length: toc.length,
@@ -292,7 +288,7 @@ impl LayerInspection {
         });
         self.report.not_read = Some(NotRead {
             code: NotReadCode::TocOverLimit,
-            what: what.into(),
+            what,
             size,
             limit: MAX_TOC,
         });

@@ -3,8 +3,11 @@
 //! Field names are the public schema (documented in README.md); both front ends serialize these
 //! same structs, so they cannot drift apart.
 
+use crate::format::annotations::Namespace;
+pub use crate::format::layer_format::LayerFormat;
 use crate::format::tarsplit::Difference;
-use crate::inspect::eligibility::{PullOutcome, PullVerdict, VerdictCode};
+use crate::format::toc::EntryType;
+use crate::inspect::eligibility::{PullOutcome, PullVerdict, RuleSource, VerdictCode};
 use crate::inspect::hazards::PullHazard;
 use crate::model::{Chunk, FileEntry};
 use serde::Serialize;
@@ -17,10 +20,10 @@ pub struct LayerReport {
     pub digest: String,
     pub media_type: String,
     pub size: u64,
-    /// `zstd:chunked`, `zstd:chunked-legacy`, `estargz`, `zstd`, `gzip`, `tar` or `unknown`.
-    pub format: String,
-    /// Which annotations described the metadata: `current`, `legacy`, `estargz` or `none`.
-    pub annotations: String,
+    /// What kind of layer it is.
+    pub format: LayerFormat,
+    /// Which annotations described the metadata.
+    pub annotations: AnnotationNamespace,
     pub toc: Option<SectionReport>,
     pub tar_split: Option<TarSplitReport>,
     pub footer: Option<FooterReport>,
@@ -80,13 +83,18 @@ pub enum EstargzKind {
 }
 
 impl EstargzKind {
+    /// Every kind.
+    pub const ALL: [EstargzKind; 2] = [EstargzKind::Estargz, EstargzKind::StargzZstdchunked];
+
     /// The report's `format`.
-    pub fn format(self) -> &'static str {
+    pub fn format(self) -> LayerFormat {
         match self {
-            EstargzKind::Estargz => "estargz",
-            EstargzKind::StargzZstdchunked => "stargz-zstdchunked",
+            EstargzKind::Estargz => LayerFormat::Estargz,
+            EstargzKind::StargzZstdchunked => LayerFormat::StargzZstdchunked,
         }
     }
+
+    /// The kind in words, for people.
     pub fn describe(self) -> &'static str {
         match self {
             EstargzKind::Estargz => "eStargz layer",
@@ -105,6 +113,63 @@ pub enum Landmark {
     Prefetch,
     /// `.no.prefetch.landmark`: nothing is prioritized.
     NoPrefetch,
+}
+
+impl Landmark {
+    /// Every landmark.
+    pub const ALL: [Landmark; 2] = [Landmark::Prefetch, Landmark::NoPrefetch];
+}
+
+/// Which annotations described a layer's metadata (the report's `annotations`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnnotationNamespace {
+    /// `io.github.containers.zstd-chunked.*`, what current pullers read.
+    Current,
+    /// `io.containers.zstd-chunked.*`, which current pullers ignore.
+    Legacy,
+    /// `containerd.io/snapshot/stargz/toc.digest`.
+    Estargz,
+    /// No metadata annotations.
+    #[default]
+    None,
+}
+
+impl AnnotationNamespace {
+    /// Every namespace.
+    pub const ALL: [AnnotationNamespace; 4] = [
+        AnnotationNamespace::Current,
+        AnnotationNamespace::Legacy,
+        AnnotationNamespace::Estargz,
+        AnnotationNamespace::None,
+    ];
+}
+
+impl AnnotationNamespace {
+    /// The namespace's name for people (the CLI prints it).
+    pub fn describe(self) -> &'static str {
+        match self {
+            AnnotationNamespace::Current => "current",
+            AnnotationNamespace::Legacy => "legacy",
+            AnnotationNamespace::Estargz => "estargz",
+            AnnotationNamespace::None => "none",
+        }
+    }
+}
+
+impl std::fmt::Display for AnnotationNamespace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+impl From<Namespace> for AnnotationNamespace {
+    fn from(n: Namespace) -> AnnotationNamespace {
+        match n {
+            Namespace::Current => AnnotationNamespace::Current,
+            Namespace::Legacy => AnnotationNamespace::Legacy,
+        }
+    }
 }
 
 /// eStargz details.
@@ -143,13 +208,51 @@ impl NotReadCode {
     pub const ALL: [NotReadCode; 1] = [NotReadCode::TocOverLimit];
 }
 
+/// One of the TOC's two declared sizes (wire spelling `TOC (compressed)`, `TOC (uncompressed)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TocSize {
+    /// The compressed TOC bytes in the blob.
+    #[serde(rename = "TOC (compressed)")]
+    Compressed,
+    /// The TOC JSON once decompressed.
+    #[serde(rename = "TOC (uncompressed)")]
+    Uncompressed,
+}
+
+impl TocSize {
+    /// Both sizes.
+    pub const ALL: [TocSize; 2] = [TocSize::Compressed, TocSize::Uncompressed];
+
+    /// The size in words (the same as the wire spelling).
+    pub fn describe(self) -> &'static str {
+        match self {
+            TocSize::Compressed => "TOC (compressed)",
+            TocSize::Uncompressed => "TOC (uncompressed)",
+        }
+    }
+
+    /// `compressed` or `uncompressed`.
+    pub fn adjective(self) -> &'static str {
+        match self {
+            TocSize::Compressed => "compressed",
+            TocSize::Uncompressed => "uncompressed",
+        }
+    }
+}
+
+impl std::fmt::Display for TocSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
 /// A section deliberately not read: which limit it is over.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotRead {
     pub code: NotReadCode,
-    /// `TOC (compressed)` or `TOC (uncompressed)`.
-    pub what: String,
+    /// Which of the TOC's two sizes is over the limit.
+    pub what: TocSize,
     /// The size claimed (annotation or footer), in bytes.
     pub size: u64,
     /// The limit, in bytes.
@@ -183,11 +286,85 @@ pub struct TarSplitReport {
     pub tar_size: Option<u64>,
 }
 
+/// Which footer a blob ends with: the zstd:chunked layouts
+/// ([`crate::format::footer::FooterVariant`]) and the eStargz ones
+/// ([`crate::format::estargz::FooterVariant`]), named by their frame sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum FooterVariant {
+    /// The current zstd:chunked footer: a 72-byte skippable frame.
+    #[default]
+    #[serde(rename = "current-72")]
+    Current72,
+    /// containers/storage v1.47 to v1.49's 64-byte frame.
+    #[serde(rename = "v1.47-64")]
+    V147_64,
+    /// containers/storage v1.31 to v1.46's 48-byte frame.
+    #[serde(rename = "legacy-48")]
+    Legacy48,
+    /// The eStargz footer: a 51-byte gzip member.
+    #[serde(rename = "estargz-51")]
+    Estargz51,
+    /// The older eStargz footer: a 47-byte gzip member.
+    #[serde(rename = "estargz-legacy-47")]
+    EstargzLegacy47,
+}
+
+impl FooterVariant {
+    /// Every variant.
+    pub const ALL: [FooterVariant; 5] = [
+        FooterVariant::Current72,
+        FooterVariant::V147_64,
+        FooterVariant::Legacy48,
+        FooterVariant::Estargz51,
+        FooterVariant::EstargzLegacy47,
+    ];
+}
+
+impl FooterVariant {
+    /// The layout's name for people (the CLI prints it).
+    pub fn describe(self) -> &'static str {
+        match self {
+            FooterVariant::Current72 => "current-72",
+            FooterVariant::V147_64 => "v1.47-64",
+            FooterVariant::Legacy48 => "legacy-48",
+            FooterVariant::Estargz51 => "estargz-51",
+            FooterVariant::EstargzLegacy47 => "estargz-legacy-47",
+        }
+    }
+}
+
+impl std::fmt::Display for FooterVariant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+impl From<crate::format::footer::FooterVariant> for FooterVariant {
+    fn from(v: crate::format::footer::FooterVariant) -> FooterVariant {
+        use crate::format::footer::FooterVariant as F;
+        match v {
+            F::Current => FooterVariant::Current72,
+            F::Buggy56 => FooterVariant::V147_64,
+            F::Legacy => FooterVariant::Legacy48,
+        }
+    }
+}
+
+impl From<crate::format::estargz::FooterVariant> for FooterVariant {
+    fn from(v: crate::format::estargz::FooterVariant) -> FooterVariant {
+        use crate::format::estargz::FooterVariant as F;
+        match v {
+            F::Estargz51 => FooterVariant::Estargz51,
+            F::Legacy47 => FooterVariant::EstargzLegacy47,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FooterReport {
-    /// `current-72`, `v1.47-64` or `legacy-48`.
-    pub variant: String,
+    /// Which footer layout the blob ends with.
+    pub variant: FooterVariant,
     pub toc_offset: u64,
     pub toc_length: u64,
     pub toc_uncompressed_length: u64,
@@ -210,7 +387,7 @@ pub struct PartialPull {
     /// The puller's error (for `fails`) or log line (for `full-pull`).
     pub error: Option<String>,
     /// The upstream file and function whose rule decided this.
-    pub source: &'static str,
+    pub source: RuleSource,
 }
 
 impl From<&PullVerdict> for PartialPull {
@@ -239,7 +416,7 @@ impl Default for PartialPull {
 pub struct FileReport {
     pub path: String,
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub kind: EntryType,
     pub size: u64,
     pub mode: u64,
     pub uid: u64,
@@ -256,13 +433,10 @@ pub struct FileReport {
 impl From<&FileEntry> for FileReport {
     fn from(f: &FileEntry) -> Self {
         let e = &f.entry;
-        let device = matches!(
-            e.kind,
-            crate::format::toc::EntryType::Char | crate::format::toc::EntryType::Block
-        );
+        let device = matches!(e.kind, EntryType::Char | EntryType::Block);
         FileReport {
             path: f.path.clone(),
-            kind: e.kind.as_str(),
+            kind: e.kind,
             size: e.size,
             mode: e.mode,
             uid: e.uid,

@@ -33,6 +33,7 @@ use crate::inspect::InspectedLayer;
 use crate::model::LayerFiles;
 use crate::oci::{Descriptor, Manifest};
 use ranges::{merge_missing_chunks, ByteRange, MAX_NUMBER_MISSING_CHUNKS};
+pub use reference::ReuseReason;
 use reference::{classify, HaveIndex, Metadata, Route};
 use serde::Serialize;
 use single_range::{CurvePoint, SingleRange, AUTO_BUDGET_REQUEST_COST, CURVE_POINTS};
@@ -110,13 +111,44 @@ impl<'a> LayerInput<'a> {
     }
 }
 
+/// The kind of a planned (or predicted) request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequestKind {
+    /// TOC and tar-split (two ranges), or the eStargz footer.
+    Metadata,
+    /// The missing chunks.
+    Data,
+    /// The whole blob, no `Range` header.
+    Full,
+}
+
+impl RequestKind {
+    /// Every kind, in request order.
+    pub const ALL: [RequestKind; 3] = [RequestKind::Metadata, RequestKind::Data, RequestKind::Full];
+
+    /// The kind in words, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RequestKind::Metadata => "metadata",
+            RequestKind::Data => "data",
+            RequestKind::Full => "full",
+        }
+    }
+}
+
+impl std::fmt::Display for RequestKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
 /// One HTTP request of a plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlannedRequest {
-    /// `metadata` (TOC and tar-split), `data` (missing chunks) or `full` (the whole blob, no
-    /// `Range` header).
-    pub kind: &'static str,
+    /// What the request is for.
+    pub kind: RequestKind,
     /// The ranges of the `Range` header, ascending (empty for `full`).
     pub ranges: Vec<ByteRange>,
     /// Bytes asked for (the sum of the ranges; the blob size for `full`).
@@ -154,8 +186,8 @@ pub struct LayerPlan {
     pub digest: String,
     /// Already in the store: nothing is requested.
     pub reused: bool,
-    /// How the reuse was found: `"blob digest"` or `"TOC digest"`.
-    pub reused_by: Option<&'static str>,
+    /// How the reuse was found.
+    pub reused_by: Option<ReuseReason>,
     /// Why the layer is not pulled partially, or `null` for a partial pull (or a reused layer):
     /// the reason of a full pull, or `the pull fails: …` with the puller's error.
     pub fallback: Option<String>,
@@ -314,7 +346,7 @@ fn plan_layer(
     let metadata_request = |m: &Metadata| {
         let ranges = m.reference_ranges();
         PlannedRequest {
-            kind: "metadata",
+            kind: RequestKind::Metadata,
             bytes: ranges.iter().map(|r| r.length).sum(),
             ranges,
         }
@@ -345,7 +377,7 @@ fn plan_layer(
             let body = if fails { 0 } else { size };
             if !fails {
                 p.request_list.push(PlannedRequest {
-                    kind: "full",
+                    kind: RequestKind::Full,
                     ranges: Vec::new(),
                     bytes: size,
                 });
@@ -387,7 +419,7 @@ fn plan_layer(
                 p.ranges = merged.ranges.len();
                 p.bridged_bytes = merged.bytes().saturating_sub(missing.bytes);
                 p.request_list.push(PlannedRequest {
-                    kind: "data",
+                    kind: RequestKind::Data,
                     bytes: merged.bytes(),
                     ranges: merged.ranges,
                 });
@@ -423,12 +455,12 @@ fn plan_layer(
     for r in &p.request_list {
         p.ranges_per_request.push(r.ranges.len());
         p.fetch_bytes += r.bytes;
-        p.ignores_multi_range_bytes += if r.ranges.len() >= 2 || r.kind == "full" {
+        p.ignores_multi_range_bytes += if r.ranges.len() >= 2 || r.kind == RequestKind::Full {
             size
         } else {
             r.bytes
         };
-        if r.kind == "metadata" {
+        if r.kind == RequestKind::Metadata {
             p.metadata_requests += 1;
             p.metadata_bytes += r.bytes;
         }

@@ -92,17 +92,7 @@ pub enum Outcome {
     Fails,
 }
 
-/// The kind of a predicted request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RequestKind {
-    /// TOC and tar-split (two ranges).
-    Metadata,
-    /// The missing chunks.
-    Data,
-    /// The whole blob, no `Range` header.
-    Full,
-}
+pub use super::RequestKind;
 
 impl Outcome {
     /// Every outcome, in documentation order.
@@ -112,27 +102,6 @@ impl Outcome {
         Outcome::FullFallback,
         Outcome::Fails,
     ];
-}
-
-impl RequestKind {
-    /// Every kind, in request order.
-    pub const ALL: [RequestKind; 3] = [RequestKind::Metadata, RequestKind::Data, RequestKind::Full];
-
-    /// The wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestKind::Metadata => "metadata",
-            RequestKind::Data => "data",
-            RequestKind::Full => "full",
-        }
-    }
-}
-
-impl PredictedRequest {
-    /// The kind's wire spelling.
-    pub fn kind_str(&self) -> &'static str {
-        self.kind.as_str()
-    }
 }
 
 /// One request podman would send, and how the registry would answer it.
@@ -331,46 +300,49 @@ fn attempt_layer(
     };
     for planned in &l.request_list {
         match planned.kind {
-            "metadata" => match send(RequestKind::Metadata, planned.ranges.clone(), &mut a) {
-                Answer::AsAsked | Answer::Whole => {
-                    // The metadata arrived; a layer the reference rejects on its content (a
-                    // TOC/tar-split mismatch, …) fails here whatever the registry, not retried.
-                    if let Some(v) = l
-                        .verdict
-                        .as_ref()
-                        .filter(|v| v.outcome == PullOutcome::Fails)
-                    {
-                        let prefix = format!("partial pull of blob {}: ", l.digest);
-                        let text = v.error.as_deref().unwrap_or(&v.reason);
+            RequestKind::Metadata => {
+                match send(RequestKind::Metadata, planned.ranges.clone(), &mut a) {
+                    Answer::AsAsked | Answer::Whole => {
+                        // The metadata arrived; a layer the reference rejects on its content (a
+                        // TOC/tar-split mismatch, …) fails here whatever the registry, not retried.
+                        if let Some(v) = l
+                            .verdict
+                            .as_ref()
+                            .filter(|v| v.outcome == PullOutcome::Fails)
+                        {
+                            let prefix = format!("partial pull of blob {}: ", l.digest);
+                            let text = v.error.as_deref().unwrap_or(&v.reason);
+                            a.outcome = Outcome::Fails;
+                            a.error =
+                                Some((text.strip_prefix(&prefix).unwrap_or(text).into(), false));
+                            return a;
+                        }
+                    }
+                    Answer::Refused(400) => {
+                        // ErrFallbackToOrdinaryLayerDownload: one plain GET, nothing else.
+                        send(RequestKind::Full, Vec::new(), &mut a);
+                        a.outcome = Outcome::FullFallback;
+                        return a;
+                    }
+                    Answer::Refused(s) => {
                         a.outcome = Outcome::Fails;
-                        a.error = Some((text.strip_prefix(&prefix).unwrap_or(text).into(), false));
+                        a.error = Some((
+                            format!(
+                                "read zstd:chunked manifest: {}",
+                                refusal_text(s, o.error_body)
+                            ),
+                            retryable(s, o.error_body),
+                        ));
+                        return a;
+                    }
+                    Answer::FirstRangeOnly => {
+                        a.outcome = Outcome::Fails;
+                        a.error = Some(("read zstd:chunked manifest: stream closed".into(), false));
                         return a;
                     }
                 }
-                Answer::Refused(400) => {
-                    // ErrFallbackToOrdinaryLayerDownload: one plain GET, nothing else.
-                    send(RequestKind::Full, Vec::new(), &mut a);
-                    a.outcome = Outcome::FullFallback;
-                    return a;
-                }
-                Answer::Refused(s) => {
-                    a.outcome = Outcome::Fails;
-                    a.error = Some((
-                        format!(
-                            "read zstd:chunked manifest: {}",
-                            refusal_text(s, o.error_body)
-                        ),
-                        retryable(s, o.error_body),
-                    ));
-                    return a;
-                }
-                Answer::FirstRangeOnly => {
-                    a.outcome = Outcome::Fails;
-                    a.error = Some(("read zstd:chunked manifest: stream closed".into(), false));
-                    return a;
-                }
-            },
-            "data" => {
+            }
+            RequestKind::Data => {
                 let mut ranges = planned.ranges.clone();
                 loop {
                     match send(RequestKind::Data, ranges.clone(), &mut a) {
@@ -406,7 +378,7 @@ fn attempt_layer(
                     }
                 }
             }
-            _ => {
+            RequestKind::Full => {
                 send(RequestKind::Full, Vec::new(), &mut a);
             }
         }

@@ -498,9 +498,9 @@ fn print_prediction(p: &PullPlan, pt: &chunkscope::plan::predict::PredictedTotal
             .filter(|r| r.attempt == 1)
             .map(|r| {
                 let what = if r.ranges.is_empty() {
-                    format!("{} GET", r.kind_str())
+                    format!("{} GET", r.kind)
                 } else {
-                    format!("{} {} ranges", r.kind_str(), r.ranges.len())
+                    format!("{} {} ranges", r.kind, r.ranges.len())
                 };
                 format!("{what} → {} ({} bytes)", r.status, n(r.bytes))
             })
