@@ -12,11 +12,13 @@
 //!   insecure mode partial (eStargz, with the mtime hazards) or a failed pull with podman's error;
 //! * damaged input gives typed errors, not panics; the CLI prints the same report.
 
+mod core_support;
+
 use chunkscope::format::digest::Digest;
 use chunkscope::format::estargz;
 use chunkscope::format::toc::EntryType;
 use chunkscope::inspect::report::{
-    AnnotationNamespace, CheckState, FooterVariant, LayerFormat, LayerReport,
+    AnnotationNamespace, CheckName, CheckState, FooterVariant, LayerFormat,
 };
 use chunkscope::inspect::{
     inspect_with, ByteRange, InspectOptions, InspectedLayer, LayerInspection,
@@ -25,6 +27,7 @@ use chunkscope::oci::Descriptor;
 use chunkscope::source::inspect_image;
 use chunkscope::source::layout::OciLayout;
 use chunkscope::Error;
+use core_support::assert_all_checks_pass;
 use serde_json::Value;
 use std::io::Read;
 use std::path::PathBuf;
@@ -77,18 +80,6 @@ fn inspect(l: &Layer, opts: InspectOptions) -> (InspectedLayer, Vec<ByteRange>) 
     (out, reads)
 }
 
-fn all_pass(name: &str, r: &LayerReport) {
-    assert_eq!(r.error, None, "{name}");
-    for (check, state) in &r.checks {
-        assert_eq!(
-            *state,
-            CheckState::Pass,
-            "{name}: {check}: {:?}",
-            r.check_details.get(check)
-        );
-    }
-}
-
 const FILES: InspectOptions = InspectOptions {
     tar_split: false,
     footer: false,
@@ -101,7 +92,7 @@ fn every_layer_matches_the_independent_reading() {
         let l = layer(name);
         let (out, reads) = inspect(&l, FILES);
         let r = &out.report;
-        all_pass(name, r);
+        assert_all_checks_pass(name, r);
         let x = &l.reading;
         let gzip = x["format"] == "estargz";
         let size = l.desc.size;
@@ -146,7 +137,10 @@ fn every_layer_matches_the_independent_reading() {
             );
             assert_eq!(toc_off + toc_len + 48, size);
             assert_eq!(r.footer.as_ref().unwrap().variant, FooterVariant::Legacy48);
-            assert_eq!(r.checks.get("toc_digest"), Some(&CheckState::Pass));
+            assert_eq!(
+                r.checks.get(&CheckName::TocDigest).map(|c| c.state),
+                Some(CheckState::Pass)
+            );
         }
         assert_eq!(r.annotations, AnnotationNamespace::Estargz);
         let toc = r.toc.as_ref().unwrap();
@@ -160,8 +154,8 @@ fn every_layer_matches_the_independent_reading() {
             "{name}"
         );
         assert_eq!(
-            r.checks.get("estargz_toc_digest"),
-            Some(&CheckState::Pass),
+            r.checks.get(&CheckName::EstargzTocDigest).map(|c| c.state),
+            Some(CheckState::Pass),
             "{name}"
         );
         let e = r.estargz.as_ref().unwrap();
@@ -386,7 +380,10 @@ fn damage_gives_typed_errors() {
     b[size - 51 + 34] = b'X';
     let (e, out) = run(&l.desc, &b);
     assert!(matches!(e, Some(Error::EstargzFooter { .. })), "{e:?}");
-    assert_eq!(out.report.checks["footer_magic"], CheckState::Fail);
+    assert_eq!(
+        out.report.checks[&CheckName::FooterMagic].state,
+        CheckState::Fail
+    );
     // A TOC offset past the footer.
     let mut b = l.blob.clone();
     b[size - 51 + 16..size - 51 + 32].copy_from_slice(b"00000000ffffffff");
@@ -412,7 +409,10 @@ fn damage_gives_typed_errors() {
     );
     let (e, out) = run(&d, &l.blob);
     assert!(matches!(e, Some(Error::DigestMismatch { .. })), "{e:?}");
-    assert_eq!(out.report.checks["estargz_toc_digest"], CheckState::Fail);
+    assert_eq!(
+        out.report.checks[&CheckName::EstargzTocDigest].state,
+        CheckState::Fail
+    );
     // A malformed TOC digest annotation.
     d.annotations.insert(
         "containerd.io/snapshot/stargz/toc.digest".into(),
@@ -478,7 +478,7 @@ fn cli_reports_estargz() {
             .as_object()
             .unwrap()
             .values()
-            .all(|s| s == "pass"));
+            .all(|c| c["state"] == "pass"));
         let big = l["fileList"]
             .as_array()
             .unwrap()

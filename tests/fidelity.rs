@@ -185,11 +185,15 @@ fn non_utf8_names_are_the_only_differences_once_each_in_containers_storage_terms
         // The TOC's U+FFFD twin is named in the note, not reported as a second difference.
         assert!(x.note.as_deref().unwrap().contains("U+FFFD"), "{x:?}");
     }
-    let c = &done.report.check_details["toc_matches_tarsplit"];
+    let c = &done.report.checks[&chunkscope::inspect::report::CheckName::TocMatchesTarsplit]
+        .detail
+        .as_deref()
+        .unwrap_or_default();
     assert!(c.starts_with("3 differences: "), "{c}");
     // chunkscope's own record check passes: the records carry the raw names too (name_raw).
     assert_eq!(
-        done.report.checks["tarsplit_records_match_headers"],
+        done.report.checks[&chunkscope::inspect::report::CheckName::TarsplitRecordsMatchHeaders]
+            .state,
         chunkscope::inspect::report::CheckState::Pass
     );
 }

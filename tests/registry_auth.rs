@@ -142,9 +142,9 @@ fn assert_all_checks_pass(r: &Value, what: &str) {
                 .as_object()
                 .unwrap()
                 .values()
-                .all(|c| c == "pass"),
+                .all(|c| c["state"] == "pass"),
             "{what}: {}",
-            l["checkDetails"]
+            l["checks"]
         );
     }
 }

@@ -102,9 +102,12 @@ fn layer_report_enums_match_the_typescript_unions() {
     use chunkscope::inspect::eligibility::{PullOutcome, RuleSource, VerdictCode};
     use chunkscope::inspect::hazards::{HazardKind, HazardPull};
     use chunkscope::inspect::report::{
-        AnnotationNamespace, EstargzKind, FooterVariant, Landmark, LayerFormat, TocSize,
+        AnnotationNamespace, CheckName, CheckState, EstargzKind, FooterVariant, Landmark,
+        LayerFormat, TocSize,
     };
     assert_eq!(wire(&LayerFormat::ALL), ts_union("LayerFormat"));
+    assert_eq!(wire(&CheckName::ALL), ts_union("CheckName"));
+    assert_eq!(wire(&CheckState::ALL), ts_union("CheckState"));
     assert_eq!(
         wire(&AnnotationNamespace::ALL),
         ts_union("AnnotationNamespace")

@@ -14,7 +14,7 @@
 use super::eligibility::{PullOutcome, PullVerdict, RuleSource, VerdictCode};
 use super::hazards::{self, HazardKind, HazardPull, PullHazard, MAX_EXAMPLES};
 use super::report::{
-    AnnotationNamespace, EstargzKind, EstargzReport, FooterReport, Landmark, PartialPull,
+    AnnotationNamespace, CheckName, EstargzKind, EstargzReport, FooterReport, Landmark, PartialPull,
 };
 use super::{ByteRange, LayerInspection, MetadataPlan, State, MAX_TOC};
 use crate::error::{Error, Result};
@@ -108,14 +108,14 @@ impl LayerInspection {
         let f = match estargz::parse_footer(tail) {
             Ok(f) => f,
             Err(e) => {
-                self.check("footer_magic", false, e.to_string());
+                self.check(CheckName::FooterMagic, false, e.to_string());
                 return Err(e);
             }
         };
         let size = self.desc.size;
         let toc_end = size - f.variant.size();
         self.check(
-            "footer_magic",
+            CheckName::FooterMagic,
             true,
             format!(
                 "{} eStargz footer found in the last {} bytes",
@@ -125,7 +125,7 @@ impl LayerInspection {
         );
         let fits = f.toc_offset < toc_end;
         self.check(
-            "blob_size_matches_footer",
+            CheckName::BlobSizeMatchesFooter,
             fits,
             format!(
                 "TOC member from {} to the footer at {toc_end} in a blob of {size} bytes",
@@ -179,7 +179,7 @@ impl LayerInspection {
     pub(super) fn on_estargz_toc(&mut self, range: ByteRange, data: &[u8]) -> Result<()> {
         let member = estargz::read_toc(data, MAX_TOC)?;
         self.check(
-            "toc_tar_name",
+            CheckName::TocTarName,
             true,
             format!(
                 "the TOC member is a gzip'd tar whose first entry is {}",
@@ -218,7 +218,7 @@ impl LayerInspection {
         let d = st.toc_digest.clone();
         let r = estargz::verify_toc_digest(&d, json);
         self.check(
-            "estargz_toc_digest",
+            CheckName::EstargzTocDigest,
             r.is_ok(),
             format!(
                 "sha256 of the {} bytes of uncompressed TOC JSON = {ESTARGZ_TOC_DIGEST} {d}",

@@ -1,7 +1,7 @@
 //! The footer reads of an inspection: finding the metadata of a blob that came without
 //! annotations, and checking a footer against the annotations when asked to.
 
-use super::report::{FooterReport, LayerFormat};
+use super::report::{CheckName, FooterReport, LayerFormat};
 use super::{LayerInspection, MetadataPlan};
 use crate::error::{Error, Result};
 use crate::format::footer::{self, Footer, FooterVariant};
@@ -13,7 +13,7 @@ impl LayerInspection {
     pub(super) fn check_footer(&mut self, tail: &[u8]) {
         match footer::parse(tail) {
             Ok(f) => self.record_footer(&f),
-            Err(e) => self.check("footer_magic", false, e.to_string()),
+            Err(e) => self.check(CheckName::FooterMagic, false, e.to_string()),
         }
     }
 
@@ -61,7 +61,7 @@ impl LayerInspection {
             tar_split_uncompressed_length: f.tar_split.map(|t| t.uncompressed_length),
         });
         self.check(
-            "footer_magic",
+            CheckName::FooterMagic,
             true,
             format!(
                 "{} footer found in the last {} bytes",
@@ -72,7 +72,7 @@ impl LayerInspection {
         let size = self.desc.size;
         let meta_end = f.tar_split.map(|t| t.end()).unwrap_or(f.toc.end());
         self.check(
-            "blob_size_matches_footer",
+            CheckName::BlobSizeMatchesFooter,
             meta_end.saturating_add(f.variant.frame_len()) == size,
             format!(
                 "metadata ends at {meta_end}, + {}-byte footer frame = {}, blob size {size}",
@@ -83,7 +83,7 @@ impl LayerInspection {
         if let Some(a) = &self.annotations {
             let same = a.toc == f.toc && (f.tar_split.is_none() || a.tar_split == f.tar_split);
             self.check(
-                "footer_matches_annotations",
+                CheckName::FooterMatchesAnnotations,
                 same,
                 format!(
                     "footer TOC {:?} / tar-split {:?}; annotations TOC {:?} / tar-split {:?}",

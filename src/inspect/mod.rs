@@ -347,7 +347,7 @@ impl LayerInspection {
                 // A footer check the metadata range could not cover: its own absolute range.
                 if self.opts.footer
                     && self.report.footer.is_none()
-                    && !self.report.checks.contains_key("footer_magic")
+                    && !self.report.checks.contains_key(&CheckName::FooterMagic)
                 {
                     let len = FOOTER_READ_LEN.min(self.desc.size);
                     self.state = State::Footer(ByteRange {
@@ -395,16 +395,19 @@ impl LayerInspection {
         self.report.error = Some(e);
     }
 
-    fn check(&mut self, name: &str, pass: bool, detail: String) {
+    fn check(&mut self, name: CheckName, pass: bool, detail: String) {
+        let state = if pass {
+            CheckState::Pass
+        } else {
+            CheckState::Fail
+        };
         self.report.checks.insert(
-            name.into(),
-            if pass {
-                CheckState::Pass
-            } else {
-                CheckState::Fail
+            name,
+            Check {
+                state,
+                detail: Some(detail),
             },
         );
-        self.report.check_details.insert(name.into(), detail);
     }
 
     fn on_metadata(&mut self, range: ByteRange, plan: MetadataPlan, data: &[u8]) -> Result<()> {
@@ -423,7 +426,7 @@ impl LayerInspection {
             a.toc_digest.verify("TOC", toc_bytes)?;
             verified = true;
             self.check(
-                "toc_digest",
+                CheckName::TocDigest,
                 true,
                 format!(
                     "sha256 of the {} compressed TOC bytes = {}",
@@ -446,7 +449,7 @@ impl LayerInspection {
                 tar_size: None,
             });
             self.check(
-                "tarsplit_follows_toc",
+                CheckName::TarsplitFollowsToc,
                 ts.offset == toc_sec.end() + SKIPPABLE_HEADER_LEN,
                 format!(
                     "tar-split offset {} = TOC end {} + 8",
@@ -458,7 +461,7 @@ impl LayerInspection {
                 // 72: the current footer frame; 64: c/storage 1.47-1.49's, which also had tar-splits.
                 let tail = self.desc.size.saturating_sub(ts.end());
                 self.check(
-                    "blob_size_matches_metadata",
+                    CheckName::BlobSizeMatchesMetadata,
                     tail == 72 || tail == 64,
                     format!(
                         "tar-split end {} + {tail} bytes = blob size {}; a footer frame is 72 bytes (64 for c/storage 1.47-1.49)",
@@ -477,7 +480,7 @@ impl LayerInspection {
         let toc = toc::parse(&json)?;
         drop(json);
         self.check(
-            "toc_uncompressed_length",
+            CheckName::TocUncompressedLength,
             true,
             format!("TOC decompresses to the declared {expected} bytes"),
         );
@@ -490,7 +493,7 @@ impl LayerInspection {
             self.in_tar_split = true;
             let header = &data[at(ts.offset - SKIPPABLE_HEADER_LEN)..at(ts.offset)];
             self.check(
-                "tarsplit_in_skippable_frame",
+                CheckName::TarsplitInSkippableFrame,
                 is_skippable_header(header, ts.length),
                 format!(
                     "the 8 bytes before the tar-split are a skippable-frame header for {} bytes",
@@ -502,7 +505,7 @@ impl LayerInspection {
                 Some(d) => {
                     d.verify("tar-split", ts_bytes)?;
                     self.check(
-                        "tarsplit_digest",
+                        CheckName::TarsplitDigest,
                         true,
                         format!(
                             "sha256 of the {} compressed tar-split bytes = TOC tarSplitDigest",
@@ -511,7 +514,7 @@ impl LayerInspection {
                     );
                 }
                 None => self.check(
-                    "tarsplit_digest",
+                    CheckName::TarsplitDigest,
                     false,
                     "the TOC has no tarSplitDigest: the tar-split is not authenticated".into(),
                 ),
@@ -528,7 +531,7 @@ impl LayerInspection {
             )?;
             let (split, corr) = stream.finish();
             self.check(
-                "tarsplit_uncompressed_length",
+                CheckName::TarsplitUncompressedLength,
                 true,
                 format!(
                     "tar-split decompresses to the declared {} bytes",
@@ -536,7 +539,7 @@ impl LayerInspection {
                 ),
             );
             self.check(
-                "toc_matches_tarsplit",
+                CheckName::TocMatchesTarsplit,
                 corr.ok(),
                 if corr.ok() {
                     format!(
@@ -552,7 +555,7 @@ impl LayerInspection {
                 },
             );
             self.check(
-                "tarsplit_records_match_headers",
+                CheckName::TarsplitRecordsMatchHeaders,
                 corr.record_mismatch_count == 0,
                 if corr.record_mismatch_count == 0 {
                     "every tar-split file record is named as the header before it".into()
@@ -591,7 +594,7 @@ impl LayerInspection {
     fn record_files(&mut self, toc: Toc, payload_end: u64) {
         let files = LayerFiles::build(toc, payload_end);
         self.check(
-            "chunk_extents",
+            CheckName::ChunkExtents,
             files.problems.is_empty(),
             if files.problems.is_empty() {
                 "every chunk has a positive compressed extent, payloads ascend and end before the TOC".into()

@@ -40,10 +40,8 @@ pub struct LayerReport {
     pub multi_chunk_files: usize,
     /// Compressed bytes of all file payloads.
     pub payload_bytes: u64,
-    /// Check name → `pass` / `fail`.
-    pub checks: BTreeMap<String, CheckState>,
-    /// Check name → what was compared, and why it failed.
-    pub check_details: BTreeMap<String, String>,
+    /// Check name → its state and what was compared (and why it failed).
+    pub checks: BTreeMap<CheckName, Check>,
     pub partial_pull: PartialPull,
     /// The TOC ↔ tar-split differences, one per entry, in containers/storage's terms (at most
     /// 20; empty when they agree or the tar-split was not read).
@@ -259,11 +257,115 @@ pub struct NotRead {
     pub limit: u64,
 }
 
+/// The name of one check of a layer (wire spelling snake_case, as the `checks` keys). Declared
+/// in alphabetical order of the wire names, so the `checks` map keeps that order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckName {
+    /// The footer's positions plus its frame end at the blob's end.
+    BlobSizeMatchesFooter,
+    /// The annotated tar-split ends one footer frame before the blob's end.
+    BlobSizeMatchesMetadata,
+    /// Every chunk has a positive compressed extent, payloads ascend and end before the TOC.
+    ChunkExtents,
+    /// The uncompressed eStargz TOC matches `containerd.io/snapshot/stargz/toc.digest`.
+    EstargzTocDigest,
+    /// The blob ends with a footer chunkscope knows.
+    FooterMagic,
+    /// The footer names the same TOC and tar-split as the annotations.
+    FooterMatchesAnnotations,
+    /// The compressed tar-split matches the TOC's `tarSplitDigest`.
+    TarsplitDigest,
+    /// The tar-split starts right after the TOC and an 8-byte frame header.
+    TarsplitFollowsToc,
+    /// The 8 bytes before the tar-split are a skippable-frame header for it.
+    TarsplitInSkippableFrame,
+    /// Every tar-split file record is named as the header before it.
+    TarsplitRecordsMatchHeaders,
+    /// The tar-split decompresses to its declared length.
+    TarsplitUncompressedLength,
+    /// The compressed TOC matches the annotated manifest checksum.
+    TocDigest,
+    /// The TOC entries and the tar headers correspond 1:1 (containers/storage's comparison).
+    TocMatchesTarsplit,
+    /// The eStargz TOC member is the tar entry `stargz.index.json`.
+    TocTarName,
+    /// The TOC decompresses to its declared length.
+    TocUncompressedLength,
+}
+
+impl CheckName {
+    /// Every check, in wire-name order.
+    pub const ALL: [CheckName; 15] = [
+        CheckName::BlobSizeMatchesFooter,
+        CheckName::BlobSizeMatchesMetadata,
+        CheckName::ChunkExtents,
+        CheckName::EstargzTocDigest,
+        CheckName::FooterMagic,
+        CheckName::FooterMatchesAnnotations,
+        CheckName::TarsplitDigest,
+        CheckName::TarsplitFollowsToc,
+        CheckName::TarsplitInSkippableFrame,
+        CheckName::TarsplitRecordsMatchHeaders,
+        CheckName::TarsplitUncompressedLength,
+        CheckName::TocDigest,
+        CheckName::TocMatchesTarsplit,
+        CheckName::TocTarName,
+        CheckName::TocUncompressedLength,
+    ];
+
+    /// What the check compares, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            CheckName::BlobSizeMatchesFooter => "The footer's positions plus its frame end at the blob's end.",
+            CheckName::BlobSizeMatchesMetadata => "The annotated tar-split ends one footer frame before the blob's end.",
+            CheckName::ChunkExtents => "Every chunk has a positive compressed extent, payloads ascend and end before the TOC.",
+            CheckName::EstargzTocDigest => "The uncompressed eStargz TOC matches `containerd.io/snapshot/stargz/toc.digest`.",
+            CheckName::FooterMagic => "The blob ends with a footer chunkscope knows.",
+            CheckName::FooterMatchesAnnotations => "The footer names the same TOC and tar-split as the annotations.",
+            CheckName::TarsplitDigest => "The compressed tar-split matches the TOC's `tarSplitDigest`.",
+            CheckName::TarsplitFollowsToc => "The tar-split starts right after the TOC and an 8-byte frame header.",
+            CheckName::TarsplitInSkippableFrame => "The 8 bytes before the tar-split are a skippable-frame header for it.",
+            CheckName::TarsplitRecordsMatchHeaders => "Every tar-split file record is named as the header before it.",
+            CheckName::TarsplitUncompressedLength => "The tar-split decompresses to its declared length.",
+            CheckName::TocDigest => "The compressed TOC matches the annotated manifest checksum.",
+            CheckName::TocMatchesTarsplit => "The TOC entries and the tar headers correspond 1:1 (containers/storage's comparison).",
+            CheckName::TocTarName => "The eStargz TOC member is the tar entry `stargz.index.json`.",
+            CheckName::TocUncompressedLength => "The TOC decompresses to its declared length.",
+        }
+    }
+}
+
+/// One check's outcome: its state and what was compared (and why it failed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// `pass` or `fail`.
+    pub state: CheckState,
+    /// What was compared, with the values; why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Check {
+    /// Whether the check passed.
+    pub fn passed(&self) -> bool {
+        self.state == CheckState::Pass
+    }
+}
+
+/// Whether a check passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckState {
+    /// The check passed.
     Pass,
+    /// The check failed (the detail says why).
     Fail,
+}
+
+impl CheckState {
+    /// Both states.
+    pub const ALL: [CheckState; 2] = [CheckState::Pass, CheckState::Fail];
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -307,6 +307,20 @@ export interface PullVerdict {
   source: RuleSource;
 }
 
+/** The name of one check of a layer (README "checks"). */
+export type CheckName =
+  | "blob_size_matches_footer" | "blob_size_matches_metadata" | "chunk_extents" | "estargz_toc_digest"
+  | "footer_magic" | "footer_matches_annotations" | "tarsplit_digest" | "tarsplit_follows_toc"
+  | "tarsplit_in_skippable_frame" | "tarsplit_records_match_headers" | "tarsplit_uncompressed_length"
+  | "toc_digest" | "toc_matches_tarsplit" | "toc_tar_name" | "toc_uncompressed_length";
+export type CheckState = "pass" | "fail";
+/** One check's outcome. */
+export interface Check {
+  state: CheckState;
+  /** What was compared, with the values; why it failed. */
+  detail?: string;
+}
+
 export interface LayerReport {
   digest: string;
   mediaType: string;
@@ -326,8 +340,8 @@ export interface LayerReport {
   zeroChunks: number;
   multiChunkFiles: number;
   payloadBytes: number;
-  checks: Record<string, "pass" | "fail">;
-  checkDetails: Record<string, string>;
+  /** Check name → its state and what was compared (and why it failed). Only checks that ran. */
+  checks: Partial<Record<CheckName, Check>>;
   /** What the reference puller (containers/storage 1.57.2) does with the layer: PullVerdict
    *  plus `eligible` (= outcome "partial") and `reason` (null when eligible). */
   partialPull: { eligible: boolean; reason: string | null; outcome: PullOutcome; code: VerdictCode;

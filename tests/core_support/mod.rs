@@ -394,3 +394,17 @@ pub fn checker_report(fixture: &str, digest: &str) -> serde_json::Value {
         .unwrap_or_else(|| panic!("{digest} not in {}", path.display()))
         .clone()
 }
+
+/// Asserts that the inspection ended without an error and that every check that ran passed,
+/// naming the failed check and its detail otherwise.
+pub fn assert_all_checks_pass(name: &str, r: &chunkscope::inspect::report::LayerReport) {
+    assert_eq!(r.error, None, "{name}: inspection error");
+    assert!(!r.checks.is_empty(), "{name}: no checks ran");
+    for (check, c) in &r.checks {
+        assert!(
+            c.passed(),
+            "{name}: check {check:?} failed: {}",
+            c.detail.as_deref().unwrap_or("")
+        );
+    }
+}

@@ -4,7 +4,7 @@
 use chunkscope::image::ImageReport;
 use chunkscope::inspect::eligibility::PullOutcome;
 use chunkscope::inspect::hazards::HazardPull;
-use chunkscope::inspect::report::{CheckState, Landmark, LayerReport};
+use chunkscope::inspect::report::{Landmark, LayerReport};
 use chunkscope::inspect::InspectOptions;
 use chunkscope::oci::Platform;
 use chunkscope::source::inspect_image;
@@ -150,7 +150,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
     let failed = report
         .layers
         .iter()
-        .any(|l| l.error.is_some() || l.checks.values().any(|c| *c == CheckState::Fail));
+        .any(|l| l.error.is_some() || l.checks.values().any(|c| !c.passed()));
     Ok(if failed {
         ExitCode::from(1)
     } else {
@@ -298,17 +298,15 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
             h.detail
         );
     }
-    let passed = l
-        .checks
-        .values()
-        .filter(|c| **c == CheckState::Pass)
-        .count();
+    let passed = l.checks.values().filter(|c| c.passed()).count();
     out!("  checks    {passed}/{} pass", l.checks.len());
-    for (name, state) in &l.checks {
-        if *state == CheckState::Fail {
+    for (name, check) in &l.checks {
+        if !check.passed() {
+            let name = serde_json::to_value(name).unwrap_or_default();
             out!(
-                "    FAIL {name}: {}",
-                l.check_details.get(name).map(String::as_str).unwrap_or("")
+                "    FAIL {}: {}",
+                name.as_str().unwrap_or(""),
+                check.detail.as_deref().unwrap_or("")
             );
         }
     }
