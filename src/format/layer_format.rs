@@ -1,5 +1,5 @@
 //! What kind of layer a blob is: the report's `format`, one enum from the media type's first
-//! guess ([`compression_of`](crate::oci::compression_of)) to the inspection's final answer.
+//! guess (`oci::compression_of`, from the media type) to the inspection's final answer.
 //!
 //! It lives beside the parsers rather than in the report so that the OCI descriptor code can
 //! name it without depending on the inspection.

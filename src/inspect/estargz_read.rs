@@ -80,6 +80,7 @@ impl LayerInspection {
                     tar_split: None,
                     footer_in_range: false,
                     read_tar_split: false,
+                    footer_read: false,
                 };
                 self.annotations = Some(a);
                 self.plan_metadata(plan)

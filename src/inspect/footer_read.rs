@@ -9,19 +9,23 @@ use crate::oci::compression_of;
 
 impl LayerInspection {
     /// Parses a footer read to check it (annotations already gave the positions): a bad footer
-    /// is a failed check, not the end of the inspection.
-    pub(super) fn check_footer(&mut self, tail: &[u8]) {
+    /// is a failed check, not the end of the inspection. Returns whether a footer was found.
+    pub(super) fn check_footer(&mut self, tail: &[u8]) -> bool {
         match footer::parse(tail) {
-            Ok(f) => self.record_footer(&f),
-            Err(e) => self.check(CheckName::FooterMagic, false, e.to_string()),
+            Ok(f) => {
+                self.record_footer(&f);
+                true
+            }
+            Err(e) => {
+                self.check(CheckName::FooterMagic, false, e.to_string());
+                false
+            }
         }
     }
 
+    /// The blob's last bytes when no annotations located the metadata: a zstd:chunked footer
+    /// locates it, else the layer is an ordinary one.
     pub(super) fn on_footer(&mut self, tail: &[u8]) -> Result<()> {
-        if self.annotations.is_some() {
-            self.check_footer(tail);
-            return Ok(());
-        }
         let Ok(f) = footer::parse(tail) else {
             // No annotations and no footer: an ordinary zstd layer.
             self.report.format = compression_of(&self.desc.media_type);
@@ -47,6 +51,7 @@ impl LayerInspection {
             tar_split: f.tar_split,
             footer_in_range: false,
             read_tar_split: false,
+            footer_read: true,
         })
     }
 

@@ -54,9 +54,16 @@ pub struct InspectOptions {
 
 pub use crate::range::ByteRange;
 
+/// Where an inspection is: the one read it waits for (and what it will do with the bytes), or
+/// how it ended. The machine steers by this alone, never by what its report says so far.
 enum State {
-    /// Waiting for the blob's last bytes.
-    Footer(ByteRange),
+    /// No annotations: waiting for the blob's last bytes, whose footer (if any) locates the
+    /// metadata.
+    LocateFooter(ByteRange),
+    /// The metadata was read at the annotated positions; waiting for the blob's last bytes to
+    /// check the footer against the annotations (`footer` option, when the metadata range could
+    /// not run on to the blob's end).
+    CheckFooter(ByteRange),
     /// eStargz: waiting for the blob's last 51 bytes.
     EstargzFooter(ByteRange),
     /// eStargz: waiting for the TOC gzip member.
@@ -66,7 +73,24 @@ enum State {
         range: ByteRange,
         plan: MetadataPlan,
     },
+    /// Every read is done.
     Done,
+    /// An error ended the inspection; it is in the report.
+    Failed,
+}
+
+impl State {
+    /// The read this state waits for.
+    fn pending(&self) -> Option<ByteRange> {
+        match self {
+            State::LocateFooter(r)
+            | State::CheckFooter(r)
+            | State::EstargzFooter(r)
+            | State::EstargzToc(r)
+            | State::Metadata { range: r, .. } => Some(*r),
+            State::Done | State::Failed => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -79,6 +103,8 @@ struct MetadataPlan {
     footer_in_range: bool,
     /// Whether the range covers the tar-split too.
     read_tar_split: bool,
+    /// Whether the blob's last bytes were already read (their footer located the metadata).
+    footer_read: bool,
 }
 
 /// The inspection of one layer. See the module docs for the protocol.
@@ -160,6 +186,7 @@ impl LayerInspection {
                     tar_split: a.tar_split,
                     footer_in_range: false,
                     read_tar_split: false,
+                    footer_read: false,
                 };
                 self.annotations = Some(a);
                 self.plan_metadata(plan)
@@ -169,15 +196,11 @@ impl LayerInspection {
                 if matches!(compression, LayerFormat::Zstd | LayerFormat::Unknown) =>
             {
                 // Maybe zstd:chunked without its descriptor annotations: the footer tells.
-                let len = FOOTER_READ_LEN.min(self.desc.size);
-                if len == 0 {
+                if self.desc.size == 0 {
                     self.no_partial("empty blob");
                     return Ok(());
                 }
-                self.state = State::Footer(ByteRange {
-                    offset: self.desc.size - len,
-                    length: len,
-                });
+                self.state = State::LocateFooter(self.tail());
                 Ok(())
             }
             LayerAnnotations::None => {
@@ -262,7 +285,7 @@ impl LayerInspection {
         }
         // stargz-snapshotter's zstd:chunked: its last 51 bytes decide the insecure-mode verdict.
         let want_tail = self.opts.footer || self.estargz.is_some();
-        if want_tail && self.report.footer.is_none() && size - end <= FOOTER_READ_LEN {
+        if want_tail && !plan.footer_read && size - end <= FOOTER_READ_LEN {
             end = size;
             plan.footer_in_range = true;
         }
@@ -308,55 +331,54 @@ impl LayerInspection {
         self.state = State::Done;
     }
 
-    /// The next range to read, or `None` when the inspection is complete.
-    pub fn next_read(&self) -> Option<ByteRange> {
-        match &self.state {
-            State::Footer(r) | State::EstargzFooter(r) | State::EstargzToc(r) => Some(*r),
-            State::Metadata { range, .. } => Some(*range),
-            State::Done => None,
+    /// The blob's last [`FOOTER_READ_LEN`] bytes (all of a smaller blob).
+    fn tail(&self) -> ByteRange {
+        let len = FOOTER_READ_LEN.min(self.desc.size);
+        ByteRange {
+            offset: self.desc.size - len,
+            length: len,
         }
     }
 
-    /// Hands over the bytes of the range [`next_read`](Self::next_read) returned. An error ends
-    /// the inspection (the report keeps what was learned, plus the error).
+    /// The next range to read, or `None` when the inspection is complete.
+    pub fn next_read(&self) -> Option<ByteRange> {
+        self.state.pending()
+    }
+
+    /// Hands over the bytes of the range [`next_read`](Self::next_read) returned.
+    ///
+    /// Any error while a read is pending (bytes of the wrong length, bytes that do not parse or
+    /// verify) ends the inspection: the report keeps what was learned, plus the error, and
+    /// `next_read` is `None`. A call with no read pending (after the last read, or after an
+    /// error) is a protocol error ([`ErrorKind::Internal`](crate::error::ErrorKind::Internal))
+    /// that changes nothing.
     pub fn feed(&mut self, data: &[u8]) -> Result<()> {
-        let Some(range) = self.next_read() else {
-            return Err(Error::Internal("feed() called with no read pending".into()));
+        let Some(range) = self.state.pending() else {
+            let why = match self.state {
+                State::Failed => "feed() called after the inspection ended with an error",
+                _ => "feed() called with no read pending",
+            };
+            return Err(Error::Internal(why.into()));
         };
-        if data.len() as u64 != range.length {
-            let e = Error::Truncated {
+        let state = std::mem::replace(&mut self.state, State::Done);
+        let got = data.len() as u64;
+        let r = if got < range.length {
+            // The source had fewer bytes than the descriptor promised.
+            Err(Error::Truncated {
                 what: "range read",
                 needed: range.length,
-                got: data.len() as u64,
-            };
-            self.fail(e.clone());
-            return Err(e);
-        }
-        self.report.reads += 1;
-        self.report.bytes_read += range.length;
-        self.report.read_log.push(ByteRange {
-            offset: range.offset,
-            length: range.length,
-        });
-        let state = std::mem::replace(&mut self.state, State::Done);
-        let r = match state {
-            State::Footer(_) => self.on_footer(data),
-            State::EstargzFooter(_) => self.on_estargz_footer(data),
-            State::EstargzToc(range) => self.on_estargz_toc(range, data),
-            State::Metadata { range, plan } => self.on_metadata(range, plan, data).map(|()| {
-                // A footer check the metadata range could not cover: its own absolute range.
-                if self.opts.footer
-                    && self.report.footer.is_none()
-                    && !self.report.checks.contains_key(&CheckName::FooterMagic)
-                {
-                    let len = FOOTER_READ_LEN.min(self.desc.size);
-                    self.state = State::Footer(ByteRange {
-                        offset: self.desc.size - len,
-                        length: len,
-                    });
-                }
-            }),
-            State::Done => Ok(()),
+                got,
+            })
+        } else if got > range.length {
+            Err(Error::Internal(format!(
+                "feed() given {got} bytes for a read of {}",
+                range.length
+            )))
+        } else {
+            self.report.reads += 1;
+            self.report.bytes_read += range.length;
+            self.report.read_log.push(range);
+            self.on_read(state, data)
         };
         if let Err(e) = &r {
             self.fail(e.clone());
@@ -364,13 +386,39 @@ impl LayerInspection {
         r
     }
 
+    /// What the bytes of the read `state` waited for mean; sets the next state.
+    fn on_read(&mut self, state: State, data: &[u8]) -> Result<()> {
+        match state {
+            State::LocateFooter(_) => self.on_footer(data),
+            State::CheckFooter(_) => {
+                self.check_footer(data);
+                Ok(())
+            }
+            State::EstargzFooter(_) => self.on_estargz_footer(data),
+            State::EstargzToc(range) => self.on_estargz_toc(range, data),
+            State::Metadata { range, plan } => {
+                self.on_metadata(range, plan, data)?;
+                // A footer check the metadata range could not cover: its own absolute range.
+                if self.opts.footer && !plan.footer_read && !plan.footer_in_range {
+                    self.state = State::CheckFooter(self.tail());
+                }
+                Ok(())
+            }
+            State::Done | State::Failed => Err(Error::Internal(
+                "a read was handed to an inspection with none pending".into(),
+            )),
+        }
+    }
+
     /// Ends the inspection because a read failed; the error goes into the report.
     pub fn abort(&mut self, e: Error) {
         self.fail(e);
     }
 
+    /// The one way out on an error: the state becomes [`State::Failed`], the verdict says what
+    /// the reference puller makes of the failure, and the report keeps the error.
     fn fail(&mut self, e: Error) {
-        self.state = State::Done;
+        self.state = State::Failed;
         if self.verdict.as_ref().is_none_or(PullVerdict::is_partial) {
             // The descriptor rules come first; if they let the layer through, the metadata
             // itself is what the reference would fail on.
@@ -383,7 +431,8 @@ impl LayerInspection {
                         | Error::Timeout { .. }
                         | Error::Cors { .. }
                         | Error::Http { .. }
-                        | Error::RangeIgnored { .. } => VerdictCode::MetadataUnreadable,
+                        | Error::RangeIgnored { .. }
+                        | Error::Internal(_) => VerdictCode::MetadataUnreadable,
                         _ if self.in_tar_split => VerdictCode::InvalidTarSplit,
                         _ => VerdictCode::InvalidToc,
                     };
@@ -414,8 +463,10 @@ impl LayerInspection {
         let at = |off: u64| (off - range.offset) as usize;
         let toc_sec = plan.toc;
         let toc_bytes = &data[at(toc_sec.offset)..at(toc_sec.end())];
+        let mut footer_found = plan.footer_read;
         if plan.footer_in_range {
-            self.check_footer(&data[data.len().saturating_sub(FOOTER_READ_LEN as usize)..]);
+            footer_found =
+                self.check_footer(&data[data.len().saturating_sub(FOOTER_READ_LEN as usize)..]);
             if self.estargz.is_some() {
                 self.reference_footer(data);
             }
@@ -457,7 +508,7 @@ impl LayerInspection {
                     toc_sec.end()
                 ),
             );
-            if self.report.footer.is_none() {
+            if !footer_found {
                 // 72: the current footer frame; 64: c/storage 1.47-1.49's, which also had tar-splits.
                 let tail = self.desc.size.saturating_sub(ts.end());
                 self.check(
@@ -698,4 +749,216 @@ where
     F: FnMut(ByteRange) -> Result<Vec<u8>>,
 {
     crate::executor::block_on(drive(desc, opts, async |r| read(r)))
+}
+
+/// The protocol itself: which reads are asked for, in which order, and what misuse gives.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::oci::Manifest;
+    use std::path::Path;
+
+    /// tests/fixtures/tiny-current's one layer: descriptor and blob. (TOC at 323422 + 3468,
+    /// tar-split at 326898 + 3418, a 72-byte footer frame; 330388 bytes.)
+    fn tiny() -> (Descriptor, Vec<u8>) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-current");
+        let blob = |d: &str| {
+            let hex = d.strip_prefix("sha256:").expect("a sha256 digest");
+            std::fs::read(dir.join("blobs/sha256").join(hex)).expect("fixture blob")
+        };
+        let index: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("index.json")).expect("index.json"))
+                .expect("index JSON");
+        let digest = index["manifests"][0]["digest"].as_str().expect("manifest");
+        let m: Manifest = serde_json::from_slice(&blob(digest)).expect("manifest JSON");
+        let desc = m.layers[0].clone();
+        let bytes = blob(&desc.digest);
+        assert_eq!(bytes.len() as u64, desc.size);
+        (desc, bytes)
+    }
+
+    fn slice(blob: &[u8], r: ByteRange) -> &[u8] {
+        &blob[r.offset as usize..r.end() as usize]
+    }
+
+    const TOC: ByteRange = ByteRange {
+        offset: 323_422,
+        length: 3468,
+    };
+
+    #[test]
+    fn an_annotated_layer_is_one_read_then_done() {
+        let (desc, blob) = tiny();
+        let mut insp = LayerInspection::new(&desc, InspectOptions::default());
+        assert_eq!(insp.next_read(), Some(TOC));
+        insp.feed(slice(&blob, TOC)).expect("the TOC verifies");
+        assert_eq!(insp.next_read(), None);
+        let done = insp.finish();
+        assert_eq!(done.report.error, None);
+        assert_eq!(done.report.read_log, [TOC]);
+        assert!(done.verdict.is_partial());
+    }
+
+    #[test]
+    fn feed_without_a_pending_read_is_an_internal_error_that_changes_nothing() {
+        // A gzip layer: nothing to read at all.
+        let desc = Descriptor::new(
+            "application/vnd.oci.image.layer.v1.tar+gzip",
+            format!("sha256:{}", "a".repeat(64)),
+            1000,
+            Default::default(),
+        );
+        let mut insp = LayerInspection::new(&desc, InspectOptions::default());
+        assert_eq!(insp.next_read(), None);
+        let e = insp.feed(&[0; 10]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Internal, "{e}");
+        let r = insp.finish().report;
+        assert_eq!((r.error, r.reads, r.bytes_read), (None, 0, 0));
+    }
+
+    #[test]
+    fn a_second_feed_for_the_same_read_is_an_internal_error_that_changes_nothing() {
+        let (desc, blob) = tiny();
+        let mut insp = LayerInspection::new(&desc, InspectOptions::default());
+        let r = insp.next_read().unwrap();
+        insp.feed(slice(&blob, r)).unwrap();
+        let e = insp.feed(slice(&blob, r)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Internal, "{e}");
+        let done = insp.finish();
+        assert_eq!(
+            done.report.error, None,
+            "the finished report is kept as it was"
+        );
+        assert_eq!((done.report.reads, done.report.bytes_read), (1, r.length));
+        assert!(done.report.checks.values().all(Check::passed));
+    }
+
+    #[test]
+    fn finish_before_the_reads_are_done_is_an_internal_error_in_the_report() {
+        let (desc, _) = tiny();
+        let insp = LayerInspection::new(&desc, InspectOptions::default());
+        let done = insp.finish();
+        let e = done.report.error.expect("an error");
+        assert_eq!(e.kind(), ErrorKind::Internal, "{e}");
+        assert_eq!(done.report.reads, 0);
+        assert_eq!(done.verdict.code, VerdictCode::MetadataUnreadable);
+        assert_eq!(
+            done.report.partial_pull.code,
+            VerdictCode::MetadataUnreadable
+        );
+    }
+
+    #[test]
+    fn the_footer_is_read_after_the_metadata_when_the_range_cannot_reach_it() {
+        let (desc, blob) = tiny();
+        let opts = InspectOptions {
+            footer: true,
+            ..InspectOptions::default()
+        };
+        let mut insp = LayerInspection::new(&desc, opts);
+        // TOC only: the tar-split lies between the TOC and the footer, so the footer is a read
+        // of its own, after the metadata.
+        assert_eq!(insp.next_read(), Some(TOC));
+        insp.feed(slice(&blob, TOC)).unwrap();
+        let tail = ByteRange {
+            offset: desc.size - 72,
+            length: 72,
+        };
+        assert_eq!(insp.next_read(), Some(tail));
+        insp.feed(slice(&blob, tail)).unwrap();
+        assert_eq!(insp.next_read(), None);
+        let r = insp.finish().report;
+        assert_eq!(r.read_log, [TOC, tail]);
+        assert_eq!(r.error, None);
+        for c in [
+            CheckName::FooterMagic,
+            CheckName::BlobSizeMatchesFooter,
+            CheckName::FooterMatchesAnnotations,
+        ] {
+            assert!(r.checks[&c].passed(), "{c:?}: {:?}", r.checks[&c]);
+        }
+        assert_eq!(r.footer.map(|f| f.variant), Some(FooterVariant::Current72));
+    }
+
+    #[test]
+    fn with_the_tar_split_the_footer_rides_in_the_one_range() {
+        let (desc, blob) = tiny();
+        let opts = InspectOptions {
+            footer: true,
+            tar_split: true,
+            ..InspectOptions::default()
+        };
+        let mut insp = LayerInspection::new(&desc, opts);
+        let whole = ByteRange {
+            offset: TOC.offset,
+            length: desc.size - TOC.offset,
+        };
+        assert_eq!(insp.next_read(), Some(whole));
+        insp.feed(slice(&blob, whole)).unwrap();
+        assert_eq!(insp.next_read(), None);
+        let r = insp.finish().report;
+        assert_eq!(r.reads, 1);
+        assert!(r.checks[&CheckName::FooterMagic].passed());
+        assert!(!r.checks.contains_key(&CheckName::BlobSizeMatchesMetadata));
+    }
+
+    #[test]
+    fn footer_bytes_fed_for_the_metadata_read_end_the_inspection() {
+        let (desc, blob) = tiny();
+        let opts = InspectOptions {
+            footer: true,
+            ..InspectOptions::default()
+        };
+        let mut insp = LayerInspection::new(&desc, opts);
+        assert_eq!(insp.next_read(), Some(TOC));
+        // The driver hands over the blob's last 72 bytes instead of the TOC.
+        let e = insp.feed(&blob[blob.len() - 72..]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Format, "{e}");
+        assert!(matches!(
+            e,
+            Error::Truncated {
+                needed: 3468,
+                got: 72,
+                ..
+            }
+        ));
+        assert_eq!(insp.next_read(), None, "an error ends the inspection");
+        let again = insp.feed(slice(&blob, TOC)).unwrap_err();
+        assert_eq!(again.kind(), ErrorKind::Internal, "{again}");
+        let done = insp.finish();
+        assert_eq!(done.report.error, Some(e));
+        assert_eq!(done.report.reads, 0);
+    }
+
+    #[test]
+    fn too_many_bytes_are_an_internal_error_in_the_report() {
+        let (desc, blob) = tiny();
+        let mut insp = LayerInspection::new(&desc, InspectOptions::default());
+        let long = ByteRange {
+            offset: TOC.offset,
+            length: TOC.length + 1,
+        };
+        let e = insp.feed(slice(&blob, long)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Internal, "{e}");
+        assert_eq!(insp.next_read(), None);
+        let done = insp.finish();
+        assert_eq!(done.report.error, Some(e));
+        assert_eq!(done.verdict.code, VerdictCode::MetadataUnreadable);
+    }
+
+    #[test]
+    fn bad_metadata_ends_the_inspection_by_the_same_path() {
+        let (desc, blob) = tiny();
+        let mut insp = LayerInspection::new(&desc, InspectOptions::default());
+        let mut toc = slice(&blob, TOC).to_vec();
+        toc[100] ^= 0xff;
+        let e = insp.feed(&toc).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Verification, "{e}");
+        assert_eq!(insp.next_read(), None);
+        let done = insp.finish();
+        assert_eq!(done.report.error, Some(e));
+        assert_eq!((done.report.reads, done.report.bytes_read), (1, TOC.length));
+        assert_eq!(done.verdict.code, VerdictCode::InvalidToc);
+    }
 }
