@@ -8,7 +8,7 @@
 use crate::error::{Error, Result};
 use crate::format::digest::Digest;
 use crate::inspect::report::LayerReport;
-use crate::inspect::{ByteRange, InspectOptions, InspectedLayer};
+use crate::inspect::{ByteRange, InspectOptions, InspectedLayer, LayerModel};
 use crate::oci::{Descriptor, ImageConfig, Manifest, ManifestDoc, Platform, MAX_MANIFEST};
 use crate::request_log::RequestRecord;
 use serde::Serialize;
@@ -59,11 +59,16 @@ pub struct ImageReport {
     pub request_log: Vec<RequestRecord>,
 }
 
-/// An image with every layer inspected.
+/// An image with every layer inspected: the report (which holds the layer reports) and, per
+/// layer in manifest order, the parsed model.
 pub struct InspectedImage {
+    /// The report, layer reports included.
     pub report: ImageReport,
+    /// The image manifest the layers come from.
     pub manifest: Manifest,
-    pub layers: Vec<InspectedLayer>,
+    /// Per layer, in manifest order: the model parsed from its metadata (its report is
+    /// `report.layers[i]`).
+    pub layers: Vec<LayerModel>,
 }
 
 /// Resolves the source's reference to one image manifest (choosing `platform` from an index),
@@ -121,17 +126,11 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
     let mut layers = Vec::new();
     for (i, desc) in manifest.layers.iter().enumerate() {
         src.progress("layer", Some(i));
-        let mut layer = inspect_layer(src, desc, opts).await;
-        report.bytes_read += layer.report.bytes_read;
-        report.reads += layer.report.reads;
-        // The file list (large for big layers) moves to the image report; the layer keeps the
-        // file model it was made from.
-        let file_list = layer.report.file_list.take();
-        report.layers.push(LayerReport {
-            file_list,
-            ..layer.report.clone()
-        });
-        layers.push(layer);
+        let (layer_report, model) = inspect_layer(src, desc, opts).await.split();
+        report.bytes_read += layer_report.bytes_read;
+        report.reads += layer_report.reads;
+        report.layers.push(layer_report);
+        layers.push(model);
     }
     report.request_log = src.request_log();
     report.requests = report.request_log.len();

@@ -88,7 +88,7 @@ fn verdict_of_every_fixture_layer_is_what_podman_did() {
             let v = &l.verdict;
             assert_eq!((v.outcome, v.code), (outcome, code), "{fixture} L{}", i + 1);
             // The report carries the same value.
-            let pp = &l.report.partial_pull;
+            let pp = &img.report.layers[i].partial_pull;
             assert_eq!((pp.outcome, pp.code), (outcome, code));
             assert_eq!(pp.eligible, outcome == PullOutcome::Partial);
             assert_eq!(pp.error, v.error);
@@ -111,11 +111,7 @@ fn verdict_of_every_fixture_layer_is_what_podman_did() {
             seen += 1;
         }
         // The planner says the same, per layer.
-        let p = plan_pull(
-            &LayerInput::image(&img.manifest, &img.layers),
-            &[],
-            &PlanOptions::default(),
-        );
+        let p = plan_pull(&LayerInput::image(&img), &[], &PlanOptions::default());
         for (pl, l) in p.layers.iter().zip(&img.layers) {
             assert_eq!(pl.verdict.as_ref(), Some(&l.verdict), "{fixture}");
             assert_eq!(pl.fallback.is_some(), outcome != PullOutcome::Partial);
@@ -131,11 +127,7 @@ fn verdict_of_every_fixture_layer_is_what_podman_did() {
 fn a_failing_layer_is_planned_as_a_failed_pull_not_a_full_pull() {
     let mut src = OciLayout::open(&fixtures_dir().join("corners-current"), None).unwrap();
     let img = inspect_image(&mut src, "corners", None, WITH_TAR_SPLIT).unwrap();
-    let p = plan_pull(
-        &LayerInput::image(&img.manifest, &img.layers),
-        &[],
-        &PlanOptions::default(),
-    );
+    let p = plan_pull(&LayerInput::image(&img), &[], &PlanOptions::default());
     let l = &p.layers[0];
     assert_eq!(
         l.fallback.as_deref(),

@@ -23,11 +23,8 @@ fn image(name: &str) -> InspectedImage {
 }
 
 fn plan_with(want: &InspectedImage, have: &[&InspectedImage], opts: PlanOptions) -> PullPlan {
-    let w = LayerInput::image(&want.manifest, &want.layers);
-    let h: Vec<LayerInput> = have
-        .iter()
-        .flat_map(|i| LayerInput::image(&i.manifest, &i.layers))
-        .collect();
+    let w = LayerInput::image(&want);
+    let h: Vec<LayerInput> = have.iter().flat_map(|i| LayerInput::image(i)).collect();
     plan_pull(&w, &h, &opts)
 }
 
@@ -264,8 +261,8 @@ fn delta_pull_matches_podman() {
     for f in &mut modes_changed.files {
         f.entry.mode ^= 0o100;
     }
-    let want = LayerInput::image(&b.manifest, &b.layers);
-    let have_same = LayerInput::new(&a.manifest.layers[1], &a.layers[1]);
+    let want = LayerInput::image(&b);
+    let have_same = LayerInput::new(&a.manifest.layers[1], &a.report.layers[1], &a.layers[1]);
     let have_other_mode = LayerInput {
         files: Some(&modes_changed),
         ..have_same
@@ -317,13 +314,9 @@ fn delta_pull_matches_podman() {
     desc.digest = format!("sha256:{}", "ab".repeat(32));
     let same_toc = LayerInput {
         descriptor: &desc,
-        ..LayerInput::new(&a.manifest.layers[1], &a.layers[1])
+        ..LayerInput::new(&a.manifest.layers[1], &a.report.layers[1], &a.layers[1])
     };
-    let p = plan_pull(
-        &[same_toc],
-        &LayerInput::image(&a.manifest, &a.layers),
-        &PlanOptions::default(),
-    );
+    let p = plan_pull(&[same_toc], &LayerInput::image(&a), &PlanOptions::default());
     assert_eq!(p.layers[0].reused_by, Some(ReuseReason::TocDigest));
     assert_eq!(p.layers[0].requests, 0);
 
@@ -405,7 +398,7 @@ fn legacy_layers_fall_back_with_a_reason() {
 #[test]
 fn no_tar_split_digest_reads_metadata_then_pulls_whole() {
     let b = image("pair-b");
-    let mut inputs = LayerInput::image(&b.manifest, &b.layers);
+    let mut inputs = LayerInput::image(&b);
     inputs[1].tar_split_digest = false;
     let p = plan_pull(&inputs, &[], &PlanOptions::default());
     let l = &p.layers[1];

@@ -26,11 +26,8 @@ fn image(name: &str) -> InspectedImage {
 fn predicted(want: &str, have: &[&str], behaviour: &str, body: ErrorBody) -> PullPlan {
     let w = image(want);
     let h: Vec<InspectedImage> = have.iter().map(|n| image(n)).collect();
-    let wi = LayerInput::image(&w.manifest, &w.layers);
-    let hi: Vec<LayerInput> = h
-        .iter()
-        .flat_map(|i| LayerInput::image(&i.manifest, &i.layers))
-        .collect();
+    let wi = LayerInput::image(&w);
+    let hi: Vec<LayerInput> = h.iter().flat_map(|i| LayerInput::image(i)).collect();
     let mut p = plan_pull(&wi, &hi, &PlanOptions::default());
     let mut o = PredictOptions::new(behaviour.parse::<RegistryBehaviour>().unwrap());
     o.error_body = body;
@@ -269,7 +266,7 @@ fn a_layer_the_reference_rejects_fails_after_its_metadata_on_every_answering_cla
         files: false,
     };
     let w = inspect_image(&mut src, "corners-current", None, opts).unwrap();
-    let wi = LayerInput::image(&w.manifest, &w.layers);
+    let wi = LayerInput::image(&w);
     for (behaviour, bytes) in [
         ("multipart", 15_156),
         ("range-cap:400:64", 15_156),

@@ -57,11 +57,8 @@ fn image(name: &str) -> InspectedImage {
 }
 
 fn predicted(want: &InspectedImage, have: &[&InspectedImage], o: &PredictOptions) -> PullPlan {
-    let w = LayerInput::image(&want.manifest, &want.layers);
-    let h: Vec<LayerInput> = have
-        .iter()
-        .flat_map(|i| LayerInput::image(&i.manifest, &i.layers))
-        .collect();
+    let w = LayerInput::image(&want);
+    let h: Vec<LayerInput> = have.iter().flat_map(|i| LayerInput::image(i)).collect();
     let mut p = plan_pull(&w, &h, &PlanOptions::default());
     predict(&mut p, o);
     p

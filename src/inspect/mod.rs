@@ -126,7 +126,9 @@ pub struct LayerInspection {
 /// What an inspection leaves behind: the report, and the parsed model for further use
 /// (planning, file previews, the UI).
 pub struct InspectedLayer {
+    /// The report (the `--json` layer object).
     pub report: LayerReport,
+    /// The file model from the TOC; `None` when the TOC was not (or could not be) read.
     pub files: Option<LayerFiles>,
     /// The TOC's `tarSplitDigest` (without it the reference puller pulls the layer whole).
     pub tar_split_digest: Option<Digest>,
@@ -134,6 +136,35 @@ pub struct InspectedLayer {
     pub toc_digest: Option<Digest>,
     /// What the reference puller does with the layer (the same value as `report.partial_pull`).
     pub verdict: PullVerdict,
+}
+
+/// The parsed model of an inspected layer without its report: what an image keeps per layer
+/// beside its [`ImageReport`](crate::image::ImageReport), which holds the reports, so that no
+/// report is held twice.
+pub struct LayerModel {
+    /// The file model from the TOC; `None` when the TOC was not (or could not be) read.
+    pub files: Option<LayerFiles>,
+    /// The TOC's `tarSplitDigest` (without it the reference puller pulls the layer whole).
+    pub tar_split_digest: Option<Digest>,
+    /// The annotated TOC digest (the key a puller uses for layer reuse).
+    pub toc_digest: Option<Digest>,
+    /// What the reference puller does with the layer (the same value as `partialPull`).
+    pub verdict: PullVerdict,
+}
+
+impl InspectedLayer {
+    /// The report and the model, apart.
+    pub fn split(self) -> (LayerReport, LayerModel) {
+        (
+            self.report,
+            LayerModel {
+                files: self.files,
+                tar_split_digest: self.tar_split_digest,
+                toc_digest: self.toc_digest,
+                verdict: self.verdict,
+            },
+        )
+    }
 }
 
 impl LayerInspection {

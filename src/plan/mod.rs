@@ -27,11 +27,13 @@ pub mod ranges;
 pub mod reference;
 pub mod single_range;
 
+use crate::image::InspectedImage;
 use crate::inspect::eligibility::{PullOutcome, PullVerdict};
 use crate::inspect::report::EstargzReport;
-use crate::inspect::InspectedLayer;
+use crate::inspect::report::LayerReport;
+use crate::inspect::{InspectedLayer, LayerModel};
 use crate::model::LayerFiles;
-use crate::oci::{Descriptor, Manifest};
+use crate::oci::Descriptor;
 use ranges::{merge_missing_chunks, ByteRange, MAX_NUMBER_MISSING_CHUNKS};
 pub use reference::ReuseReason;
 use reference::{classify, HaveIndex, Metadata, Route};
@@ -88,8 +90,25 @@ pub struct LayerInput<'a> {
 }
 
 impl<'a> LayerInput<'a> {
-    /// From an inspected layer (the TOC alone is enough: `tar_split: false` inspections do).
-    pub fn new(descriptor: &'a Descriptor, layer: &'a InspectedLayer) -> LayerInput<'a> {
+    /// From an inspected layer's report and model (the TOC alone is enough: `tar_split: false`
+    /// inspections do).
+    pub fn new(
+        descriptor: &'a Descriptor,
+        report: &'a LayerReport,
+        model: &'a LayerModel,
+    ) -> LayerInput<'a> {
+        LayerInput {
+            descriptor,
+            files: model.files.as_ref(),
+            tar_split_digest: model.tar_split_digest.is_some(),
+            error: report.error.as_ref(),
+            verdict: Some(&model.verdict),
+            estargz: report.estargz.as_ref(),
+        }
+    }
+
+    /// From one inspected layer.
+    pub fn from_layer(descriptor: &'a Descriptor, layer: &'a InspectedLayer) -> LayerInput<'a> {
         LayerInput {
             descriptor,
             files: layer.files.as_ref(),
@@ -101,12 +120,13 @@ impl<'a> LayerInput<'a> {
     }
 
     /// All layers of an inspected image, in manifest order.
-    pub fn image(manifest: &'a Manifest, layers: &'a [InspectedLayer]) -> Vec<LayerInput<'a>> {
-        manifest
+    pub fn image(img: &'a InspectedImage) -> Vec<LayerInput<'a>> {
+        img.manifest
             .layers
             .iter()
-            .zip(layers)
-            .map(|(d, l)| LayerInput::new(d, l))
+            .zip(&img.report.layers)
+            .zip(&img.layers)
+            .map(|((d, r), m)| LayerInput::new(d, r, m))
             .collect()
     }
 }
