@@ -813,6 +813,17 @@ mod tests {
         &blob[r.offset as usize..r.end() as usize]
     }
 
+    /// tiny-current inspected TOC-only with the `footer` option.
+    fn footer_check() -> (Descriptor, Vec<u8>, LayerInspection) {
+        let (desc, blob) = tiny();
+        let opts = InspectOptions {
+            footer: true,
+            ..InspectOptions::default()
+        };
+        let insp = LayerInspection::new(&desc, opts);
+        (desc, blob, insp)
+    }
+
     const TOC: ByteRange = ByteRange {
         offset: 323_422,
         length: 3468,
@@ -882,12 +893,7 @@ mod tests {
 
     #[test]
     fn the_footer_is_read_after_the_metadata_when_the_range_cannot_reach_it() {
-        let (desc, blob) = tiny();
-        let opts = InspectOptions {
-            footer: true,
-            ..InspectOptions::default()
-        };
-        let mut insp = LayerInspection::new(&desc, opts);
+        let (desc, blob, mut insp) = footer_check();
         // TOC only: the tar-split lies between the TOC and the footer, so the footer is a read
         // of its own, after the metadata.
         assert_eq!(insp.next_read(), Some(TOC));
@@ -936,12 +942,7 @@ mod tests {
 
     #[test]
     fn footer_bytes_fed_for_the_metadata_read_end_the_inspection() {
-        let (desc, blob) = tiny();
-        let opts = InspectOptions {
-            footer: true,
-            ..InspectOptions::default()
-        };
-        let mut insp = LayerInspection::new(&desc, opts);
+        let (_, blob, mut insp) = footer_check();
         assert_eq!(insp.next_read(), Some(TOC));
         // The driver hands over the blob's last 72 bytes instead of the TOC.
         let e = insp.feed(&blob[blob.len() - 72..]).unwrap_err();

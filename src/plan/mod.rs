@@ -31,7 +31,7 @@ use crate::image::InspectedImage;
 use crate::inspect::eligibility::{PullOutcome, PullVerdict};
 use crate::inspect::report::EstargzReport;
 use crate::inspect::report::LayerReport;
-use crate::inspect::{InspectedLayer, LayerModel};
+use crate::inspect::LayerModel;
 use crate::model::LayerFiles;
 use crate::oci::Descriptor;
 use ranges::{merge_missing_chunks, ByteRange, MAX_NUMBER_MISSING_CHUNKS};
@@ -104,18 +104,6 @@ impl<'a> LayerInput<'a> {
             error: report.error.as_ref(),
             verdict: Some(&model.verdict),
             estargz: report.estargz.as_ref(),
-        }
-    }
-
-    /// From one inspected layer.
-    pub fn from_layer(descriptor: &'a Descriptor, layer: &'a InspectedLayer) -> LayerInput<'a> {
-        LayerInput {
-            descriptor,
-            files: layer.files.as_ref(),
-            tar_split_digest: layer.tar_split_digest.is_some(),
-            error: layer.report.error.as_ref(),
-            verdict: Some(&layer.verdict),
-            estargz: layer.report.estargz.as_ref(),
         }
     }
 

@@ -172,17 +172,7 @@ fn estargz_route<'a>(input: &LayerInput<'a>, refused: PullVerdict) -> Route<'a> 
         };
     }
     let Some(files) = input.files else {
-        let why = input
-            .error
-            .map_or_else(|| "not read".to_string(), |e| e.to_string());
-        return Route::Full {
-            verdict: PullVerdict::invalid_metadata(
-                &input.descriptor.digest,
-                VerdictCode::MetadataUnreadable,
-                &format!("the eStargz TOC could not be used ({why})"),
-            ),
-            metadata: Some(footer_only),
-        };
+        return toc_unusable(input, "the eStargz TOC", footer_only);
     };
     let toc_offset = files.payload_end;
     let metadata = Metadata {
@@ -239,17 +229,7 @@ fn pull_route<'a>(input: &LayerInput<'a>, insecure: bool) -> Route<'a> {
         };
     }
     let Some(files) = input.files else {
-        let why = input
-            .error
-            .map_or_else(|| "not read".to_string(), |e| e.to_string());
-        return Route::Full {
-            verdict: PullVerdict::invalid_metadata(
-                &input.descriptor.digest,
-                VerdictCode::MetadataUnreadable,
-                &format!("the TOC could not be used ({why})"),
-            ),
-            metadata: Some(metadata),
-        };
+        return toc_unusable(input, "the TOC", metadata);
     };
     if let Err(verdict) = eligibility::by_toc(&input.descriptor.digest, &a, input.tar_split_digest)
     {
@@ -461,6 +441,22 @@ pub(crate) fn classify(
         }
     }
     m
+}
+
+/// The route of a layer whose TOC (`what`) could not be read or used: the reference's read of the
+/// same metadata fails too.
+fn toc_unusable<'a>(input: &LayerInput<'a>, what: &str, metadata: Metadata) -> Route<'a> {
+    let why = input
+        .error
+        .map_or_else(|| "not read".to_string(), |e| e.to_string());
+    Route::Full {
+        verdict: PullVerdict::invalid_metadata(
+            &input.descriptor.digest,
+            VerdictCode::MetadataUnreadable,
+            &format!("{what} could not be used ({why})"),
+        ),
+        metadata: Some(metadata),
+    }
 }
 
 /// The route for a wanted layer.
