@@ -41,21 +41,29 @@ pub trait ImageSource {
 pub struct ImageReport {
     /// What was inspected, as given (`oci:DIR:TAG`, `docker://…`, a registry reference).
     pub source: String,
+    /// Digest of the image manifest inspected (the platform manifest when the reference named an index).
     pub manifest_digest: Option<String>,
+    /// Media type of that manifest.
     pub manifest_media_type: Option<String>,
+    /// `os/arch[/variant]` of the image, from the index or the config.
     pub platform: Option<String>,
     /// Platforms offered when the reference was an index.
     pub platforms: Vec<String>,
+    /// Digest of the image config.
     pub config_digest: Option<String>,
+    /// The config's `rootfs.diff_ids`: digests of the uncompressed layers.
     pub diff_ids: Vec<String>,
+    /// One report per layer, in manifest order.
     pub layers: Vec<LayerReport>,
     /// Blob bytes read for all layers' metadata.
     pub bytes_read: u64,
+    /// Blob ranges read for all layers' metadata.
     pub reads: usize,
     /// Every request made, manifests and configs included (registry sources only).
     pub requests: usize,
     /// Every body byte received (registry sources only).
     pub bytes_fetched: u64,
+    /// The requests themselves (registry sources only).
     pub request_log: Vec<RequestRecord>,
 }
 

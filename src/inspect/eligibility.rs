@@ -105,7 +105,9 @@ impl VerdictCode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PullVerdict {
+    /// Partial pull, full pull or failure.
     pub outcome: PullOutcome,
+    /// Which rule decided.
     pub code: VerdictCode,
     /// Why, in one sentence.
     pub reason: String,
@@ -296,6 +298,7 @@ impl PullVerdict {
         }
     }
 
+    /// Whether the layer is pulled partially.
     pub fn is_partial(&self) -> bool {
         self.outcome == PullOutcome::Partial
     }

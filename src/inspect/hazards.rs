@@ -64,6 +64,7 @@ impl HazardPull {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PullHazard {
+    /// What is lost.
     pub kind: HazardKind,
     /// The pull that loses it.
     pub pull: HazardPull,
@@ -75,6 +76,7 @@ pub struct PullHazard {
     pub detail: String,
 }
 
+/// The most example paths a hazard lists.
 pub const MAX_EXAMPLES: usize = 5;
 
 /// The latest time Go's `UnixNano` represents: 2262-04-11T23:47:16.854775807Z.

@@ -168,6 +168,9 @@ impl InspectedLayer {
 }
 
 impl LayerInspection {
+    /// Starts inspecting the layer `desc` describes. Nothing is read yet: ask
+    /// [`next_read`](Self::next_read). A descriptor that cannot be inspected (bad annotations, a
+    /// blob over the size limit) ends the inspection at once, with the error in the report.
     pub fn new(desc: &Descriptor, opts: InspectOptions) -> LayerInspection {
         let mut me = LayerInspection {
             desc: desc.clone(),

@@ -17,31 +17,43 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LayerReport {
+    /// The blob digest (`sha256:…`), as the descriptor gives it.
     pub digest: String,
+    /// The descriptor's media type.
     pub media_type: String,
+    /// The blob size in bytes, as the descriptor gives it.
     pub size: u64,
     /// What kind of layer it is.
     pub format: LayerFormat,
     /// Which annotations described the metadata.
     pub annotations: AnnotationNamespace,
+    /// Where the TOC is, and whether its digest was verified; `None` when no TOC was located.
     pub toc: Option<SectionReport>,
+    /// Where the tar-split is (annotated or in the footer), and what reading it found.
     pub tar_split: Option<TarSplitReport>,
+    /// The footer, when it was read (no annotations, the `footer` option, eStargz).
     pub footer: Option<FooterReport>,
     /// TOC entries, counting `chunk` entries.
     pub entries: usize,
     /// Regular files.
     pub files: usize,
+    /// Directories.
     pub directories: usize,
+    /// Symbolic links.
     pub symlinks: usize,
+    /// Hard links.
     pub hardlinks: usize,
     /// Chunks of all regular files (a single-chunk file counts one).
     pub chunks: usize,
+    /// Chunks of type `zeros` (holes: nothing to fetch).
     pub zero_chunks: usize,
+    /// Regular files stored in more than one chunk.
     pub multi_chunk_files: usize,
     /// Compressed bytes of all file payloads.
     pub payload_bytes: u64,
     /// Check name → its state and what was compared (and why it failed).
     pub checks: BTreeMap<CheckName, Check>,
+    /// What the reference puller does with the layer ([`crate::inspect::eligibility`]).
     pub partial_pull: PartialPull,
     /// The TOC ↔ tar-split differences, one per entry, in containers/storage's terms (at most
     /// 20; empty when they agree or the tar-split was not read).
@@ -54,6 +66,7 @@ pub struct LayerReport {
     pub bytes_read: u64,
     /// Ranges of the blob read to produce this report.
     pub reads: usize,
+    /// Every range read, in order.
     pub read_log: Vec<crate::range::ByteRange>,
     /// Present only when the file list was asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -174,12 +187,15 @@ impl From<Namespace> for AnnotationNamespace {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EstargzReport {
+    /// Which writer made the layer.
     pub kind: EstargzKind,
     /// `containerd.io/snapshot/stargz/toc.digest`: sha256 of the uncompressed TOC JSON.
     pub toc_digest: String,
+    /// Whether the TOC JSON matched `toc_digest`.
     pub toc_digest_verified: bool,
     /// The tar entry that held the TOC JSON (gzip eStargz only): `stargz.index.json`.
     pub toc_tar_name: Option<String>,
+    /// The landmark entry, if the TOC has one.
     pub landmark: Option<Landmark>,
     /// Regular files before `.prefetch.landmark`, in TOC order.
     pub prioritized_files: Vec<String>,
@@ -248,6 +264,7 @@ impl std::fmt::Display for TocSize {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotRead {
+    /// Why it was not read.
     pub code: NotReadCode,
     /// Which of the TOC's two sizes is over the limit.
     pub what: TocSize,
@@ -368,21 +385,31 @@ impl CheckState {
     pub const ALL: [CheckState; 2] = [CheckState::Pass, CheckState::Fail];
 }
 
+/// A metadata section (the TOC): where it is and whether it verified.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SectionReport {
+    /// Offset of the compressed section in the blob.
     pub offset: u64,
+    /// Compressed length.
     pub length: u64,
+    /// Declared uncompressed length.
     pub uncompressed_length: u64,
+    /// Whether the compressed bytes matched the digest that authenticates them.
     pub digest_verified: bool,
 }
 
+/// The tar-split section: where it is, whether it verified, and the tar it describes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TarSplitReport {
+    /// Offset of the compressed tar-split in the blob.
     pub offset: u64,
+    /// Compressed length.
     pub length: u64,
+    /// Declared uncompressed length.
     pub uncompressed_length: u64,
+    /// Whether the compressed bytes matched the TOC's `tarSplitDigest`.
     pub digest_verified: bool,
     /// Size of the uncompressed tar, when the tar-split was read.
     pub tar_size: Option<u64>,
@@ -462,16 +489,23 @@ impl From<crate::format::estargz::FooterVariant> for FooterVariant {
     }
 }
 
+/// The footer as read: its layout and the positions it gives.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FooterReport {
     /// Which footer layout the blob ends with.
     pub variant: FooterVariant,
+    /// TOC offset the footer gives.
     pub toc_offset: u64,
+    /// TOC compressed length the footer gives.
     pub toc_length: u64,
+    /// TOC uncompressed length the footer gives (0 for eStargz, whose footer does not say).
     pub toc_uncompressed_length: u64,
+    /// Tar-split offset (current layout only).
     pub tar_split_offset: Option<u64>,
+    /// Tar-split compressed length (current layout only).
     pub tar_split_length: Option<u64>,
+    /// Tar-split uncompressed length (current layout only).
     pub tar_split_uncompressed_length: Option<u64>,
 }
 
@@ -481,10 +515,13 @@ pub struct FooterReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PartialPull {
+    /// Whether the reference puller pulls the layer partially (`outcome == "partial"`).
     pub eligible: bool,
     /// Why not, when not.
     pub reason: Option<String>,
+    /// Partial pull, full pull or failure.
     pub outcome: PullOutcome,
+    /// Which rule decided.
     pub code: VerdictCode,
     /// The puller's error (for `fails`) or log line (for `full-pull`).
     pub error: Option<String>,
@@ -516,19 +553,32 @@ impl Default for PartialPull {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FileReport {
+    /// The path, as the TOC names it (untrusted text).
     pub path: String,
+    /// The entry type (`type` on the wire).
     #[serde(rename = "type")]
     pub kind: EntryType,
+    /// Uncompressed size in bytes.
     pub size: u64,
+    /// Permission and type bits, as the TOC gives them.
     pub mode: u64,
+    /// Owner user id.
     pub uid: u64,
+    /// Owner group id.
     pub gid: u64,
+    /// Modification time, as the TOC writes it (RFC 3339).
     pub modtime: Option<String>,
+    /// Target of a symlink or hard link.
     pub link_name: Option<String>,
+    /// Digest of the uncompressed content (regular files).
     pub digest: Option<String>,
+    /// Extended attributes (values base64, as in the TOC).
     pub xattrs: BTreeMap<String, String>,
+    /// Device major number (character and block devices).
     pub dev_major: Option<u64>,
+    /// Device minor number (character and block devices).
     pub dev_minor: Option<u64>,
+    /// Where the file's chunks are in the blob.
     pub chunks: Vec<Chunk>,
 }
 

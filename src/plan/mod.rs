@@ -191,6 +191,7 @@ pub struct SingleRangePlan {
 pub struct LayerPlan {
     /// 1-based position in the wanted image.
     pub index: usize,
+    /// The layer's blob digest.
     pub digest: String,
     /// Already in the store: nothing is requested.
     pub reused: bool,
@@ -250,34 +251,54 @@ pub struct LayerPlan {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanTotals {
+    /// Layers of the wanted image.
     pub layers: usize,
+    /// Layers already in the store.
     pub reused_layers: usize,
+    /// Layers pulled whole.
     pub fallback_layers: usize,
     /// Layers whose verdict is `fails`: the reference's pull of this image fails.
     pub failing_layers: usize,
+    /// Sum of the layers' `metadataBytes`.
     pub metadata_bytes: u64,
+    /// Sum of the layers' `metadataRequests`.
     pub metadata_requests: usize,
+    /// Sum of the layers' `missingFiles`.
     pub missing_files: usize,
+    /// Sum of the layers' `localFiles`.
     pub local_files: usize,
+    /// Sum of the layers' `missingChunks`.
     pub missing_chunks: usize,
+    /// Sum of the layers' `localChunks`.
     pub local_chunks: usize,
+    /// Sum of the layers' `missingBytes`.
     pub missing_bytes: u64,
+    /// Sum of the layers' `ranges`.
     pub ranges: usize,
+    /// Sum of the layers' `requests`.
     pub requests: usize,
+    /// Sum of the layers' `fetchBytes`.
     pub fetch_bytes: u64,
+    /// Sum of the layers' `fullPullBytes`.
     pub full_pull_bytes: u64,
+    /// `fullPullBytes − fetchBytes`.
     pub saved_bytes: i64,
+    /// chunkscope's single-range plan over all layers.
     pub single_range: SingleRangeTotals,
+    /// Sum of the layers' `ignoresMultiRangeBytes`.
     pub ignores_multi_range_bytes: u64,
     /// The prediction over the whole pull, when a registry behaviour was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub predicted: Option<predict::PredictedTotals>,
 }
 
+/// The single-range plans summed over the wanted image.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SingleRangeTotals {
+    /// Requests of all layers' single-range plans.
     pub requests: usize,
+    /// Bytes of all layers' single-range plans.
     pub bytes: u64,
 }
 
@@ -285,8 +306,11 @@ pub struct SingleRangeTotals {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PullPlan {
+    /// The options the plan was made with.
     pub options: PlanOptions,
+    /// One plan per layer of the wanted image, in manifest order.
     pub layers: Vec<LayerPlan>,
+    /// The sums over the layers.
     pub totals: PlanTotals,
 }
 

@@ -51,6 +51,7 @@ pub const DEFAULT_RETRIES: u32 = 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PredictOptions {
+    /// How the registry answers range requests.
     pub behaviour: RegistryBehaviour,
     /// The body of the registry's refusals.
     #[serde(default)]
@@ -68,6 +69,7 @@ fn default_retries() -> u32 {
 }
 
 impl PredictOptions {
+    /// Options for `behaviour` with podman's defaults: text refusals, 3 retries.
     pub fn new(behaviour: RegistryBehaviour) -> Self {
         PredictOptions {
             behaviour,
@@ -108,6 +110,7 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PredictedRequest {
+    /// What the request is for.
     pub kind: RequestKind,
     /// The ranges of the `Range` header (empty for `full`).
     pub ranges: Vec<ByteRange>,
@@ -124,6 +127,7 @@ pub struct PredictedRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Prediction {
+    /// What happens to the layer.
     pub outcome: Outcome,
     /// Every request, in order, over every attempt.
     pub requests: Vec<PredictedRequest>,
@@ -140,6 +144,7 @@ pub struct Prediction {
 pub struct PredictedTotals {
     /// The behaviour predicted for, in the `CLASS[:STATUS][:CAP]` form.
     pub behaviour: String,
+    /// The body of the registry's refusals predicted for.
     pub error_body: ErrorBody,
     /// `fails` if any layer fails, else `full-fallback` if any layer fell back, else
     /// `double-download` if any request was answered with a whole blob, else `partial`.
