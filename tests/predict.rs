@@ -27,7 +27,7 @@ fn predicted(want: &str, have: &[&str], behaviour: &str, body: ErrorBody) -> Pul
     let w = image(want);
     let h: Vec<InspectedImage> = have.iter().map(|n| image(n)).collect();
     let wi = LayerInput::image(&w);
-    let hi: Vec<LayerInput> = h.iter().flat_map(|i| LayerInput::image(i)).collect();
+    let hi: Vec<LayerInput> = h.iter().flat_map(LayerInput::image).collect();
     let mut p = plan_pull(&wi, &hi, &PlanOptions::default());
     let mut o = PredictOptions::new(behaviour.parse::<RegistryBehaviour>().unwrap());
     o.error_body = body;

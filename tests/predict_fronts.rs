@@ -57,7 +57,7 @@ fn image(name: &str) -> InspectedImage {
 }
 
 fn predicted(want: &InspectedImage, have: &[&InspectedImage], o: &PredictOptions) -> PullPlan {
-    let w = LayerInput::image(&want);
+    let w = LayerInput::image(want);
     let h: Vec<LayerInput> = have.iter().flat_map(|i| LayerInput::image(i)).collect();
     let mut p = plan_pull(&w, &h, &PlanOptions::default());
     predict(&mut p, o);

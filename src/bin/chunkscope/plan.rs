@@ -160,7 +160,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         .map(|s| load(s, &a, false))
         .collect::<Result<_>>()?;
     let want_inputs = LayerInput::image(&want);
-    let have_inputs: Vec<LayerInput> = have.iter().flat_map(|i| LayerInput::image(i)).collect();
+    let have_inputs: Vec<LayerInput> = have.iter().flat_map(LayerInput::image).collect();
     let mut plan = plan_pull(&want_inputs, &have_inputs, &a.opts);
     let mut probed = None;
     let mut error_body = a.error_body;
