@@ -274,11 +274,7 @@ fn regular_files(l: &FixtureLayer) -> Vec<(String, u64, Option<String>, u64, u64
 #[test]
 fn every_regular_file_extent_decompresses_to_its_size_and_digest() {
     // pair-b's layer 1 is pair-a's (same digest, same bytes): checked once.
-    let mut seen = std::collections::HashSet::new();
-    for l in all_layers() {
-        if !seen.insert(l.desc.digest.clone()) {
-            continue;
-        }
+    for l in distinct_layers() {
         let name = l.name();
         let model = inspect(&l, InspectOptions::default()).files.unwrap();
         let by_name: BTreeMap<&str, &chunkscope::model::FileEntry> =
@@ -330,11 +326,7 @@ fn every_regular_file_extent_decompresses_to_its_size_and_digest() {
 
 #[test]
 fn every_chunk_extent_decompresses_to_its_chunk_digest() {
-    let mut seen = std::collections::HashSet::new();
-    for l in all_layers() {
-        if !seen.insert(l.desc.digest.clone()) {
-            continue;
-        }
+    for l in distinct_layers() {
         let name = l.name();
         let toc: Value = serde_json::from_slice(&l.toc_json_via_cli()).unwrap();
         let entries = toc["entries"].as_array().unwrap();

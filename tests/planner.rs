@@ -23,9 +23,7 @@ fn image(name: &str) -> InspectedImage {
 }
 
 fn plan_with(want: &InspectedImage, have: &[&InspectedImage], opts: PlanOptions) -> PullPlan {
-    let w = LayerInput::image(want);
-    let h: Vec<LayerInput> = have.iter().flat_map(|i| LayerInput::image(i)).collect();
-    plan_pull(&w, &h, &opts)
+    core_support::plan_images(want, have, &opts)
 }
 
 fn plan(want: &InspectedImage, have: &[&InspectedImage]) -> PullPlan {

@@ -26,9 +26,8 @@ fn image(name: &str) -> InspectedImage {
 fn predicted(want: &str, have: &[&str], behaviour: &str, body: ErrorBody) -> PullPlan {
     let w = image(want);
     let h: Vec<InspectedImage> = have.iter().map(|n| image(n)).collect();
-    let wi = LayerInput::image(&w);
-    let hi: Vec<LayerInput> = h.iter().flat_map(LayerInput::image).collect();
-    let mut p = plan_pull(&wi, &hi, &PlanOptions::default());
+    let h: Vec<&InspectedImage> = h.iter().collect();
+    let mut p = core_support::plan_images(&w, &h, &PlanOptions::default());
     let mut o = PredictOptions::new(behaviour.parse::<RegistryBehaviour>().unwrap());
     o.error_body = body;
     o.config_bytes = Some(w.manifest.config.size);

@@ -188,3 +188,13 @@ export async function setFilter(page, q) {
   }
   throw new Error(`the file filter never applied ${JSON.stringify(q)}`);
 }
+
+/** The layer rows as {digest, entries, files, format} read from the page. */
+export async function layerRows(page) {
+  return page.locator('tr.layer-row').evaluateAll((rows) => rows.map((r) => ({
+    digest: r.dataset.layerDigest,
+    entries: Number(r.querySelector('td.entries').textContent.replace(/,/g, '')),
+    files: Number(r.querySelector('td.files').textContent.replace(/,/g, '')),
+    format: r.querySelector('.badge').textContent,
+  })));
+}
