@@ -139,7 +139,7 @@ pub struct InspectedLayer {
 }
 
 /// The parsed model of an inspected layer without its report: what an image keeps per layer
-/// beside its [`ImageReport`](crate::image::ImageReport), which holds the reports, so that no
+/// beside its image report (`ImageReport`, which holds the reports), so that no
 /// report is held twice.
 pub struct LayerModel {
     /// The file model from the TOC; `None` when the TOC was not (or could not be) read.
