@@ -13,7 +13,7 @@
 //!   hold a zstd:chunked footer, then the TOC as above;
 //! * with `footer`: the last 72 bytes too, inside the one range when it reaches the blob's end,
 //!   else as a range of their own; with annotations the footer is only checked against them;
-//! * eStargz: the 51-byte footer (absolute range), then the TOC member (see [`estargz_read`]);
+//! * eStargz: the 51-byte footer (absolute range), then the TOC member (see `estargz_read.rs`);
 //!   stargz-snapshotter's zstd:chunked: one range, TOC through the blob's end;
 //! * gzip, tar: nothing.
 

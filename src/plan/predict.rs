@@ -2,8 +2,7 @@
 //! layer.
 //!
 //! The reference's plan (`LayerPlan::request_list`) is what podman asks for when the registry
-//! answers every request as asked. Real registries do not (see
-//! [`BehaviourClass`](crate::registry::behaviour::BehaviourClass)); this module replays the
+//! answers every request as asked. Real registries do not (see [`BehaviourClass`]); this module replays the
 //! plan against a [`RegistryBehaviour`] the way containers/image v5.34 and containers/storage
 //! v1.57 (podman 5.4) handle each answer:
 //!
