@@ -8,7 +8,7 @@
 use crate::error::{Error, Result};
 use crate::format::digest::Digest;
 use crate::inspect::report::LayerReport;
-use crate::inspect::{ByteRange, InspectOptions, InspectedLayer};
+use crate::inspect::{ByteRange, InspectOptions, LayerModel};
 use crate::oci::{Descriptor, ImageConfig, Manifest, ManifestDoc, Platform, MAX_MANIFEST};
 use crate::request_log::RequestRecord;
 use serde::Serialize;
@@ -43,29 +43,42 @@ pub trait ImageSource {
 pub struct ImageReport {
     /// What was inspected, as given (`oci:DIR:TAG`, `docker://…`, a registry reference).
     pub source: String,
+    /// Digest of the image manifest inspected (the platform manifest when the reference named an index).
     pub manifest_digest: Option<String>,
+    /// Media type of that manifest.
     pub manifest_media_type: Option<String>,
+    /// `os/arch[/variant]` of the image, from the index or the config.
     pub platform: Option<String>,
     /// Platforms offered when the reference was an index.
     pub platforms: Vec<String>,
+    /// Digest of the image config.
     pub config_digest: Option<String>,
+    /// The config's `rootfs.diff_ids`: digests of the uncompressed layers.
     pub diff_ids: Vec<String>,
+    /// One report per layer, in manifest order.
     pub layers: Vec<LayerReport>,
     /// Blob bytes read for all layers' metadata.
     pub bytes_read: u64,
+    /// Blob ranges read for all layers' metadata.
     pub reads: usize,
     /// Every request made, manifests and configs included (registry sources only).
     pub requests: usize,
     /// Every body byte received (registry sources only).
     pub bytes_fetched: u64,
+    /// The requests themselves (registry sources only).
     pub request_log: Vec<RequestRecord>,
 }
 
-/// An image with every layer inspected.
+/// An image with every layer inspected: the report (which holds the layer reports) and, per
+/// layer in manifest order, the parsed model.
 pub struct InspectedImage {
+    /// The report, layer reports included.
     pub report: ImageReport,
+    /// The image manifest the layers come from.
     pub manifest: Manifest,
-    pub layers: Vec<InspectedLayer>,
+    /// Per layer, in manifest order: the model parsed from its metadata (its report is
+    /// `report.layers[i]`).
+    pub layers: Vec<LayerModel>,
 }
 
 /// Resolves the source's reference to one image manifest (choosing `platform` from an index),
@@ -123,20 +136,15 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
     let mut layers = Vec::new();
     for (i, desc) in manifest.layers.iter().enumerate() {
         src.progress("layer", Some(i));
-        let mut layer =
+        let (layer_report, model) =
             crate::inspect::inspect_layer(desc, opts, async |r| src.read_range(desc, r).await)
-                .await;
-        src.layer_inspected(i, layer.report.entries);
-        report.bytes_read += layer.report.bytes_read;
-        report.reads += layer.report.reads;
-        // The file list (large for big layers) moves to the image report; the layer keeps the
-        // file model it was made from.
-        let file_list = layer.report.file_list.take();
-        report.layers.push(LayerReport {
-            file_list,
-            ..layer.report.clone()
-        });
-        layers.push(layer);
+                .await
+                .split();
+        src.layer_inspected(i, layer_report.entries);
+        report.bytes_read += layer_report.bytes_read;
+        report.reads += layer_report.reads;
+        report.layers.push(layer_report);
+        layers.push(model);
     }
     report.request_log = src.request_log();
     report.requests = report.request_log.len();

@@ -180,14 +180,10 @@
 pub mod error;
 pub mod executor;
 pub mod format;
-#[allow(missing_docs)] // docs: branch typed
 pub mod image;
-#[allow(missing_docs)] // docs: branch typed
 pub mod inspect;
-#[allow(missing_docs)] // docs: branch typed
 pub mod model;
 pub mod oci;
-#[allow(missing_docs)] // docs: branch typed
 pub mod plan;
 pub mod range;
 pub mod registry;
@@ -226,5 +222,4 @@ pub use source::layout::{BlobFile, OciLayout};
 /// `js-api` feature: a wasm crate that depends on chunkscope turns it off
 /// (`default-features = false`) to keep these exports out of its own JS module.
 #[cfg(all(target_arch = "wasm32", feature = "js-api"))]
-#[allow(missing_docs)] // docs: branch typed
 pub mod web;

@@ -20,6 +20,7 @@ pub struct Chunk {
     pub compressed_length: u64,
     /// Offset of the chunk's data within the file.
     pub uncompressed_offset: u64,
+    /// Bytes of file data in the chunk.
     pub uncompressed_length: u64,
     /// `chunkDigest`, or the file digest for a single-chunk file.
     pub digest: Option<Digest>,
@@ -34,6 +35,7 @@ pub struct FileEntry {
     pub name: String,
     /// `name` as a clean absolute path, the form pullers use.
     pub path: String,
+    /// The TOC entry (type, mode, owner, times, digest, …).
     pub entry: TocEntry,
     /// Empty for anything without a payload.
     pub chunks: Vec<Chunk>,
@@ -51,6 +53,7 @@ impl FileEntry {
 /// All files of a layer, in TOC order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LayerFiles {
+    /// Every non-chunk TOC entry, in TOC order, with its chunks.
     pub files: Vec<FileEntry>,
     /// Where file payloads must end: the start of the TOC's skippable frame.
     pub payload_end: u64,
@@ -63,15 +66,25 @@ const MAX_PROBLEMS: usize = 20;
 /// Counts over a layer's files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Entries (chunk entries excluded).
     pub entries: usize,
+    /// Regular files.
     pub files: usize,
+    /// Directories.
     pub dirs: usize,
+    /// Symbolic links.
     pub symlinks: usize,
+    /// Hard links.
     pub hardlinks: usize,
+    /// Devices and FIFOs.
     pub other: usize,
+    /// Chunks of all regular files (a single-chunk file counts one).
     pub chunks: usize,
+    /// Chunks that are runs of zeros.
     pub zero_chunks: usize,
+    /// Regular files in more than one chunk.
     pub multi_chunk_files: usize,
+    /// Compressed bytes of all payloads.
     pub payload_bytes: u64,
 }
 
@@ -223,6 +236,7 @@ impl LayerFiles {
         out
     }
 
+    /// The counts the report shows.
     pub fn counts(&self) -> Counts {
         let mut c = Counts {
             entries: self.files.len(),

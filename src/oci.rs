@@ -6,6 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::format::digest::Digest;
+use crate::format::layer_format::LayerFormat;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -301,21 +302,21 @@ impl Index {
     }
 }
 
-/// What kind of layer a media type announces (`zstd`, `gzip`, `tar` or `unknown`), before any
-/// bytes or annotations are read.
-pub fn compression_of(media_type: &str) -> &'static str {
+/// What kind of layer a media type announces ([`LayerFormat::Zstd`], `Gzip`, `Tar` or
+/// `Unknown`), from the media type alone.
+pub fn compression_of(media_type: &str) -> LayerFormat {
     let mt = media_type.trim();
     if mt.ends_with("+zstd") || mt.ends_with(".zstd") {
-        "zstd"
+        LayerFormat::Zstd
     } else if mt.ends_with("+gzip")
         || mt.ends_with(".gzip")
         || mt == "application/vnd.docker.image.rootfs.diff.tar.gzip"
     {
-        "gzip"
+        LayerFormat::Gzip
     } else if mt.ends_with(".tar") || mt.ends_with("layer.v1.tar") {
-        "tar"
+        LayerFormat::Tar
     } else {
-        "unknown"
+        LayerFormat::Unknown
     }
 }
 

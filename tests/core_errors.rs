@@ -26,7 +26,7 @@ use chunkscope::format::annotations::LayerAnnotations;
 use chunkscope::format::footer;
 use chunkscope::format::zstd;
 use chunkscope::inspect::eligibility::{PullOutcome, VerdictCode};
-use chunkscope::inspect::report::{CheckState, NotReadCode};
+use chunkscope::inspect::report::{CheckName, CheckState, LayerFormat, NotReadCode, TocSize};
 use chunkscope::inspect::{InspectOptions, LayerInspection, MAX_TOC};
 use chunkscope::Error;
 use core_support::*;
@@ -226,8 +226,15 @@ fn wrong_footer_magic() {
     };
     let (err, done) = drive(&desc, opts, &blob);
     assert!(err.is_none(), "{err:?}");
-    assert_eq!(done.report.checks["footer_magic"], CheckState::Fail);
-    assert!(done.report.check_details["footer_magic"].contains("no known"));
+    assert_eq!(
+        done.report.checks[&CheckName::FooterMagic].state,
+        CheckState::Fail
+    );
+    assert!(done.report.checks[&CheckName::FooterMagic]
+        .detail
+        .as_deref()
+        .unwrap_or_default()
+        .contains("no known"));
 
     // Without annotations a blob without a known footer is an ordinary zstd layer: no error,
     // one read of the last 72 bytes, not eligible for a partial pull.
@@ -235,7 +242,10 @@ fn wrong_footer_magic() {
     let (err, done) = drive(&desc, ALL, &blob);
     assert!(err.is_none(), "{err:?}");
     let r = done.report;
-    assert_eq!((r.format.as_str(), r.reads, r.bytes_read), ("zstd", 1, 72));
+    assert_eq!(
+        (r.format, r.reads, r.bytes_read),
+        (LayerFormat::Zstd, 1, 72)
+    );
     assert!(!r.partial_pull.eligible);
     assert_eq!(r.error, None);
 }
@@ -414,9 +424,9 @@ fn trailing_bytes_after_the_toc_json() {
     let (err, done) = drive(&r.descriptor(), ALL, &r.blob);
     assert!(err.is_none(), "{err:?}");
     assert!(
-        done.report.checks.values().all(|c| *c == CheckState::Pass),
+        done.report.checks.values().all(|c| c.passed()),
         "{:?}",
-        done.report.check_details
+        done.report.checks
     );
     assert_eq!(done.report.entries, 76);
 }
@@ -445,10 +455,10 @@ fn declared_sizes_over_the_cap() {
     assert_eq!(r.partial_pull.outcome, PullOutcome::FullPull);
     let nr = r.not_read.expect("notRead");
     assert_eq!(
-        (nr.code, nr.what.as_str(), nr.size, nr.limit),
+        (nr.code, nr.what, nr.size, nr.limit),
         (
             NotReadCode::TocOverLimit,
-            "TOC (uncompressed)",
+            TocSize::Uncompressed,
             200 * MIB,
             MAX_TOC
         )
@@ -497,7 +507,7 @@ fn declared_sizes_over_the_cap() {
     let r = insp.finish().report;
     assert_eq!(r.error, None);
     assert_eq!(r.partial_pull.code, VerdictCode::TocOverLimit);
-    assert_eq!(r.not_read.expect("notRead").what, "TOC (compressed)");
+    assert_eq!(r.not_read.expect("notRead").what, TocSize::Compressed);
     assert!(peak < MIB, "peak heap {peak} bytes");
 
     // The same claim in a footer (no annotations): the footer is read, the TOC is not; the
@@ -627,15 +637,15 @@ fn toc_value(l: &FixtureLayer) -> Value {
 }
 
 /// Inspects a rebuilt layer; returns the failed checks and their details. Asserts no error.
-fn failed_checks(r: &Rebuilt) -> BTreeMap<String, String> {
+fn failed_checks(r: &Rebuilt) -> BTreeMap<CheckName, String> {
     let (err, done) = drive(&r.descriptor(), ALL, &r.blob);
     assert!(err.is_none(), "{err:?}");
     assert_eq!(done.report.error, None);
     done.report
         .checks
         .iter()
-        .filter(|(_, s)| **s == CheckState::Fail)
-        .map(|(k, _)| (k.clone(), done.report.check_details[k].clone()))
+        .filter(|(_, c)| !c.passed())
+        .map(|(k, c)| (*k, c.detail.clone().unwrap_or_default()))
         .collect()
 }
 
@@ -667,11 +677,11 @@ fn tarsplit_records_that_disagree_with_the_toc() {
     // TOC check passes; chunkscope's own record check catches it.
     assert_eq!(
         failed.keys().collect::<Vec<_>>(),
-        ["tarsplit_records_match_headers"],
+        [&CheckName::TarsplitRecordsMatchHeaders],
         "{failed:?}"
     );
     assert!(
-        failed["tarsplit_records_match_headers"].contains("hello-renamed"),
+        failed[&CheckName::TarsplitRecordsMatchHeaders].contains("hello-renamed"),
         "{failed:?}"
     );
 
@@ -686,9 +696,12 @@ fn tarsplit_records_that_disagree_with_the_toc() {
     e["mode"] = 0o600.into();
     let r = rebuild(&l, toc, &join_lines(&tarsplit_lines(&l)));
     let failed = failed_checks(&r);
-    assert_eq!(failed.keys().collect::<Vec<_>>(), ["toc_matches_tarsplit"]);
+    assert_eq!(
+        failed.keys().collect::<Vec<_>>(),
+        [&CheckName::TocMatchesTarsplit]
+    );
     assert!(
-        failed["toc_matches_tarsplit"]
+        failed[&CheckName::TocMatchesTarsplit]
             .contains("TOC and tar-split metadata doesn\u{2019}t match: mismatch of Mode: '\u{180}' != '\u{1ed}'"),
         "{failed:?}"
     );
@@ -702,7 +715,7 @@ fn tarsplit_records_that_disagree_with_the_toc() {
     let r = rebuild(&l, toc, &join_lines(&tarsplit_lines(&l)));
     let failed = failed_checks(&r);
     assert!(
-        failed["toc_matches_tarsplit"].contains("empty-dir/"),
+        failed[&CheckName::TocMatchesTarsplit].contains("empty-dir/"),
         "{failed:?}"
     );
 }
@@ -725,11 +738,11 @@ fn chunk_extent_beyond_the_toc() {
     let failed = failed_checks(&r);
     assert_eq!(
         failed.keys().collect::<Vec<_>>(),
-        ["chunk_extents"],
+        [&CheckName::ChunkExtents],
         "{failed:?}"
     );
     assert!(
-        failed["chunk_extents"].contains("past the metadata"),
+        failed[&CheckName::ChunkExtents].contains("past the metadata"),
         "{failed:?}"
     );
 
@@ -741,7 +754,7 @@ fn chunk_extent_beyond_the_toc() {
     entries[k]["offset"] = (prev - 1).into();
     let r = rebuild(&l, toc, &join_lines(&tarsplit_lines(&l)));
     let failed = failed_checks(&r);
-    assert!(failed.contains_key("chunk_extents"), "{failed:?}");
+    assert!(failed.contains_key(&CheckName::ChunkExtents), "{failed:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -759,7 +772,7 @@ fn footer_positions_near_u64_max_do_not_panic() {
     blob.extend(b"GNUlInUx");
     let desc = descriptor_for(&blob, BTreeMap::new());
     let (err, done) = drive(&desc, ALL, &blob);
-    assert!(err.is_some() || done.report.checks.values().any(|c| *c == CheckState::Fail));
+    assert!(err.is_some() || done.report.checks.values().any(|c| !c.passed()));
 }
 
 /// A correctly authenticated TOC whose two files claim extents up to u64::MAX.
@@ -780,7 +793,7 @@ fn huge_extents_do_not_overflow_the_counts() {
     }
     let r = rebuild(&l, toc.clone(), &join_lines(&tarsplit_lines(&l)));
     let failed = failed_checks(&r);
-    assert!(failed.contains_key("chunk_extents"), "{failed:?}");
+    assert!(failed.contains_key(&CheckName::ChunkExtents), "{failed:?}");
     // Anything larger is refused as a TOC error, not carried into arithmetic.
     for e in toc["entries"]
         .as_array_mut()

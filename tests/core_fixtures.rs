@@ -24,7 +24,7 @@ mod core_support;
 
 use chunkscope::format::footer::{self, FooterVariant};
 use chunkscope::format::zstd;
-use chunkscope::inspect::report::CheckState;
+use chunkscope::inspect::report::{self, AnnotationNamespace, CheckName, CheckState, LayerFormat};
 use chunkscope::inspect::{
     inspect_layer_blocking, InspectOptions, InspectedLayer, LayerInspection,
 };
@@ -45,19 +45,6 @@ fn inspect(l: &FixtureLayer, opts: InspectOptions) -> InspectedLayer {
     inspect_layer_blocking(&l.desc, opts, |r| {
         chunkscope::source::layout::read_range(&l.blob_path, r)
     })
-}
-
-fn assert_all_checks_pass(name: &str, r: &chunkscope::inspect::report::LayerReport) {
-    assert_eq!(r.error, None, "{name}: inspection error");
-    assert!(!r.checks.is_empty(), "{name}: no checks ran");
-    for (check, state) in &r.checks {
-        assert_eq!(
-            *state,
-            CheckState::Pass,
-            "{name}: check {check} failed: {}",
-            r.check_details.get(check).map(String::as_str).unwrap_or("")
-        );
-    }
 }
 
 #[test]
@@ -154,23 +141,23 @@ fn every_layer_inspects_with_all_checks_passing() {
             assert_eq!(r.size, l.desc.size);
             assert!(r.toc.as_ref().unwrap().digest_verified, "{name}");
             if l.current {
-                assert_eq!(r.format, "zstd:chunked", "{name}");
-                assert_eq!(r.annotations, "current", "{name}");
+                assert_eq!(r.format, LayerFormat::ZstdChunked, "{name}");
+                assert_eq!(r.annotations, AnnotationNamespace::Current, "{name}");
                 assert!(r.partial_pull.eligible, "{name}: {:?}", r.partial_pull);
                 if opts.tar_split {
                     for c in [
-                        "toc_digest",
-                        "tarsplit_digest",
-                        "toc_matches_tarsplit",
-                        "chunk_extents",
+                        CheckName::TocDigest,
+                        CheckName::TarsplitDigest,
+                        CheckName::TocMatchesTarsplit,
+                        CheckName::ChunkExtents,
                     ] {
-                        assert!(r.checks.contains_key(c), "{name}: {c} did not run");
+                        assert!(r.checks.contains_key(&c), "{name}: {c:?} did not run");
                     }
                     assert!(r.tar_split.as_ref().unwrap().digest_verified, "{name}");
                 }
             } else {
-                assert_eq!(r.format, "zstd:chunked-legacy", "{name}");
-                assert_eq!(r.annotations, "legacy", "{name}");
+                assert_eq!(r.format, LayerFormat::ZstdChunkedLegacy, "{name}");
+                assert_eq!(r.annotations, AnnotationNamespace::Legacy, "{name}");
                 assert!(!r.partial_pull.eligible, "{name}");
                 assert_eq!(r.tar_split, None);
             }
@@ -178,11 +165,17 @@ fn every_layer_inspects_with_all_checks_passing() {
                 let f = r.footer.as_ref().expect("footer read");
                 assert_eq!(
                     f.variant,
-                    if l.current { "current-72" } else { "legacy-48" }
+                    if l.current {
+                        report::FooterVariant::Current72
+                    } else {
+                        report::FooterVariant::Legacy48
+                    }
                 );
                 assert_eq!(
-                    r.checks.get("footer_matches_annotations"),
-                    Some(&CheckState::Pass),
+                    r.checks
+                        .get(&CheckName::FooterMatchesAnnotations)
+                        .map(|c| c.state),
+                    Some(CheckState::Pass),
                     "{name}"
                 );
             }
@@ -283,11 +276,7 @@ fn regular_files(l: &FixtureLayer) -> Vec<(String, u64, Option<String>, u64, u64
 #[test]
 fn every_regular_file_extent_decompresses_to_its_size_and_digest() {
     // pair-b's layer 1 is pair-a's (same digest, same bytes): checked once.
-    let mut seen = std::collections::HashSet::new();
-    for l in all_layers() {
-        if !seen.insert(l.desc.digest.clone()) {
-            continue;
-        }
+    for l in distinct_layers() {
         let name = l.name();
         let model = inspect(&l, InspectOptions::default()).files.unwrap();
         let by_name: BTreeMap<&str, &chunkscope::model::FileEntry> =
@@ -339,11 +328,7 @@ fn every_regular_file_extent_decompresses_to_its_size_and_digest() {
 
 #[test]
 fn every_chunk_extent_decompresses_to_its_chunk_digest() {
-    let mut seen = std::collections::HashSet::new();
-    for l in all_layers() {
-        if !seen.insert(l.desc.digest.clone()) {
-            continue;
-        }
+    for l in distinct_layers() {
         let name = l.name();
         let toc: Value = serde_json::from_slice(&l.toc_json_via_cli()).unwrap();
         let entries = toc["entries"].as_array().unwrap();
@@ -525,7 +510,7 @@ fn legacy_layers_read_in_one_range_with_annotations() {
         assert_all_checks_pass(&name, &r);
         assert_eq!((r.reads, r.bytes_read), (1, toc.length), "{name}");
         assert_eq!(r.read_log[0].offset, toc.offset);
-        assert_eq!(r.format, "zstd:chunked-legacy");
+        assert_eq!(r.format, LayerFormat::ZstdChunkedLegacy);
         let reason = r.partial_pull.reason.unwrap();
         assert!(reason.contains("legacy"), "{name}: {reason}");
     }
@@ -544,7 +529,7 @@ fn blobs_without_annotations_read_footer_then_toc() {
         assert_eq!(img.report.layers.len(), 1);
         let r = &img.report.layers[0];
         assert_all_checks_pass(&name, r);
-        assert_eq!(r.annotations, "none");
+        assert_eq!(r.annotations, AnnotationNamespace::None);
         assert_eq!(r.reads, 2, "{name}: footer, then metadata");
         let log: Vec<(u64, u64)> = r.read_log.iter().map(|x| (x.offset, x.length)).collect();
         let toc = l.toc_position();
@@ -561,15 +546,19 @@ fn blobs_without_annotations_read_footer_then_toc() {
         let f = r.footer.as_ref().expect("footer");
         assert_eq!(
             f.variant,
-            if l.current { "current-72" } else { "legacy-48" },
+            if l.current {
+                report::FooterVariant::Current72
+            } else {
+                report::FooterVariant::Legacy48
+            },
             "{name}"
         );
         assert_eq!(
             r.format,
             if l.current {
-                "zstd:chunked"
+                LayerFormat::ZstdChunked
             } else {
-                "zstd:chunked-legacy"
+                LayerFormat::ZstdChunkedLegacy
             }
         );
         // No annotation digest: the TOC is parsed but not authenticated.
@@ -595,7 +584,7 @@ fn inspect_image_over_oci_layouts() {
         assert_eq!(img.report.diff_ids.len(), n, "{fixture}: config read");
         for (i, r) in img.report.layers.iter().enumerate() {
             assert_all_checks_pass(&format!("{fixture} L{}", i + 1), r);
-            assert_eq!(r.format == "zstd:chunked", current);
+            assert_eq!(r.format == LayerFormat::ZstdChunked, current);
         }
         let sum: u64 = img.report.layers.iter().map(|l| l.bytes_read).sum();
         assert_eq!(img.report.bytes_read, sum);
@@ -646,7 +635,7 @@ mod cli {
                 let checks = l["checks"].as_object().unwrap();
                 assert!(!checks.is_empty());
                 for (k, c) in checks {
-                    assert_eq!(c, "pass", "{src} {d}: check {k}");
+                    assert_eq!(c["state"], "pass", "{src} {d}: check {k}");
                 }
                 assert_eq!(
                     l["format"],
@@ -736,7 +725,7 @@ mod cli {
             assert_eq!(r["readLog"][0]["length"], 72);
             assert_eq!(r["readLog"][1]["offset"], l.toc_position().offset);
             for (k, c) in r["checks"].as_object().unwrap() {
-                assert_eq!(c, "pass", "{fixture}: {k}");
+                assert_eq!(c["state"], "pass", "{fixture}: {k}");
             }
         }
     }

@@ -12,9 +12,14 @@
 //!   insecure mode partial (eStargz, with the mtime hazards) or a failed pull with podman's error;
 //! * damaged input gives typed errors, not panics; the CLI prints the same report.
 
+mod core_support;
+
 use chunkscope::format::digest::Digest;
 use chunkscope::format::estargz;
-use chunkscope::inspect::report::{CheckState, LayerReport};
+use chunkscope::format::toc::EntryType;
+use chunkscope::inspect::report::{
+    AnnotationNamespace, CheckName, CheckState, FooterVariant, LayerFormat,
+};
 use chunkscope::inspect::{
     inspect_layer_blocking, ByteRange, InspectOptions, InspectedLayer, LayerInspection,
 };
@@ -22,6 +27,7 @@ use chunkscope::oci::Descriptor;
 use chunkscope::source::inspect_image_blocking;
 use chunkscope::source::layout::OciLayout;
 use chunkscope::Error;
+use core_support::assert_all_checks_pass;
 use serde_json::Value;
 use std::io::Read;
 use std::path::PathBuf;
@@ -74,18 +80,6 @@ fn inspect(l: &Layer, opts: InspectOptions) -> (InspectedLayer, Vec<ByteRange>) 
     (out, reads)
 }
 
-fn all_pass(name: &str, r: &LayerReport) {
-    assert_eq!(r.error, None, "{name}");
-    for (check, state) in &r.checks {
-        assert_eq!(
-            *state,
-            CheckState::Pass,
-            "{name}: {check}: {:?}",
-            r.check_details.get(check)
-        );
-    }
-}
-
 const FILES: InspectOptions = InspectOptions {
     tar_split: false,
     footer: false,
@@ -98,7 +92,7 @@ fn every_layer_matches_the_independent_reading() {
         let l = layer(name);
         let (out, reads) = inspect(&l, FILES);
         let r = &out.report;
-        all_pass(name, r);
+        assert_all_checks_pass(name, r);
         let x = &l.reading;
         let gzip = x["format"] == "estargz";
         let size = l.desc.size;
@@ -107,7 +101,7 @@ fn every_layer_matches_the_independent_reading() {
         let toc_off = x["toc_offset"].as_u64().unwrap();
         let toc_len = x["toc_compressed_length"].as_u64().unwrap();
         if gzip {
-            assert_eq!(r.format, "estargz");
+            assert_eq!(r.format, LayerFormat::Estargz);
             assert_eq!(
                 reads,
                 [
@@ -124,14 +118,14 @@ fn every_layer_matches_the_independent_reading() {
             );
             assert_eq!(toc_off + toc_len + 51, size);
             let f = r.footer.as_ref().unwrap();
-            assert_eq!(f.variant, "estargz-51");
+            assert_eq!(f.variant, FooterVariant::Estargz51);
             assert_eq!(f.toc_offset, toc_off);
             assert_eq!(
                 x["footer"]["hex"].as_str().unwrap(),
                 hex(&l.blob[(size - 51) as usize..])
             );
         } else {
-            assert_eq!(r.format, "stargz-zstdchunked");
+            assert_eq!(r.format, LayerFormat::StargzZstdchunked);
             // One range: the TOC frame through the 48-byte footer frame at the blob's end.
             assert_eq!(
                 reads,
@@ -142,10 +136,13 @@ fn every_layer_matches_the_independent_reading() {
                 "{name}"
             );
             assert_eq!(toc_off + toc_len + 48, size);
-            assert_eq!(r.footer.as_ref().unwrap().variant, "legacy-48");
-            assert_eq!(r.checks.get("toc_digest"), Some(&CheckState::Pass));
+            assert_eq!(r.footer.as_ref().unwrap().variant, FooterVariant::Legacy48);
+            assert_eq!(
+                r.checks.get(&CheckName::TocDigest).map(|c| c.state),
+                Some(CheckState::Pass)
+            );
         }
-        assert_eq!(r.annotations, "estargz");
+        assert_eq!(r.annotations, AnnotationNamespace::Estargz);
         let toc = r.toc.as_ref().unwrap();
         assert_eq!(
             (toc.offset, toc.length, toc.uncompressed_length),
@@ -157,8 +154,8 @@ fn every_layer_matches_the_independent_reading() {
             "{name}"
         );
         assert_eq!(
-            r.checks.get("estargz_toc_digest"),
-            Some(&CheckState::Pass),
+            r.checks.get(&CheckName::EstargzTocDigest).map(|c| c.state),
+            Some(CheckState::Pass),
             "{name}"
         );
         let e = r.estargz.as_ref().unwrap();
@@ -210,7 +207,10 @@ fn every_layer_matches_the_independent_reading() {
             "{name}"
         );
         assert!(e.prioritized_files.is_empty());
-        for (kind, key) in [("hardlink", "hardlinks"), ("symlink", "symlinks")] {
+        for (kind, key) in [
+            (EntryType::Hardlink, "hardlinks"),
+            (EntryType::Symlink, "symlinks"),
+        ] {
             for (path, target) in x[key].as_object().unwrap() {
                 let f = r
                     .file_list
@@ -380,7 +380,10 @@ fn damage_gives_typed_errors() {
     b[size - 51 + 34] = b'X';
     let (e, out) = run(&l.desc, &b);
     assert!(matches!(e, Some(Error::EstargzFooter { .. })), "{e:?}");
-    assert_eq!(out.report.checks["footer_magic"], CheckState::Fail);
+    assert_eq!(
+        out.report.checks[&CheckName::FooterMagic].state,
+        CheckState::Fail
+    );
     // A TOC offset past the footer.
     let mut b = l.blob.clone();
     b[size - 51 + 16..size - 51 + 32].copy_from_slice(b"00000000ffffffff");
@@ -406,7 +409,10 @@ fn damage_gives_typed_errors() {
     );
     let (e, out) = run(&d, &l.blob);
     assert!(matches!(e, Some(Error::DigestMismatch { .. })), "{e:?}");
-    assert_eq!(out.report.checks["estargz_toc_digest"], CheckState::Fail);
+    assert_eq!(
+        out.report.checks[&CheckName::EstargzTocDigest].state,
+        CheckState::Fail
+    );
     // A malformed TOC digest annotation.
     d.annotations.insert(
         "containerd.io/snapshot/stargz/toc.digest".into(),
@@ -472,7 +478,7 @@ fn cli_reports_estargz() {
             .as_object()
             .unwrap()
             .values()
-            .all(|s| s == "pass"));
+            .all(|c| c["state"] == "pass"));
         let big = l["fileList"]
             .as_array()
             .unwrap()

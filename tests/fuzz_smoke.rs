@@ -771,10 +771,12 @@ fn inspect_seeds_get_past_authentication() {
     assert!(err.is_none(), "{err:?}");
     let r = done.report;
     assert_eq!(
-        r.checks.get("toc_matches_tarsplit"),
-        Some(&chunkscope::inspect::report::CheckState::Pass),
+        r.checks
+            .get(&chunkscope::inspect::report::CheckName::TocMatchesTarsplit)
+            .map(|c| c.state),
+        Some(chunkscope::inspect::report::CheckState::Pass),
         "{:?}",
-        r.check_details
+        r.checks
     );
     assert!(r.tar_split.unwrap().digest_verified);
 }

@@ -13,6 +13,7 @@
 mod core_support;
 
 use chunkscope::inspect::eligibility::{PullOutcome, VerdictCode};
+use chunkscope::inspect::report::CheckName;
 use chunkscope::inspect::report::NotReadCode;
 use chunkscope::inspect::{InspectOptions, LayerInspection, MAX_TOC};
 use chunkscope::{Error, ErrorKind};
@@ -478,11 +479,11 @@ fn edited(edit: impl FnOnce(&mut Value)) -> chunkscope::inspect::report::LayerRe
     done.report
 }
 
-fn failed(r: &chunkscope::inspect::report::LayerReport) -> Vec<String> {
+fn failed(r: &chunkscope::inspect::report::LayerReport) -> Vec<CheckName> {
     r.checks
         .iter()
-        .filter(|(_, s)| **s == chunkscope::inspect::report::CheckState::Fail)
-        .map(|(k, _)| k.clone())
+        .filter(|(_, c)| !c.passed())
+        .map(|(k, _)| *k)
         .collect()
 }
 
@@ -494,7 +495,10 @@ fn toc_with_a_duplicate_name() {
     });
     // Read and shown; its chunk extent overlaps the original's, and the tar-split has the entry
     // once, so the reference refuses the layer.
-    assert_eq!(failed(&r), ["chunk_extents", "toc_matches_tarsplit"]);
+    assert_eq!(
+        failed(&r),
+        [CheckName::ChunkExtents, CheckName::TocMatchesTarsplit]
+    );
     assert_eq!(r.partial_pull.code, VerdictCode::TocTarSplitMismatch);
 }
 
@@ -510,7 +514,7 @@ fn toc_with_dotdot_and_absolute_names() {
                 .any(|f| f.path.contains("etc") || f.path.ends_with('b')),
             "{name}"
         );
-        assert_eq!(failed(&r), ["toc_matches_tarsplit"], "{name}");
+        assert_eq!(failed(&r), [CheckName::TocMatchesTarsplit], "{name}");
         assert_eq!(r.partial_pull.outcome, PullOutcome::Fails, "{name}");
     }
 }
@@ -535,7 +539,7 @@ fn chunk_offsets_outside_the_blob() {
         e["offset"] = (1u64 << 40).into();
     });
     assert!(
-        failed(&r).contains(&"chunk_extents".to_string()),
+        failed(&r).contains(&CheckName::ChunkExtents),
         "{:?}",
         r.checks
     );
@@ -557,7 +561,7 @@ fn overlapping_chunks() {
         e["endOffset"] = src["endOffset"].clone();
     });
     assert!(
-        failed(&r).contains(&"chunk_extents".to_string()),
+        failed(&r).contains(&CheckName::ChunkExtents),
         "{:?}",
         r.checks
     );
@@ -642,6 +646,9 @@ fn toc_over_the_limit_by_annotation_and_by_footer() {
     let r = insp.finish().report;
     assert_eq!((r.error, r.reads), (None, 1));
     assert_eq!(r.partial_pull.outcome, PullOutcome::FullPull);
-    assert_eq!(r.not_read.unwrap().what, "TOC (compressed)");
+    assert_eq!(
+        r.not_read.unwrap().what,
+        chunkscope::inspect::report::TocSize::Compressed
+    );
     assert!(r.partial_pull.reason.unwrap().contains("did not read it"));
 }

@@ -4,7 +4,9 @@
 //! The fixtures' layouts are inspected like the CLI does for `plan` (TOC only), the planner's
 //! requests are compared range by range with what podman asked the registry for.
 
-use chunkscope::plan::{plan_pull, LayerInput, LayerPlan, PlanOptions, PullPlan};
+use chunkscope::plan::{
+    plan_pull, LayerInput, LayerPlan, PlanOptions, PullPlan, RequestKind, ReuseReason,
+};
 use chunkscope::source::InspectedImage;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -21,12 +23,7 @@ fn image(name: &str) -> InspectedImage {
 }
 
 fn plan_with(want: &InspectedImage, have: &[&InspectedImage], opts: PlanOptions) -> PullPlan {
-    let w = LayerInput::image(&want.manifest, &want.layers);
-    let h: Vec<LayerInput> = have
-        .iter()
-        .flat_map(|i| LayerInput::image(&i.manifest, &i.layers))
-        .collect();
-    plan_pull(&w, &h, &opts)
+    core_support::plan_images(want, have, &opts)
 }
 
 fn plan(want: &InspectedImage, have: &[&InspectedImage]) -> PullPlan {
@@ -121,7 +118,7 @@ fn assert_matches_podman(phase: &str, p: &PullPlan) {
                 l.metadata_bytes, log[0].range_bytes,
                 "{ctx}: metadata bytes"
             );
-            assert_eq!(l.request_list[0].kind, "metadata", "{ctx}");
+            assert_eq!(l.request_list[0].kind, RequestKind::Metadata, "{ctx}");
             for (r, g) in l.request_list.iter().zip(&log) {
                 assert_eq!(r.bytes, g.range_bytes, "{ctx}: bytes of one request");
             }
@@ -196,7 +193,7 @@ fn delta_pull_matches_podman() {
 
     let l1 = &p.layers[0];
     assert!(l1.reused);
-    assert_eq!(l1.reused_by, Some("blob digest"));
+    assert_eq!(l1.reused_by, Some(ReuseReason::BlobDigest));
     assert_eq!((l1.requests, l1.fetch_bytes), (0, 0));
 
     let l2 = &p.layers[1];
@@ -262,8 +259,8 @@ fn delta_pull_matches_podman() {
     for f in &mut modes_changed.files {
         f.entry.mode ^= 0o100;
     }
-    let want = LayerInput::image(&b.manifest, &b.layers);
-    let have_same = LayerInput::new(&a.manifest.layers[1], &a.layers[1]);
+    let want = LayerInput::image(&b);
+    let have_same = LayerInput::new(&a.manifest.layers[1], &a.report.layers[1], &a.layers[1]);
     let have_other_mode = LayerInput {
         files: Some(&modes_changed),
         ..have_same
@@ -315,14 +312,10 @@ fn delta_pull_matches_podman() {
     desc.digest = format!("sha256:{}", "ab".repeat(32));
     let same_toc = LayerInput {
         descriptor: &desc,
-        ..LayerInput::new(&a.manifest.layers[1], &a.layers[1])
+        ..LayerInput::new(&a.manifest.layers[1], &a.report.layers[1], &a.layers[1])
     };
-    let p = plan_pull(
-        &[same_toc],
-        &LayerInput::image(&a.manifest, &a.layers),
-        &PlanOptions::default(),
-    );
-    assert_eq!(p.layers[0].reused_by, Some("TOC digest"));
+    let p = plan_pull(&[same_toc], &LayerInput::image(&a), &PlanOptions::default());
+    assert_eq!(p.layers[0].reused_by, Some(ReuseReason::TocDigest));
     assert_eq!(p.layers[0].requests, 0);
 
     // The store holding only pair-b's own layers: everything is reused.
@@ -376,7 +369,7 @@ fn legacy_layers_fall_back_with_a_reason() {
         assert_eq!((l.requests, l.metadata_requests), (1, 0));
         assert_eq!(l.fetch_bytes, l.full_pull_bytes);
         assert_eq!(l.saved_bytes, 0);
-        assert_eq!(l.request_list[0].kind, "full");
+        assert_eq!(l.request_list[0].kind, RequestKind::Full);
         assert_eq!(l.single_range.requests, 1);
         assert_eq!(l.single_range.bytes, l.full_pull_bytes);
     }
@@ -394,7 +387,7 @@ fn legacy_layers_fall_back_with_a_reason() {
     assert_eq!(p.totals.local_files, 0);
     let bl = image("pair-b-legacy");
     let p = plan(&bl, &[&a]);
-    assert_eq!(p.layers[0].reused_by, Some("blob digest"));
+    assert_eq!(p.layers[0].reused_by, Some(ReuseReason::BlobDigest));
     assert!(p.layers[1].fallback.is_some());
 }
 
@@ -403,7 +396,7 @@ fn legacy_layers_fall_back_with_a_reason() {
 #[test]
 fn no_tar_split_digest_reads_metadata_then_pulls_whole() {
     let b = image("pair-b");
-    let mut inputs = LayerInput::image(&b.manifest, &b.layers);
+    let mut inputs = LayerInput::image(&b);
     inputs[1].tar_split_digest = false;
     let p = plan_pull(&inputs, &[], &PlanOptions::default());
     let l = &p.layers[1];
@@ -583,7 +576,11 @@ fn planned(l: &LayerPlan) -> Vec<(Vec<(u64, u64)>, u64)> {
                     .iter()
                     .map(|s| (s.offset, s.offset + s.length - 1))
                     .collect(),
-                if r.kind == "full" { 0 } else { r.bytes },
+                if r.kind == RequestKind::Full {
+                    0
+                } else {
+                    r.bytes
+                },
             )
         })
         .collect()

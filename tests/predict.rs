@@ -26,12 +26,8 @@ fn image(name: &str) -> InspectedImage {
 fn predicted(want: &str, have: &[&str], behaviour: &str, body: ErrorBody) -> PullPlan {
     let w = image(want);
     let h: Vec<InspectedImage> = have.iter().map(|n| image(n)).collect();
-    let wi = LayerInput::image(&w.manifest, &w.layers);
-    let hi: Vec<LayerInput> = h
-        .iter()
-        .flat_map(|i| LayerInput::image(&i.manifest, &i.layers))
-        .collect();
-    let mut p = plan_pull(&wi, &hi, &PlanOptions::default());
+    let h: Vec<&InspectedImage> = h.iter().collect();
+    let mut p = core_support::plan_images(&w, &h, &PlanOptions::default());
     let mut o = PredictOptions::new(behaviour.parse::<RegistryBehaviour>().unwrap());
     o.error_body = body;
     o.config_bytes = Some(w.manifest.config.size);
@@ -269,7 +265,7 @@ fn a_layer_the_reference_rejects_fails_after_its_metadata_on_every_answering_cla
         files: false,
     };
     let w = inspect_image_blocking(&mut src, "corners-current", None, opts).unwrap();
-    let wi = LayerInput::image(&w.manifest, &w.layers);
+    let wi = LayerInput::image(&w);
     for (behaviour, bytes) in [
         ("multipart", 15_156),
         ("range-cap:400:64", 15_156),
@@ -392,42 +388,4 @@ fn cli_registry_behaviour() {
     let (code, _, err) = run(&["plan", want, "--probe"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("--probe needs a registry image"), "{err}");
-}
-
-/// The TypeScript unions in src/web/types.d.ts name the same wire spellings as the enums.
-#[test]
-fn wire_names_match_types_d_ts() {
-    use chunkscope::plan::predict::ErrorBody;
-    let dts = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/types.d.ts"))
-        .unwrap();
-    let union = |name: &str| -> Vec<String> {
-        let start = dts.find(&format!("export type {name} =")).unwrap();
-        let body = &dts[start..];
-        let body = &body[body.find('=').unwrap() + 1..body.find(';').unwrap()];
-        body.split('|')
-            .map(|m| m.trim().trim_matches('"').to_string())
-            .collect()
-    };
-    let wire = |v: Value| -> Vec<String> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_str().unwrap().to_string())
-            .collect()
-    };
-    assert_eq!(
-        wire(serde_json::to_value(Outcome::ALL).unwrap()),
-        union("PredictOutcome")
-    );
-    assert_eq!(
-        wire(serde_json::to_value(ErrorBody::ALL).unwrap()),
-        union("PredictErrorBody")
-    );
-    assert_eq!(
-        wire(serde_json::to_value(RequestKind::ALL).unwrap()),
-        union("PredictRequestKind")
-    );
-    for k in RequestKind::ALL {
-        assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
-    }
 }

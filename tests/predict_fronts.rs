@@ -7,15 +7,15 @@
 //! without them (run through `npm test` or `TEST_ONLY=native scripts/test.sh`).
 #![cfg(feature = "cli")]
 
-use chunkscope::inspect::InspectOptions;
+mod core_support;
+
 use chunkscope::plan::predict::{predict, ErrorBody, Outcome, PredictOptions, PredictedRequest};
-use chunkscope::plan::{plan_pull, LayerInput, PlanOptions, PullPlan};
+use chunkscope::plan::{PlanOptions, PullPlan};
 use chunkscope::registry::behaviour::RegistryBehaviour;
-use chunkscope::source::layout::OciLayout;
-use chunkscope::source::{inspect_image_blocking, InspectedImage};
+use chunkscope::source::InspectedImage;
+use core_support::{image_toc_only, required_env};
 use serde_json::Value;
 use std::io::Read;
-use std::path::PathBuf;
 
 /// Front name (registry.sh's BEHAVIOUR_FRONTS), the class it has, what its refusals carry.
 const FRONTS: [(&str, &str, ErrorBody); 11] = [
@@ -35,34 +35,12 @@ const FRONTS: [(&str, &str, ErrorBody); 11] = [
 /// The fronts' logs are shared: the tests here take turns.
 static FRONTS_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run through scripts/test.sh (npm test), which starts the behaviour fronts")
-    })
-}
-
 fn key(name: &str) -> String {
     format!("BEHAVIOUR_{}", name.to_uppercase().replace('-', "_"))
 }
 
-fn image(name: &str) -> InspectedImage {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut src = OciLayout::open(&dir.join(name), None).unwrap();
-    let opts = InspectOptions {
-        tar_split: false,
-        footer: false,
-        files: false,
-    };
-    inspect_image_blocking(&mut src, name, None, opts).unwrap()
-}
-
 fn predicted(want: &InspectedImage, have: &[&InspectedImage], o: &PredictOptions) -> PullPlan {
-    let w = LayerInput::image(&want.manifest, &want.layers);
-    let h: Vec<LayerInput> = have
-        .iter()
-        .flat_map(|i| LayerInput::image(&i.manifest, &i.layers))
-        .collect();
-    let mut p = plan_pull(&w, &h, &PlanOptions::default());
+    let mut p = core_support::plan_images(want, have, &PlanOptions::default());
     predict(&mut p, o);
     p
 }
@@ -118,15 +96,15 @@ fn line_count(log: &str) -> usize {
 #[test]
 fn predicted_requests_are_what_each_front_answers() {
     let _turn = FRONTS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let a = image("pair-a");
-    let b = image("pair-b");
+    let a = image_toc_only("pair-a");
+    let b = image_toc_only("pair-b");
     let agent = ureq::AgentBuilder::new()
         .timeout(std::time::Duration::from_secs(60))
         .build();
     let mut outcomes = Vec::new();
     for (name, behaviour, body) in FRONTS {
-        let url = env(&format!("{}_URL", key(name)));
-        let log = env(&format!("{}_LOG", key(name)));
+        let url = required_env(&format!("{}_URL", key(name)));
+        let log = required_env(&format!("{}_LOG", key(name)));
         let mut o = PredictOptions::new(behaviour.parse::<RegistryBehaviour>().unwrap());
         o.error_body = body;
         for (scenario, have) in [("cold", vec![]), ("over pair-a", vec![&a])] {
@@ -228,7 +206,7 @@ fn plan_probe_predicts_on_the_class_found() {
         ("rejected-416-plain", "rejected:416", "text", "fails"),
         ("rejected-400", "rejected:400", "text", "full-fallback"),
     ] {
-        let url = env(&format!("{}_URL", key(name)));
+        let url = required_env(&format!("{}_URL", key(name)));
         let want = format!("docker://{}/pair-b", url.trim_start_matches("http://"));
         let have = "oci:tests/fixtures/pair-a";
         let v = cli(&[

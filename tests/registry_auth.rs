@@ -14,6 +14,9 @@
 //! Basic auth, and the one fact the browser test builds on: distribution answers a CORS
 //! preflight with 401 once auth is on. Without the environment these tests say so and pass.
 
+mod core_support;
+
+use core_support::assert_json_checks_pass;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
@@ -67,17 +70,8 @@ struct Run {
 }
 
 fn cli(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        json: serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
-        stderr,
-    }
+    let (code, json, stderr) = core_support::cli(args);
+    Run { code, json, stderr }
 }
 
 fn docker(url: &str, image: &str) -> String {
@@ -132,23 +126,6 @@ fn req(v: &[(&str, u64)]) -> Vec<(String, u64)> {
     v.iter().map(|(p, s)| (p.to_string(), *s)).collect()
 }
 
-fn assert_all_checks_pass(r: &Value, what: &str) {
-    let layers = r["layers"].as_array().unwrap();
-    assert!(!layers.is_empty(), "{what}");
-    for l in layers {
-        assert!(l["error"].is_null(), "{what}: {}", l["error"]);
-        assert!(
-            l["checks"]
-                .as_object()
-                .unwrap()
-                .values()
-                .all(|c| c == "pass"),
-            "{what}: {}",
-            l["checkDetails"]
-        );
-    }
-}
-
 /// A token for `scope` straight from the issuer, as another tool would get it (curl).
 fn fetch_token(e: &Env, scope: &str) -> String {
     let url = format!("{}?service={}&scope={scope}", e.realm, e.service);
@@ -165,7 +142,7 @@ fn anonymous_token_dance_costs_one_401_and_one_token_request() {
         let n = log_lines(&e.issuer_log).len();
         let r = inspect(&e.auth, &format!("{repo}:latest"), &[]);
         assert_eq!(r.code, 0, "{repo}: {}", r.stderr);
-        assert_all_checks_pass(&r.json, repo);
+        assert_json_checks_pass(&r.json, repo);
         // 401, token, then the usual manifest + config + one range per layer, all with the
         // one token (cached per scope): 4 + layers requests.
         let mut want = req(&[
@@ -216,7 +193,7 @@ fn user_credentials_go_to_the_token_service_only() {
         // Through the front that logs the Authorization scheme the registry receives.
         let r = inspect(&e.front, "tiny-current:latest", extra);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        assert_all_checks_pass(&r.json, "tiny-current");
+        assert_json_checks_pass(&r.json, "tiny-current");
         assert_eq!(
             requests(&r.json),
             req(&[
@@ -309,7 +286,7 @@ fn a_pre_issued_token_is_used_without_any_dance() {
     );
     let r = inspect(&e.front, "tiny-current:latest", &["--token", &token]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_all_checks_pass(&r.json, "tiny-current");
+    assert_json_checks_pass(&r.json, "tiny-current");
     assert_eq!(
         requests(&r.json),
         req(&[("manifest", 200), ("config", 200), ("metadata", 206)])
@@ -346,7 +323,7 @@ fn basic_auth_registry_costs_one_401() {
     let creds = format!("{}:{}", e.user, e.password);
     let r = inspect(&e.basic, "pair-b:latest", &["--user", &creds]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_all_checks_pass(&r.json, "pair-b");
+    assert_json_checks_pass(&r.json, "pair-b");
     // 401, retry with Basic, then Basic up front for config and both layers.
     assert_eq!(
         requests(&r.json),

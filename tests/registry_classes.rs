@@ -8,25 +8,22 @@
 //! fronts' own request logs show. The addresses come from the environment: without it these
 //! tests fail (run them with `npm test`).
 
+mod core_support;
+
+use core_support::{cli, docker, required_env};
 use serde_json::Value;
 use std::process::Command;
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run through scripts/test.sh (npm test), which starts the registries and the behaviour fronts")
-    })
-}
-
 /// The URL of one behaviour front (`whole-body` → `BEHAVIOUR_WHOLE_BODY_URL`).
 fn front(name: &str) -> String {
-    env(&format!(
+    required_env(&format!(
         "BEHAVIOUR_{}_URL",
         name.to_uppercase().replace('-', "_")
     ))
 }
 
 fn front_log(name: &str) -> Vec<Value> {
-    let path = env(&format!(
+    let path = required_env(&format!(
         "BEHAVIOUR_{}_LOG",
         name.to_uppercase().replace('-', "_")
     ));
@@ -58,19 +55,14 @@ fn ranged_lines(name: &str, before: usize, repo: &str, want: usize) -> Vec<Value
     }
 }
 
-fn cli(args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, stderr)
-}
-
-fn docker(url: &str, image: &str) -> String {
-    format!("docker://{}/{image}", url.trim_start_matches("http://"))
+/// The metadata requests of a `--json` report's `requestLog`.
+fn metadata_requests(r: &Value) -> Vec<&Value> {
+    r["requestLog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| q["purpose"] == "metadata")
+        .collect()
 }
 
 fn probe(url: &str, ladder: bool) -> Value {
@@ -219,12 +211,7 @@ fn first_200_front_is_classified_and_read() {
         &docker(&url, "pair-a:latest"),
     ]);
     assert_eq!(code, 0, "{err}");
-    let meta: Vec<&Value> = r["requestLog"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|q| q["purpose"] == "metadata")
-        .collect();
+    let meta = metadata_requests(&r);
     let layers = r["layers"].as_array().unwrap().len();
     assert_eq!(meta.len(), 2 * layers, "{meta:?}");
     for pair in meta.chunks(2) {
@@ -283,12 +270,7 @@ fn no_range_front_is_refused_after_one_retry() {
         &docker(&url, "pair-a:latest"),
     ]);
     assert_eq!(code, 1);
-    let meta: Vec<&Value> = r["requestLog"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|q| q["purpose"] == "metadata")
-        .collect();
+    let meta = metadata_requests(&r);
     assert_eq!(meta.len(), 4, "{meta:?}");
     assert!(meta
         .iter()
@@ -299,8 +281,8 @@ fn no_range_front_is_refused_after_one_retry() {
 
 #[test]
 fn s3_topology_is_whole_body_behind_a_redirect() {
-    let url = env("S3_REGISTRY_URL");
-    let s3 = env("S3_ENDPOINT_URL");
+    let url = required_env("S3_REGISTRY_URL");
+    let s3 = required_env("S3_ENDPOINT_URL");
     let p = probe(&url, true);
     check_class(&p, "s3", "whole-body", None, None, "whole-layers");
     assert_eq!(p["redirectedTo"], s3.as_str(), "{p}");
@@ -326,12 +308,7 @@ fn s3_topology_is_whole_body_behind_a_redirect() {
         &docker(&url, "pair-b:latest"),
     ]);
     assert_eq!(code, 0, "{err}");
-    let meta: Vec<&Value> = r["requestLog"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|q| q["purpose"] == "metadata")
-        .collect();
+    let meta = metadata_requests(&r);
     assert_eq!(meta.len(), r["layers"].as_array().unwrap().len());
     for q in meta {
         assert_eq!(q["status"], 206, "{q}");

@@ -6,34 +6,9 @@
 //! a server ignoring Range is stopped. The registry's address comes from the environment; without
 //! it these tests fail (run them with `npm test`).
 
-use serde_json::Value;
-use std::process::Command;
+mod core_support;
 
-/// The registry address from the environment. Missing, the test fails: these tests prove
-/// behaviour against real servers and must not pass without them.
-fn env(name: &str) -> Option<String> {
-    match std::env::var(name) {
-        Ok(v) => Some(v),
-        Err(_) => panic!(
-            "{name} is not set; run through scripts/test.sh (npm test), which starts the registry"
-        ),
-    }
-}
-
-fn cli(args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, stderr)
-}
-
-fn docker(url: &str, image: &str) -> String {
-    format!("docker://{}/{image}", url.trim_start_matches("http://"))
-}
+use core_support::{cli, docker, required_env};
 
 const IMAGES: [(&str, &str); 6] = [
     ("tiny-current", "tiny"),
@@ -46,9 +21,7 @@ const IMAGES: [(&str, &str); 6] = [
 
 #[test]
 fn registry_and_layout_give_the_same_layer_reports() {
-    let Some(reg) = env("REGISTRY_URL") else {
-        return;
-    };
+    let reg = required_env("REGISTRY_URL");
     for (dir, tag) in IMAGES {
         let (code, remote, err) = cli(&[
             "inspect",
@@ -86,7 +59,7 @@ fn registry_and_layout_give_the_same_layer_reports() {
 
 #[test]
 fn only_single_absolute_ranges_are_sent() {
-    let Some(reg) = env("LOG_URL") else { return };
+    let reg = required_env("LOG_URL");
     for (dir, tag) in IMAGES {
         let (code, r, err) = cli(&[
             "inspect",
@@ -118,9 +91,7 @@ fn only_single_absolute_ranges_are_sent() {
 #[test]
 fn s3_like_front_is_read_with_single_ranges() {
     // max_ranges 1: multi-range requests get 200 + the whole blob; chunkscope never sends one.
-    let Some(front) = env("RANGE1_URL") else {
-        return;
-    };
+    let front = required_env("RANGE1_URL");
     let (code, r, err) = cli(&[
         "inspect",
         "--json",
@@ -138,9 +109,7 @@ fn s3_like_front_is_read_with_single_ranges() {
 
 #[test]
 fn server_ignoring_range_is_refused_not_read() {
-    let Some(front) = env("RANGE0_URL") else {
-        return;
-    };
+    let front = required_env("RANGE0_URL");
     let (code, r, _) = cli(&[
         "inspect",
         "--json",
@@ -170,9 +139,7 @@ fn server_ignoring_range_is_refused_not_read() {
 
 #[test]
 fn unknown_images_fail_in_one_line() {
-    let Some(reg) = env("REGISTRY_URL") else {
-        return;
-    };
+    let reg = required_env("REGISTRY_URL");
     let (code, _, err) = cli(&["inspect", "--insecure", &docker(&reg, "pair-b:no-such-tag")]);
     assert_eq!(code, 2);
     assert_eq!(err.trim().lines().count(), 1, "{err}");

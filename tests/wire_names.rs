@@ -86,3 +86,39 @@ fn registry_codes_and_sniffed_kinds_match_the_typescript_unions() {
     let by_method: Vec<&str> = Sniffed::ALL.iter().map(|k| k.as_str()).collect();
     assert_eq!(rust, by_method);
 }
+
+#[test]
+fn planner_and_prediction_enums_match_the_typescript_unions() {
+    use chunkscope::plan::predict::{ErrorBody, Outcome};
+    use chunkscope::plan::{RequestKind, ReuseReason};
+    assert_eq!(wire(&Outcome::ALL), ts_union("PredictOutcome"));
+    assert_eq!(wire(&ErrorBody::ALL), ts_union("PredictErrorBody"));
+    assert_eq!(wire(&RequestKind::ALL), ts_union("PredictRequestKind"));
+    assert_eq!(wire(&ReuseReason::ALL), ts_union("ReuseReason"));
+}
+
+#[test]
+fn layer_report_enums_match_the_typescript_unions() {
+    use chunkscope::inspect::eligibility::{PullOutcome, RuleSource, VerdictCode};
+    use chunkscope::inspect::hazards::{HazardKind, HazardPull};
+    use chunkscope::inspect::report::{
+        AnnotationNamespace, CheckName, CheckState, EstargzKind, FooterVariant, Landmark,
+        LayerFormat, TocSize,
+    };
+    assert_eq!(wire(&LayerFormat::ALL), ts_union("LayerFormat"));
+    assert_eq!(wire(&CheckName::ALL), ts_union("CheckName"));
+    assert_eq!(wire(&CheckState::ALL), ts_union("CheckState"));
+    assert_eq!(
+        wire(&AnnotationNamespace::ALL),
+        ts_union("AnnotationNamespace")
+    );
+    assert_eq!(wire(&FooterVariant::ALL), ts_union("FooterVariant"));
+    assert_eq!(wire(&TocSize::ALL), ts_union("TocSize"));
+    assert_eq!(wire(&EstargzKind::ALL), ts_union("EstargzKind"));
+    assert_eq!(wire(&Landmark::ALL), ts_union("Landmark"));
+    assert_eq!(wire(&RuleSource::ALL), ts_union("RuleSource"));
+    assert_eq!(wire(&PullOutcome::ALL), ts_union("PullOutcome"));
+    assert_eq!(wire(&VerdictCode::ALL), ts_union("VerdictCode"));
+    assert_eq!(wire(&HazardKind::ALL), ts_union("HazardKind"));
+    assert_eq!(wire(&HazardPull::ALL), ts_union("HazardPull"));
+}

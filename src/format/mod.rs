@@ -8,6 +8,7 @@ pub mod digest;
 pub mod estargz;
 pub mod footer;
 pub mod gofmt;
+pub mod layer_format;
 pub mod pax;
 pub mod sniff;
 pub mod tar_header;

@@ -12,6 +12,7 @@
 //! The default pull options are assumed: `enable_partial_images = true`, `convert_images` and
 //! `insecure_allow_unpredictable_image_contents` off, an overlay store.
 
+use super::report::TocSize;
 use super::MAX_TOC;
 use crate::format::annotations::{
     ChunkedAnnotations, LayerAnnotations, Namespace, ESTARGZ_TOC_DIGEST, MANIFEST_CHECKSUM,
@@ -30,6 +31,15 @@ pub enum PullOutcome {
     FullPull,
     /// Any other error: the pull of the image fails, with no fallback.
     Fails,
+}
+
+impl PullOutcome {
+    /// Every outcome.
+    pub const ALL: [PullOutcome; 3] = [
+        PullOutcome::Partial,
+        PullOutcome::FullPull,
+        PullOutcome::Fails,
+    ];
 }
 
 /// Which rule decided the verdict (wire spelling kebab-case).
@@ -70,11 +80,34 @@ pub enum VerdictCode {
     MetadataUnreadable,
 }
 
+impl VerdictCode {
+    /// Every code, in the order of `types.d.ts`.
+    pub const ALL: [VerdictCode; 15] = [
+        VerdictCode::Eligible,
+        VerdictCode::TarSplitNotChecked,
+        VerdictCode::NoTocAnnotation,
+        VerdictCode::LegacyAnnotations,
+        VerdictCode::BothTocKinds,
+        VerdictCode::BadAnnotations,
+        VerdictCode::EstargzRefused,
+        VerdictCode::TocOverLimit,
+        VerdictCode::NoTarSplitDigest,
+        VerdictCode::NoTarSplitPosition,
+        VerdictCode::InvalidToc,
+        VerdictCode::InvalidTarSplit,
+        VerdictCode::TocTarSplitMismatch,
+        VerdictCode::MetadataUnreadable,
+        VerdictCode::EstargzFooterUnparsable,
+    ];
+}
+
 /// The reference puller's verdict for one layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PullVerdict {
+    /// Partial pull, full pull or failure.
     pub outcome: PullOutcome,
+    /// Which rule decided.
     pub code: VerdictCode,
     /// Why, in one sentence.
     pub reason: String,
@@ -83,21 +116,82 @@ pub struct PullVerdict {
     /// (`Failed to retrieve partial blob: …`). `None` for `partial`.
     pub error: Option<String>,
     /// The upstream file and function whose rule decided this.
-    pub source: &'static str,
+    pub source: RuleSource,
 }
 
-const SRC_GET_PROPER_DIFFER: &str =
-    "containers/storage v1.57.2 pkg/chunked/storage_linux.go getProperDiffer";
-const SRC_MAKE_ZSTD: &str =
-    "containers/storage v1.57.2 pkg/chunked/storage_linux.go makeZstdChunkedDiffer";
-const SRC_READ_MANIFEST: &str =
-    "containers/storage v1.57.2 pkg/chunked/compression_linux.go readZstdChunkedManifest";
-const SRC_ENSURE_MATCH: &str =
-    "containers/storage v1.57.2 pkg/chunked/compression_linux.go ensureTOCMatchesTarSplit";
-pub(crate) const SRC_READ_ESTARGZ: &str =
-    "containers/storage v1.57.2 pkg/chunked/compression_linux.go readEstargzChunkedManifest";
-const SRC_ESTARGZ: &str =
-    "containers/storage v1.57.2 pkg/chunked/storage_linux.go makeEstargzChunkedDiffer";
+/// The upstream rule (containers/storage v1.57.2 file and function) that decided a verdict; the
+/// wire spelling is the full citation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RuleSource {
+    /// `pkg/chunked/storage_linux.go` `getProperDiffer`.
+    #[serde(rename = "containers/storage v1.57.2 pkg/chunked/storage_linux.go getProperDiffer")]
+    GetProperDiffer,
+    /// `pkg/chunked/storage_linux.go` `makeZstdChunkedDiffer`.
+    #[serde(
+        rename = "containers/storage v1.57.2 pkg/chunked/storage_linux.go makeZstdChunkedDiffer"
+    )]
+    MakeZstdChunkedDiffer,
+    /// `pkg/chunked/compression_linux.go` `readZstdChunkedManifest`.
+    #[serde(
+        rename = "containers/storage v1.57.2 pkg/chunked/compression_linux.go readZstdChunkedManifest"
+    )]
+    ReadZstdChunkedManifest,
+    /// `pkg/chunked/compression_linux.go` `ensureTOCMatchesTarSplit`.
+    #[serde(
+        rename = "containers/storage v1.57.2 pkg/chunked/compression_linux.go ensureTOCMatchesTarSplit"
+    )]
+    EnsureTocMatchesTarSplit,
+    /// `pkg/chunked/compression_linux.go` `readEstargzChunkedManifest`.
+    #[serde(
+        rename = "containers/storage v1.57.2 pkg/chunked/compression_linux.go readEstargzChunkedManifest"
+    )]
+    ReadEstargzChunkedManifest,
+    /// `pkg/chunked/storage_linux.go` `makeEstargzChunkedDiffer`.
+    #[serde(
+        rename = "containers/storage v1.57.2 pkg/chunked/storage_linux.go makeEstargzChunkedDiffer"
+    )]
+    MakeEstargzChunkedDiffer,
+}
+
+impl RuleSource {
+    /// Every rule.
+    pub const ALL: [RuleSource; 6] = [
+        RuleSource::GetProperDiffer,
+        RuleSource::MakeZstdChunkedDiffer,
+        RuleSource::ReadZstdChunkedManifest,
+        RuleSource::EnsureTocMatchesTarSplit,
+        RuleSource::ReadEstargzChunkedManifest,
+        RuleSource::MakeEstargzChunkedDiffer,
+    ];
+
+    /// The upstream file and function, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RuleSource::GetProperDiffer => "pkg/chunked/storage_linux.go getProperDiffer",
+            RuleSource::MakeZstdChunkedDiffer => {
+                "pkg/chunked/storage_linux.go makeZstdChunkedDiffer"
+            }
+            RuleSource::ReadZstdChunkedManifest => {
+                "pkg/chunked/compression_linux.go readZstdChunkedManifest"
+            }
+            RuleSource::EnsureTocMatchesTarSplit => {
+                "pkg/chunked/compression_linux.go ensureTOCMatchesTarSplit"
+            }
+            RuleSource::ReadEstargzChunkedManifest => {
+                "pkg/chunked/compression_linux.go readEstargzChunkedManifest"
+            }
+            RuleSource::MakeEstargzChunkedDiffer => {
+                "pkg/chunked/storage_linux.go makeEstargzChunkedDiffer"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for RuleSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "containers/storage v1.57.2 {}", self.describe())
+    }
+}
 
 impl PullVerdict {
     /// Every rule passed.
@@ -109,13 +203,13 @@ impl PullVerdict {
                 "the reference puller reads the TOC and tar-split and pulls only what is missing"
                     .into(),
             error: None,
-            source: SRC_MAKE_ZSTD,
+            source: RuleSource::MakeZstdChunkedDiffer,
         }
     }
 
     /// `ErrFallbackToOrdinaryLayerDownload(inner)`: podman logs `Failed to retrieve partial
     /// blob: {inner}` and fetches the layer whole.
-    fn full(code: VerdictCode, reason: String, inner: &str, source: &'static str) -> PullVerdict {
+    fn full(code: VerdictCode, reason: String, inner: &str, source: RuleSource) -> PullVerdict {
         PullVerdict {
             outcome: PullOutcome::FullPull,
             code,
@@ -133,7 +227,7 @@ impl PullVerdict {
         code: VerdictCode,
         reason: String,
         inner: &str,
-        source: &'static str,
+        source: RuleSource,
     ) -> PullVerdict {
         PullVerdict::fails(
             blob,
@@ -149,7 +243,7 @@ impl PullVerdict {
         code: VerdictCode,
         reason: String,
         inner: &str,
-        source: &'static str,
+        source: RuleSource,
     ) -> PullVerdict {
         PullVerdict {
             outcome: PullOutcome::Fails,
@@ -167,7 +261,7 @@ impl PullVerdict {
             VerdictCode::TocTarSplitMismatch,
             "the TOC and the tar-split describe different entries: the reference puller refuses the layer and the pull fails, with no fallback to a full pull".into(),
             &format!("tar-split and TOC data is inconsistent: {inner}"),
-            SRC_ENSURE_MATCH,
+            RuleSource::EnsureTocMatchesTarSplit,
         )
     }
 
@@ -178,7 +272,7 @@ impl PullVerdict {
             code,
             format!("the layer's metadata is unusable ({inner}): the reference puller fails on this layer"),
             inner,
-            SRC_READ_MANIFEST,
+            RuleSource::ReadZstdChunkedManifest,
         )
     }
 
@@ -189,7 +283,7 @@ impl PullVerdict {
             code: VerdictCode::TarSplitNotChecked,
             reason: "partial pull if the tar-split matches the TOC: it was not read (TOC-only inspection), and a mismatch makes the reference pull fail".into(),
             error: None,
-            source: SRC_ENSURE_MATCH,
+            source: RuleSource::EnsureTocMatchesTarSplit,
         }
     }
 
@@ -200,10 +294,11 @@ impl PullVerdict {
             code: VerdictCode::MetadataUnreadable,
             reason: "the layer's metadata was not read".into(),
             error: None,
-            source: SRC_READ_MANIFEST,
+            source: RuleSource::ReadZstdChunkedManifest,
         }
     }
 
+    /// Whether the layer is pulled partially.
     pub fn is_partial(&self) -> bool {
         self.outcome == PullOutcome::Partial
     }
@@ -225,7 +320,7 @@ pub fn by_descriptor(desc: &Descriptor) -> Result<ChunkedAnnotations, PullVerdic
             "both a zstd:chunked and an eStargz TOC digest annotation: the reference puller fails"
                 .into(),
             "both zstd:chunked and eStargz TOC found",
-            SRC_GET_PROPER_DIFFER,
+            RuleSource::GetProperDiffer,
         ));
     }
     let parsed = LayerAnnotations::parse(&desc.annotations);
@@ -237,7 +332,7 @@ pub fn by_descriptor(desc: &Descriptor) -> Result<ChunkedAnnotations, PullVerdic
                 VerdictCode::BadAnnotations,
                 format!("unusable zstd:chunked annotations ({e}): the reference puller fails on this layer"),
                 &e.to_string(),
-                SRC_READ_MANIFEST,
+                RuleSource::ReadZstdChunkedManifest,
             ))
         }
         _ if estargz => {
@@ -245,7 +340,7 @@ pub fn by_descriptor(desc: &Descriptor) -> Result<ChunkedAnnotations, PullVerdic
                 VerdictCode::EstargzRefused,
                 "eStargz layer: the reference puller refuses a partial pull unless insecure mode is on (no tar-split, DiffID not provable), and pulls it whole".into(),
                 "estargz layers don't support partial pulls with guaranteed consistency with non-partial pulls",
-                SRC_ESTARGZ,
+                RuleSource::MakeEstargzChunkedDiffer,
             ))
         }
         Ok(LayerAnnotations::ZstdChunked(_)) => {
@@ -253,7 +348,7 @@ pub fn by_descriptor(desc: &Descriptor) -> Result<ChunkedAnnotations, PullVerdic
                 VerdictCode::LegacyAnnotations,
                 "legacy io.containers.zstd-chunked.* annotations: current pullers do not recognise them (\"no TOC found\") and pull the layer whole".into(),
                 "no TOC found and convert_images is not configured",
-                SRC_GET_PROPER_DIFFER,
+                RuleSource::GetProperDiffer,
             ))
         }
         _ => {
@@ -266,13 +361,13 @@ pub fn by_descriptor(desc: &Descriptor) -> Result<ChunkedAnnotations, PullVerdic
                 VerdictCode::NoTocAnnotation,
                 format!("no zstd:chunked TOC annotation ({mt}): the reference puller finds no TOC and pulls the layer whole"),
                 "no TOC found and convert_images is not configured",
-                SRC_GET_PROPER_DIFFER,
+                RuleSource::GetProperDiffer,
             ));
         }
     };
     for (what, n) in [
-        ("compressed", a.toc.length),
-        ("uncompressed", a.toc.uncompressed_length),
+        (TocSize::Compressed, a.toc.length),
+        (TocSize::Uncompressed, a.toc.uncompressed_length),
     ] {
         if n > MAX_TOC {
             return Err(PullVerdict::toc_over_limit(what, n));
@@ -284,16 +379,13 @@ pub fn by_descriptor(desc: &Descriptor) -> Result<ChunkedAnnotations, PullVerdic
 impl PullVerdict {
     /// The TOC (`what`: compressed or uncompressed) is over `maxTocSize`: the reference puller
     /// never reads it and pulls the layer whole.
-    pub fn toc_over_limit(what: &str, n: u64) -> PullVerdict {
-        let what = what
-            .trim_start_matches("TOC (")
-            .trim_end_matches(')')
-            .to_string();
+    pub fn toc_over_limit(what: TocSize, n: u64) -> PullVerdict {
+        let what = what.adjective();
         PullVerdict::full(
             VerdictCode::TocOverLimit,
             format!("TOC of {n} bytes ({what}) is over the reference puller's 150 MiB limit: the layer is pulled whole"),
             &format!("read zstd:chunked manifest: zstd:chunked manifest too big to process in memory ({n} bytes {what})"),
-            SRC_READ_MANIFEST,
+            RuleSource::ReadZstdChunkedManifest,
         )
     }
 }
@@ -311,7 +403,7 @@ pub fn by_toc(
             VerdictCode::NoTarSplitPosition,
             "the TOC names a tar-split but there is no tarsplit-position annotation: the reference puller fails on this layer".into(),
             "TOC requires a tar-split, but the io.github.containers.zstd-chunked.tarsplit-position annotation does not describe a position",
-            SRC_READ_MANIFEST,
+            RuleSource::ReadZstdChunkedManifest,
         ));
     }
     if !tar_split_digest {
@@ -319,7 +411,7 @@ pub fn by_toc(
             VerdictCode::NoTarSplitDigest,
             "no tarSplitDigest in the TOC (written before containers/storage 1.54): the DiffID cannot be proven, so after reading the metadata the reference puller pulls the layer whole (unless insecure mode is on)".into(),
             "zstd:chunked layers without tar-split data don't support partial pulls with guaranteed consistency with non-partial pulls",
-            SRC_MAKE_ZSTD,
+            RuleSource::MakeZstdChunkedDiffer,
         ));
     }
     Ok(())

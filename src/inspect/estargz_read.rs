@@ -11,9 +11,11 @@
 //! The TOC JSON is checked against `containerd.io/snapshot/stargz/toc.digest` (sha256 of the
 //! uncompressed JSON) in both cases.
 
-use super::eligibility::{PullOutcome, PullVerdict, VerdictCode, SRC_READ_ESTARGZ};
+use super::eligibility::{PullOutcome, PullVerdict, RuleSource, VerdictCode};
 use super::hazards::{self, HazardKind, HazardPull, PullHazard, MAX_EXAMPLES};
-use super::report::{EstargzKind, EstargzReport, FooterReport, Landmark, PartialPull};
+use super::report::{
+    AnnotationNamespace, CheckName, EstargzKind, EstargzReport, FooterReport, Landmark, PartialPull,
+};
 use super::{ByteRange, LayerInspection, MetadataPlan, State, MAX_TOC};
 use crate::error::{Error, Result};
 use crate::format::annotations::{ChunkedAnnotations, Namespace, ESTARGZ_TOC_DIGEST};
@@ -41,7 +43,7 @@ impl LayerInspection {
             value: toc_digest.into(),
             reason: e.to_string(),
         })?;
-        self.report.annotations = "estargz".into();
+        self.report.annotations = AnnotationNamespace::Estargz;
         self.estargz = Some(EstargzState {
             toc_digest: digest,
             symlink_hazard: None,
@@ -52,7 +54,7 @@ impl LayerInspection {
         } else {
             EstargzKind::Estargz
         };
-        self.report.format = kind.format().into();
+        self.report.format = kind.format();
         self.report.estargz = Some(EstargzReport {
             kind,
             toc_digest: toc_digest.into(),
@@ -78,6 +80,7 @@ impl LayerInspection {
                     tar_split: None,
                     footer_in_range: false,
                     read_tar_split: false,
+                    footer_read: false,
                 };
                 self.annotations = Some(a);
                 self.plan_metadata(plan)
@@ -106,14 +109,14 @@ impl LayerInspection {
         let f = match estargz::parse_footer(tail) {
             Ok(f) => f,
             Err(e) => {
-                self.check("footer_magic", false, e.to_string());
+                self.check(CheckName::FooterMagic, false, e.to_string());
                 return Err(e);
             }
         };
         let size = self.desc.size;
         let toc_end = size - f.variant.size();
         self.check(
-            "footer_magic",
+            CheckName::FooterMagic,
             true,
             format!(
                 "{} eStargz footer found in the last {} bytes",
@@ -123,7 +126,7 @@ impl LayerInspection {
         );
         let fits = f.toc_offset < toc_end;
         self.check(
-            "blob_size_matches_footer",
+            CheckName::BlobSizeMatchesFooter,
             fits,
             format!(
                 "TOC member from {} to the footer at {toc_end} in a blob of {size} bytes",
@@ -138,7 +141,7 @@ impl LayerInspection {
         }
         let length = toc_end - f.toc_offset;
         self.report.footer = Some(FooterReport {
-            variant: f.variant.name().into(),
+            variant: f.variant.into(),
             toc_offset: f.toc_offset,
             toc_length: length,
             toc_uncompressed_length: 0,
@@ -177,7 +180,7 @@ impl LayerInspection {
     pub(super) fn on_estargz_toc(&mut self, range: ByteRange, data: &[u8]) -> Result<()> {
         let member = estargz::read_toc(data, MAX_TOC)?;
         self.check(
-            "toc_tar_name",
+            CheckName::TocTarName,
             true,
             format!(
                 "the TOC member is a gzip'd tar whose first entry is {}",
@@ -216,7 +219,7 @@ impl LayerInspection {
         let d = st.toc_digest.clone();
         let r = estargz::verify_toc_digest(&d, json);
         self.check(
-            "estargz_toc_digest",
+            CheckName::EstargzTocDigest,
             r.is_ok(),
             format!(
                 "sha256 of the {} bytes of uncompressed TOC JSON = {ESTARGZ_TOC_DIGEST} {d}",
@@ -283,7 +286,7 @@ impl LayerInspection {
                     EstargzKind::Estargz => "the reference puller cannot read the TOC offset from the footer: the pull fails, with no fallback".into(),
                 },
                 e,
-                SRC_READ_ESTARGZ,
+                RuleSource::ReadEstargzChunkedManifest,
             ),
             None => {
                 // The layer's hazards gain eStargz's own (kept in HazardKind order: partial ones
@@ -309,7 +312,7 @@ impl LayerInspection {
                     code: VerdictCode::Eligible,
                     reason: "with insecure_allow_unpredictable_image_contents the reference puller reads the footer and TOC and pulls only the missing chunks; the layer gets no DiffID".into(),
                     error: None,
-                    source: SRC_READ_ESTARGZ,
+                    source: RuleSource::ReadEstargzChunkedManifest,
                 }
             }
         };

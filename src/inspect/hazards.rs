@@ -33,18 +33,38 @@ pub enum HazardKind {
     SelinuxXattrDropped,
 }
 
+impl HazardKind {
+    /// Every kind.
+    pub const ALL: [HazardKind; 6] = [
+        HazardKind::DirMtime,
+        HazardKind::FifoDropped,
+        HazardKind::DeviceDropped,
+        HazardKind::SymlinkMtime,
+        HazardKind::MtimeOutOfRange,
+        HazardKind::SelinuxXattrDropped,
+    ];
+}
+
 /// Which kind of pull loses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HazardPull {
+    /// A partial pull (the TOC is used).
     Partial,
+    /// An ordinary full pull of the blob.
     FullPull,
+}
+
+impl HazardPull {
+    /// Both kinds of pull.
+    pub const ALL: [HazardPull; 2] = [HazardPull::Partial, HazardPull::FullPull];
 }
 
 /// One hazard of one layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PullHazard {
+    /// What is lost.
     pub kind: HazardKind,
     /// The pull that loses it.
     pub pull: HazardPull,
@@ -56,6 +76,7 @@ pub struct PullHazard {
     pub detail: String,
 }
 
+/// The most example paths a hazard lists.
 pub const MAX_EXAMPLES: usize = 5;
 
 /// The latest time Go's `UnixNano` represents: 2262-04-11T23:47:16.854775807Z.

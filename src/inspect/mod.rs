@@ -13,7 +13,7 @@
 //!   hold a zstd:chunked footer, then the TOC as above;
 //! * with `footer`: the last 72 bytes too, inside the one range when it reaches the blob's end,
 //!   else as a range of their own; with annotations the footer is only checked against them;
-//! * eStargz: the 51-byte footer (absolute range), then the TOC member (see [`estargz_read`]);
+//! * eStargz: the 51-byte footer (absolute range), then the TOC member (see `estargz_read.rs`);
 //!   stargz-snapshotter's zstd:chunked: one range, TOC through the blob's end;
 //! * gzip, tar: nothing.
 
@@ -54,9 +54,16 @@ pub struct InspectOptions {
 
 pub use crate::range::ByteRange;
 
+/// Where an inspection is: the one read it waits for (and what it will do with the bytes), or
+/// how it ended. The machine steers by this alone, never by what its report says so far.
 enum State {
-    /// Waiting for the blob's last bytes.
-    Footer(ByteRange),
+    /// No annotations: waiting for the blob's last bytes, whose footer (if any) locates the
+    /// metadata.
+    LocateFooter(ByteRange),
+    /// The metadata was read at the annotated positions; waiting for the blob's last bytes to
+    /// check the footer against the annotations (`footer` option, when the metadata range could
+    /// not run on to the blob's end).
+    CheckFooter(ByteRange),
     /// eStargz: waiting for the blob's last 51 bytes.
     EstargzFooter(ByteRange),
     /// eStargz: waiting for the TOC gzip member.
@@ -66,7 +73,24 @@ enum State {
         range: ByteRange,
         plan: MetadataPlan,
     },
+    /// Every read is done.
     Done,
+    /// An error ended the inspection; it is in the report.
+    Failed,
+}
+
+impl State {
+    /// The read this state waits for.
+    fn pending(&self) -> Option<ByteRange> {
+        match self {
+            State::LocateFooter(r)
+            | State::CheckFooter(r)
+            | State::EstargzFooter(r)
+            | State::EstargzToc(r)
+            | State::Metadata { range: r, .. } => Some(*r),
+            State::Done | State::Failed => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -79,6 +103,8 @@ struct MetadataPlan {
     footer_in_range: bool,
     /// Whether the range covers the tar-split too.
     read_tar_split: bool,
+    /// Whether the blob's last bytes were already read (their footer located the metadata).
+    footer_read: bool,
 }
 
 /// The inspection of one layer. See the module docs for the protocol.
@@ -100,7 +126,9 @@ pub struct LayerInspection {
 /// What an inspection leaves behind: the report, and the parsed model for further use
 /// (planning, file previews, the UI).
 pub struct InspectedLayer {
+    /// The report (the `--json` layer object).
     pub report: LayerReport,
+    /// The file model from the TOC; `None` when the TOC was not (or could not be) read.
     pub files: Option<LayerFiles>,
     /// The TOC's `tarSplitDigest` (without it the reference puller pulls the layer whole).
     pub tar_split_digest: Option<Digest>,
@@ -110,7 +138,39 @@ pub struct InspectedLayer {
     pub verdict: PullVerdict,
 }
 
+/// The parsed model of an inspected layer without its report: what an image keeps per layer
+/// beside its image report (`ImageReport`, which holds the reports), so that no
+/// report is held twice.
+pub struct LayerModel {
+    /// The file model from the TOC; `None` when the TOC was not (or could not be) read.
+    pub files: Option<LayerFiles>,
+    /// The TOC's `tarSplitDigest` (without it the reference puller pulls the layer whole).
+    pub tar_split_digest: Option<Digest>,
+    /// The annotated TOC digest (the key a puller uses for layer reuse).
+    pub toc_digest: Option<Digest>,
+    /// What the reference puller does with the layer (the same value as `partialPull`).
+    pub verdict: PullVerdict,
+}
+
+impl InspectedLayer {
+    /// The report and the model, apart.
+    pub fn split(self) -> (LayerReport, LayerModel) {
+        (
+            self.report,
+            LayerModel {
+                files: self.files,
+                tar_split_digest: self.tar_split_digest,
+                toc_digest: self.toc_digest,
+                verdict: self.verdict,
+            },
+        )
+    }
+}
+
 impl LayerInspection {
+    /// Starts inspecting the layer `desc` describes. Nothing is read yet: ask
+    /// [`next_read`](Self::next_read). A descriptor that cannot be inspected (bad annotations, a
+    /// blob over the size limit) ends the inspection at once, with the error in the report.
     pub fn new(desc: &Descriptor, opts: InspectOptions) -> LayerInspection {
         let mut me = LayerInspection {
             desc: desc.clone(),
@@ -121,8 +181,8 @@ impl LayerInspection {
                 digest: desc.digest.clone(),
                 media_type: desc.media_type.clone(),
                 size: desc.size,
-                format: compression_of(&desc.media_type).to_string(),
-                annotations: "none".into(),
+                format: compression_of(&desc.media_type),
+                annotations: AnnotationNamespace::None,
                 ..LayerReport::default()
             },
             files: None,
@@ -148,40 +208,33 @@ impl LayerInspection {
         let compression = compression_of(&self.desc.media_type);
         match LayerAnnotations::parse(&self.desc.annotations)? {
             LayerAnnotations::ZstdChunked(a) => {
-                self.report.annotations = match a.namespace {
-                    Namespace::Current => "current",
-                    Namespace::Legacy => "legacy",
-                }
-                .into();
-                self.report.format =
-                    if a.namespace == Namespace::Current && a.tar_split.is_some() {
-                        "zstd:chunked"
-                    } else {
-                        "zstd:chunked-legacy"
-                    }
-                    .into();
+                self.report.annotations = a.namespace.into();
+                self.report.format = if a.namespace == Namespace::Current && a.tar_split.is_some() {
+                    LayerFormat::ZstdChunked
+                } else {
+                    LayerFormat::ZstdChunkedLegacy
+                };
                 let plan = MetadataPlan {
                     toc: a.toc,
                     authenticated: true,
                     tar_split: a.tar_split,
                     footer_in_range: false,
                     read_tar_split: false,
+                    footer_read: false,
                 };
                 self.annotations = Some(a);
                 self.plan_metadata(plan)
             }
             LayerAnnotations::Estargz { toc_digest, .. } => self.start_estargz(&toc_digest),
-            LayerAnnotations::None if compression == "zstd" || compression == "unknown" => {
+            LayerAnnotations::None
+                if matches!(compression, LayerFormat::Zstd | LayerFormat::Unknown) =>
+            {
                 // Maybe zstd:chunked without its descriptor annotations: the footer tells.
-                let len = FOOTER_READ_LEN.min(self.desc.size);
-                if len == 0 {
+                if self.desc.size == 0 {
                     self.no_partial("empty blob");
                     return Ok(());
                 }
-                self.state = State::Footer(ByteRange {
-                    offset: self.desc.size - len,
-                    length: len,
-                });
+                self.state = State::LocateFooter(self.tail());
                 Ok(())
             }
             LayerAnnotations::None => {
@@ -226,8 +279,8 @@ impl LayerInspection {
             )));
         }
         for (what, n) in [
-            ("TOC (compressed)", toc.length),
-            ("TOC (uncompressed)", toc.uncompressed_length),
+            (TocSize::Compressed, toc.length),
+            (TocSize::Uncompressed, toc.uncompressed_length),
         ] {
             if n > MAX_TOC {
                 // The reference puller never reads such a TOC: it pulls the layer whole. That
@@ -266,7 +319,7 @@ impl LayerInspection {
         }
         // stargz-snapshotter's zstd:chunked: its last 51 bytes decide the insecure-mode verdict.
         let want_tail = self.opts.footer || self.estargz.is_some();
-        if want_tail && self.report.footer.is_none() && size - end <= FOOTER_READ_LEN {
+        if want_tail && !plan.footer_read && size - end <= FOOTER_READ_LEN {
             end = size;
             plan.footer_in_range = true;
         }
@@ -283,7 +336,7 @@ impl LayerInspection {
     /// A TOC over [`MAX_TOC`]: recorded where it is, not read, and the verdict is what the
     /// reference puller does (with annotations: `toc-over-limit`, a full pull; without: the
     /// full pull it already was, the reason saying why the TOC was not read).
-    fn over_limit(&mut self, toc: Section, what: &str, size: u64) {
+    fn over_limit(&mut self, toc: Section, what: TocSize, size: u64) {
         self.report.toc = Some(SectionReport {
             offset: toc.offset,
             length: toc.length,
@@ -292,7 +345,7 @@ impl LayerInspection {
         });
         self.report.not_read = Some(NotRead {
             code: NotReadCode::TocOverLimit,
-            what: what.into(),
+            what,
             size,
             limit: MAX_TOC,
         });
@@ -312,55 +365,54 @@ impl LayerInspection {
         self.state = State::Done;
     }
 
-    /// The next range to read, or `None` when the inspection is complete.
-    pub fn next_read(&self) -> Option<ByteRange> {
-        match &self.state {
-            State::Footer(r) | State::EstargzFooter(r) | State::EstargzToc(r) => Some(*r),
-            State::Metadata { range, .. } => Some(*range),
-            State::Done => None,
+    /// The blob's last [`FOOTER_READ_LEN`] bytes (all of a smaller blob).
+    fn tail(&self) -> ByteRange {
+        let len = FOOTER_READ_LEN.min(self.desc.size);
+        ByteRange {
+            offset: self.desc.size - len,
+            length: len,
         }
     }
 
-    /// Hands over the bytes of the range [`next_read`](Self::next_read) returned. An error ends
-    /// the inspection (the report keeps what was learned, plus the error).
+    /// The next range to read, or `None` when the inspection is complete.
+    pub fn next_read(&self) -> Option<ByteRange> {
+        self.state.pending()
+    }
+
+    /// Hands over the bytes of the range [`next_read`](Self::next_read) returned.
+    ///
+    /// Any error while a read is pending (bytes of the wrong length, bytes that do not parse or
+    /// verify) ends the inspection: the report keeps what was learned, plus the error, and
+    /// `next_read` is `None`. A call with no read pending (after the last read, or after an
+    /// error) is a protocol error ([`ErrorKind::Internal`](crate::error::ErrorKind::Internal))
+    /// that changes nothing.
     pub fn feed(&mut self, data: &[u8]) -> Result<()> {
-        let Some(range) = self.next_read() else {
-            return Err(Error::Internal("feed() called with no read pending".into()));
+        let Some(range) = self.state.pending() else {
+            let why = match self.state {
+                State::Failed => "feed() called after the inspection ended with an error",
+                _ => "feed() called with no read pending",
+            };
+            return Err(Error::Internal(why.into()));
         };
-        if data.len() as u64 != range.length {
-            let e = Error::Truncated {
+        let state = std::mem::replace(&mut self.state, State::Done);
+        let got = data.len() as u64;
+        let r = if got < range.length {
+            // The source had fewer bytes than the descriptor promised.
+            Err(Error::Truncated {
                 what: "range read",
                 needed: range.length,
-                got: data.len() as u64,
-            };
-            self.fail(e.clone());
-            return Err(e);
-        }
-        self.report.reads += 1;
-        self.report.bytes_read += range.length;
-        self.report.read_log.push(ByteRange {
-            offset: range.offset,
-            length: range.length,
-        });
-        let state = std::mem::replace(&mut self.state, State::Done);
-        let r = match state {
-            State::Footer(_) => self.on_footer(data),
-            State::EstargzFooter(_) => self.on_estargz_footer(data),
-            State::EstargzToc(range) => self.on_estargz_toc(range, data),
-            State::Metadata { range, plan } => self.on_metadata(range, plan, data).map(|()| {
-                // A footer check the metadata range could not cover: its own absolute range.
-                if self.opts.footer
-                    && self.report.footer.is_none()
-                    && !self.report.checks.contains_key("footer_magic")
-                {
-                    let len = FOOTER_READ_LEN.min(self.desc.size);
-                    self.state = State::Footer(ByteRange {
-                        offset: self.desc.size - len,
-                        length: len,
-                    });
-                }
-            }),
-            State::Done => Ok(()),
+                got,
+            })
+        } else if got > range.length {
+            Err(Error::Internal(format!(
+                "feed() given {got} bytes for a read of {}",
+                range.length
+            )))
+        } else {
+            self.report.reads += 1;
+            self.report.bytes_read += range.length;
+            self.report.read_log.push(range);
+            self.on_read(state, data)
         };
         if let Err(e) = &r {
             self.fail(e.clone());
@@ -368,13 +420,39 @@ impl LayerInspection {
         r
     }
 
+    /// What the bytes of the read `state` waited for mean; sets the next state.
+    fn on_read(&mut self, state: State, data: &[u8]) -> Result<()> {
+        match state {
+            State::LocateFooter(_) => self.on_footer(data),
+            State::CheckFooter(_) => {
+                self.check_footer(data);
+                Ok(())
+            }
+            State::EstargzFooter(_) => self.on_estargz_footer(data),
+            State::EstargzToc(range) => self.on_estargz_toc(range, data),
+            State::Metadata { range, plan } => {
+                self.on_metadata(range, plan, data)?;
+                // A footer check the metadata range could not cover: its own absolute range.
+                if self.opts.footer && !plan.footer_read && !plan.footer_in_range {
+                    self.state = State::CheckFooter(self.tail());
+                }
+                Ok(())
+            }
+            State::Done | State::Failed => Err(Error::Internal(
+                "a read was handed to an inspection with none pending".into(),
+            )),
+        }
+    }
+
     /// Ends the inspection because a read failed; the error goes into the report.
     pub fn abort(&mut self, e: Error) {
         self.fail(e);
     }
 
+    /// The one way out on an error: the state becomes [`State::Failed`], the verdict says what
+    /// the reference puller makes of the failure, and the report keeps the error.
     fn fail(&mut self, e: Error) {
-        self.state = State::Done;
+        self.state = State::Failed;
         if self.verdict.as_ref().is_none_or(PullVerdict::is_partial) {
             // The descriptor rules come first; if they let the layer through, the metadata
             // itself is what the reference would fail on.
@@ -387,7 +465,8 @@ impl LayerInspection {
                         | Error::Timeout { .. }
                         | Error::Cors { .. }
                         | Error::Http { .. }
-                        | Error::RangeIgnored { .. } => VerdictCode::MetadataUnreadable,
+                        | Error::RangeIgnored { .. }
+                        | Error::Internal(_) => VerdictCode::MetadataUnreadable,
                         _ if self.in_tar_split => VerdictCode::InvalidTarSplit,
                         _ => VerdictCode::InvalidToc,
                     };
@@ -399,24 +478,29 @@ impl LayerInspection {
         self.report.error = Some(e);
     }
 
-    fn check(&mut self, name: &str, pass: bool, detail: String) {
+    fn check(&mut self, name: CheckName, pass: bool, detail: String) {
+        let state = if pass {
+            CheckState::Pass
+        } else {
+            CheckState::Fail
+        };
         self.report.checks.insert(
-            name.into(),
-            if pass {
-                CheckState::Pass
-            } else {
-                CheckState::Fail
+            name,
+            Check {
+                state,
+                detail: Some(detail),
             },
         );
-        self.report.check_details.insert(name.into(), detail);
     }
 
     fn on_metadata(&mut self, range: ByteRange, plan: MetadataPlan, data: &[u8]) -> Result<()> {
         let at = |off: u64| (off - range.offset) as usize;
         let toc_sec = plan.toc;
         let toc_bytes = &data[at(toc_sec.offset)..at(toc_sec.end())];
+        let mut footer_found = plan.footer_read;
         if plan.footer_in_range {
-            self.check_footer(&data[data.len().saturating_sub(FOOTER_READ_LEN as usize)..]);
+            footer_found =
+                self.check_footer(&data[data.len().saturating_sub(FOOTER_READ_LEN as usize)..]);
             if self.estargz.is_some() {
                 self.reference_footer(data);
             }
@@ -427,7 +511,7 @@ impl LayerInspection {
             a.toc_digest.verify("TOC", toc_bytes)?;
             verified = true;
             self.check(
-                "toc_digest",
+                CheckName::TocDigest,
                 true,
                 format!(
                     "sha256 of the {} compressed TOC bytes = {}",
@@ -450,7 +534,7 @@ impl LayerInspection {
                 tar_size: None,
             });
             self.check(
-                "tarsplit_follows_toc",
+                CheckName::TarsplitFollowsToc,
                 ts.offset == toc_sec.end() + SKIPPABLE_HEADER_LEN,
                 format!(
                     "tar-split offset {} = TOC end {} + 8",
@@ -458,11 +542,11 @@ impl LayerInspection {
                     toc_sec.end()
                 ),
             );
-            if self.report.footer.is_none() {
+            if !footer_found {
                 // 72: the current footer frame; 64: c/storage 1.47-1.49's, which also had tar-splits.
                 let tail = self.desc.size.saturating_sub(ts.end());
                 self.check(
-                    "blob_size_matches_metadata",
+                    CheckName::BlobSizeMatchesMetadata,
                     tail == 72 || tail == 64,
                     format!(
                         "tar-split end {} + {tail} bytes = blob size {}; a footer frame is 72 bytes (64 for c/storage 1.47-1.49)",
@@ -481,7 +565,7 @@ impl LayerInspection {
         let toc = toc::parse(&json)?;
         drop(json);
         self.check(
-            "toc_uncompressed_length",
+            CheckName::TocUncompressedLength,
             true,
             format!("TOC decompresses to the declared {expected} bytes"),
         );
@@ -494,7 +578,7 @@ impl LayerInspection {
             self.in_tar_split = true;
             let header = &data[at(ts.offset - SKIPPABLE_HEADER_LEN)..at(ts.offset)];
             self.check(
-                "tarsplit_in_skippable_frame",
+                CheckName::TarsplitInSkippableFrame,
                 is_skippable_header(header, ts.length),
                 format!(
                     "the 8 bytes before the tar-split are a skippable-frame header for {} bytes",
@@ -506,7 +590,7 @@ impl LayerInspection {
                 Some(d) => {
                     d.verify("tar-split", ts_bytes)?;
                     self.check(
-                        "tarsplit_digest",
+                        CheckName::TarsplitDigest,
                         true,
                         format!(
                             "sha256 of the {} compressed tar-split bytes = TOC tarSplitDigest",
@@ -515,7 +599,7 @@ impl LayerInspection {
                     );
                 }
                 None => self.check(
-                    "tarsplit_digest",
+                    CheckName::TarsplitDigest,
                     false,
                     "the TOC has no tarSplitDigest: the tar-split is not authenticated".into(),
                 ),
@@ -532,7 +616,7 @@ impl LayerInspection {
             )?;
             let (split, corr) = stream.finish();
             self.check(
-                "tarsplit_uncompressed_length",
+                CheckName::TarsplitUncompressedLength,
                 true,
                 format!(
                     "tar-split decompresses to the declared {} bytes",
@@ -540,7 +624,7 @@ impl LayerInspection {
                 ),
             );
             self.check(
-                "toc_matches_tarsplit",
+                CheckName::TocMatchesTarsplit,
                 corr.ok(),
                 if corr.ok() {
                     format!(
@@ -556,7 +640,7 @@ impl LayerInspection {
                 },
             );
             self.check(
-                "tarsplit_records_match_headers",
+                CheckName::TarsplitRecordsMatchHeaders,
                 corr.record_mismatch_count == 0,
                 if corr.record_mismatch_count == 0 {
                     "every tar-split file record is named as the header before it".into()
@@ -595,7 +679,7 @@ impl LayerInspection {
     fn record_files(&mut self, toc: Toc, payload_end: u64) {
         let files = LayerFiles::build(toc, payload_end);
         self.check(
-            "chunk_extents",
+            CheckName::ChunkExtents,
             files.problems.is_empty(),
             if files.problems.is_empty() {
                 "every chunk has a positive compressed extent, payloads ascend and end before the TOC".into()
@@ -713,4 +797,217 @@ where
     F: FnMut(ByteRange) -> Result<Vec<u8>>,
 {
     crate::executor::block_on(inspect_layer(desc, opts, async |r| read(r)))
+}
+
+/// The protocol itself: which reads are asked for, in which order, and what misuse gives.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::oci::Manifest;
+    use std::path::Path;
+
+    /// tests/fixtures/tiny-current's one layer: descriptor and blob. (TOC at 323422 + 3468,
+    /// tar-split at 326898 + 3418, a 72-byte footer frame; 330388 bytes.)
+    fn tiny() -> (Descriptor, Vec<u8>) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-current");
+        let blob = |d: &str| {
+            let hex = d.strip_prefix("sha256:").expect("a sha256 digest");
+            std::fs::read(dir.join("blobs/sha256").join(hex)).expect("fixture blob")
+        };
+        let index: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("index.json")).expect("index.json"))
+                .expect("index JSON");
+        let digest = index["manifests"][0]["digest"].as_str().expect("manifest");
+        let m: Manifest = serde_json::from_slice(&blob(digest)).expect("manifest JSON");
+        let desc = m.layers[0].clone();
+        let bytes = blob(&desc.digest);
+        assert_eq!(bytes.len() as u64, desc.size);
+        (desc, bytes)
+    }
+
+    fn slice(blob: &[u8], r: ByteRange) -> &[u8] {
+        &blob[r.offset as usize..r.end() as usize]
+    }
+
+    /// tiny-current inspected TOC-only with the `footer` option.
+    fn footer_check() -> (Descriptor, Vec<u8>, LayerInspection) {
+        let (desc, blob) = tiny();
+        let opts = InspectOptions {
+            footer: true,
+            ..InspectOptions::default()
+        };
+        let insp = LayerInspection::new(&desc, opts);
+        (desc, blob, insp)
+    }
+
+    const TOC: ByteRange = ByteRange {
+        offset: 323_422,
+        length: 3468,
+    };
+
+    #[test]
+    fn an_annotated_layer_is_one_read_then_done() {
+        let (desc, blob) = tiny();
+        let mut insp = LayerInspection::new(&desc, InspectOptions::default());
+        assert_eq!(insp.next_read(), Some(TOC));
+        insp.feed(slice(&blob, TOC)).expect("the TOC verifies");
+        assert_eq!(insp.next_read(), None);
+        let done = insp.finish();
+        assert_eq!(done.report.error, None);
+        assert_eq!(done.report.read_log, [TOC]);
+        assert!(done.verdict.is_partial());
+    }
+
+    #[test]
+    fn feed_without_a_pending_read_is_an_internal_error_that_changes_nothing() {
+        // A gzip layer: nothing to read at all.
+        let desc = Descriptor::new(
+            "application/vnd.oci.image.layer.v1.tar+gzip",
+            format!("sha256:{}", "a".repeat(64)),
+            1000,
+            Default::default(),
+        );
+        let mut insp = LayerInspection::new(&desc, InspectOptions::default());
+        assert_eq!(insp.next_read(), None);
+        let e = insp.feed(&[0; 10]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Internal, "{e}");
+        let r = insp.finish().report;
+        assert_eq!((r.error, r.reads, r.bytes_read), (None, 0, 0));
+    }
+
+    #[test]
+    fn a_second_feed_for_the_same_read_is_an_internal_error_that_changes_nothing() {
+        let (desc, blob) = tiny();
+        let mut insp = LayerInspection::new(&desc, InspectOptions::default());
+        let r = insp.next_read().unwrap();
+        insp.feed(slice(&blob, r)).unwrap();
+        let e = insp.feed(slice(&blob, r)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Internal, "{e}");
+        let done = insp.finish();
+        assert_eq!(
+            done.report.error, None,
+            "the finished report is kept as it was"
+        );
+        assert_eq!((done.report.reads, done.report.bytes_read), (1, r.length));
+        assert!(done.report.checks.values().all(Check::passed));
+    }
+
+    #[test]
+    fn finish_before_the_reads_are_done_is_an_internal_error_in_the_report() {
+        let (desc, _) = tiny();
+        let insp = LayerInspection::new(&desc, InspectOptions::default());
+        let done = insp.finish();
+        let e = done.report.error.expect("an error");
+        assert_eq!(e.kind(), ErrorKind::Internal, "{e}");
+        assert_eq!(done.report.reads, 0);
+        assert_eq!(done.verdict.code, VerdictCode::MetadataUnreadable);
+        assert_eq!(
+            done.report.partial_pull.code,
+            VerdictCode::MetadataUnreadable
+        );
+    }
+
+    #[test]
+    fn the_footer_is_read_after_the_metadata_when_the_range_cannot_reach_it() {
+        let (desc, blob, mut insp) = footer_check();
+        // TOC only: the tar-split lies between the TOC and the footer, so the footer is a read
+        // of its own, after the metadata.
+        assert_eq!(insp.next_read(), Some(TOC));
+        insp.feed(slice(&blob, TOC)).unwrap();
+        let tail = ByteRange {
+            offset: desc.size - 72,
+            length: 72,
+        };
+        assert_eq!(insp.next_read(), Some(tail));
+        insp.feed(slice(&blob, tail)).unwrap();
+        assert_eq!(insp.next_read(), None);
+        let r = insp.finish().report;
+        assert_eq!(r.read_log, [TOC, tail]);
+        assert_eq!(r.error, None);
+        for c in [
+            CheckName::FooterMagic,
+            CheckName::BlobSizeMatchesFooter,
+            CheckName::FooterMatchesAnnotations,
+        ] {
+            assert!(r.checks[&c].passed(), "{c:?}: {:?}", r.checks[&c]);
+        }
+        assert_eq!(r.footer.map(|f| f.variant), Some(FooterVariant::Current72));
+    }
+
+    #[test]
+    fn with_the_tar_split_the_footer_rides_in_the_one_range() {
+        let (desc, blob) = tiny();
+        let opts = InspectOptions {
+            footer: true,
+            tar_split: true,
+            ..InspectOptions::default()
+        };
+        let mut insp = LayerInspection::new(&desc, opts);
+        let whole = ByteRange {
+            offset: TOC.offset,
+            length: desc.size - TOC.offset,
+        };
+        assert_eq!(insp.next_read(), Some(whole));
+        insp.feed(slice(&blob, whole)).unwrap();
+        assert_eq!(insp.next_read(), None);
+        let r = insp.finish().report;
+        assert_eq!(r.reads, 1);
+        assert!(r.checks[&CheckName::FooterMagic].passed());
+        assert!(!r.checks.contains_key(&CheckName::BlobSizeMatchesMetadata));
+    }
+
+    #[test]
+    fn footer_bytes_fed_for_the_metadata_read_end_the_inspection() {
+        let (_, blob, mut insp) = footer_check();
+        assert_eq!(insp.next_read(), Some(TOC));
+        // The driver hands over the blob's last 72 bytes instead of the TOC.
+        let e = insp.feed(&blob[blob.len() - 72..]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Format, "{e}");
+        assert!(matches!(
+            e,
+            Error::Truncated {
+                needed: 3468,
+                got: 72,
+                ..
+            }
+        ));
+        assert_eq!(insp.next_read(), None, "an error ends the inspection");
+        let again = insp.feed(slice(&blob, TOC)).unwrap_err();
+        assert_eq!(again.kind(), ErrorKind::Internal, "{again}");
+        let done = insp.finish();
+        assert_eq!(done.report.error, Some(e));
+        assert_eq!(done.report.reads, 0);
+    }
+
+    #[test]
+    fn too_many_bytes_are_an_internal_error_in_the_report() {
+        let (desc, blob) = tiny();
+        let mut insp = LayerInspection::new(&desc, InspectOptions::default());
+        let long = ByteRange {
+            offset: TOC.offset,
+            length: TOC.length + 1,
+        };
+        let e = insp.feed(slice(&blob, long)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Internal, "{e}");
+        assert_eq!(insp.next_read(), None);
+        let done = insp.finish();
+        assert_eq!(done.report.error, Some(e));
+        assert_eq!(done.verdict.code, VerdictCode::MetadataUnreadable);
+    }
+
+    #[test]
+    fn bad_metadata_ends_the_inspection_by_the_same_path() {
+        let (desc, blob) = tiny();
+        let mut insp = LayerInspection::new(&desc, InspectOptions::default());
+        let mut toc = slice(&blob, TOC).to_vec();
+        toc[100] ^= 0xff;
+        let e = insp.feed(&toc).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Verification, "{e}");
+        assert_eq!(insp.next_read(), None);
+        let done = insp.finish();
+        assert_eq!(done.report.error, Some(e));
+        assert_eq!((done.report.reads, done.report.bytes_read), (1, TOC.length));
+        assert_eq!(done.verdict.code, VerdictCode::InvalidToc);
+    }
 }

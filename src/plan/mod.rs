@@ -27,12 +27,15 @@ pub mod ranges;
 pub mod reference;
 pub mod single_range;
 
+use crate::image::InspectedImage;
 use crate::inspect::eligibility::{PullOutcome, PullVerdict};
 use crate::inspect::report::EstargzReport;
-use crate::inspect::InspectedLayer;
+use crate::inspect::report::LayerReport;
+use crate::inspect::LayerModel;
 use crate::model::LayerFiles;
-use crate::oci::{Descriptor, Manifest};
+use crate::oci::Descriptor;
 use ranges::{merge_missing_chunks, ByteRange, MAX_NUMBER_MISSING_CHUNKS};
+pub use reference::ReuseReason;
 use reference::{classify, HaveIndex, Metadata, Route};
 use serde::Serialize;
 use single_range::{CurvePoint, SingleRange, AUTO_BUDGET_REQUEST_COST, CURVE_POINTS};
@@ -87,26 +90,64 @@ pub struct LayerInput<'a> {
 }
 
 impl<'a> LayerInput<'a> {
-    /// From an inspected layer (the TOC alone is enough: `tar_split: false` inspections do).
-    pub fn new(descriptor: &'a Descriptor, layer: &'a InspectedLayer) -> LayerInput<'a> {
+    /// From an inspected layer's report and model (the TOC alone is enough: `tar_split: false`
+    /// inspections do).
+    pub fn new(
+        descriptor: &'a Descriptor,
+        report: &'a LayerReport,
+        model: &'a LayerModel,
+    ) -> LayerInput<'a> {
         LayerInput {
             descriptor,
-            files: layer.files.as_ref(),
-            tar_split_digest: layer.tar_split_digest.is_some(),
-            error: layer.report.error.as_ref(),
-            verdict: Some(&layer.verdict),
-            estargz: layer.report.estargz.as_ref(),
+            files: model.files.as_ref(),
+            tar_split_digest: model.tar_split_digest.is_some(),
+            error: report.error.as_ref(),
+            verdict: Some(&model.verdict),
+            estargz: report.estargz.as_ref(),
         }
     }
 
     /// All layers of an inspected image, in manifest order.
-    pub fn image(manifest: &'a Manifest, layers: &'a [InspectedLayer]) -> Vec<LayerInput<'a>> {
-        manifest
+    pub fn image(img: &'a InspectedImage) -> Vec<LayerInput<'a>> {
+        img.manifest
             .layers
             .iter()
-            .zip(layers)
-            .map(|(d, l)| LayerInput::new(d, l))
+            .zip(&img.report.layers)
+            .zip(&img.layers)
+            .map(|((d, r), m)| LayerInput::new(d, r, m))
             .collect()
+    }
+}
+
+/// The kind of a planned (or predicted) request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequestKind {
+    /// TOC and tar-split (two ranges), or the eStargz footer.
+    Metadata,
+    /// The missing chunks.
+    Data,
+    /// The whole blob, no `Range` header.
+    Full,
+}
+
+impl RequestKind {
+    /// Every kind, in request order.
+    pub const ALL: [RequestKind; 3] = [RequestKind::Metadata, RequestKind::Data, RequestKind::Full];
+
+    /// The kind in words, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RequestKind::Metadata => "metadata",
+            RequestKind::Data => "data",
+            RequestKind::Full => "full",
+        }
+    }
+}
+
+impl std::fmt::Display for RequestKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
     }
 }
 
@@ -114,9 +155,8 @@ impl<'a> LayerInput<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlannedRequest {
-    /// `metadata` (TOC and tar-split), `data` (missing chunks) or `full` (the whole blob, no
-    /// `Range` header).
-    pub kind: &'static str,
+    /// What the request is for.
+    pub kind: RequestKind,
     /// The ranges of the `Range` header, ascending (empty for `full`).
     pub ranges: Vec<ByteRange>,
     /// Bytes asked for (the sum of the ranges; the blob size for `full`).
@@ -151,11 +191,12 @@ pub struct SingleRangePlan {
 pub struct LayerPlan {
     /// 1-based position in the wanted image.
     pub index: usize,
+    /// The layer's blob digest.
     pub digest: String,
     /// Already in the store: nothing is requested.
     pub reused: bool,
-    /// How the reuse was found: `"blob digest"` or `"TOC digest"`.
-    pub reused_by: Option<&'static str>,
+    /// How the reuse was found.
+    pub reused_by: Option<ReuseReason>,
     /// Why the layer is not pulled partially, or `null` for a partial pull (or a reused layer):
     /// the reason of a full pull, or `the pull fails: …` with the puller's error.
     pub fallback: Option<String>,
@@ -210,34 +251,54 @@ pub struct LayerPlan {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanTotals {
+    /// Layers of the wanted image.
     pub layers: usize,
+    /// Layers already in the store.
     pub reused_layers: usize,
+    /// Layers pulled whole.
     pub fallback_layers: usize,
     /// Layers whose verdict is `fails`: the reference's pull of this image fails.
     pub failing_layers: usize,
+    /// Sum of the layers' `metadataBytes`.
     pub metadata_bytes: u64,
+    /// Sum of the layers' `metadataRequests`.
     pub metadata_requests: usize,
+    /// Sum of the layers' `missingFiles`.
     pub missing_files: usize,
+    /// Sum of the layers' `localFiles`.
     pub local_files: usize,
+    /// Sum of the layers' `missingChunks`.
     pub missing_chunks: usize,
+    /// Sum of the layers' `localChunks`.
     pub local_chunks: usize,
+    /// Sum of the layers' `missingBytes`.
     pub missing_bytes: u64,
+    /// Sum of the layers' `ranges`.
     pub ranges: usize,
+    /// Sum of the layers' `requests`.
     pub requests: usize,
+    /// Sum of the layers' `fetchBytes`.
     pub fetch_bytes: u64,
+    /// Sum of the layers' `fullPullBytes`.
     pub full_pull_bytes: u64,
+    /// `fullPullBytes − fetchBytes`.
     pub saved_bytes: i64,
+    /// chunkscope's single-range plan over all layers.
     pub single_range: SingleRangeTotals,
+    /// Sum of the layers' `ignoresMultiRangeBytes`.
     pub ignores_multi_range_bytes: u64,
     /// The prediction over the whole pull, when a registry behaviour was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub predicted: Option<predict::PredictedTotals>,
 }
 
+/// The single-range plans summed over the wanted image.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SingleRangeTotals {
+    /// Requests of all layers' single-range plans.
     pub requests: usize,
+    /// Bytes of all layers' single-range plans.
     pub bytes: u64,
 }
 
@@ -245,8 +306,11 @@ pub struct SingleRangeTotals {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PullPlan {
+    /// The options the plan was made with.
     pub options: PlanOptions,
+    /// One plan per layer of the wanted image, in manifest order.
     pub layers: Vec<LayerPlan>,
+    /// The sums over the layers.
     pub totals: PlanTotals,
 }
 
@@ -314,7 +378,7 @@ fn plan_layer(
     let metadata_request = |m: &Metadata| {
         let ranges = m.reference_ranges();
         PlannedRequest {
-            kind: "metadata",
+            kind: RequestKind::Metadata,
             bytes: ranges.iter().map(|r| r.length).sum(),
             ranges,
         }
@@ -345,7 +409,7 @@ fn plan_layer(
             let body = if fails { 0 } else { size };
             if !fails {
                 p.request_list.push(PlannedRequest {
-                    kind: "full",
+                    kind: RequestKind::Full,
                     ranges: Vec::new(),
                     bytes: size,
                 });
@@ -387,7 +451,7 @@ fn plan_layer(
                 p.ranges = merged.ranges.len();
                 p.bridged_bytes = merged.bytes().saturating_sub(missing.bytes);
                 p.request_list.push(PlannedRequest {
-                    kind: "data",
+                    kind: RequestKind::Data,
                     bytes: merged.bytes(),
                     ranges: merged.ranges,
                 });
@@ -423,12 +487,12 @@ fn plan_layer(
     for r in &p.request_list {
         p.ranges_per_request.push(r.ranges.len());
         p.fetch_bytes += r.bytes;
-        p.ignores_multi_range_bytes += if r.ranges.len() >= 2 || r.kind == "full" {
+        p.ignores_multi_range_bytes += if r.ranges.len() >= 2 || r.kind == RequestKind::Full {
             size
         } else {
             r.bytes
         };
-        if r.kind == "metadata" {
+        if r.kind == RequestKind::Metadata {
             p.metadata_requests += 1;
             p.metadata_bytes += r.bytes;
         }

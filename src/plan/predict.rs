@@ -2,8 +2,7 @@
 //! layer.
 //!
 //! The reference's plan (`LayerPlan::request_list`) is what podman asks for when the registry
-//! answers every request as asked. Real registries do not (see
-//! [`BehaviourClass`](crate::registry::behaviour::BehaviourClass)); this module replays the
+//! answers every request as asked. Real registries do not (see [`BehaviourClass`]); this module replays the
 //! plan against a [`RegistryBehaviour`] the way containers/image v5.34 and containers/storage
 //! v1.57 (podman 5.4) handle each answer:
 //!
@@ -51,6 +50,7 @@ pub const DEFAULT_RETRIES: u32 = 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PredictOptions {
+    /// How the registry answers range requests.
     pub behaviour: RegistryBehaviour,
     /// The body of the registry's refusals.
     #[serde(default)]
@@ -68,6 +68,7 @@ fn default_retries() -> u32 {
 }
 
 impl PredictOptions {
+    /// Options for `behaviour` with podman's defaults: text refusals, 3 retries.
     pub fn new(behaviour: RegistryBehaviour) -> Self {
         PredictOptions {
             behaviour,
@@ -92,17 +93,7 @@ pub enum Outcome {
     Fails,
 }
 
-/// The kind of a predicted request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RequestKind {
-    /// TOC and tar-split (two ranges).
-    Metadata,
-    /// The missing chunks.
-    Data,
-    /// The whole blob, no `Range` header.
-    Full,
-}
+pub use super::RequestKind;
 
 impl Outcome {
     /// Every outcome, in documentation order.
@@ -114,31 +105,11 @@ impl Outcome {
     ];
 }
 
-impl RequestKind {
-    /// Every kind, in request order.
-    pub const ALL: [RequestKind; 3] = [RequestKind::Metadata, RequestKind::Data, RequestKind::Full];
-
-    /// The wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestKind::Metadata => "metadata",
-            RequestKind::Data => "data",
-            RequestKind::Full => "full",
-        }
-    }
-}
-
-impl PredictedRequest {
-    /// The kind's wire spelling.
-    pub fn kind_str(&self) -> &'static str {
-        self.kind.as_str()
-    }
-}
-
 /// One request podman would send, and how the registry would answer it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PredictedRequest {
+    /// What the request is for.
     pub kind: RequestKind,
     /// The ranges of the `Range` header (empty for `full`).
     pub ranges: Vec<ByteRange>,
@@ -155,6 +126,7 @@ pub struct PredictedRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Prediction {
+    /// What happens to the layer.
     pub outcome: Outcome,
     /// Every request, in order, over every attempt.
     pub requests: Vec<PredictedRequest>,
@@ -171,6 +143,7 @@ pub struct Prediction {
 pub struct PredictedTotals {
     /// The behaviour predicted for, in the `CLASS[:STATUS][:CAP]` form.
     pub behaviour: String,
+    /// The body of the registry's refusals predicted for.
     pub error_body: ErrorBody,
     /// `fails` if any layer fails, else `full-fallback` if any layer fell back, else
     /// `double-download` if any request was answered with a whole blob, else `partial`.
@@ -331,46 +304,49 @@ fn attempt_layer(
     };
     for planned in &l.request_list {
         match planned.kind {
-            "metadata" => match send(RequestKind::Metadata, planned.ranges.clone(), &mut a) {
-                Answer::AsAsked | Answer::Whole => {
-                    // The metadata arrived; a layer the reference rejects on its content (a
-                    // TOC/tar-split mismatch, …) fails here whatever the registry, not retried.
-                    if let Some(v) = l
-                        .verdict
-                        .as_ref()
-                        .filter(|v| v.outcome == PullOutcome::Fails)
-                    {
-                        let prefix = format!("partial pull of blob {}: ", l.digest);
-                        let text = v.error.as_deref().unwrap_or(&v.reason);
+            RequestKind::Metadata => {
+                match send(RequestKind::Metadata, planned.ranges.clone(), &mut a) {
+                    Answer::AsAsked | Answer::Whole => {
+                        // The metadata arrived; a layer the reference rejects on its content (a
+                        // TOC/tar-split mismatch, …) fails here whatever the registry, not retried.
+                        if let Some(v) = l
+                            .verdict
+                            .as_ref()
+                            .filter(|v| v.outcome == PullOutcome::Fails)
+                        {
+                            let prefix = format!("partial pull of blob {}: ", l.digest);
+                            let text = v.error.as_deref().unwrap_or(&v.reason);
+                            a.outcome = Outcome::Fails;
+                            a.error =
+                                Some((text.strip_prefix(&prefix).unwrap_or(text).into(), false));
+                            return a;
+                        }
+                    }
+                    Answer::Refused(400) => {
+                        // ErrFallbackToOrdinaryLayerDownload: one plain GET, nothing else.
+                        send(RequestKind::Full, Vec::new(), &mut a);
+                        a.outcome = Outcome::FullFallback;
+                        return a;
+                    }
+                    Answer::Refused(s) => {
                         a.outcome = Outcome::Fails;
-                        a.error = Some((text.strip_prefix(&prefix).unwrap_or(text).into(), false));
+                        a.error = Some((
+                            format!(
+                                "read zstd:chunked manifest: {}",
+                                refusal_text(s, o.error_body)
+                            ),
+                            retryable(s, o.error_body),
+                        ));
+                        return a;
+                    }
+                    Answer::FirstRangeOnly => {
+                        a.outcome = Outcome::Fails;
+                        a.error = Some(("read zstd:chunked manifest: stream closed".into(), false));
                         return a;
                     }
                 }
-                Answer::Refused(400) => {
-                    // ErrFallbackToOrdinaryLayerDownload: one plain GET, nothing else.
-                    send(RequestKind::Full, Vec::new(), &mut a);
-                    a.outcome = Outcome::FullFallback;
-                    return a;
-                }
-                Answer::Refused(s) => {
-                    a.outcome = Outcome::Fails;
-                    a.error = Some((
-                        format!(
-                            "read zstd:chunked manifest: {}",
-                            refusal_text(s, o.error_body)
-                        ),
-                        retryable(s, o.error_body),
-                    ));
-                    return a;
-                }
-                Answer::FirstRangeOnly => {
-                    a.outcome = Outcome::Fails;
-                    a.error = Some(("read zstd:chunked manifest: stream closed".into(), false));
-                    return a;
-                }
-            },
-            "data" => {
+            }
+            RequestKind::Data => {
                 let mut ranges = planned.ranges.clone();
                 loop {
                     match send(RequestKind::Data, ranges.clone(), &mut a) {
@@ -406,7 +382,7 @@ fn attempt_layer(
                     }
                 }
             }
-            _ => {
+            RequestKind::Full => {
                 send(RequestKind::Full, Vec::new(), &mut a);
             }
         }

@@ -43,7 +43,9 @@ pub enum Source {
 pub struct Part {
     /// Compressed extent in the blob.
     pub offset: u64,
+    /// Compressed length.
     pub length: u64,
+    /// Whether it must be fetched, is in the store, or is a hole.
     pub source: Source,
     /// Which file (any stable id: the index in the layer's file list). Same-file coalescing only
     /// merges parts with the same id.
@@ -66,6 +68,7 @@ pub struct Merged {
 }
 
 impl Merged {
+    /// Bytes requested: the sum of the ranges.
     pub fn bytes(&self) -> u64 {
         self.ranges.iter().map(|r| r.length).sum()
     }

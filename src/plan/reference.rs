@@ -25,16 +25,43 @@ use crate::format::toc::TocEntry;
 use crate::inspect::eligibility::{self, PullOutcome, PullVerdict, VerdictCode};
 use crate::inspect::report::EstargzReport;
 use crate::model::{FileEntry, LayerFiles};
+use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
-/// Why a layer is reused without any request.
-pub(crate) const REUSED_BLOB: &str = "blob digest";
-pub(crate) const REUSED_TOC: &str = "TOC digest";
+/// How a wanted layer was found in the store (the plan's `reusedBy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ReuseReason {
+    /// A stored layer has the same blob digest.
+    #[serde(rename = "blob digest")]
+    BlobDigest,
+    /// A stored layer has the same annotated TOC digest.
+    #[serde(rename = "TOC digest")]
+    TocDigest,
+}
+
+impl ReuseReason {
+    /// Both reasons.
+    pub const ALL: [ReuseReason; 2] = [ReuseReason::BlobDigest, ReuseReason::TocDigest];
+
+    /// The reason in words, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ReuseReason::BlobDigest => "blob digest",
+            ReuseReason::TocDigest => "TOC digest",
+        }
+    }
+}
+
+impl std::fmt::Display for ReuseReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
 
 /// How the reference handles one wanted layer before looking at its files.
 pub(crate) enum Route<'a> {
     /// Already in the store: no request at all.
-    Reused(&'static str),
+    Reused(ReuseReason),
     /// Pulled with one ordinary GET (`verdict.outcome` = `full-pull`), or not at all because
     /// the pull fails (`fails`). `metadata` is set when the TOC (and tar-split) were read
     /// first and then found unusable: that request is spent before the fallback or failure.
@@ -62,7 +89,7 @@ impl Metadata {
     /// The eStargz footer request, when there is one.
     pub fn footer_request(&self) -> Option<super::PlannedRequest> {
         self.estargz_footer.map(|f| super::PlannedRequest {
-            kind: "metadata",
+            kind: super::RequestKind::Metadata,
             ranges: vec![f],
             bytes: f.length,
         })
@@ -145,17 +172,7 @@ fn estargz_route<'a>(input: &LayerInput<'a>, refused: PullVerdict) -> Route<'a> 
         };
     }
     let Some(files) = input.files else {
-        let why = input
-            .error
-            .map_or_else(|| "not read".to_string(), |e| e.to_string());
-        return Route::Full {
-            verdict: PullVerdict::invalid_metadata(
-                &input.descriptor.digest,
-                VerdictCode::MetadataUnreadable,
-                &format!("the eStargz TOC could not be used ({why})"),
-            ),
-            metadata: Some(footer_only),
-        };
+        return toc_unusable(input, "the eStargz TOC", footer_only);
     };
     let toc_offset = files.payload_end;
     let metadata = Metadata {
@@ -212,17 +229,7 @@ fn pull_route<'a>(input: &LayerInput<'a>, insecure: bool) -> Route<'a> {
         };
     }
     let Some(files) = input.files else {
-        let why = input
-            .error
-            .map_or_else(|| "not read".to_string(), |e| e.to_string());
-        return Route::Full {
-            verdict: PullVerdict::invalid_metadata(
-                &input.descriptor.digest,
-                VerdictCode::MetadataUnreadable,
-                &format!("the TOC could not be used ({why})"),
-            ),
-            metadata: Some(metadata),
-        };
+        return toc_unusable(input, "the TOC", metadata);
     };
     if let Err(verdict) = eligibility::by_toc(&input.descriptor.digest, &a, input.tar_split_digest)
     {
@@ -294,12 +301,12 @@ impl<'a> HaveIndex<'a> {
 
     /// Layer reuse: by blob digest, else by TOC digest (only layers with current annotations
     /// carry a TOC digest the reference knows about).
-    pub fn reuse(&self, input: &LayerInput<'_>) -> Option<&'static str> {
+    pub fn reuse(&self, input: &LayerInput<'_>) -> Option<ReuseReason> {
         if self.blobs.contains(input.descriptor.digest.as_str()) {
-            return Some(REUSED_BLOB);
+            return Some(ReuseReason::BlobDigest);
         }
         match toc_digest(input, self.insecure) {
-            Some(d) if self.tocs.contains(&d) => Some(REUSED_TOC),
+            Some(d) if self.tocs.contains(&d) => Some(ReuseReason::TocDigest),
             _ => None,
         }
     }
@@ -434,6 +441,22 @@ pub(crate) fn classify(
         }
     }
     m
+}
+
+/// The route of a layer whose TOC (`what`) could not be read or used: the reference's read of the
+/// same metadata fails too.
+fn toc_unusable<'a>(input: &LayerInput<'a>, what: &str, metadata: Metadata) -> Route<'a> {
+    let why = input
+        .error
+        .map_or_else(|| "not read".to_string(), |e| e.to_string());
+    Route::Full {
+        verdict: PullVerdict::invalid_metadata(
+            &input.descriptor.digest,
+            VerdictCode::MetadataUnreadable,
+            &format!("{what} could not be used ({why})"),
+        ),
+        metadata: Some(metadata),
+    }
 }
 
 /// The route for a wanted layer.

@@ -24,7 +24,9 @@ pub const AUTO_BUDGET_REQUEST_COST: u64 = 4 << 10;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CurvePoint {
+    /// Single-range data requests.
     pub requests: usize,
+    /// Data bytes fetched with that many requests.
     pub bytes: u64,
 }
 

@@ -3,6 +3,7 @@
 use super::{from_js, js_err, JsResult, Target};
 use crate::error::Error;
 use crate::format::digest::Digest;
+use crate::format::layer_format::LayerFormat;
 use crate::format::{estargz, zstd};
 use crate::inspect::ByteRange;
 use serde::Deserialize;
@@ -25,7 +26,7 @@ struct ReadFileArgs {
     digest: Option<String>,
     /// The layer's `format` from its report: eStargz extents run to the next payload (they may
     /// hold the next tar headers), so only the first `size` bytes are taken.
-    format: Option<String>,
+    format: Option<LayerFormat>,
 }
 
 /// Files larger than this are not previewed in the browser.
@@ -58,12 +59,8 @@ pub async fn read_file_js(
             .await
             .map_err(js_err)?
     };
-    let (bytes, verified) = decode_verify(
-        &compressed,
-        args.size,
-        args.digest.as_deref(),
-        args.format.as_deref(),
-    )?;
+    let (bytes, verified) =
+        decode_verify(&compressed, args.size, args.digest.as_deref(), args.format)?;
     let out = js_sys::Object::new();
     let set =
         |k: &str, v: JsValue| js_sys::Reflect::set(&out, &JsValue::from_str(k), &v).map(|_| ());
@@ -139,13 +136,13 @@ fn decode_verify(
     compressed: &[u8],
     size: u64,
     digest: Option<&str>,
-    format: Option<&str>,
+    format: Option<LayerFormat>,
 ) -> Result<(Vec<u8>, JsValue), JsValue> {
     let bytes = if compressed.is_empty() {
         Vec::new()
     } else {
         // eStargz payloads are gzip members (or zstd frames behind a gzip-less stargz layout)
-        let to_next_payload = matches!(format, Some("estargz" | "stargz-zstdchunked"))
+        let to_next_payload = format.is_some_and(LayerFormat::is_estargz_family)
             || compressed.starts_with(&[0x1f, 0x8b]);
         if to_next_payload {
             estargz::payload_prefix("file", compressed, size, MAX_PREVIEW)

@@ -322,7 +322,7 @@ pub fn plan_layout_js(
             "planLayout: no OCI layout was inspected in this page".into(),
         ))
     })?;
-    let want = LayerInput::image(&img.manifest, &img.layers);
+    let want = LayerInput::image(&img);
     let popts = PlanOptions {
         chunk_reuse: args.chunk_reuse.unwrap_or(true),
         hard_links: args.hard_links,

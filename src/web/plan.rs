@@ -68,10 +68,10 @@ pub async fn plan_pull_js(
         requests += client.log().len();
         images.push(remember(t, img));
     }
-    let want = LayerInput::image(&images[0].manifest, &images[0].layers);
+    let want = LayerInput::image(&images[0]);
     let have: Vec<LayerInput> = images[1..]
         .iter()
-        .flat_map(|i| LayerInput::image(&i.manifest, &i.layers))
+        .flat_map(|i| LayerInput::image(i))
         .collect();
     let popts = PlanOptions {
         chunk_reuse: args.chunk_reuse.unwrap_or(true),

@@ -235,7 +235,7 @@ export interface ReadFileOptions extends Target {
   digest?: string;
   /** The layer's `format`: for "estargz" and "stargz-zstdchunked" the extent runs to the next
    *  payload and only the first `size` bytes are decompressed. */
-  format?: string;
+  format?: LayerFormat;
 }
 
 /** `checkRegistry(target)`: the registry's `GET /v2/` answered (200, or 401: it wants credentials) and this page may read it. */
@@ -348,16 +348,41 @@ export interface TocTarSplitDifference {
   message: string;
   note: string | null;
 }
+/** What a pull loses (README "Pull hazards"). */
+export type HazardKind = "dir-mtime" | "fifo-dropped" | "device-dropped" | "symlink-mtime" | "mtime-out-of-range" | "selinux-xattr-dropped";
+/** The kind of pull that loses it. */
+export type HazardPull = "partial" | "full-pull";
 /** One pull hazard of a layer (README "Pull hazards"). */
 export interface PullHazard {
-  kind: "dir-mtime" | "fifo-dropped" | "device-dropped" | "symlink-mtime" | "mtime-out-of-range" | "selinux-xattr-dropped";
+  kind: HazardKind;
   /** The kind of pull that loses it. */
-  pull: "partial" | "full-pull";
+  pull: HazardPull;
   count: number;
   /** At most 5 affected paths, as the TOC names them (untrusted text). */
   examples: string[];
   detail: string;
 }
+/** The upstream rule (containers/storage file and function) that decided a verdict. */
+export type RuleSource =
+  | "containers/storage v1.57.2 pkg/chunked/storage_linux.go getProperDiffer"
+  | "containers/storage v1.57.2 pkg/chunked/storage_linux.go makeZstdChunkedDiffer"
+  | "containers/storage v1.57.2 pkg/chunked/compression_linux.go readZstdChunkedManifest"
+  | "containers/storage v1.57.2 pkg/chunked/compression_linux.go ensureTOCMatchesTarSplit"
+  | "containers/storage v1.57.2 pkg/chunked/compression_linux.go readEstargzChunkedManifest"
+  | "containers/storage v1.57.2 pkg/chunked/storage_linux.go makeEstargzChunkedDiffer";
+/** What kind of layer it is (`LayerReport.format`). */
+export type LayerFormat = "zstd:chunked" | "zstd:chunked-legacy" | "estargz" | "stargz-zstdchunked" | "zstd" | "gzip" | "tar" | "unknown";
+/** Which annotations described the layer's metadata. */
+export type AnnotationNamespace = "current" | "legacy" | "estargz" | "none";
+/** Which footer layout the blob ends with (zstd:chunked and eStargz). */
+export type FooterVariant = "current-72" | "v1.47-64" | "legacy-48" | "estargz-51" | "estargz-legacy-47";
+/** Which of the TOC's declared sizes (`notRead.what`). */
+export type TocSize = "TOC (compressed)" | "TOC (uncompressed)";
+/** Which eStargz writer made the layer. */
+export type EstargzKind = "estargz" | "stargz-zstdchunked";
+/** The landmark entry of an eStargz TOC. */
+export type Landmark = "prefetch" | "no-prefetch";
+
 export interface PullVerdict {
   outcome: PullOutcome;
   code: VerdictCode;
@@ -365,18 +390,32 @@ export interface PullVerdict {
   /** `fails`: the puller's error text; `full-pull`: its "Failed to retrieve partial blob" log line. */
   error: string | null;
   /** Upstream file and function of the deciding rule. */
-  source: string;
+  source: RuleSource;
+}
+
+/** The name of one check of a layer (README "checks"). */
+export type CheckName =
+  | "blob_size_matches_footer" | "blob_size_matches_metadata" | "chunk_extents" | "estargz_toc_digest"
+  | "footer_magic" | "footer_matches_annotations" | "tarsplit_digest" | "tarsplit_follows_toc"
+  | "tarsplit_in_skippable_frame" | "tarsplit_records_match_headers" | "tarsplit_uncompressed_length"
+  | "toc_digest" | "toc_matches_tarsplit" | "toc_tar_name" | "toc_uncompressed_length";
+export type CheckState = "pass" | "fail";
+/** One check's outcome. */
+export interface Check {
+  state: CheckState;
+  /** What was compared, with the values; why it failed. */
+  detail?: string;
 }
 
 export interface LayerReport {
   digest: string;
   mediaType: string;
   size: number;
-  format: "zstd:chunked" | "zstd:chunked-legacy" | "estargz" | "stargz-zstdchunked" | "zstd" | "gzip" | "tar" | "unknown";
-  annotations: "current" | "legacy" | "estargz" | "none";
+  format: LayerFormat;
+  annotations: AnnotationNamespace;
   toc: { offset: number; length: number; uncompressedLength: number; digestVerified: boolean } | null;
   tarSplit: { offset: number; length: number; uncompressedLength: number; digestVerified: boolean; tarSize: number | null } | null;
-  footer: { variant: string; tocOffset: number; tocLength: number; tocUncompressedLength: number;
+  footer: { variant: FooterVariant; tocOffset: number; tocLength: number; tocUncompressedLength: number;
             tarSplitOffset: number | null; tarSplitLength: number | null; tarSplitUncompressedLength: number | null } | null;
   entries: number;
   files: number;
@@ -387,12 +426,12 @@ export interface LayerReport {
   zeroChunks: number;
   multiChunkFiles: number;
   payloadBytes: number;
-  checks: Record<string, "pass" | "fail">;
-  checkDetails: Record<string, string>;
+  /** Check name → its state and what was compared (and why it failed). Only checks that ran. */
+  checks: Partial<Record<CheckName, Check>>;
   /** What the reference puller (containers/storage 1.57.2) does with the layer: PullVerdict
    *  plus `eligible` (= outcome "partial") and `reason` (null when eligible). */
   partialPull: { eligible: boolean; reason: string | null; outcome: PullOutcome; code: VerdictCode;
-                 error: string | null; source: string };
+                 error: string | null; source: RuleSource };
   /** At most 20; empty when the TOC and tar-split agree or the tar-split was not read. */
   tocTarSplitDifferences: TocTarSplitDifference[];
   /** What the stored layer loses, by kind of pull; only kinds that occur in the layer. */
@@ -405,7 +444,7 @@ export interface LayerReport {
   fileTable?: FileTable;
   /** A section deliberately not read, because the reference puller does not read it either
    *  (a TOC over its 150 MiB limit); not an error: `partialPull` says what the puller does. */
-  notRead: { code: NotReadCode; what: "TOC (compressed)" | "TOC (uncompressed)"; size: number; limit: number } | null;
+  notRead: { code: NotReadCode; what: TocSize; size: number; limit: number } | null;
   /** Why the inspection stopped early, if it did. */
   error: ChunkscopeErrorDetails | null;
   /** eStargz layers and stargz-snapshotter's zstd:chunked ones; null for any other layer. */
@@ -414,13 +453,13 @@ export interface LayerReport {
 
 /** What only eStargz layers (and stargz-snapshotter's zstd:chunked ones) have. */
 export interface EstargzReport {
-  kind: "estargz" | "stargz-zstdchunked";
+  kind: EstargzKind;
   /** `containerd.io/snapshot/stargz/toc.digest`: sha256 of the uncompressed TOC JSON. */
   tocDigest: string;
   tocDigestVerified: boolean;
   /** The TOC member's tar entry (gzip eStargz): "stargz.index.json". */
   tocTarName: string | null;
-  landmark: "prefetch" | "no-prefetch" | null;
+  landmark: Landmark | null;
   /** Regular files before `.prefetch.landmark`, in TOC order. */
   prioritizedFiles: string[];
   /** containers/storage's eStargz reader on the last 51 bytes, when it fails
@@ -577,11 +616,14 @@ export interface SingleRangePlan {
   curve: { requests: number; bytes: number }[];
 }
 
+/** How a wanted layer was found in the store. */
+export type ReuseReason = "blob digest" | "TOC digest";
+
 export interface LayerPlan {
   index: number;
   digest: string;
   reused: boolean;
-  reusedBy: "blob digest" | "TOC digest" | null;
+  reusedBy: ReuseReason | null;
   metadataBytes: number;
   metadataRequests: number;
   missingFiles: number;
@@ -602,7 +644,7 @@ export interface LayerPlan {
   fallback: string | null;
   /** The reference puller's verdict (null when the layer is reused). */
   verdict: PullVerdict | null;
-  requestList: { kind: "metadata" | "data" | "full"; ranges: { offset: number; length: number }[]; bytes: number }[];
+  requestList: { kind: PredictRequestKind; ranges: { offset: number; length: number }[]; bytes: number }[];
   /** Present when a registry behaviour was given and the layer is not reused. */
   predicted?: LayerPrediction;
 }

@@ -1,6 +1,6 @@
-//! Shared helpers for the core integration tests (`core_fixtures.rs`, `core_errors.rs`,
-//! `fuzz_smoke.rs`): where the fixtures are, how to load their layers, and a wrapper around the
-//! `zstd` command line, which is the independent decoder/encoder the tests compare against.
+//! Shared helpers for the integration tests: where the fixtures are, how to load their layers, a
+//! wrapper around the `zstd` command line (the independent decoder/encoder the tests compare
+//! against), the CLI runner, and the environment the registry tests need.
 //!
 //! Not every test binary uses every helper.
 #![allow(dead_code)]
@@ -178,6 +178,15 @@ pub fn all_layers() -> Vec<FixtureLayer> {
         }
     }
     out
+}
+
+/// Every distinct layer blob of the fixtures (pair-b's layer 1 is pair-a's: listed once).
+pub fn distinct_layers() -> Vec<FixtureLayer> {
+    let mut seen = std::collections::HashSet::new();
+    all_layers()
+        .into_iter()
+        .filter(|l| seen.insert(l.desc.digest.clone()))
+        .collect()
 }
 
 /// One layer, by fixture name and 1-based index.
@@ -393,4 +402,71 @@ pub fn checker_report(fixture: &str, digest: &str) -> serde_json::Value {
         .find(|l| l["digest"] == digest)
         .unwrap_or_else(|| panic!("{digest} not in {}", path.display()))
         .clone()
+}
+
+/// Asserts that the inspection ended without an error and that every check that ran passed,
+/// naming the failed check and its detail otherwise.
+pub fn assert_all_checks_pass(name: &str, r: &chunkscope::inspect::report::LayerReport) {
+    assert_eq!(r.error, None, "{name}: inspection error");
+    assert!(!r.checks.is_empty(), "{name}: no checks ran");
+    for (check, c) in &r.checks {
+        assert!(
+            c.passed(),
+            "{name}: check {check:?} failed: {}",
+            c.detail.as_deref().unwrap_or("")
+        );
+    }
+}
+
+/// An address `scripts/test.sh` exports (registries, fronts, logs). Missing, the test fails:
+/// these tests prove behaviour against real servers and must not pass without them.
+pub fn required_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run through scripts/test.sh (npm test), which starts the registries and fronts")
+    })
+}
+
+/// Runs the chunkscope CLI: exit code, stdout as JSON (`Null` when it is not JSON), stderr.
+/// A panic fails the test.
+pub fn cli(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_chunkscope"))
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), json, stderr)
+}
+
+/// `docker://HOST:PORT/IMAGE` for a registry URL (`http://HOST:PORT`).
+pub fn docker(url: &str, image: &str) -> String {
+    format!("docker://{}/{image}", url.trim_start_matches("http://"))
+}
+
+/// Asserts that every layer of an image report (`--json`, `inspectImage`) has no error and
+/// passes every check.
+pub fn assert_json_checks_pass(report: &serde_json::Value, what: &str) {
+    let layers = report["layers"].as_array().expect("layers");
+    assert!(!layers.is_empty(), "{what}: no layers");
+    for l in layers {
+        assert!(l["error"].is_null(), "{what}: {}", l["error"]);
+        let checks = l["checks"].as_object().expect("checks");
+        assert!(!checks.is_empty(), "{what}: no checks ran");
+        for (name, c) in checks {
+            assert_eq!(c["state"], "pass", "{what}: {name}: {}", c["detail"]);
+        }
+    }
+}
+
+/// The reference's plan for pulling `want` into a store holding `have`.
+pub fn plan_images(
+    want: &chunkscope::source::InspectedImage,
+    have: &[&chunkscope::source::InspectedImage],
+    opts: &chunkscope::plan::PlanOptions,
+) -> chunkscope::plan::PullPlan {
+    use chunkscope::plan::LayerInput;
+    let w = LayerInput::image(want);
+    let h: Vec<LayerInput> = have.iter().flat_map(|i| LayerInput::image(i)).collect();
+    chunkscope::plan::plan_pull(&w, &h, opts)
 }

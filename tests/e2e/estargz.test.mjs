@@ -7,7 +7,7 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, ROOT } from './helpers.mjs';
+import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, ROOT, layerRows } from './helpers.mjs';
 
 const skip = skipReason();
 const env = registryEnv();
@@ -18,14 +18,6 @@ const reading = (name) => JSON.parse(readFileSync(path.join(ROOT, 'tests', 'fixt
 before(async () => { if (!skip) ui = await startUi(); });
 after(async () => { if (ui) await ui.close(); });
 
-async function layerRows(page) {
-  return page.locator('tr.layer-row').evaluateAll((rows) => rows.map((r) => ({
-    digest: r.dataset.layerDigest,
-    entries: Number(r.querySelector('td.entries').textContent.replace(/,/g, '')),
-    files: Number(r.querySelector('td.files').textContent.replace(/,/g, '')),
-    format: r.querySelector('.badge').textContent,
-  })));
-}
 
 for (const [name, format, hazards, verdict] of [
   ['estargz-small', 'eStargz', '2 hazards', /insecure_allow_unpredictable_image_contents: partial pull \(hazards: dir-mtime, symlink-mtime\)\. no prioritized files/],

@@ -1,6 +1,7 @@
 // helpers.mjs — shared setup of the UI end-to-end tests: the registry env, a static server for
 // www/ (scripts/serve.mjs on a free port), Debian's Chromium driven by playwright-core, pushing
 // generated OCI layouts with skopeo, and screenshots under test-output/.
+import assert from 'node:assert/strict';
 import { readFileSync, existsSync, mkdirSync, writeFileSync, rmSync, renameSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -187,4 +188,24 @@ export async function setFilter(page, q) {
     await page.waitForTimeout(25);
   }
   throw new Error(`the file filter never applied ${JSON.stringify(q)}`);
+}
+
+/** The layer rows as {digest, entries, files, format} read from the page. */
+export async function layerRows(page) {
+  return page.locator('tr.layer-row').evaluateAll((rows) => rows.map((r) => ({
+    digest: r.dataset.layerDigest,
+    entries: Number(r.querySelector('td.entries').textContent.replace(/,/g, '')),
+    files: Number(r.querySelector('td.files').textContent.replace(/,/g, '')),
+    format: r.querySelector('.badge').textContent,
+  })));
+}
+
+/** Asserts the page had no page errors, console errors (but those matching `allowConsole`),
+ *  CSP violations or dialogs. */
+export function assertClean(page, { allowConsole = [] } = {}) {
+  const consoleErrors = page.problems.console.filter((m) => !allowConsole.some((re) => re.test(m)));
+  assert.deepEqual(page.problems.pageerror, [], 'page errors');
+  assert.deepEqual(consoleErrors, [], 'console errors');
+  assert.deepEqual(page.problems.csp, [], 'CSP violations');
+  assert.deepEqual(page.problems.dialog, [], 'dialogs');
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
-import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, ROOT, chunkedLayout, pushLayout, registryHost, setFilter } from './helpers.mjs';
+import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, ROOT, chunkedLayout, pushLayout, registryHost, setFilter, layerRows, assertClean } from './helpers.mjs';
 
 const skip = skipReason();
 const env = registryEnv();
@@ -27,23 +27,6 @@ function freePort() {
 before(async () => { if (!skip) ui = await startUi(); });
 after(async () => { if (ui) await ui.close(); });
 
-/** The layer rows as {digest, entries, files, format} read from the page. */
-async function layerRows(page) {
-  return page.locator('tr.layer-row').evaluateAll((rows) => rows.map((r) => ({
-    digest: r.dataset.layerDigest,
-    entries: Number(r.querySelector('td.entries').textContent.replace(/,/g, '')),
-    files: Number(r.querySelector('td.files').textContent.replace(/,/g, '')),
-    format: r.querySelector('.badge').textContent,
-  })));
-}
-
-function assertClean(page, { allowConsole = [] } = {}) {
-  const consoleErrors = page.problems.console.filter((m) => !allowConsole.some((re) => re.test(m)));
-  assert.deepEqual(page.problems.pageerror, [], 'page errors');
-  assert.deepEqual(consoleErrors, [], 'console errors');
-  assert.deepEqual(page.problems.csp, [], 'CSP violations');
-  assert.deepEqual(page.problems.dialog, [], 'dialogs');
-}
 
 test('tiny-current: 1 layer, 76 TOC entries, 44 files; data/big.bin has 9 chunks, 2 zeros; preview verifies', { skip, timeout: 60000 }, async () => {
   const want = fixture('tiny-current');

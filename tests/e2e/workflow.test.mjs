@@ -6,7 +6,7 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, ROOT } from './helpers.mjs';
+import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, ROOT, assertClean } from './helpers.mjs';
 
 const skip = skipReason();
 const env = registryEnv();
@@ -14,14 +14,6 @@ let ui;
 
 before(async () => { if (!skip) ui = await startUi(); });
 after(async () => { if (ui) await ui.close(); });
-
-function assertClean(page, { allowConsole = [] } = {}) {
-  const consoleErrors = page.problems.console.filter((m) => !allowConsole.some((re) => re.test(m)));
-  assert.deepEqual(page.problems.pageerror, [], 'page errors');
-  assert.deepEqual(consoleErrors, [], 'console errors');
-  assert.deepEqual(page.problems.csp, [], 'CSP violations');
-  assert.deepEqual(page.problems.dialog, [], 'dialogs');
-}
 
 const errorBox = (page) => page.locator('chunkscope-inspector .error-box:not(.inline):not([hidden])');
 

@@ -29,13 +29,13 @@ function estargzNote(layer) {
 
 function checkSummary(layer) {
   const entries = Object.entries(layer.checks || {});
-  const failed = entries.filter(([, v]) => v !== 'pass');
+  const failed = entries.filter(([, c]) => c.state !== 'pass');
   if (!entries.length) return { text: '—', cls: 'muted', title: 'No checks ran for this layer' };
   if (failed.length) {
     return {
       text: `${failed.length} failed`,
       cls: 'bad',
-      title: failed.map(([k]) => `${fmt.checkLabel(k)}: ${layer.checkDetails?.[k] || 'failed'}`).join('\n'),
+      title: failed.map(([k, c]) => `${fmt.checkLabel(k)}: ${c.detail || 'failed'}`).join('\n'),
     };
   }
   return { text: `${entries.length}/${entries.length} passed`, cls: 'good', title: 'All checks passed (click for details)' };
@@ -217,11 +217,11 @@ export class LayersTable extends Emitter {
       differencesBlock(l.tocTarSplitDifferences),
       hazardsBlock(l.pullHazards),
       entries.length
-        ? h('ul', null, ...entries.map(([k, v]) =>
-          h('li', { class: v === 'pass' ? 'good' : 'bad' },
-            h('span', { class: 'mark', 'aria-hidden': 'true' }, v === 'pass' ? '✓' : '✗'),
+        ? h('ul', null, ...entries.map(([k, c]) =>
+          h('li', { class: c.state === 'pass' ? 'good' : 'bad' },
+            h('span', { class: 'mark', 'aria-hidden': 'true' }, c.state === 'pass' ? '✓' : '✗'),
             h('strong', null, fmt.checkLabel(k)), ' ',
-            h('span', { class: 'muted' }, l.checkDetails?.[k] || ''))))
+            h('span', { class: 'muted' }, c.detail || ''))))
         : h('p', { class: 'muted' }, 'No checks ran: the layer has no zstd:chunked metadata.'));
   }
 

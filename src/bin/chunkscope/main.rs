@@ -4,7 +4,7 @@
 use chunkscope::image::ImageReport;
 use chunkscope::inspect::eligibility::PullOutcome;
 use chunkscope::inspect::hazards::HazardPull;
-use chunkscope::inspect::report::{CheckState, Landmark, LayerReport};
+use chunkscope::inspect::report::{Landmark, LayerReport};
 use chunkscope::inspect::InspectOptions;
 use chunkscope::oci::Platform;
 use chunkscope::source::inspect_image_blocking;
@@ -22,6 +22,7 @@ macro_rules! out {
     }};
 }
 
+mod args;
 mod http1;
 mod plan;
 mod probe;
@@ -77,16 +78,17 @@ struct Args {
 }
 
 fn parse_args(args: &[String]) -> Result<Args> {
-    let usage = |m: &str| Error::Usage(format!("{m} (see chunkscope --help)"));
-    let mut it = args.iter();
-    match it.next().map(String::as_str) {
-        Some("inspect") => {}
-        Some("-h") | Some("--help") | Some("help") => {
+    let mut p = args::Parser::new(args, USAGE, "chunkscope --help");
+    match p.next_arg() {
+        Some(args::Arg::Positional("inspect")) => {}
+        Some(args::Arg::Positional("help")) => {
             out!("{USAGE}");
             std::process::exit(0);
         }
-        Some(other) => return Err(usage(&format!("unknown command {other:?}"))),
-        None => return Err(usage("no command given")),
+        Some(args::Arg::Positional(other) | args::Arg::Flag(other)) => {
+            return Err(p.usage(&format!("unknown command {other:?}")))
+        }
+        None => return Err(p.usage("no command given")),
     }
     let mut a = Args {
         source: String::new(),
@@ -100,36 +102,27 @@ fn parse_args(args: &[String]) -> Result<Args> {
         annotations: BTreeMap::new(),
         registry: sources::RegistryOptions::default(),
     };
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--json" => a.json = true,
-            "--files" => a.opts.files = true,
-            "--toc-only" => a.opts.tar_split = false,
-            "--footer" => a.opts.footer = true,
-            "--platform" => {
-                a.platform = Some(Platform::parse(
-                    it.next().ok_or_else(|| usage("--platform needs a value"))?,
-                )?)
+    while let Some(arg) = p.next_arg() {
+        match arg {
+            args::Arg::Flag("--json") => a.json = true,
+            args::Arg::Flag("--files") => a.opts.files = true,
+            args::Arg::Flag("--toc-only") => a.opts.tar_split = false,
+            args::Arg::Flag("--footer") => a.opts.footer = true,
+            args::Arg::Flag("--platform") => {
+                a.platform = Some(Platform::parse(&p.value("--platform")?)?)
             }
-            "--annotations" => {
-                let v = it
-                    .next()
-                    .ok_or_else(|| usage("--annotations needs a JSON object"))?;
-                a.annotations =
-                    serde_json::from_str(v).map_err(|e| usage(&format!("--annotations: {e}")))?;
+            args::Arg::Flag("--annotations") => {
+                let v = p.value("--annotations")?;
+                a.annotations = serde_json::from_str(&v)
+                    .map_err(|e| p.usage(&format!("--annotations: {e}")))?;
             }
-            s if a.registry.parse_flag(s, &mut |name| {
-                it.next()
-                    .cloned()
-                    .ok_or_else(|| usage(&format!("{name} needs a value")))
-            })? => {}
-            s if s.starts_with('-') => return Err(usage(&format!("unknown option {s}"))),
-            s if a.source.is_empty() => a.source = s.to_string(),
-            s => return Err(usage(&format!("unexpected argument {s:?}"))),
+            args::Arg::Flag(s) if a.registry.parse_flag(s, &mut |n| p.value(n))? => {}
+            args::Arg::Positional(s) if a.source.is_empty() => a.source = s.to_string(),
+            other => return Err(p.unexpected(other)),
         }
     }
     if a.source.is_empty() {
-        return Err(usage("no SOURCE given"));
+        return Err(p.usage("no SOURCE given"));
     }
     Ok(a)
 }
@@ -150,7 +143,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
     let failed = report
         .layers
         .iter()
-        .any(|l| l.error.is_some() || l.checks.values().any(|c| *c == CheckState::Fail));
+        .any(|l| l.error.is_some() || l.checks.values().any(|c| !c.passed()));
     Ok(if failed {
         ExitCode::from(1)
     } else {
@@ -184,6 +177,17 @@ fn print_human(r: &ImageReport) {
     );
 }
 
+/// `offset O length L (U uncompressed)[, digest verified]{extra}` for a metadata section.
+fn section((offset, length, uncompressed): (u64, u64, u64), verified: bool, extra: &str) -> String {
+    let verified = if verified { ", digest verified" } else { "" };
+    format!(
+        "offset {} length {} ({} uncompressed){verified}{extra}",
+        n(offset),
+        n(length),
+        n(uncompressed)
+    )
+}
+
 fn print_layer(i: usize, of: usize, l: &LayerReport) {
     out!(
         "layer {i}/{of} {}  {} bytes  {} (annotations: {})",
@@ -196,34 +200,22 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
         out!("  footer    {}", f.variant);
     }
     if let Some(t) = &l.toc {
-        out!(
-            "  TOC       offset {} length {} ({} uncompressed){}",
-            n(t.offset),
-            n(t.length),
-            n(t.uncompressed_length),
-            if t.digest_verified {
-                ", digest verified"
-            } else {
-                ""
-            }
+        let (at, verified) = (
+            (t.offset, t.length, t.uncompressed_length),
+            t.digest_verified,
         );
+        out!("  TOC       {}", section(at, verified, ""));
     }
     if let Some(t) = &l.tar_split {
         let tar = t
             .tar_size
             .map(|s| format!(", tar {} bytes", n(s)))
             .unwrap_or_default();
-        out!(
-            "  tar-split offset {} length {} ({} uncompressed){}{tar}",
-            n(t.offset),
-            n(t.length),
-            n(t.uncompressed_length),
-            if t.digest_verified {
-                ", digest verified"
-            } else {
-                ""
-            }
+        let (at, verified) = (
+            (t.offset, t.length, t.uncompressed_length),
+            t.digest_verified,
         );
+        out!("  tar-split {}", section(at, verified, &tar));
     }
     if let Some(nr) = &l.not_read {
         out!(
@@ -298,17 +290,15 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
             h.detail
         );
     }
-    let passed = l
-        .checks
-        .values()
-        .filter(|c| **c == CheckState::Pass)
-        .count();
+    let passed = l.checks.values().filter(|c| c.passed()).count();
     out!("  checks    {passed}/{} pass", l.checks.len());
-    for (name, state) in &l.checks {
-        if *state == CheckState::Fail {
+    for (name, check) in &l.checks {
+        if !check.passed() {
+            let name = serde_json::to_value(name).unwrap_or_default();
             out!(
-                "    FAIL {name}: {}",
-                l.check_details.get(name).map(String::as_str).unwrap_or("")
+                "    FAIL {}: {}",
+                name.as_str().unwrap_or(""),
+                check.detail.as_deref().unwrap_or("")
             );
         }
     }

@@ -1,6 +1,7 @@
 //! `chunkscope plan`: what pulling an image costs when other images are already present, as the
 //! reference puller does it and as chunkscope recommends for one-range-per-request registries.
 
+use crate::args::{Arg, Parser};
 use crate::{n, sources};
 use chunkscope::executor::block_on;
 use chunkscope::inspect::eligibility::PullOutcome;
@@ -61,7 +62,7 @@ struct Args {
 }
 
 fn parse_args(args: &[String]) -> Result<Args> {
-    let usage = |m: &str| Error::Usage(format!("{m} (see chunkscope --help)"));
+    let mut p = Parser::new(args, USAGE, "chunkscope plan --help");
     let mut a = Args {
         want: String::new(),
         have: Vec::new(),
@@ -75,71 +76,58 @@ fn parse_args(args: &[String]) -> Result<Args> {
         platform: None,
         registry: sources::RegistryOptions::default(),
     };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| usage(&format!("{name} needs a value")))
-        };
-        match arg.as_str() {
-            "-h" | "--help" => {
-                out!("{USAGE}");
-                std::process::exit(0);
-            }
-            "--have" => a.have.push(value("--have")?),
-            "--no-chunk-reuse" => a.opts.chunk_reuse = false,
-            "--hard-links" => a.opts.hard_links = true,
-            "--insecure-allow-unpredictable-image-contents" => {
+    while let Some(arg) = p.next_arg() {
+        match arg {
+            Arg::Flag("--have") => a.have.push(p.value("--have")?),
+            Arg::Flag("--no-chunk-reuse") => a.opts.chunk_reuse = false,
+            Arg::Flag("--hard-links") => a.opts.hard_links = true,
+            Arg::Flag("--insecure-allow-unpredictable-image-contents") => {
                 a.opts.insecure_allow_unpredictable_image_contents = true
             }
-            "--budget" => {
-                let v = value("--budget")?;
+            Arg::Flag("--budget") => {
+                let v = p.value("--budget")?;
                 match v.parse::<usize>() {
                     Ok(k) if k >= 1 => a.opts.budget = Some(k),
-                    _ => return Err(usage(&format!("--budget {v:?}: expected a number ≥ 1"))),
+                    _ => return Err(p.usage(&format!("--budget {v:?}: expected a number ≥ 1"))),
                 }
             }
-            "--registry-behaviour" => {
-                let v = value("--registry-behaviour")?;
-                let b: RegistryBehaviour = v.parse().map_err(|e| usage(&format!("{e}")))?;
+            Arg::Flag("--registry-behaviour") => {
+                let v = p.value("--registry-behaviour")?;
+                let b: RegistryBehaviour = v.parse().map_err(|e| p.usage(&format!("{e}")))?;
                 a.predict = Some(PredictOptions::new(b));
             }
-            "--probe" => a.probe = true,
-            "--error-body" => {
+            Arg::Flag("--probe") => a.probe = true,
+            Arg::Flag("--error-body") => {
                 a.error_body_given = true;
-                a.error_body = match value("--error-body")?.as_str() {
+                a.error_body = match p.value("--error-body")?.as_str() {
                     "json" => ErrorBody::Json,
                     "text" => ErrorBody::Text,
-                    v => return Err(usage(&format!("--error-body {v:?}: expected json or text"))),
+                    v => return Err(p.usage(&format!("--error-body {v:?}: expected json or text"))),
                 }
             }
-            "--retries" => {
-                let v = value("--retries")?;
+            Arg::Flag("--retries") => {
+                let v = p.value("--retries")?;
                 a.retries = v
                     .parse::<u32>()
                     .ok()
                     .filter(|n| *n <= 100)
-                    .ok_or_else(|| usage(&format!("--retries {v:?}: expected 0 to 100")))?;
+                    .ok_or_else(|| p.usage(&format!("--retries {v:?}: expected 0 to 100")))?;
             }
-            "--json" => a.json = true,
-            "--platform" => a.platform = Some(Platform::parse(&value("--platform")?)?),
-            s if a.registry.parse_flag(s, &mut value)? => {}
-            s if s.starts_with('-') => return Err(usage(&format!("unknown option {s}"))),
-            s if a.want.is_empty() => a.want = s.to_string(),
-            s => return Err(usage(&format!("unexpected argument {s:?}"))),
+            Arg::Flag("--json") => a.json = true,
+            Arg::Flag("--platform") => a.platform = Some(Platform::parse(&p.value("--platform")?)?),
+            Arg::Flag(s) if a.registry.parse_flag(s, &mut |n| p.value(n))? => {}
+            Arg::Positional(s) if a.want.is_empty() => a.want = s.to_string(),
+            other => return Err(p.unexpected(other)),
         }
     }
     if a.want.is_empty() {
-        return Err(usage("no WANT image given"));
+        return Err(p.usage("no WANT image given"));
     }
     if a.probe && a.predict.is_some() {
-        return Err(usage("give --probe or --registry-behaviour, not both"));
+        return Err(p.usage("give --probe or --registry-behaviour, not both"));
     }
     if a.probe && !a.want.starts_with("docker://") {
-        return Err(usage(
-            "--probe needs a registry image: docker://HOST[:PORT]/REPO[:TAG]",
-        ));
+        return Err(p.usage("--probe needs a registry image: docker://HOST[:PORT]/REPO[:TAG]"));
     }
     Ok(a)
 }
@@ -171,11 +159,8 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         .iter()
         .map(|s| load(s, &a, false))
         .collect::<Result<_>>()?;
-    let want_inputs = LayerInput::image(&want.manifest, &want.layers);
-    let have_inputs: Vec<LayerInput> = have
-        .iter()
-        .flat_map(|i| LayerInput::image(&i.manifest, &i.layers))
-        .collect();
+    let want_inputs = LayerInput::image(&want);
+    let have_inputs: Vec<LayerInput> = have.iter().flat_map(LayerInput::image).collect();
     let mut plan = plan_pull(&want_inputs, &have_inputs, &a.opts);
     let mut probed = None;
     let mut error_body = a.error_body;
@@ -498,9 +483,9 @@ fn print_prediction(p: &PullPlan, pt: &chunkscope::plan::predict::PredictedTotal
             .filter(|r| r.attempt == 1)
             .map(|r| {
                 let what = if r.ranges.is_empty() {
-                    format!("{} GET", r.kind_str())
+                    format!("{} GET", r.kind)
                 } else {
-                    format!("{} {} ranges", r.kind_str(), r.ranges.len())
+                    format!("{} {} ranges", r.kind, r.ranges.len())
                 };
                 format!("{what} → {} ({} bytes)", r.status, n(r.bytes))
             })

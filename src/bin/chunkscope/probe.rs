@@ -1,6 +1,7 @@
 //! `chunkscope probe`: how a registry answers byte ranges, which behaviour class that puts it
 //! in, and what the reference puller will do there.
 
+use crate::args::{Arg, Parser};
 use crate::{n, sources};
 use chunkscope::executor::block_on;
 use chunkscope::oci::Platform;
@@ -33,7 +34,7 @@ struct Args {
 }
 
 fn parse_args(args: &[String]) -> Result<Args> {
-    let usage = |m: &str| Error::Usage(format!("{m} (see chunkscope probe --help)"));
+    let mut p = Parser::new(args, USAGE, "chunkscope probe --help");
     let mut a = Args {
         image: String::new(),
         json: false,
@@ -41,32 +42,18 @@ fn parse_args(args: &[String]) -> Result<Args> {
         platform: None,
         registry: sources::RegistryOptions::default(),
     };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "-h" | "--help" => {
-                out!("{USAGE}");
-                std::process::exit(0);
-            }
-            "--json" => a.json = true,
-            "--ladder" => a.ladder = true,
-            "--platform" => {
-                a.platform = Some(Platform::parse(
-                    it.next().ok_or_else(|| usage("--platform needs a value"))?,
-                )?)
-            }
-            s if a.registry.parse_flag(s, &mut |name| {
-                it.next()
-                    .cloned()
-                    .ok_or_else(|| usage(&format!("{name} needs a value")))
-            })? => {}
-            s if s.starts_with('-') => return Err(usage(&format!("unknown option {s}"))),
-            s if a.image.is_empty() => a.image = s.to_string(),
-            s => return Err(usage(&format!("unexpected argument {s:?}"))),
+    while let Some(arg) = p.next_arg() {
+        match arg {
+            Arg::Flag("--json") => a.json = true,
+            Arg::Flag("--ladder") => a.ladder = true,
+            Arg::Flag("--platform") => a.platform = Some(Platform::parse(&p.value("--platform")?)?),
+            Arg::Flag(s) if a.registry.parse_flag(s, &mut |n| p.value(n))? => {}
+            Arg::Positional(s) if a.image.is_empty() => a.image = s.to_string(),
+            other => return Err(p.unexpected(other)),
         }
     }
     if a.image.is_empty() {
-        return Err(usage("no image given"));
+        return Err(p.usage("no image given"));
     }
     Ok(a)
 }

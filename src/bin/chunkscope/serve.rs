@@ -15,6 +15,7 @@
 //! that is not its own (DNS rebinding), cross-site requests (`Sec-Fetch-Site`), request bodies,
 //! other methods and any other path; responses are capped in size and upstream reads time out.
 
+use crate::args::{Arg, Parser};
 use crate::http1::{self, Body, Request, Response};
 use chunkscope::format::digest::Digest;
 use chunkscope::registry::auth::{parse_challenge, Challenge};
@@ -309,30 +310,23 @@ struct Options {
 }
 
 fn parse_args(args: &[String]) -> Result<Options> {
-    let usage = |m: &str| Error::Unsupported(format!("{m} (see chunkscope serve --help)"));
+    let mut p = Parser::new(args, USAGE, "chunkscope serve --help");
     let mut o = Options {
         port: 8080,
         open: false,
         insecure: false,
         www: Path::new(env!("CARGO_MANIFEST_DIR")).join("www"),
     };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
+    while let Some(arg) = p.next_arg() {
+        match arg {
+            Arg::Flag("--open") => o.open = true,
+            Arg::Flag("--insecure") => o.insecure = true,
+            Arg::Flag("--port") => {
+                let v = p.value("--port")?;
+                o.port = v.parse().map_err(|_| p.usage(&format!("bad port {v:?}")))?;
             }
-            "--open" => o.open = true,
-            "--insecure" => o.insecure = true,
-            "--port" => {
-                let v = it.next().ok_or_else(|| usage("--port needs a value"))?;
-                o.port = v.parse().map_err(|_| usage(&format!("bad port {v:?}")))?;
-            }
-            "--www" => {
-                o.www = PathBuf::from(it.next().ok_or_else(|| usage("--www needs a folder"))?)
-            }
-            s => return Err(usage(&format!("unexpected argument {s:?}"))),
+            Arg::Flag("--www") => o.www = PathBuf::from(p.value("--www")?),
+            other => return Err(p.unexpected(other)),
         }
     }
     Ok(o)
