@@ -118,14 +118,13 @@ impl LayerFiles {
             let mut next = i + 1;
             if e.kind == EntryType::Reg && e.offset > 0 {
                 // The reg entry carries chunk 0; `chunk` entries with the same name follow.
-                let mut raw: Vec<&TocEntry> = vec![e];
                 while next < entries.len()
                     && entries[next].kind == EntryType::Chunk
                     && entries[next].name == e.name
                 {
-                    raw.push(&entries[next]);
                     next += 1;
                 }
+                let raw = &entries[i..next];
                 // Where the last chunk ends: endOffset, else the next payload's start, else the TOC.
                 let end = if e.end_offset > 0 {
                     e.end_offset
@@ -137,6 +136,8 @@ impl LayerFiles {
                         .unwrap_or(payload_end)
                 };
                 let multi = raw.len() > 1;
+                // Exactly as many as there are: a growing Vec would reserve four at once.
+                file.chunks.reserve_exact(raw.len());
                 for (k, c) in raw.iter().enumerate() {
                     let c_end = raw.get(k + 1).map(|n| n.offset).unwrap_or(end);
                     let u_off = if k == 0 { 0 } else { c.chunk_offset() };
@@ -249,6 +250,18 @@ impl LayerFiles {
 
 /// `/`-rooted clean path: `./usr//bin/../lib/` → `/usr/lib`.
 pub fn clean_path(name: &str) -> String {
+    let mut s = String::with_capacity(name.len() + 1);
+    if !name.split('/').any(|p| p == "..") {
+        // Nothing to undo (the usual case): the kept parts, each after a '/'.
+        for p in name.split('/').filter(|p| !p.is_empty() && *p != ".") {
+            s.push('/');
+            s.push_str(p);
+        }
+        if s.is_empty() {
+            s.push('/');
+        }
+        return s;
+    }
     let mut parts: Vec<&str> = Vec::new();
     for p in name.split('/') {
         match p {
@@ -259,7 +272,6 @@ pub fn clean_path(name: &str) -> String {
             p => parts.push(p),
         }
     }
-    let mut s = String::with_capacity(name.len() + 1);
     for p in parts {
         s.push('/');
         s.push_str(p);
