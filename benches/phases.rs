@@ -35,6 +35,19 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(p, l) };
         NOW.fetch_sub(l.size(), Relaxed);
     }
+    /// The system's realloc (which can grow or shrink in place), counted as the size change.
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        let q = unsafe { System.realloc(p, l, new) };
+        if !q.is_null() {
+            if new > l.size() {
+                let now = NOW.fetch_add(new - l.size(), Relaxed) + new - l.size();
+                PEAK.fetch_max(now, Relaxed);
+            } else {
+                NOW.fetch_sub(l.size() - new, Relaxed);
+            }
+        }
+        q
+    }
 }
 
 #[global_allocator]

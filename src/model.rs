@@ -98,115 +98,148 @@ impl LayerFiles {
             }
         };
         let mut entries = toc.entries;
+        // The groups, in TOC order: a file's entry and the `chunk` entries that follow it with
+        // its name (a reg entry with a payload carries chunk 0), or one stray `chunk` entry.
+        // Only their starts are kept (4 bytes each), so that the files can then be built from
+        // the last group to the first, each group's entries dropped as its file is made: the
+        // parsed entries and the files are never all held at once.
+        let mut starts: Vec<u32> = Vec::new();
         let mut i = 0;
         while i < entries.len() {
+            starts.push(u32::try_from(i).unwrap_or(u32::MAX));
             let e = &entries[i];
-            if e.kind == EntryType::Chunk {
-                problem(
-                    &mut out.problems,
-                    format!("{:?}: chunk entry without a preceding regular file", e.name),
-                );
-                i += 1;
-                continue;
-            }
-            let mut file = FileEntry {
-                name: e.name.clone(),
-                path: clean_path(&e.name),
-                entry: TocEntry::default(),
-                chunks: Vec::new(),
-            };
             let mut next = i + 1;
             if e.kind == EntryType::Reg && e.offset > 0 {
-                // The reg entry carries chunk 0; `chunk` entries with the same name follow.
                 while next < entries.len()
                     && entries[next].kind == EntryType::Chunk
                     && entries[next].name == e.name
                 {
                     next += 1;
                 }
-                let raw = &entries[i..next];
-                // Where the last chunk ends: endOffset, else the next payload's start, else the TOC.
-                let end = if e.end_offset > 0 {
-                    e.end_offset
-                } else {
-                    entries[next..]
-                        .iter()
-                        .find(|x| x.offset > 0)
-                        .map(|x| x.offset)
-                        .unwrap_or(payload_end)
+            }
+            i = next;
+        }
+        // Problems are found last group first; the first MAX_PROBLEMS in TOC order are kept.
+        let mut found: std::collections::VecDeque<String> = std::collections::VecDeque::new();
+        let mut group_problems: Vec<String> = Vec::new();
+        // The offset of the first entry with a payload offset after the current group.
+        let mut next_payload: Option<u64> = None;
+        for &start in starts.iter().rev() {
+            let i = start as usize;
+            let raw = &entries[i..];
+            let e = &raw[0];
+            // Before the group's entry moves into its file.
+            let group_payload = raw.iter().map(|x| x.offset).find(|&o| o > 0);
+            group_problems.clear();
+            let problem = |out: &mut Vec<String>, p: String| out.push(p);
+            if e.kind == EntryType::Chunk {
+                problem(
+                    &mut group_problems,
+                    format!("{:?}: chunk entry without a preceding regular file", e.name),
+                );
+            } else {
+                let mut file = FileEntry {
+                    name: e.name.clone(),
+                    path: clean_path(&e.name),
+                    entry: TocEntry::default(),
+                    chunks: Vec::new(),
                 };
-                let multi = raw.len() > 1;
-                // Exactly as many as there are: a growing Vec would reserve four at once.
-                file.chunks.reserve_exact(raw.len());
-                for (k, c) in raw.iter().enumerate() {
-                    let c_end = raw.get(k + 1).map(|n| n.offset).unwrap_or(end);
-                    let u_off = if k == 0 { 0 } else { c.chunk_offset() };
-                    let u_end = raw.get(k + 1).map(|n| n.chunk_offset()).unwrap_or(e.size);
-                    if c_end <= c.offset {
-                        problem(
-                            &mut out.problems,
-                            format!(
-                                "{:?}: chunk {k} ends at {c_end}, not after its start {}",
-                                e.name, c.offset
-                            ),
-                        );
+                if e.kind == EntryType::Reg && e.offset > 0 {
+                    // Where the last chunk ends: endOffset, else the next payload's start, else
+                    // the TOC.
+                    let end = if e.end_offset > 0 {
+                        e.end_offset
+                    } else {
+                        next_payload.unwrap_or(payload_end)
+                    };
+                    let multi = raw.len() > 1;
+                    // Exactly as many as there are: a growing Vec would reserve four at once.
+                    file.chunks.reserve_exact(raw.len());
+                    for (k, c) in raw.iter().enumerate() {
+                        let c_end = raw.get(k + 1).map(|n| n.offset).unwrap_or(end);
+                        let u_off = if k == 0 { 0 } else { c.chunk_offset() };
+                        let u_end = raw.get(k + 1).map(|n| n.chunk_offset()).unwrap_or(e.size);
+                        if c_end <= c.offset {
+                            problem(
+                                &mut group_problems,
+                                format!(
+                                    "{:?}: chunk {k} ends at {c_end}, not after its start {}",
+                                    e.name, c.offset
+                                ),
+                            );
+                        }
+                        if u_end < u_off {
+                            problem(
+                                &mut group_problems,
+                                format!(
+                                    "{:?}: chunk {k} has chunkOffset {u_off} beyond the next one",
+                                    e.name
+                                ),
+                            );
+                        }
+                        if multi
+                            && c.chunk_size() != 0
+                            && c.chunk_size() != u_end.saturating_sub(u_off)
+                        {
+                            problem(
+                                &mut group_problems,
+                                format!(
+                                    "{:?}: chunk {k} chunkSize {} but spans {}",
+                                    e.name,
+                                    c.chunk_size(),
+                                    u_end.saturating_sub(u_off)
+                                ),
+                            );
+                        }
+                        file.chunks.push(Chunk {
+                            offset: c.offset,
+                            // Clamped to the payload area, so every sum over extents stays
+                            // below the blob size; anything cut here is also reported as a
+                            // problem.
+                            compressed_length: c_end.min(payload_end).saturating_sub(c.offset),
+                            uncompressed_offset: u_off,
+                            uncompressed_length: u_end.saturating_sub(u_off),
+                            digest: if multi {
+                                c.chunk_digest()
+                            } else {
+                                e.digest.as_ref()
+                            }
+                            .cloned(),
+                            zeros: c.chunk_type() == "zeros",
+                        });
                     }
-                    if u_end < u_off {
+                    if end > payload_end {
                         problem(
-                            &mut out.problems,
+                            &mut group_problems,
                             format!(
-                                "{:?}: chunk {k} has chunkOffset {u_off} beyond the next one",
+                                "{:?}: payload ends at {end}, past the metadata at {payload_end}",
                                 e.name
                             ),
                         );
                     }
-                    if multi && c.chunk_size() != 0 && c.chunk_size() != u_end.saturating_sub(u_off)
-                    {
-                        problem(
-                            &mut out.problems,
-                            format!(
-                                "{:?}: chunk {k} chunkSize {} but spans {}",
-                                e.name,
-                                c.chunk_size(),
-                                u_end.saturating_sub(u_off)
-                            ),
-                        );
-                    }
-                    file.chunks.push(Chunk {
-                        offset: c.offset,
-                        // Clamped to the payload area, so every sum over extents stays below
-                        // the blob size; anything cut here is also reported as a problem.
-                        compressed_length: c_end.min(payload_end).saturating_sub(c.offset),
-                        uncompressed_offset: u_off,
-                        uncompressed_length: u_end.saturating_sub(u_off),
-                        digest: if multi {
-                            c.chunk_digest()
-                        } else {
-                            e.digest.as_ref()
-                        }
-                        .cloned(),
-                        zeros: c.chunk_type() == "zeros",
-                    });
-                }
-                if end > payload_end {
+                } else if e.kind == EntryType::Reg && e.size > 0 {
                     problem(
-                        &mut out.problems,
-                        format!(
-                            "{:?}: payload ends at {end}, past the metadata at {payload_end}",
-                            e.name
-                        ),
+                        &mut group_problems,
+                        format!("{:?}: {} bytes but no payload offset", e.name, e.size),
                     );
                 }
-            } else if e.kind == EntryType::Reg && e.size > 0 {
-                problem(
-                    &mut out.problems,
-                    format!("{:?}: {} bytes but no payload offset", e.name, e.size),
-                );
+                file.entry = std::mem::take(&mut entries[i]);
+                out.files.push(file);
             }
-            file.entry = std::mem::take(&mut entries[i]);
-            out.files.push(file);
-            i = next;
+            next_payload = group_payload.or(next_payload);
+            for p in group_problems.drain(..).rev() {
+                found.push_front(p);
+                found.truncate(MAX_PROBLEMS);
+            }
+            entries.truncate(i);
+            // Give the dropped entries' memory back as the list halves.
+            if entries.capacity() > 4096 && entries.len() < entries.capacity() / 2 {
+                entries.shrink_to_fit();
+            }
         }
+        drop(starts);
+        out.files.reverse();
+        out.problems.extend(found);
         // Payloads must be in ascending, non-overlapping order: the reference puller relies on it.
         let mut prev_end = 0u64;
         let mut unordered = Vec::new();
@@ -341,6 +374,36 @@ mod tests {
             ),
             (3, 2, 1, 4, 1, 1)
         );
+    }
+
+    #[test]
+    fn first_problems_in_toc_order_and_files_in_toc_order() {
+        // 30 problems (a stray chunk, then regs with a size and no payload offset), interleaved
+        // with good files: the first MAX_PROBLEMS in TOC order are kept, then the order check's.
+        let mut j = String::from(r#"{"entries":[{"type":"chunk","name":"stray","offset":5}"#);
+        for i in 0..29 {
+            j.push_str(&format!(
+                r#",{{"type":"reg","name":"bad{i:02}","size":3}},{{"type":"reg","name":"ok{i:02}","size":1,"offset":{}}}"#,
+                100 + i * 10
+            ));
+        }
+        j.push_str("]}");
+        let l = LayerFiles::build(toc::parse(j.as_bytes()).unwrap(), 2000);
+        assert_eq!(l.problems.len(), MAX_PROBLEMS);
+        assert_eq!(
+            l.problems[0],
+            "\"stray\": chunk entry without a preceding regular file"
+        );
+        for (i, p) in l.problems[1..].iter().enumerate() {
+            assert_eq!(*p, format!("\"bad{i:02}\": 3 bytes but no payload offset"));
+        }
+        assert_eq!(l.files.len(), 58);
+        assert_eq!(l.files[0].name, "bad00");
+        assert_eq!(l.files[57].name, "ok28");
+        // No endOffset: each payload runs to the next one's start, the last to the metadata.
+        assert_eq!(l.files[1].extent(), Some((100, 110)));
+        assert_eq!(l.files[3].extent(), Some((110, 120)));
+        assert_eq!(l.files[57].extent(), Some((380, 2000)));
     }
 
     #[test]
