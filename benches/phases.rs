@@ -1,7 +1,7 @@
 //! The phases of a big layer's inspection, each alternative side by side in one run: decoding
 //! the TOC (ruzstd into a growing buffer, ruzstd into a buffer sized once, libzstd), parsing it,
 //! building the file model, and decoding + checking the tar-split line by line (ruzstd,
-//! libzstd). Wall time is the median of RUNS; "peak" is the most heap the phase held at once
+//! libzstd; on one thread, and with the decoding on a second thread). Wall time is the median of RUNS; "peak" is the most heap the phase held at once
 //! (a counting allocator), inputs excluded.
 //!
 //!   cargo bench --bench phases -- [OCI_LAYOUT_DIR] [RUNS]
@@ -199,12 +199,21 @@ fn main() {
     let parsed = toc::parse(&json).expect("parse");
     drop(json);
     println!("tar-split decode + line-by-line check against the TOC:");
+    row(
+        "check_threaded: best decoder on a second thread, check here",
+        time(runs, || {
+            tarsplit::check_threaded(&parsed, ts_bytes, s_raw, limit)
+                .expect("tar-split")
+                .1
+                .ok()
+        }),
+    );
     let mut backends = vec![("ruzstd", Backend::Ruzstd)];
     #[cfg(feature = "libzstd")]
     backends.push(("libzstd", Backend::Libzstd));
     for (name, b) in backends {
         row(
-            &format!("{name}: for_each_line_exact + tarsplit::Stream"),
+            &format!("{name}: one thread, for_each_line_exact + tarsplit::Stream"),
             time(runs, || {
                 let mut s = tarsplit::Stream::new(&parsed);
                 zstd::for_each_line_exact_with(b, "tar-split", ts_bytes, s_raw, limit, |l| {

@@ -11,8 +11,12 @@
 #      skopeo copy --dest-compress-format zstd:chunked oci:SRC:big oci:target/bench-layers/bigN:big
 # 2. The release CLI (`cargo build --release`): `chunkscope inspect oci:…:big --json` with and
 #    without --toc-only, wall time and peak RSS from /usr/bin/time, best of BIG_RUNS (default 3).
-# 3. benches/peer (a crate of its own, so chunkscope never depends on zstd-chunked or libzstd):
-#    both libraries on the same blob in one run, each in a fresh process, wall time and VmHWM.
+# 3. benches/peer (a crate of its own, so chunkscope never depends on zstd-chunked): both
+#    libraries on the same blob in one run, each in a fresh process, wall time and VmHWM.
+# 4. benches/phases.rs (`cargo bench --bench phases -- LAYOUT RUNS`): each phase of the
+#    inspection with its alternatives side by side in one process: TOC decode (ruzstd into a
+#    growing buffer, ruzstd into a buffer sized once, libzstd), TOC parse, file model, tar-split
+#    decode + check (ruzstd, libzstd; on one thread and with decoding on a second thread).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -65,4 +69,9 @@ say "side by side with zstd-chunked 0.2.0: cargo run --release --manifest-path b
 for n in $SIZES; do
   cargo run -q --release --manifest-path benches/peer/Cargo.toml --target-dir target/peer -- \
     "target/bench-layers/big$((n / 1000))k" "$RUNS"
+done
+
+say "phases and their alternatives, side by side: cargo bench --bench phases"
+for n in $SIZES; do
+  cargo bench -q --bench phases -- "target/bench-layers/big$((n / 1000))k" "$RUNS" 2>&1 | grep -v '^\s*\(Compiling\|Finished\|Running\)'
 done

@@ -248,6 +248,10 @@ impl<'a> Frames<'a> {
         input: &'a [u8],
         limit: u64,
     ) -> Frames<'a> {
+        #[cfg_attr(
+            not(all(feature = "libzstd", not(target_arch = "wasm32"))),
+            allow(unused_mut)
+        )]
         let mut setup_error = None;
         let decoder = match backend {
             Backend::Ruzstd => {
@@ -353,7 +357,10 @@ impl<'a> Frames<'a> {
     }
 
     fn read_ruzstd(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let Decoder::Ruzstd { decoder, in_frame } = &mut self.decoder else {
+        // (The only decoder in builds without libzstd.)
+        #[allow(irrefutable_let_patterns)]
+        let Decoder::Ruzstd { decoder, in_frame } = &mut self.decoder
+        else {
             unreachable!("read_ruzstd on another decoder")
         };
         loop {
