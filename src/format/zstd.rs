@@ -8,7 +8,7 @@
 //!
 //! Two decoders sit behind one reader ([`Frames`]): `ruzstd` (pure Rust; the browser build and
 //! any build without the `libzstd` feature) and, natively with the `libzstd` feature (on with
-//! `cli`), libzstd through the `zstd` crate, three to four times faster on a big TOC or
+//! `cli`), libzstd through the `zstd` crate, two to four times faster on a big TOC or
 //! tar-split. Both accept the same input (libzstd is told to ignore frame checksums, which
 //! ruzstd does not check, and both cap the window at [`MAX_WINDOW`]) and give the same error
 //! kinds; only the wording of a [`Error::Zstd`] message differs.
