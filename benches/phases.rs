@@ -166,6 +166,16 @@ fn main() {
                 .expect("decode")
         }),
     );
+    row(
+        "ruzstd's one-shot decode_all_to_vec, sized once (not used)",
+        time(runs, || {
+            let mut out = Vec::with_capacity(t_raw as usize);
+            ruzstd::decoding::FrameDecoder::new()
+                .decode_all_to_vec(toc_bytes, &mut out)
+                .expect("decode");
+            out
+        }),
+    );
     #[cfg(feature = "libzstd")]
     row(
         "libzstd (zstd crate), buffer sized once",
