@@ -376,6 +376,241 @@ mod tests {
         );
     }
 
+    /// The file model as it was built before it was built last group first (commit c3e2c5f),
+    /// kept as the reference the differential test below compares with.
+    fn build_forward(toc: Toc, payload_end: u64) -> LayerFiles {
+        let mut out = LayerFiles {
+            // One file per non-chunk entry at most: sized from entries that exist, not a claim.
+            files: Vec::with_capacity(
+                toc.entries
+                    .iter()
+                    .filter(|e| e.kind != EntryType::Chunk)
+                    .count(),
+            ),
+            payload_end,
+            problems: Vec::new(),
+        };
+        let problem = |out: &mut Vec<String>, p: String| {
+            if out.len() < MAX_PROBLEMS {
+                out.push(p);
+            }
+        };
+        let mut entries = toc.entries;
+        let mut i = 0;
+        while i < entries.len() {
+            let e = &entries[i];
+            if e.kind == EntryType::Chunk {
+                problem(
+                    &mut out.problems,
+                    format!("{:?}: chunk entry without a preceding regular file", e.name),
+                );
+                i += 1;
+                continue;
+            }
+            let mut file = FileEntry {
+                name: e.name.clone(),
+                path: clean_path(&e.name),
+                entry: TocEntry::default(),
+                chunks: Vec::new(),
+            };
+            let mut next = i + 1;
+            if e.kind == EntryType::Reg && e.offset > 0 {
+                // The reg entry carries chunk 0; `chunk` entries with the same name follow.
+                let mut raw: Vec<&TocEntry> = vec![e];
+                while next < entries.len()
+                    && entries[next].kind == EntryType::Chunk
+                    && entries[next].name == e.name
+                {
+                    raw.push(&entries[next]);
+                    next += 1;
+                }
+                // Where the last chunk ends: endOffset, else the next payload's start, else the TOC.
+                let end = if e.end_offset > 0 {
+                    e.end_offset
+                } else {
+                    entries[next..]
+                        .iter()
+                        .find(|x| x.offset > 0)
+                        .map(|x| x.offset)
+                        .unwrap_or(payload_end)
+                };
+                let multi = raw.len() > 1;
+                for (k, c) in raw.iter().enumerate() {
+                    let c_end = raw.get(k + 1).map(|n| n.offset).unwrap_or(end);
+                    let u_off = if k == 0 { 0 } else { c.chunk_offset() };
+                    let u_end = raw.get(k + 1).map(|n| n.chunk_offset()).unwrap_or(e.size);
+                    if c_end <= c.offset {
+                        problem(
+                            &mut out.problems,
+                            format!(
+                                "{:?}: chunk {k} ends at {c_end}, not after its start {}",
+                                e.name, c.offset
+                            ),
+                        );
+                    }
+                    if u_end < u_off {
+                        problem(
+                            &mut out.problems,
+                            format!(
+                                "{:?}: chunk {k} has chunkOffset {u_off} beyond the next one",
+                                e.name
+                            ),
+                        );
+                    }
+                    if multi && c.chunk_size() != 0 && c.chunk_size() != u_end.saturating_sub(u_off)
+                    {
+                        problem(
+                            &mut out.problems,
+                            format!(
+                                "{:?}: chunk {k} chunkSize {} but spans {}",
+                                e.name,
+                                c.chunk_size(),
+                                u_end.saturating_sub(u_off)
+                            ),
+                        );
+                    }
+                    file.chunks.push(Chunk {
+                        offset: c.offset,
+                        // Clamped to the payload area, so every sum over extents stays below
+                        // the blob size; anything cut here is also reported as a problem.
+                        compressed_length: c_end.min(payload_end).saturating_sub(c.offset),
+                        uncompressed_offset: u_off,
+                        uncompressed_length: u_end.saturating_sub(u_off),
+                        digest: if multi {
+                            c.chunk_digest()
+                        } else {
+                            e.digest.as_ref()
+                        }
+                        .cloned(),
+                        zeros: c.chunk_type() == "zeros",
+                    });
+                }
+                if end > payload_end {
+                    problem(
+                        &mut out.problems,
+                        format!(
+                            "{:?}: payload ends at {end}, past the metadata at {payload_end}",
+                            e.name
+                        ),
+                    );
+                }
+            } else if e.kind == EntryType::Reg && e.size > 0 {
+                problem(
+                    &mut out.problems,
+                    format!("{:?}: {} bytes but no payload offset", e.name, e.size),
+                );
+            }
+            file.entry = std::mem::take(&mut entries[i]);
+            out.files.push(file);
+            i = next;
+        }
+        // Payloads must be in ascending, non-overlapping order: the reference puller relies on it.
+        let mut prev_end = 0u64;
+        let mut unordered = Vec::new();
+        for f in &out.files {
+            if let Some((start, end)) = f.extent() {
+                if start < prev_end {
+                    unordered.push(format!("{:?}: payload at {start} overlaps or precedes the previous one (ends {prev_end})", f.name));
+                }
+                prev_end = prev_end.max(end);
+            }
+        }
+        for p in unordered {
+            problem(&mut out.problems, p);
+        }
+        out
+    }
+
+    /// Random TOCs (reg, chunk, dir and symlink entries over a few names, with and without
+    /// offsets, end offsets, sizes and chunk fields, in any order): built last group first,
+    /// the file model equals the one built front to back, problems included.
+    #[test]
+    fn last_group_first_equals_front_to_back_on_random_tocs() {
+        use crate::format::toc::Rare;
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut capped = 0;
+        for round in 0..3000 {
+            let len = next(80) as usize;
+            let mut entries = Vec::with_capacity(len);
+            for _ in 0..len {
+                let kind = match next(8) {
+                    0..=2 => EntryType::Reg,
+                    3..=5 => EntryType::Chunk,
+                    6 => EntryType::Dir,
+                    _ => EntryType::Symlink,
+                };
+                let mut e = TocEntry {
+                    kind,
+                    name: ["a", "b", "./c", "d/../e"][next(4) as usize].to_string(),
+                    size: [0, 1, 10, 100][next(4) as usize],
+                    offset: [0, 0, next(1000), next(1000)][next(4) as usize],
+                    end_offset: [0, 0, next(1200)][next(3) as usize],
+                    ..TocEntry::default()
+                };
+                if next(2) == 0 {
+                    e.rare = Some(Box::new(Rare {
+                        chunk_size: next(20),
+                        chunk_offset: next(120),
+                        chunk_type: ["", "zeros"][next(2) as usize].to_string(),
+                        ..Rare::default()
+                    }));
+                }
+                entries.push(e);
+            }
+            let toc = Toc {
+                entries,
+                ..Toc::default()
+            };
+            let payload_end = [500, 1000, 2000][next(3) as usize];
+            let built = LayerFiles::build(toc.clone(), payload_end);
+            capped += usize::from(built.problems.len() == MAX_PROBLEMS);
+            assert_eq!(built, build_forward(toc, payload_end), "round {round}");
+        }
+        assert!(capped > 100, "only {capped} rounds reach the problem cap");
+    }
+
+    /// `clean_path`'s one-pass form equals the stack form on names made of every kind of part.
+    #[test]
+    fn clean_path_equals_the_stack_form() {
+        fn stack_form(name: &str) -> String {
+            let mut parts: Vec<&str> = Vec::new();
+            for p in name.split('/') {
+                match p {
+                    "" | "." => {}
+                    ".." => {
+                        parts.pop();
+                    }
+                    p => parts.push(p),
+                }
+            }
+            let s: String = parts.iter().map(|p| format!("/{p}")).collect();
+            if s.is_empty() {
+                "/".into()
+            } else {
+                s
+            }
+        }
+        let parts = ["", ".", "..", "a", "bc", "..."];
+        for n in 0..6usize.pow(4) {
+            let mut k = n;
+            let mut name = String::new();
+            for i in 0..4 {
+                if i > 0 {
+                    name.push('/');
+                }
+                name.push_str(parts[k % 6]);
+                k /= 6;
+            }
+            assert_eq!(clean_path(&name), stack_form(&name), "{name:?}");
+        }
+    }
+
     #[test]
     fn first_problems_in_toc_order_and_files_in_toc_order() {
         // 30 problems (a stray chunk, then regs with a size and no payload offset), interleaved
