@@ -10,9 +10,14 @@
 #    format: TOC + tar-split with tarSplitDigest) in the chroot scripts/podman-chroot.sh makes:
 #      skopeo copy --dest-compress-format zstd:chunked oci:SRC:big oci:target/bench-layers/bigN:big
 # 2. The release CLI (`cargo build --release`): `chunkscope inspect oci:…:big --json` with and
-#    without --toc-only, wall time and peak RSS from /usr/bin/time, best of BIG_RUNS (default 3).
-# 3. benches/peer (a crate of its own, so chunkscope never depends on zstd-chunked or libzstd):
-#    both libraries on the same blob in one run, each in a fresh process, wall time and VmHWM.
+#    without --toc-only, wall time, CPU time and peak RSS from /usr/bin/time, best of BIG_RUNS
+#    (default 3).
+# 3. benches/peer (a crate of its own, so chunkscope never depends on zstd-chunked): both
+#    libraries on the same blob in one run, each in a fresh process, wall time and VmHWM.
+# 4. benches/phases.rs (`cargo bench --bench phases -- LAYOUT RUNS`): each phase of the
+#    inspection with its alternatives side by side in one process: TOC decode (ruzstd into a
+#    growing buffer, ruzstd into a buffer sized once, libzstd), TOC parse, file model, tar-split
+#    decode + check (ruzstd, libzstd; on one thread and with decoding on a second thread).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -53,11 +58,11 @@ print(f"blob {size} B, TOC {t[1]} B compressed / {t[2]} B JSON, tar-split {s[1]}
   for mode in --toc-only ""; do
     best=""
     for _ in $(seq "$RUNS"); do
-      r=$(/usr/bin/time -f "%e %M" "$BIN" inspect "oci:$dir:big" --json $mode 2>&1 >/dev/null | tail -1)
+      r=$(/usr/bin/time -f "%e %M %U %S" "$BIN" inspect "oci:$dir:big" --json $mode 2>&1 >/dev/null | tail -1)
       if [ -z "$best" ] || awk -v a="$r" -v b="$best" 'BEGIN { split(a, x, " "); split(b, y, " "); exit !(x[1] < y[1]) }'; then best=$r; fi
     done
-    read -r secs kb <<<"$best"
-    echo "  chunkscope inspect --json ${mode:-(TOC + tar-split)}: best of $RUNS: ${secs} s, peak RSS $((kb / 1024)) MiB"
+    read -r secs kb user sys <<<"$best"
+    echo "  chunkscope inspect --json ${mode:-(TOC + tar-split)}: best of $RUNS: ${secs} s (CPU ${user} s user + ${sys} s sys), peak RSS $((kb / 1024)) MiB"
   done
 done
 
@@ -65,4 +70,9 @@ say "side by side with zstd-chunked 0.2.0: cargo run --release --manifest-path b
 for n in $SIZES; do
   cargo run -q --release --manifest-path benches/peer/Cargo.toml --target-dir target/peer -- \
     "target/bench-layers/big$((n / 1000))k" "$RUNS"
+done
+
+say "phases and their alternatives, side by side: cargo bench --bench phases"
+for n in $SIZES; do
+  cargo bench -q --bench phases -- "target/bench-layers/big$((n / 1000))k" "$RUNS" 2>&1 | grep -v '^\s*\(Compiling\|Finished\|Running\)'
 done

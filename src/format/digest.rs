@@ -30,17 +30,25 @@ impl Digest {
             "sha512" => 128,
             _ => return Err(bad("unsupported algorithm (sha256 or sha512 expected)")),
         };
-        if hex.len() != len
-            || !hex
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
-            return Err(bad(&format!("expected {len} lowercase hex digits")));
+        // One pass over the hex: each pair checked and converted together.
+        const fn nibble(b: u8) -> u8 {
+            match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                _ => 0xFF,
+            }
         }
-        let nibble = |b: u8| if b <= b'9' { b - b'0' } else { b - b'a' + 10 };
+        let hex_error = || bad(&format!("expected {len} lowercase hex digits"));
+        if hex.len() != len {
+            return Err(hex_error());
+        }
         let mut bytes = [0u8; 64];
-        for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
-            bytes[i] = nibble(pair[0]) << 4 | nibble(pair[1]);
+        for (out, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+            let (hi, lo) = (nibble(pair[0]), nibble(pair[1]));
+            if (hi | lo) > 0xF {
+                return Err(hex_error());
+            }
+            *out = hi << 4 | lo;
         }
         Ok(if len == 64 {
             Digest::Sha256(bytes[..32].try_into().expect("32 bytes"))

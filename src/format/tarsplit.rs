@@ -174,6 +174,93 @@ impl<'t> Stream<'t> {
     }
 }
 
+/// The compressed tar-split decompressed ([`crate::format::zstd::for_each_line_exact`]) and
+/// checked against the TOC line by line: the result, and the errors with their precedence, are
+/// those of feeding a [`Stream`] from `for_each_line_exact`. Natively, decompressing and parsing
+/// the lines (zstd, JSON, base64) run on a second thread while this one checks the pieces
+/// against the TOC; they pass in batches through a bounded channel, so memory stays a few
+/// batches of lines whatever the size of the tar-split. The browser build does both in turn.
+pub fn check_compressed(
+    toc: &Toc,
+    input: &[u8],
+    expected: u64,
+    limit: u64,
+) -> Result<(Totals, Correspondence)> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return check_threaded(toc, input, expected, limit);
+    #[cfg(target_arch = "wasm32")]
+    check_in_turn(toc, input, expected, limit)
+}
+
+/// [`check_compressed`] on one thread.
+pub fn check_in_turn(
+    toc: &Toc,
+    input: &[u8],
+    expected: u64,
+    limit: u64,
+) -> Result<(Totals, Correspondence)> {
+    let mut stream = Stream::new(toc);
+    crate::format::zstd::for_each_line_exact("tar-split", input, expected, limit, |line| {
+        stream.line(line)
+    })?;
+    Ok(stream.finish())
+}
+
+/// [`check_compressed`] with the decoding on a second thread.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn check_threaded(
+    toc: &Toc,
+    input: &[u8],
+    expected: u64,
+    limit: u64,
+) -> Result<(Totals, Correspondence)> {
+    /// Pieces per batch, and batches in flight: about 1 MB of lines for a real tar-split.
+    const BATCH: usize = 256;
+    const IN_FLIGHT: usize = 4;
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Piece>>(IN_FLIGHT);
+        let producer = s.spawn(move || {
+            let mut lines = Lines::default();
+            let mut batch = Vec::with_capacity(BATCH);
+            let r = crate::format::zstd::for_each_line_exact(
+                "tar-split",
+                input,
+                expected,
+                limit,
+                |raw| {
+                    if let Some(p) = lines.line(raw)? {
+                        batch.push(p);
+                        if batch.len() == BATCH {
+                            // The receiver outlives every send (it reads to the end).
+                            let _ =
+                                tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                        }
+                    }
+                    Ok(())
+                },
+            );
+            if !batch.is_empty() {
+                let _ = tx.send(batch);
+            }
+            (r, lines.totals)
+        });
+        let mut checker = Checker::new(toc);
+        for batch in rx {
+            for piece in batch {
+                match piece {
+                    Piece::Segment(p) => checker.segment(&p),
+                    Piece::File { name } => checker.file(&name),
+                }
+            }
+        }
+        let (r, totals) = producer
+            .join()
+            .map_err(|_| Error::Internal("the tar-split decoding thread panicked".into()))?;
+        r?;
+        Ok((totals, checker.finish()))
+    })
+}
+
 /// How the TOC and the tar-split disagree about one entry, in containers/storage's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

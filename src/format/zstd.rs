@@ -5,10 +5,46 @@
 //! until the input ends, skipping skippable ones (readers that stop after the first frame are a
 //! known source of bugs). Output is capped: we never trust a declared size, and never let a
 //! small input expand past the limit the caller gives (the "zstd bomb" defence).
+//!
+//! Two decoders sit behind one reader ([`Frames`]): `ruzstd` (pure Rust; the browser build and
+//! any build without the `libzstd` feature) and, natively with the `libzstd` feature (on with
+//! `cli`), libzstd through the `zstd` crate, two to four times faster on a big TOC or
+//! tar-split. Both accept the same input (libzstd is told to ignore frame checksums, which
+//! ruzstd does not check, and both cap the window at [`MAX_WINDOW`]) and give the same error
+//! kinds; only the wording of a [`Error::Zstd`] message differs.
 
 use crate::error::{Error, Result};
 use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
 use std::io::Read;
+
+/// Whether this build decodes with libzstd (native, feature `libzstd`) rather than ruzstd.
+pub const LIBZSTD: bool = cfg!(all(feature = "libzstd", not(target_arch = "wasm32")));
+
+/// The decoder behind a [`Frames`] reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Pure-Rust `ruzstd` (every build).
+    Ruzstd,
+    /// libzstd through the `zstd` crate (native builds with the `libzstd` feature).
+    #[cfg(all(feature = "libzstd", not(target_arch = "wasm32")))]
+    Libzstd,
+}
+
+impl Backend {
+    /// The fastest decoder this build has.
+    pub fn best() -> Backend {
+        #[cfg(all(feature = "libzstd", not(target_arch = "wasm32")))]
+        return Backend::Libzstd;
+        #[cfg(not(all(feature = "libzstd", not(target_arch = "wasm32"))))]
+        Backend::Ruzstd
+    }
+}
+
+/// How far a declared uncompressed length may exceed the compressed input (as a multiple) and
+/// still size the output buffer up front. Real TOCs compress about 25:1; a claim beyond this
+/// ratio still decodes, but the buffer then grows with the real output only, so a small input
+/// with a large claim reserves nothing (in the browser, reserved memory is committed).
+const PRESIZE_RATIO: u64 = 128;
 
 /// The magic the zstd:chunked writer uses for its skippable frames (RFC 8878 allows ..50 to ..5F).
 pub const SKIPPABLE_MAGIC: u32 = 0x184D_2A50;
@@ -45,6 +81,19 @@ pub fn decompress(what: &str, input: &[u8], limit: u64) -> Result<Vec<u8>> {
 /// annotation, a footer or a TOC). A claim over `limit` is refused before any work is done and
 /// nothing is allocated from the claim: the buffer grows only with real output.
 pub fn decompress_exact(what: &str, input: &[u8], expected: u64, limit: u64) -> Result<Vec<u8>> {
+    decompress_exact_with(Backend::best(), what, input, expected, limit)
+}
+
+/// [`decompress_exact`] with a chosen decoder (the benchmarks and tests compare them). The
+/// output buffer is sized once from `expected` when the claim is plausible for the input's size
+/// (see [`PRESIZE_RATIO`]), so a big TOC is never copied while its buffer doubles.
+pub fn decompress_exact_with(
+    backend: Backend,
+    what: &str,
+    input: &[u8],
+    expected: u64,
+    limit: u64,
+) -> Result<Vec<u8>> {
     if expected > limit {
         return Err(Error::TooLarge {
             what: format!("{what} (declared uncompressed size)"),
@@ -52,14 +101,23 @@ pub fn decompress_exact(what: &str, input: &[u8], expected: u64, limit: u64) -> 
             limit,
         });
     }
-    let mut out = Vec::new();
-    decompress_into(what, input, expected, &mut out).map_err(|e| match e {
-        Error::TooLarge { .. } => Error::Overlong {
-            what: what.to_string(),
-            expected,
-        },
-        e => e,
-    })?;
+    let plausible = expected <= (input.len() as u64).saturating_mul(PRESIZE_RATIO);
+    let mut out = Vec::with_capacity(if plausible {
+        // Within `limit` (checked above), so it fits a usize.
+        usize::try_from(expected).unwrap_or(0)
+    } else {
+        0
+    });
+    let mut r = Frames::with_backend(backend, what, input, expected);
+    r.read_to_end(&mut out)
+        .map_err(|e| r.error(e))
+        .map_err(|e| match e {
+            Error::TooLarge { .. } => Error::Overlong {
+                what: what.to_string(),
+                expected,
+            },
+            e => e,
+        })?;
     if out.len() as u64 != expected {
         return Err(Error::LengthMismatch {
             what: what.to_string(),
@@ -80,6 +138,18 @@ pub fn for_each_line_exact(
     input: &[u8],
     expected: u64,
     limit: u64,
+    on_line: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    for_each_line_exact_with(Backend::best(), what, input, expected, limit, on_line)
+}
+
+/// [`for_each_line_exact`] with a chosen decoder (the benchmarks and tests compare them).
+pub fn for_each_line_exact_with(
+    backend: Backend,
+    what: &str,
+    input: &[u8],
+    expected: u64,
+    limit: u64,
     mut on_line: impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
     use std::io::BufRead;
@@ -90,7 +160,10 @@ pub fn for_each_line_exact(
             limit,
         });
     }
-    let mut r = std::io::BufReader::with_capacity(1 << 16, Frames::new(what, input, expected));
+    let mut r = std::io::BufReader::with_capacity(
+        1 << 16,
+        Frames::with_backend(backend, what, input, expected),
+    );
     let mut line = Vec::new();
     let mut first_error = None;
     loop {
@@ -141,27 +214,84 @@ fn decompress_into(what: &str, input: &[u8], limit: u64, out: &mut Vec<u8>) -> R
 pub struct Frames<'a> {
     what: &'a str,
     rest: &'a [u8],
-    decoder: FrameDecoder,
-    in_frame: bool,
+    decoder: Decoder,
     produced: u64,
     limit: u64,
     /// The typed error behind the last `io::Error` this reader returned.
     failure: Option<Error>,
+    /// A decoder parameter libzstd refused: every read fails rather than decode differently.
+    setup_error: Option<String>,
+}
+
+enum Decoder {
+    Ruzstd {
+        decoder: Box<FrameDecoder>,
+        in_frame: bool,
+    },
+    #[cfg(all(feature = "libzstd", not(target_arch = "wasm32")))]
+    Libzstd {
+        dctx: zstd::zstd_safe::DCtx<'static>,
+        /// Inside a frame: libzstd's last hint was not 0.
+        in_frame: bool,
+    },
 }
 
 impl<'a> Frames<'a> {
-    /// A reader over `input` that decodes at most `limit` bytes; `what` names the data in errors.
+    /// A reader with this build's fastest decoder ([`Backend::best`]).
     pub fn new(what: &'a str, input: &'a [u8], limit: u64) -> Frames<'a> {
-        let mut decoder = FrameDecoder::new();
-        decoder.set_max_window_size(MAX_WINDOW);
+        Frames::with_backend(Backend::best(), what, input, limit)
+    }
+
+    /// A reader over `input` that decodes at most `limit` bytes with the given decoder; `what`
+    /// names the data in errors.
+    pub fn with_backend(
+        backend: Backend,
+        what: &'a str,
+        input: &'a [u8],
+        limit: u64,
+    ) -> Frames<'a> {
+        #[cfg_attr(
+            not(all(feature = "libzstd", not(target_arch = "wasm32"))),
+            allow(unused_mut)
+        )]
+        let mut setup_error = None;
+        let decoder = match backend {
+            Backend::Ruzstd => {
+                let mut decoder = FrameDecoder::new();
+                decoder.set_max_window_size(MAX_WINDOW);
+                Decoder::Ruzstd {
+                    decoder: Box::new(decoder),
+                    in_frame: false,
+                }
+            }
+            #[cfg(all(feature = "libzstd", not(target_arch = "wasm32")))]
+            Backend::Libzstd => {
+                use zstd::zstd_safe::{DCtx, DParameter};
+                let mut dctx = DCtx::create();
+                // The window cap (2^27 = MAX_WINDOW, libzstd's default, set anyway) and no
+                // checksum check, as ruzstd (built without its `hash` feature) does not check.
+                for p in [
+                    DParameter::WindowLogMax(MAX_WINDOW.trailing_zeros()),
+                    DParameter::ForceIgnoreChecksum(true),
+                ] {
+                    if let Err(code) = dctx.set_parameter(p) {
+                        setup_error = Some(zstd::zstd_safe::get_error_name(code).to_string());
+                    }
+                }
+                Decoder::Libzstd {
+                    dctx,
+                    in_frame: false,
+                }
+            }
+        };
         Frames {
             what,
             rest: input,
             decoder,
-            in_frame: false,
             produced: 0,
             limit,
             failure: None,
+            setup_error,
         }
     }
 
@@ -185,35 +315,123 @@ impl<'a> Frames<'a> {
         io
     }
 
-    /// Moves past skippable frames; false at the end of the input.
-    fn next_frame(&mut self) -> Result<bool> {
+    /// Counts `n` bytes of output; an error past the limit.
+    fn count(&mut self, n: usize) -> std::io::Result<usize> {
+        self.produced += n as u64;
+        if self.produced > self.limit {
+            let e = Error::TooLarge {
+                what: format!("{} (decompressed)", self.what),
+                size: self.produced,
+                limit: self.limit,
+            };
+            return Err(self.fail(e));
+        }
+        Ok(n)
+    }
+
+    /// ruzstd: moves past skippable frames; false at the end of the input.
+    fn next_frame(
+        rest: &mut &[u8],
+        decoder: &mut FrameDecoder,
+    ) -> std::result::Result<bool, String> {
         loop {
-            if self.rest.is_empty() {
+            if rest.is_empty() {
                 return Ok(false);
             }
-            if self.rest.len() < 4 {
-                return Err(self.zerr(format!(
-                    "{} stray bytes after the last frame",
-                    self.rest.len()
-                )));
+            if rest.len() < 4 {
+                return Err(format!("{} stray bytes after the last frame", rest.len()));
             }
-            let magic = u32::from_le_bytes(self.rest[0..4].try_into().expect("4 bytes"));
+            let magic = u32::from_le_bytes(rest[0..4].try_into().expect("4 bytes"));
             if !is_skippable(magic) {
                 break;
             }
-            if self.rest.len() < 8 {
-                return Err(self.zerr("truncated skippable frame header".into()));
+            if rest.len() < 8 {
+                return Err("truncated skippable frame header".into());
             }
-            let len = u32::from_le_bytes(self.rest[4..8].try_into().expect("4 bytes")) as usize;
-            if self.rest.len() - 8 < len {
-                return Err(self.zerr("truncated skippable frame".into()));
+            let len = u32::from_le_bytes(rest[4..8].try_into().expect("4 bytes")) as usize;
+            if rest.len() - 8 < len {
+                return Err("truncated skippable frame".into());
             }
-            self.rest = &self.rest[8 + len..];
+            *rest = &rest[8 + len..];
         }
-        self.decoder
-            .reset(&mut self.rest)
-            .map_err(|e| self.zerr(e.to_string()))?;
+        decoder.reset(&mut *rest).map_err(|e| e.to_string())?;
         Ok(true)
+    }
+
+    fn read_ruzstd(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // (The only decoder in builds without libzstd.)
+        #[allow(irrefutable_let_patterns)]
+        let Decoder::Ruzstd { decoder, in_frame } = &mut self.decoder
+        else {
+            unreachable!("read_ruzstd on another decoder")
+        };
+        loop {
+            if !*in_frame {
+                match Self::next_frame(&mut self.rest, decoder) {
+                    Ok(true) => *in_frame = true,
+                    Ok(false) => return Ok(0),
+                    Err(m) => {
+                        let e = self.zerr(m);
+                        return Err(self.fail(e));
+                    }
+                }
+            }
+            if decoder.can_collect() > 0 {
+                let n = decoder.read(buf)?;
+                return self.count(n);
+            }
+            if decoder.is_finished() {
+                *in_frame = false;
+                continue;
+            }
+            let before = self.rest.len();
+            if let Err(e) =
+                decoder.decode_blocks(&mut self.rest, BlockDecodingStrategy::UptoBlocks(1))
+            {
+                let e = self.zerr(e.to_string());
+                return Err(self.fail(e));
+            }
+            if self.rest.len() == before && decoder.can_collect() == 0 && !decoder.is_finished() {
+                let e = self.zerr("decoder made no progress".into());
+                return Err(self.fail(e));
+            }
+        }
+    }
+
+    #[cfg(all(feature = "libzstd", not(target_arch = "wasm32")))]
+    fn read_libzstd(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use zstd::zstd_safe::{InBuffer, OutBuffer};
+        let Decoder::Libzstd { dctx, in_frame } = &mut self.decoder else {
+            unreachable!("read_libzstd on another decoder")
+        };
+        loop {
+            if self.rest.is_empty() && !*in_frame {
+                return Ok(0);
+            }
+            let mut input = InBuffer::around(self.rest);
+            let mut output = OutBuffer::around(&mut *buf);
+            let hint = dctx.decompress_stream(&mut output, &mut input);
+            let (read, written) = (input.pos(), output.pos());
+            self.rest = &self.rest[read..];
+            match hint {
+                Ok(hint) => *in_frame = hint != 0,
+                Err(code) => {
+                    let e = self.zerr(zstd::zstd_safe::get_error_name(code).to_string());
+                    return Err(self.fail(e));
+                }
+            }
+            if written > 0 {
+                return self.count(written);
+            }
+            if read == 0 {
+                let e = self.zerr(if self.rest.is_empty() {
+                    "truncated frame".into()
+                } else {
+                    "decoder made no progress".into()
+                });
+                return Err(self.fail(e));
+            }
+        }
     }
 }
 
@@ -222,46 +440,14 @@ impl Read for Frames<'_> {
         if buf.is_empty() {
             return Ok(0);
         }
-        loop {
-            if !self.in_frame {
-                match self.next_frame() {
-                    Ok(true) => self.in_frame = true,
-                    Ok(false) => return Ok(0),
-                    Err(e) => return Err(self.fail(e)),
-                }
-            }
-            if self.decoder.can_collect() > 0 {
-                let n = self.decoder.read(buf)?;
-                self.produced += n as u64;
-                if self.produced > self.limit {
-                    let e = Error::TooLarge {
-                        what: format!("{} (decompressed)", self.what),
-                        size: self.produced,
-                        limit: self.limit,
-                    };
-                    return Err(self.fail(e));
-                }
-                return Ok(n);
-            }
-            if self.decoder.is_finished() {
-                self.in_frame = false;
-                continue;
-            }
-            let before = self.rest.len();
-            if let Err(e) = self
-                .decoder
-                .decode_blocks(&mut self.rest, BlockDecodingStrategy::UptoBlocks(1))
-            {
-                let e = self.zerr(e.to_string());
-                return Err(self.fail(e));
-            }
-            if self.rest.len() == before
-                && self.decoder.can_collect() == 0
-                && !self.decoder.is_finished()
-            {
-                let e = self.zerr("decoder made no progress".into());
-                return Err(self.fail(e));
-            }
+        if let Some(m) = self.setup_error.clone() {
+            let e = self.zerr(m);
+            return Err(self.fail(e));
+        }
+        match self.decoder {
+            Decoder::Ruzstd { .. } => self.read_ruzstd(buf),
+            #[cfg(all(feature = "libzstd", not(target_arch = "wasm32")))]
+            Decoder::Libzstd { .. } => self.read_libzstd(buf),
         }
     }
 }

@@ -605,16 +605,10 @@ impl LayerInspection {
                 ),
             }
             // Checked line by line as it decompresses: the decoded tar-split (hundreds of MB
-            // for a big layer) is never held, only one line and the TOC's name index.
-            let mut stream = tarsplit::Stream::new(&toc);
-            zstd::for_each_line_exact(
-                "tar-split",
-                ts_bytes,
-                ts.uncompressed_length,
-                MAX_TAR_SPLIT,
-                |line| stream.line(line),
-            )?;
-            let (split, corr) = stream.finish();
+            // for a big layer) is never held, only a few batches of lines and the TOC's name
+            // index (natively, decoding runs on a second thread).
+            let (split, corr) =
+                tarsplit::check_compressed(&toc, ts_bytes, ts.uncompressed_length, MAX_TAR_SPLIT)?;
             self.check(
                 CheckName::TarsplitUncompressedLength,
                 true,

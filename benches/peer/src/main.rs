@@ -8,8 +8,8 @@
 //! do the same work: decompress the TOC and the tar-split, parse both, and relate every
 //! tar-split file record to its TOC entry. chunkscope does more on top (TOC digest, tar-split
 //! digest, every header compared field by field with its TOC entry, chunk extents, report);
-//! the peer does not check digests. Prints wall time (median of RUNS) and peak RSS (VmHWM) of
-//! each.
+//! the peer does not check digests. Prints wall time (median of RUNS), CPU time (user +
+//! system, median) and peak RSS (VmHWM) of each.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -53,6 +53,20 @@ fn hwm_kb() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds (user + system) this process has used, from /proc/self/stat (clock ticks of
+/// 1/100 s): on a loaded machine it says more about the work than wall time does.
+fn cpu_secs() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = |i: usize| f.get(i)?.parse::<f64>().ok();
+            Some((ticks(11)? + ticks(12)?) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 fn run_peer(dir: &str) -> String {
     let (path, ann, _, _) = layer(dir);
     let t = Instant::now();
@@ -64,9 +78,10 @@ fn run_peer(dir: &str) -> String {
         zstd_chunked::Stream::new_from_frames(r(&refs.manifest), r(&refs.tarsplit)).expect("peer");
     let n = stream.references().count();
     format!(
-        "{:.3} {} {n} file references",
+        "{:.3} {} {:.2} {n} file references",
         t.elapsed().as_secs_f64(),
-        hwm_kb()
+        hwm_kb(),
+        cpu_secs()
     )
 }
 
@@ -93,9 +108,10 @@ fn run_chunkscope(dir: &str, tar_split: bool) -> String {
     });
     assert!(layer.report.error.is_none(), "{:?}", layer.report.error);
     format!(
-        "{:.3} {} {} TOC entries",
+        "{:.3} {} {:.2} {} TOC entries",
         t.elapsed().as_secs_f64(),
         hwm_kb(),
+        cpu_secs(),
         layer.report.entries
     )
 }
@@ -121,7 +137,7 @@ fn main() {
             let (path, _, size, _) = layer(dir);
             println!("blob {path}: {size} bytes; median of {runs} runs, each in a fresh process");
             for what in ["peer", "chunkscope", "chunkscope-toc-only"] {
-                let mut rows: Vec<(f64, u64, String)> = (0..runs)
+                let mut rows: Vec<(f64, u64, f64, String)> = (0..runs)
                     .map(|_| {
                         let out = Command::new(&me)
                             .args(["--child", what, dir])
@@ -133,22 +149,26 @@ fn main() {
                             String::from_utf8_lossy(&out.stderr)
                         );
                         let s = String::from_utf8(out.stdout).expect("utf8");
-                        let mut it = s.trim().splitn(3, ' ');
+                        let mut it = s.trim().splitn(4, ' ');
                         let t: f64 = it.next().unwrap().parse().unwrap();
                         let kb: u64 = it.next().unwrap().parse().unwrap();
-                        (t, kb, it.next().unwrap_or("").to_string())
+                        let cpu: f64 = it.next().unwrap().parse().unwrap();
+                        (t, kb, cpu, it.next().unwrap_or("").to_string())
                     })
                     .collect();
                 rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-                let (t, kb, note) = &rows[runs / 2];
+                let (t, kb, _, note) = &rows[runs / 2];
+                let mut cpu: Vec<f64> = rows.iter().map(|r| r.2).collect();
+                cpu.sort_by(f64::total_cmp);
                 let name = match what {
                     "peer" => "zstd-chunked 0.2.0 Stream::new_from_frames (TOC + tar-split)",
                     "chunkscope" => "chunkscope inspect (TOC + tar-split + checks)",
                     _ => "chunkscope inspect --toc-only",
                 };
                 println!(
-                    "{name}: median {t:.3} s (min {:.3}), peak RSS {:.0} MB ({note}; blob in memory included)",
+                    "{name}: median {t:.3} s (min {:.3}), CPU {:.2} s (median), peak RSS {:.0} MB ({note}; blob in memory included)",
                     rows[0].0,
+                    cpu[runs / 2],
                     *kb as f64 / 1000.0
                 );
             }
