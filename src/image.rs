@@ -10,7 +10,7 @@ use crate::format::digest::Digest;
 use crate::inspect::report::LayerReport;
 use crate::inspect::{ByteRange, InspectOptions, LayerModel};
 use crate::oci::{Descriptor, ImageConfig, Manifest, ManifestDoc, Platform, MAX_MANIFEST};
-use crate::request_log::RequestRecord;
+use crate::request_log::{ProgressPhase, RequestRecord};
 use serde::Serialize;
 
 /// A place images can be read from: an OCI layout directory, a registry, a single blob file.
@@ -32,7 +32,7 @@ pub trait ImageSource {
         Vec::new()
     }
     /// Called when the inspection moves on (`manifest`, `config`, `layer`), for progress display.
-    fn progress(&mut self, _phase: &str, _layer: Option<usize>) {}
+    fn progress(&mut self, _phase: ProgressPhase, _layer: Option<usize>) {}
     /// Called after layer `layer` is inspected, with its TOC entry count (0 when none was read).
     fn layer_inspected(&mut self, _layer: usize, _entries: usize) {}
 }
@@ -93,7 +93,7 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
         source: name.to_string(),
         ..ImageReport::default()
     };
-    src.progress("manifest", None);
+    src.progress(ProgressPhase::Manifest, None);
     let (bytes, ct) = src.root_manifest().await?;
     let mut manifest_digest = Digest::sha256(&bytes).to_string();
     let manifest = match ManifestDoc::parse(&bytes, ct.as_deref())? {
@@ -120,7 +120,7 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
     };
     report.manifest_digest = Some(manifest_digest);
     report.config_digest = Some(manifest.config.digest.clone());
-    src.progress("config", None);
+    src.progress(ProgressPhase::Config, None);
     let cfg = src.fetch(&manifest.config, MAX_MANIFEST).await?;
     manifest
         .config
@@ -135,7 +135,7 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
 
     let mut layers = Vec::new();
     for (i, desc) in manifest.layers.iter().enumerate() {
-        src.progress("layer", Some(i));
+        src.progress(ProgressPhase::Layer, Some(i));
         let (layer_report, model) =
             crate::inspect::inspect_layer(desc, opts, async |r| src.read_range(desc, r).await)
                 .await
@@ -149,7 +149,7 @@ pub async fn inspect_image<S: ImageSource + ?Sized>(
     report.request_log = src.request_log();
     report.requests = report.request_log.len();
     report.bytes_fetched = report.request_log.iter().map(|r| r.bytes).sum();
-    src.progress("done", None);
+    src.progress(ProgressPhase::Done, None);
     Ok(InspectedImage {
         report,
         manifest,

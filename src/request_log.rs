@@ -63,6 +63,71 @@ impl fmt::Display for RequestPurpose {
     }
 }
 
+/// A step an image inspection reports to a progress callback: the wire spelling of a progress
+/// event's `phase` (kebab-case, as `RequestPurpose`'s for a request of that purpose).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProgressPhase {
+    /// The manifest (or index) is next.
+    Manifest,
+    /// The config is next.
+    Config,
+    /// Layer `layer` is next.
+    Layer,
+    /// A request for a layer's metadata was answered.
+    Metadata,
+    /// A token request was answered.
+    Token,
+    /// `GET /v2/` was answered.
+    Ping,
+    /// A range-probe request was answered.
+    Probe,
+    /// A page of the tag list was answered.
+    Tags,
+    /// A file payload request was answered.
+    File,
+    /// Part of a long answer arrived (the browser transport, every 256 KiB).
+    Body,
+    /// Layer `layer` was inspected (the event carries its TOC entry count).
+    LayerDone,
+    /// The image walk is over.
+    Done,
+}
+
+impl ProgressPhase {
+    /// Every phase, in documentation order.
+    pub const ALL: [ProgressPhase; 12] = [
+        ProgressPhase::Manifest,
+        ProgressPhase::Config,
+        ProgressPhase::Layer,
+        ProgressPhase::Metadata,
+        ProgressPhase::Token,
+        ProgressPhase::Ping,
+        ProgressPhase::Probe,
+        ProgressPhase::Tags,
+        ProgressPhase::File,
+        ProgressPhase::Body,
+        ProgressPhase::LayerDone,
+        ProgressPhase::Done,
+    ];
+}
+
+impl From<RequestPurpose> for ProgressPhase {
+    /// The phase a request of this purpose reports once answered.
+    fn from(p: RequestPurpose) -> ProgressPhase {
+        match p {
+            RequestPurpose::Ping => ProgressPhase::Ping,
+            RequestPurpose::Token => ProgressPhase::Token,
+            RequestPurpose::Manifest => ProgressPhase::Manifest,
+            RequestPurpose::Config => ProgressPhase::Config,
+            RequestPurpose::Metadata => ProgressPhase::Metadata,
+            RequestPurpose::Probe => ProgressPhase::Probe,
+            RequestPurpose::Tags => ProgressPhase::Tags,
+            RequestPurpose::File => ProgressPhase::File,
+        }
+    }
+}
+
 /// One HTTP request, as counted by a client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

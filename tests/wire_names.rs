@@ -122,3 +122,16 @@ fn layer_report_enums_match_the_typescript_unions() {
     assert_eq!(wire(&HazardKind::ALL), ts_union("HazardKind"));
     assert_eq!(wire(&HazardPull::ALL), ts_union("HazardPull"));
 }
+
+#[test]
+fn progress_phases_match_the_typescript_union() {
+    use chunkscope::request_log::{ProgressPhase, RequestPurpose};
+    assert_eq!(wire(&ProgressPhase::ALL), ts_union("ProgressPhase"));
+    // a request reports the phase spelled as its purpose
+    for p in RequestPurpose::ALL {
+        assert_eq!(
+            wire(&[ProgressPhase::from(p)]),
+            vec![p.as_str().to_string()]
+        );
+    }
+}

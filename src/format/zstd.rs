@@ -86,7 +86,7 @@ pub fn decompress_exact(what: &str, input: &[u8], expected: u64, limit: u64) -> 
 
 /// [`decompress_exact`] with a chosen decoder (the benchmarks and tests compare them). The
 /// output buffer is sized once from `expected` when the claim is plausible for the input's size
-/// (see [`PRESIZE_RATIO`]), so a big TOC is never copied while its buffer doubles.
+/// (see `PRESIZE_RATIO`, 128×), so a big TOC is never copied while its buffer doubles.
 pub fn decompress_exact_with(
     backend: Backend,
     what: &str,

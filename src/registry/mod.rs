@@ -27,7 +27,7 @@ use crate::format::digest::Digest;
 use crate::image::ImageSource;
 use crate::oci::{Descriptor, ACCEPT_DOCKER, ACCEPT_OCI, MAX_MANIFEST};
 use crate::range::ByteRange;
-pub use crate::request_log::{RequestPurpose, RequestRecord};
+pub use crate::request_log::{ProgressPhase, RequestPurpose, RequestRecord};
 use auth::{parse_challenge, pull_scope, token_url, Challenge};
 use reference::within_registry;
 use std::collections::BTreeMap;
@@ -78,7 +78,7 @@ pub trait Transport {
 }
 
 /// Progress callback: (phase, layer index, bytes fetched so far, requests so far).
-pub type ProgressFn = Box<dyn FnMut(&str, Option<usize>, u64, usize)>;
+pub type ProgressFn = Box<dyn FnMut(ProgressPhase, Option<usize>, u64, usize)>;
 /// `(layer index, TOC entries)`, after each layer of an image is inspected.
 pub type LayerDoneFn = Box<dyn FnMut(usize, usize)>;
 
@@ -206,7 +206,7 @@ impl<T: Transport> RegistryClient<T> {
             let resp = self.send_logged(req, purpose).await?;
             if let Some(p) = &mut self.progress {
                 let bytes = self.log.iter().map(|r| r.bytes).sum();
-                p(purpose.as_str(), None, bytes, self.log.len());
+                p(purpose.into(), None, bytes, self.log.len());
             }
             if resp.status != 401 {
                 return Ok(resp);
@@ -572,7 +572,7 @@ impl<T: Transport> ImageSource for RegistryClient<T> {
         self.log.clone()
     }
 
-    fn progress(&mut self, phase: &str, layer: Option<usize>) {
+    fn progress(&mut self, phase: ProgressPhase, layer: Option<usize>) {
         let (bytes, n) = (self.bytes_fetched(), self.log.len());
         if let Some(p) = &mut self.progress {
             p(phase, layer, bytes, n);

@@ -22,6 +22,7 @@ use crate::error::Error;
 use crate::oci::Platform;
 use crate::registry::fetch::FetchTransport;
 use crate::registry::{Credentials, ImageRef, RegistryClient};
+use crate::request_log::ProgressPhase;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
@@ -165,7 +166,7 @@ fn attach_progress(client: &mut RegistryClient<FetchTransport>, opts: &JsValue) 
         return;
     };
     fn event(
-        phase: &str,
+        phase: ProgressPhase,
         layer: Option<usize>,
         bytes: u64,
         requests: usize,
@@ -175,7 +176,7 @@ fn attach_progress(client: &mut RegistryClient<FetchTransport>, opts: &JsValue) 
         let set = |k: &str, v: JsValue| {
             let _ = js_sys::Reflect::set(&ev, &JsValue::from_str(k), &v);
         };
-        set("phase", JsValue::from_str(phase));
+        set("phase", to_js(&phase).unwrap_or(JsValue::NULL));
         set(
             "layer",
             layer
@@ -204,7 +205,7 @@ fn attach_progress(client: &mut RegistryClient<FetchTransport>, opts: &JsValue) 
         let (f, received, requests) = (f.clone(), received.clone(), requests.clone());
         client.on_layer_inspected(Box::new(move |layer, entries| {
             let ev = event(
-                "layer-done",
+                ProgressPhase::LayerDone,
                 Some(layer),
                 received.get(),
                 requests.get(),
@@ -219,7 +220,13 @@ fn attach_progress(client: &mut RegistryClient<FetchTransport>, opts: &JsValue) 
         received.set(received.get() + n);
         if received.get() >= next {
             next = received.get() + BODY_STEP;
-            let ev = event("body", None, received.get(), requests.get(), None);
+            let ev = event(
+                ProgressPhase::Body,
+                None,
+                received.get(),
+                requests.get(),
+                None,
+            );
             let _ = f.call1(&JsValue::NULL, &ev);
         }
     }));

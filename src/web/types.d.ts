@@ -112,13 +112,15 @@ export interface ChunkscopeError extends Error {
   details: ChunkscopeErrorDetails;
 }
 
+export type ProgressPhase = "manifest" | "config" | "layer" | "metadata" | "token" | "ping" | "probe" | "tags" | "file" | "body" | "layer-done" | "done";
+
 export interface ProgressEvent {
   /**
    * `body`: part of a long answer arrived (every 256 KiB; `bytesFetched` then counts the bytes
    * received so far, the request in flight included). `layer-done`: layer `layer` was inspected;
    * `entries` is its TOC entry count.
    */
-  phase: "manifest" | "config" | "layer" | "metadata" | "token" | "ping" | "probe" | "tags" | "file" | "body" | "layer-done" | "done" | string;
+  phase: ProgressPhase;
   layer: number | null;
   bytesFetched: number;
   requests: number;
