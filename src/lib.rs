@@ -145,7 +145,8 @@
 //! let layer = inspect_layer_blocking(desc, InspectOptions::default(), |r: ByteRange| {
 //!     Ok(blob[r.offset as usize..r.end() as usize].to_vec())
 //! });
-//! let want = [LayerInput::new(desc, &layer)];
+//! let (report, model) = layer.split();
+//! let want = [LayerInput::new(desc, &report, &model)];
 //! let mut plan = plan_pull(&want, &[], &PlanOptions::default());
 //! assert_eq!(plan.totals.layers, 1);
 //! assert_eq!(plan.totals.full_pull_bytes, desc.size);

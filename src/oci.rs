@@ -362,3 +362,64 @@ mod tests {
         ));
     }
 }
+
+/// The annotation that names an image in an OCI layout's `index.json` (its tag).
+pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+/// What an OCI image layout's `index.json` leads to for a tag (or for none).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LayoutPick<'a> {
+    /// The image manifest (or image index) this descriptor names.
+    Manifest(&'a Descriptor),
+    /// No tag, and every entry has a platform: `index.json` is itself the image index to choose
+    /// a platform from.
+    Index,
+}
+
+/// Picks the image of an OCI layout (`layout` names it in errors): the entry whose
+/// `org.opencontainers.image.ref.name` is `tag`; without a tag, the only entry, or the whole
+/// index when every entry names a platform; otherwise a `not-found` error that lists the tags.
+///
+/// ```
+/// use chunkscope::oci::{pick_from_layout, Index, LayoutPick};
+/// let index: Index = serde_json::from_str(r#"{"schemaVersion": 2, "manifests": [
+///   {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 7,
+///    "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+///    "annotations": {"org.opencontainers.image.ref.name": "v1"}}]}"#).unwrap();
+/// assert!(matches!(pick_from_layout(&index, Some("v1"), "dir"), Ok(LayoutPick::Manifest(_))));
+/// assert!(pick_from_layout(&index, Some("v2"), "dir").is_err());
+/// ```
+pub fn pick_from_layout<'a>(
+    index: &'a Index,
+    tag: Option<&str>,
+    layout: &str,
+) -> crate::error::Result<LayoutPick<'a>> {
+    use crate::error::Error;
+    match tag {
+        Some(tag) => index
+            .manifests
+            .iter()
+            .find(|d| d.annotations.get(REF_NAME).map(String::as_str) == Some(tag))
+            .map(LayoutPick::Manifest)
+            .ok_or_else(|| Error::NotFound(format!("tag {tag:?} in {layout}"))),
+        None if index.manifests.len() == 1 => Ok(LayoutPick::Manifest(&index.manifests[0])),
+        None if !index.manifests.is_empty()
+            && index.manifests.iter().all(|d| d.platform.is_some()) =>
+        {
+            Ok(LayoutPick::Index)
+        }
+        None => {
+            let tags: Vec<&str> = index
+                .manifests
+                .iter()
+                .filter_map(|d| d.annotations.get(REF_NAME))
+                .map(String::as_str)
+                .collect();
+            Err(Error::NotFound(format!(
+                "{layout} holds {} manifests: name one with a tag ({})",
+                index.manifests.len(),
+                tags.join(", ")
+            )))
+        }
+    }
+}

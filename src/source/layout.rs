@@ -3,7 +3,7 @@
 use super::ImageSource;
 use crate::error::{Error, Result};
 use crate::inspect::ByteRange;
-use crate::oci::{Descriptor, Index};
+use crate::oci::{pick_from_layout, Descriptor, Index, LayoutPick, MT_OCI_INDEX};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -42,43 +42,17 @@ impl OciLayout {
     }
 }
 
-const REF_NAME: &str = "org.opencontainers.image.ref.name";
-
 impl ImageSource for OciLayout {
     async fn root_manifest(&mut self) -> Result<(Vec<u8>, Option<String>)> {
         let index_bytes = read_capped(&self.dir.join("index.json"), crate::oci::MAX_MANIFEST)?;
         let index: Index = serde_json::from_slice(&index_bytes)
             .map_err(|e| Error::Oci(format!("index.json: {e}")))?;
-        let chosen = match &self.tag {
-            Some(tag) => index
-                .manifests
-                .iter()
-                .find(|d| d.annotations.get(REF_NAME) == Some(tag)),
-            None if index.manifests.len() == 1 => index.manifests.first(),
-            None => {
-                let tags: Vec<_> = index
-                    .manifests
-                    .iter()
-                    .filter_map(|d| d.annotations.get(REF_NAME))
-                    .cloned()
-                    .collect();
-                return Err(Error::NotFound(format!(
-                    "{} holds {} manifests; name one with :TAG ({})",
-                    self.dir.display(),
-                    index.manifests.len(),
-                    tags.join(", ")
-                )));
-            }
-        };
-        let d = chosen
-            .ok_or_else(|| {
-                Error::NotFound(format!(
-                    "tag {:?} in {}",
-                    self.tag.as_deref().unwrap_or(""),
-                    self.dir.display()
-                ))
-            })?
-            .clone();
+        let d =
+            match pick_from_layout(&index, self.tag.as_deref(), &self.dir.display().to_string())? {
+                LayoutPick::Manifest(d) => d.clone(),
+                // index.json itself is an image index of platform images: choose among them
+                LayoutPick::Index => return Ok((index_bytes, Some(MT_OCI_INDEX.into()))),
+            };
         let bytes = read_capped(&self.blob_path(&d.digest)?, crate::oci::MAX_MANIFEST)?;
         d.parsed_digest()?.verify("manifest", &bytes)?;
         Ok((bytes, Some(d.media_type).filter(|m| !m.is_empty())))

@@ -6,22 +6,21 @@
 //! config digests verified and each layer read with `Blob.slice` ranges chosen by the same state
 //! machine as the network path.
 
+use super::plan::{plan_report, PlanArgs};
 use super::{from_js, js_err, to_js, JsResult};
 use crate::error::{Error, Result};
 use crate::image::{inspect_image, ImageSource, InspectedImage};
 use crate::inspect::{ByteRange, InspectOptions};
-use crate::oci::{Descriptor, Index, Platform, MAX_MANIFEST, MT_OCI_INDEX};
-use crate::plan::predict::{predict, ErrorBody, PredictOptions, DEFAULT_RETRIES};
-use crate::plan::{plan_pull, LayerInput, PlanOptions};
-use crate::registry::behaviour::RegistryBehaviour;
-use serde::{Deserialize, Serialize};
+use crate::oci::{
+    pick_from_layout, Descriptor, Index, LayoutPick, Platform, MAX_MANIFEST, MT_OCI_INDEX,
+};
+use serde::Deserialize;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 /// At most this many files are taken from a folder (a layout holds a few per image).
 const MAX_ENTRIES: u32 = 1_000_000;
-const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
 /// A layout folder as `path → Blob`, paths relative to the layout's root (`oci-layout`,
 /// `index.json`, `blobs/sha256/<hex>`).
@@ -156,34 +155,11 @@ impl ImageSource for BlobLayout {
             .await?;
         let index: Index = serde_json::from_slice(&index_bytes)
             .map_err(|e| Error::Oci(format!("index.json: {e}")))?;
-        let chosen = match &self.tag {
-            Some(tag) => index
-                .manifests
-                .iter()
-                .find(|d| d.annotations.get(REF_NAME) == Some(tag))
-                .ok_or_else(|| Error::NotFound(format!("tag {tag:?} in the OCI layout")))?,
-            None if index.manifests.len() == 1 => &index.manifests[0],
+        let chosen = match pick_from_layout(&index, self.tag.as_deref(), "the OCI layout")? {
+            LayoutPick::Manifest(d) => d.clone(),
             // index.json itself is an image index of platform images: choose among them
-            None if !index.manifests.is_empty()
-                && index.manifests.iter().all(|d| d.platform.is_some()) =>
-            {
-                return Ok((index_bytes, Some(MT_OCI_INDEX.into())));
-            }
-            None => {
-                let tags: Vec<_> = index
-                    .manifests
-                    .iter()
-                    .filter_map(|d| d.annotations.get(REF_NAME))
-                    .cloned()
-                    .collect();
-                return Err(Error::NotFound(format!(
-                    "the OCI layout holds {} manifests: name one with a tag ({})",
-                    index.manifests.len(),
-                    tags.join(", ")
-                )));
-            }
-        }
-        .clone();
+            LayoutPick::Index => return Ok((index_bytes, Some(MT_OCI_INDEX.into()))),
+        };
         let (blob, path) = self.blob(&chosen.digest)?;
         let bytes = self.read_whole(&path, blob, MAX_MANIFEST).await?;
         chosen.parsed_digest()?.verify(&path, &bytes)?;
@@ -293,18 +269,6 @@ pub async fn inspect_layout_js(
     out
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct PlanLayoutArgs {
-    chunk_reuse: Option<bool>,
-    hard_links: bool,
-    budget: Option<usize>,
-    insecure_allow_unpredictable_image_contents: bool,
-    registry_behaviour: Option<RegistryBehaviour>,
-    error_body: ErrorBody,
-    retries: Option<u32>,
-}
-
 /// `planLayout({budget?, chunkReuse?, hardLinks?, registryBehaviour?, errorBody?, retries?})` →
 /// the plan of a cold pull of the layout image `inspectLayout` read last (`planPull`'s report with
 /// no have-image), from memory: nothing is read.
@@ -312,8 +276,9 @@ struct PlanLayoutArgs {
 pub fn plan_layout_js(
     #[wasm_bindgen(unchecked_param_type = "PlanLayoutOptions | undefined")] opts: JsValue,
 ) -> JsResult {
-    let args: PlanLayoutArgs = if opts.is_undefined() || opts.is_null() {
-        PlanLayoutArgs::default()
+    // planPull's options; `want` and `have` are not taken (the layout image, cold)
+    let args: PlanArgs = if opts.is_undefined() || opts.is_null() {
+        PlanArgs::default()
     } else {
         from_js(opts, "planLayout")?
     };
@@ -322,51 +287,5 @@ pub fn plan_layout_js(
             "planLayout: no OCI layout was inspected in this page".into(),
         ))
     })?;
-    let want = LayerInput::image(&img);
-    let popts = PlanOptions {
-        chunk_reuse: args.chunk_reuse.unwrap_or(true),
-        hard_links: args.hard_links,
-        budget: args.budget,
-        insecure_allow_unpredictable_image_contents: args
-            .insecure_allow_unpredictable_image_contents,
-    };
-    let mut plan = plan_pull(&want, &[], &popts);
-    if let Some(b) = args.registry_behaviour {
-        let b: RegistryBehaviour = b
-            .to_string()
-            .parse()
-            .map_err(|e| js_err(Error::Input(format!("planLayout: {e}"))))?;
-        let retries = args.retries.unwrap_or(DEFAULT_RETRIES);
-        if retries > 100 {
-            return Err(js_err(Error::Input(
-                "planLayout: retries must be 0 to 100".into(),
-            )));
-        }
-        predict(
-            &mut plan,
-            &PredictOptions {
-                behaviour: b,
-                error_body: args.error_body,
-                retries,
-                config_bytes: Some(img.manifest.config.size),
-            },
-        );
-    }
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Out<'a> {
-        #[serde(flatten)]
-        plan: crate::plan::PullPlan,
-        want: &'a crate::image::ImageReport,
-        have: [(); 0],
-        bytes_fetched: u64,
-        requests: usize,
-    }
-    to_js(&Out {
-        plan,
-        want: &img.report,
-        have: [],
-        bytes_fetched: 0,
-        requests: 0,
-    })
+    plan_report(&args, &[&img], 0, 0, "planLayout")
 }

@@ -3,7 +3,7 @@
 use super::inspect::{cached, remember};
 use super::{attach_progress, from_js, js_err, js_err_in, to_js, JsResult, Target};
 use crate::error::Error;
-use crate::image::inspect_image;
+use crate::image::{inspect_image, InspectedImage};
 use crate::inspect::InspectOptions;
 use crate::plan::predict::{predict, ErrorBody, PredictOptions, DEFAULT_RETRIES};
 use crate::plan::{plan_pull, LayerInput, PlanOptions};
@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
-struct PlanArgs {
+pub(super) struct PlanArgs {
     want: Target,
     have: Vec<Target>,
     chunk_reuse: Option<bool>,
@@ -68,7 +68,21 @@ pub async fn plan_pull_js(
         requests += client.log().len();
         images.push(remember(t, img));
     }
-    let want = LayerInput::image(&images[0]);
+    let images: Vec<&InspectedImage> = images.iter().map(|i| &**i).collect();
+    plan_report(&args, &images, bytes, requests, "planPull")
+}
+
+/// The plan of pulling `images[0]` over `images[1..]` with `args`' options (and the prediction
+/// on `args.registryBehaviour`), as `planPull` and `planLayout` return it: the plan, the image
+/// reports, and what reading them cost.
+pub(super) fn plan_report(
+    args: &PlanArgs,
+    images: &[&InspectedImage],
+    bytes_fetched: u64,
+    requests: usize,
+    api: &str,
+) -> JsResult {
+    let want = LayerInput::image(images[0]);
     let have: Vec<LayerInput> = images[1..]
         .iter()
         .flat_map(|i| LayerInput::image(i))
@@ -81,17 +95,17 @@ pub async fn plan_pull_js(
             .insecure_allow_unpredictable_image_contents,
     };
     let mut plan = plan_pull(&want, &have, &popts);
-    if let Some(b) = args.registry_behaviour {
+    if let Some(b) = &args.registry_behaviour {
         // The same rules as the text form: a status for rejected/range-cap, a cap for range-cap.
         let b: RegistryBehaviour = b
             .to_string()
             .parse()
-            .map_err(|e| js_err(Error::Input(format!("planPull: {e}"))))?;
+            .map_err(|e| js_err(Error::Input(format!("{api}: {e}"))))?;
         let retries = args.retries.unwrap_or(DEFAULT_RETRIES);
         if retries > 100 {
-            return Err(js_err(Error::Input(
-                "planPull: retries must be 0 to 100".into(),
-            )));
+            return Err(js_err(Error::Input(format!(
+                "{api}: retries must be 0 to 100"
+            ))));
         }
         predict(
             &mut plan,
@@ -117,7 +131,7 @@ pub async fn plan_pull_js(
         plan,
         want: &images[0].report,
         have: images[1..].iter().map(|i| &i.report).collect(),
-        bytes_fetched: bytes,
+        bytes_fetched,
         requests,
     })
 }
