@@ -244,7 +244,7 @@ pub struct LayerPlan {
     /// What the reference really does on the registry's behaviour ([`predict`](mod@predict)),
     /// when one was given; absent for reused layers.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub predicted: Option<predict::Prediction>,
+    pub predicted: Option<predict::LayerPrediction>,
 }
 
 /// Totals over the wanted image.

@@ -125,7 +125,7 @@ pub struct PredictedRequest {
 /// The prediction for one layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Prediction {
+pub struct LayerPrediction {
     /// What happens to the layer.
     pub outcome: Outcome,
     /// Every request, in order, over every attempt.
@@ -393,10 +393,10 @@ fn attempt_layer(
 /// Adds the prediction for `o` to every layer of `plan` and to its totals.
 pub fn predict(plan: &mut PullPlan, o: &PredictOptions) {
     let mut seen = BTreeSet::new();
-    let mut per_layer: Vec<Prediction> = plan
+    let mut per_layer: Vec<LayerPrediction> = plan
         .layers
         .iter()
-        .map(|_| Prediction {
+        .map(|_| LayerPrediction {
             outcome: Outcome::Partial,
             requests: Vec::new(),
             bytes: 0,

@@ -114,9 +114,9 @@ pub struct ProbeReport {
     /// The blob's size, when known.
     pub blob_size: Option<u64>,
     /// The first single-range request.
-    pub single_range: SingleRange,
+    pub single_range: SingleRangeAnswer,
     /// The same range again (a `first-200` server answers this one with 206).
-    pub repeat_range: SingleRange,
+    pub repeat_range: SingleRangeAnswer,
     /// The 2-range request.
     pub multi_range: MultiRange,
     /// The `ladder` requests, in the order sent (empty without `ladder`).
@@ -187,7 +187,7 @@ impl ProbeReport {
 /// The answer to one single-range request.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SingleRange {
+pub struct SingleRangeAnswer {
     /// The HTTP status.
     pub status: u16,
     /// A 206 for exactly the range asked for.
@@ -225,8 +225,8 @@ pub fn classify_multi(status: u16, content_type: Option<&str>) -> MultiRangeKind
 /// `single`/`repeat` are the two single-range answers; `multi` the 2-range answer (None when not
 /// sent); `ladder` the ladder's steps in order.
 pub fn classify(
-    single: &SingleRange,
-    repeat: &SingleRange,
+    single: &SingleRangeAnswer,
+    repeat: &SingleRangeAnswer,
     multi: Option<(MultiRangeKind, u16)>,
     ladder: &[LadderStep],
 ) -> (Option<BehaviourClass>, Option<u16>, Option<u32>) {
@@ -446,7 +446,7 @@ impl<T: Transport> RegistryClient<T> {
         };
         let first = self.probe_single(&url, r).await?;
         let second = self.probe_single(&url, r).await?;
-        let single_of = |resp: &super::HttpResponse| SingleRange {
+        let single_of = |resp: &super::HttpResponse| SingleRangeAnswer {
             status: resp.status,
             ok: resp.status == 206,
             content_range_exposed: resp.header("content-range").is_some(),
@@ -559,8 +559,8 @@ impl<T: Transport> RegistryClient<T> {
 mod tests {
     use super::*;
 
-    fn sr(status: u16) -> SingleRange {
-        SingleRange {
+    fn sr(status: u16) -> SingleRangeAnswer {
+        SingleRangeAnswer {
             status,
             ok: status == 206,
             content_range_exposed: true,
