@@ -38,7 +38,7 @@ step() { # step NAME COMMAND... : run a step and print its duration
 
 # ---------------------------------------------------------------- apt packages
 APT_PACKAGES=(chromium chromium-driver docker-registry skopeo nginx-light zstd jq curl ca-certificates
-  apache2-utils openssl python3 python3-venv)
+  apache2-utils openssl python3 python3-venv gcc libc6-dev)
 
 is_installed() {
   [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]
