@@ -51,6 +51,12 @@ export class Controller {
     this.progress = null;
   }
 
+  /** Starts the inspection worker ahead of the first Inspect (inspect-client.js falls back to
+   * the main thread where none can start). */
+  warm() {
+    this.client.start().catch(() => {});
+  }
+
   /** Inspects a registry image from the form's values, then plans its pull over the have-images. */
   async inspect(v) {
     const view = this.view;
