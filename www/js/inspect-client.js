@@ -34,7 +34,9 @@ function spawn() {
   try {
     w = new Worker(workerUrl(), { type: 'module', name: 'chunkscope' });
   } catch (e) {
-    return { worker: null, ready: Promise.reject(e) };
+    const ready = Promise.reject(e);
+    ready.catch(() => {}); // the caller decides what a refused worker means
+    return { worker: null, ready };
   }
   const ready = new Promise((resolve, reject) => {
     // listeners beside the client's onmessage / onerror (set when it adopts the worker)
@@ -178,6 +180,17 @@ export class InspectClient {
   /** `inspectImage` with columnar file tables, adopted as lazy `fileList`s (file-table.js). */
   async inspectImage(args, opts) {
     return adoptFileTables(await this.call('inspectImage', { ...args, fileTable: true }, opts));
+  }
+
+  /** The module's `parseReference(registry, image)`, in the worker (or on the main thread). */
+  async parseReference(registry, image) {
+    if (this.mode === 'worker') {
+      try {
+        await this.start();
+      } catch { /* falls through to the main thread */ }
+    }
+    if (this.mode === 'main' || !this.worker) return (await loadModule()).parseReference(registry, image);
+    return this.call('parseReference', { registry, image });
   }
 
   planPull(args, opts) {

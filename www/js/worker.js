@@ -4,7 +4,8 @@
 // never blocks clicks and scrolls. The worker keeps the module's cache of inspected images, so
 // `planPull` after `inspectImage` costs no request again.
 //
-// Messages in:  {id, type: 'call', fn: 'inspectImage' | 'planPull', args}
+// Messages in:  {id, type: 'call', fn: 'inspectImage' | 'planPull' | 'parseReference', args}
+//               (parseReference's args: {registry, image})
 // Messages out: {id, type: 'progress', phase, layer, bytes, requests, entries}
 //               {id, type: 'result', value}          (file tables' buffers are transferred)
 //               {id, type: 'error', error: {kind, message, …fields}}
@@ -14,7 +15,7 @@ import { FileTable } from './file-table.js';
 import { treeShape } from './toc-tree.js';
 import { buildSegments } from './chunk-map-layout.js';
 
-const CALLS = new Set(['inspectImage', 'planPull']);
+const CALLS = new Set(['inspectImage', 'planPull', 'parseReference']);
 /** At most this often a progress message (ms); the last one before a result always goes. */
 const PROGRESS_EVERY = 100;
 
@@ -104,7 +105,9 @@ self.onmessage = async (ev) => {
     };
     const t0 = performance.now();
     const called = at();
-    const value = await cs[fn]({ ...args, onProgress });
+    const value = fn === 'parseReference'
+      ? cs.parseReference(args.registry, args.image)
+      : await cs[fn]({ ...args, onProgress });
     if (pending) send(pending);
     const ms = performance.now() - t0;
     // wasm memory never shrinks: its size is the peak so far
