@@ -38,6 +38,7 @@ function spawn() {
     ready.catch(() => {}); // the caller decides what a refused worker means
     return { worker: null, ready };
   }
+  const spawned = performance.timeOrigin + performance.now();
   const ready = new Promise((resolve, reject) => {
     // listeners beside the client's onmessage / onerror (set when it adopts the worker)
     w.addEventListener('message', (ev) => {
@@ -50,7 +51,7 @@ function spawn() {
     });
   });
   ready.catch(() => {});
-  return { worker: w, ready };
+  return { worker: w, ready, spawned };
 }
 
 /** A worker started ahead of need (prewarm), adopted by the first client that starts. */
@@ -94,9 +95,10 @@ export class InspectClient {
   start() {
     if (this.ready) return this.ready;
     if (this.mode !== 'worker') return Promise.reject(Object.assign(new Error('No worker here.'), { kind: 'startup' }));
-    const { worker: w, ready } = spare || spawn();
+    const { worker: w, ready, spawned } = spare || spawn();
     spare = null;
     this.worker = w;
+    this.spawned = spawned;
     this.ready = ready;
     if (w) {
       w.onmessage = (ev) => {
@@ -108,7 +110,7 @@ export class InspectClient {
           if (p.onProgress) p.onProgress(m);
         } else if (m.type === 'result') {
           this.pending.delete(m.id);
-          this.last = { ms: m.ms, prepareMs: m.prepareMs, memory: m.memory, timings: { ...m.timings, received: performance.timeOrigin + performance.now() } };
+          this.last = { ms: m.ms, prepareMs: m.prepareMs, memory: m.memory, timings: { spawned: this.spawned, ...m.timings, received: performance.timeOrigin + performance.now() } };
           if (m.timings && m.timings.fn === 'inspectImage') this.lastInspect = this.last;
           p.resolve(m.value);
         } else if (m.type === 'error') {
