@@ -12,7 +12,10 @@
 //   page          index.html?registry=…&image=…: navigation (and the Inspect start) → first file
 //                 rows rendered, the longest
 //                 main-thread task (PerformanceObserver 'longtask') from navigation to rows, and
-//                 whether a click was handled while loading (a click every 50 ms, its delay)
+//                 whether a click was handled while loading (a click every 50 ms, its delay),
+//                 and `split`: ms from the Inspect start to each of the worker's milestones
+//                 (spawned, start, imported, ready, called, done, paths, shape, segments,
+//                 prepared; www/js/worker.js) and the page's (received, rows)
 //
 //   node scripts/bench-browser.mjs REGISTRY_URL image[,image…]      (prints one JSON line each)
 //   BENCH_RUNS=N (best of N, default 2), BENCH_ONLY=api|page
