@@ -72,6 +72,8 @@ export async function parseTargetWith(parseReference, registry, image) {
   try {
     t = await parseReference(q.base, q.image);
   } catch (e) {
+    // the worker's own failures (it could not start, a cancel) stay what they are
+    if (e && e.kind && e.kind !== 'input') throw e;
     throw q.bad(String((e && e.message) || e));
   }
   return q.gw ? { ...t, shown: q.gw.shown } : t;
