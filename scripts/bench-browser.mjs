@@ -12,7 +12,10 @@
 //   page          index.html?registry=…&image=…: navigation (and the Inspect start) → first file
 //                 rows rendered, the longest
 //                 main-thread task (PerformanceObserver 'longtask') from navigation to rows, and
-//                 whether a click was handled while loading (a click every 50 ms, its delay)
+//                 whether a click was handled while loading (a click every 50 ms, its delay),
+//                 and `split`: ms from the Inspect start to each of the worker's milestones
+//                 (spawned, start, imported, ready, called, done, paths, shape, segments,
+//                 prepared; www/js/worker.js) and the page's (received, rows)
 //
 //   node scripts/bench-browser.mjs REGISTRY_URL image[,image…]      (prints one JSON line each)
 //   BENCH_RUNS=N (best of N, default 2), BENCH_ONLY=api|page
@@ -115,9 +118,18 @@ async function pageLoad(image) {
     const r = document.querySelector('chunkscope-inspector')?.shadowRoot;
     return r && r.querySelector('.toc-view .row[data-path]');
   }, null, { timeout: 120000, polling: 'raf' });
-  const [rowsMs, fromInspect] = await page.evaluate(() => {
+  const [rowsMs, fromInspect, split] = await page.evaluate(() => {
     const m = performance.getEntriesByName('chunkscope:inspect').pop();
-    return [performance.now(), m ? performance.now() - m.startTime : null];
+    // where the time went, ms from the Inspect start: the worker's milestones (worker.js) and
+    // the page's (the result received, first rows)
+    const t = document.querySelector('chunkscope-inspector').controller.client.lastInspect?.timings;
+    const split = {};
+    if (m && t) {
+      const base = performance.timeOrigin + m.startTime;
+      for (const [k, v] of Object.entries(t)) if (typeof v === 'number') split[k] = Math.round(v - base);
+      split.rows = Math.round(performance.now() - m.startTime);
+    }
+    return [performance.now(), m ? performance.now() - m.startTime : null, split];
   });
   done = true;
   await clicker;
@@ -127,7 +139,7 @@ async function pageLoad(image) {
     mode: document.querySelector('chunkscope-inspector').controller.client.mode,
   }));
   await close();
-  return { rowsMs: Math.round(rowsMs), inspectToRowsMs: Math.round(fromInspect), longestTaskMs: r.longest, longTasks: r.longTasks, maxInputDelayMs: Math.max(0, ...clicks), via: r.mode };
+  return { rowsMs: Math.round(rowsMs), inspectToRowsMs: Math.round(fromInspect), split, longestTaskMs: r.longest, longTasks: r.longTasks, maxInputDelayMs: Math.max(0, ...clicks), via: r.mode };
 }
 
 const best = (xs, k) => xs.reduce((a, b) => (b[k] < a[k] ? b : a));

@@ -186,6 +186,8 @@ export class ChunkscopeInspector extends HTMLElement {
     if (this.initial.planOpts) this.plan.setOptionParams(this.initial.planOpts);
     this.form.setValues(this.initial);
     if (this.hasAttribute('stall-timeout')) this.form.setStallTimeout(this.getAttribute('stall-timeout'));
+    // the inspection worker and its wasm start now, idle, so that Inspect finds them warm
+    this.controller.warm();
     loadModule().then((m) => {
       try {
         this.versionEl.textContent = `chunkscope ${m.version()}`;

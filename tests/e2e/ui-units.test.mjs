@@ -10,6 +10,7 @@ import { checkAttribute } from '../../www/js/dom.js';
 import { queryString, sortFromParam } from '../../www/js/url-state.js';
 import { groupKey, buildSegments } from '../../www/js/chunk-map-layout.js';
 import { SORTS } from '../../www/js/toc-tree.js';
+import { parseTargetWith } from '../../www/js/api.js';
 
 const file = (path, type = 'reg', size = 1, chunks = []) => ({ path, type, size, chunks });
 
@@ -161,6 +162,52 @@ test('colour by directory: two levels, one deeper while one directory holds ever
   // one directory with only files in it: no deeper level to find, stops
   const one = buildSegments(layer, [file('/data/a', 0), file('/data/b', 100)]);
   assert.deepEqual(one.groups.map(([k]) => k), ['/data']);
+});
+
+test('chunk map segments: sorted by offset, empty chunks left out, metadata regions, groups by bytes, rows or columns alike', () => {
+  const layer = { size: 2000, toc: { offset: 1500, length: 300 }, tarSplit: null };
+  const rows = [
+    { path: '/usr/lib/b', chunks: [{ offset: 700, compressedLength: 50 }] },
+    { path: '/usr/lib/a', chunks: [{ offset: 100, compressedLength: 200 }, { offset: 300, compressedLength: 0 }] },
+    { path: '/etc/x', chunks: [{ offset: 400, compressedLength: 300 }] },
+    { path: '/etc', type: 'dir', chunks: [] },
+  ];
+  const s = buildSegments(layer, rows);
+  // the TOC region starts 8 bytes early (its frame header); the footer's 200 bytes after it
+  assert.equal(s.count, 5);
+  assert.deepEqual(Array.from(s.starts), [100, 400, 700, 1492, 1800]);
+  assert.deepEqual(Array.from(s.ends), [300, 700, 750, 1800, 2000]);
+  assert.deepEqual(Array.from(s.fileIdx), [1, 2, 0, -2, -4]);
+  assert.deepEqual(Array.from(s.chunkIdx), [0, 0, 0, 0, 0]);
+  // '/etc' 300 bytes, '/usr/lib' 250; the directory entry '/etc' itself has no bytes
+  assert.deepEqual(s.groups, [['/etc', 300], ['/usr/lib', 250]]);
+  assert.deepEqual(Array.from(s.groupOf), [1, 1, 0, -1]);
+  // the same files as a columnar table (file-table.js's columns): the same segments and groups
+  const table = {
+    length: rows.length,
+    chunkStarts: Uint32Array.from([0, 1, 3, 4, 4]),
+    chunkOffsets: Float64Array.from([700, 100, 300, 400]),
+    chunkCompressed: Float64Array.from([50, 200, 0, 300]),
+    path: (i) => rows[i].path,
+  };
+  const list = Object.assign(rows.map(() => ({})), { table });
+  const c = buildSegments(layer, list);
+  for (const k of ['count', 'starts', 'ends', 'fileIdx', 'chunkIdx', 'groupOf']) {
+    assert.deepEqual(Array.from([c[k]].flat()), Array.from([s[k]].flat()), k);
+  }
+  assert.deepEqual(c.groups, s.groups);
+});
+
+test('a reference parsed by another thread: its input errors are the form\'s, its other failures stay what they are', async () => {
+  const ok = await parseTargetWith(async (registry, image) => ({ registry, repository: image, reference: 'latest' }), ' http://127.0.0.1:5000 ', 'app');
+  assert.deepEqual(ok, { registry: 'http://127.0.0.1:5000', repository: 'app', reference: 'latest' });
+  await assert.rejects(parseTargetWith(async () => { throw Object.assign(new Error('bad reference'), { kind: 'input' }); }, 'http://r', 'A:b:c'),
+    (e) => e.kind === 'input' && e.message === 'bad reference');
+  await assert.rejects(parseTargetWith(async () => { throw Object.assign(new Error('Cancelled.'), { kind: 'cancelled' }); }, 'http://r', 'app'),
+    (e) => e.kind === 'cancelled');
+  // the form's own checks come first, without asking the parser
+  await assert.rejects(parseTargetWith(async () => assert.fail('not asked'), 'r.example.com', 'app'),
+    (e) => e.kind === 'input' && /no scheme/.test(e.message));
 });
 
 test('sort parameter: KEY or -KEY, unknown keys ignored', () => {

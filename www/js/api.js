@@ -51,6 +51,37 @@ export function loadedModule() {
  * fix (empty fields get a prompt with an example instead of the parser's message) and `kind: 'input'`.
  */
 export function parseTarget(cs, registry, image) {
+  const q = targetQuery(registry, image);
+  let t;
+  try {
+    t = cs.parseReference(q.base, q.image);
+  } catch (e) {
+    throw q.bad(String((e && e.message) || e)); // the module's own kind is 'input' too
+  }
+  return q.gw ? { ...t, shown: q.gw.shown } : t;
+}
+
+/**
+ * The same as parseTarget, with `parseReference(registry, image)` returning a promise: the
+ * inspection worker's (inspect-client.js), so that a first Inspect need not wait for the page's
+ * own copy of the module.
+ */
+export async function parseTargetWith(parseReference, registry, image) {
+  const q = targetQuery(registry, image);
+  let t;
+  try {
+    t = await parseReference(q.base, q.image);
+  } catch (e) {
+    // the worker's own failures (it could not start, a cancel) stay what they are
+    if (e && e.kind && e.kind !== 'input') throw e;
+    throw q.bad(String((e && e.message) || e));
+  }
+  return q.gw ? { ...t, shown: q.gw.shown } : t;
+}
+
+/** What parseReference is given for what the user typed ({base, image, gw, bad}); throws the
+ * form's own `kind: 'input'` errors. */
+function targetQuery(registry, image) {
   const r = String(registry || '').trim();
   const i = String(image || '').trim();
   const bad = (message) => Object.assign(new Error(message), { kind: 'input' });
@@ -74,12 +105,7 @@ export function parseTarget(cs, registry, image) {
   const gw = serve ? viaGateway(r, serve) : null;
   // Docker Hub's official images live under library/ (`alpine` is `library/alpine`)
   const img = gw && gw.dockerHub && !/^[^:@]*\//.test(i) ? `library/${i}` : i;
-  try {
-    const t = cs.parseReference(gw ? gw.base : r, img);
-    return gw ? { ...t, shown: gw.shown } : t;
-  } catch (e) {
-    throw bad(String((e && e.message) || e)); // the module's own kind is 'input' too
-  }
+  return { base: gw ? gw.base : r, image: img, gw, bad };
 }
 
 /**

@@ -33,19 +33,26 @@ export const MAX_GROUP_DEPTH = 8;
  */
 export function buildSegments(layer, files) {
   const size = Math.max(1, layer.size || 1);
-  const starts = [];
-  const ends = [];
-  const fileIdx = [];
-  const chunkIdx = [];
   const t = files.table; // a columnar table (file-table.js): read its columns, make no rows
+  // typed arrays sized once (every chunk, and the three metadata regions), filled in place
+  let cap = 3;
+  if (t) cap += t.chunkStarts[files.length] || 0;
+  else for (let i = 0; i < files.length; i++) cap += (files[i].chunks || []).length;
+  const starts = new Float64Array(cap);
+  const ends = new Float64Array(cap);
+  const fileIdx = new Int32Array(cap);
+  const chunkIdx = new Int32Array(cap);
+  let n = 0;
   for (let i = 0; t && i < files.length; i++) {
-    for (let k = t.chunkStarts[i]; k < t.chunkStarts[i + 1]; k++) {
+    const k0 = t.chunkStarts[i];
+    for (let k = k0; k < t.chunkStarts[i + 1]; k++) {
       const len = t.chunkCompressed[k];
       if (!(len > 0)) continue;
-      starts.push(t.chunkOffsets[k]);
-      ends.push(t.chunkOffsets[k] + len);
-      fileIdx.push(i);
-      chunkIdx.push(k - t.chunkStarts[i]);
+      starts[n] = t.chunkOffsets[k];
+      ends[n] = t.chunkOffsets[k] + len;
+      fileIdx[n] = i;
+      chunkIdx[n] = k - k0;
+      n++;
     }
   }
   for (let i = 0; !t && i < files.length; i++) {
@@ -54,14 +61,15 @@ export function buildSegments(layer, files) {
     for (let k = 0; k < cs.length; k++) {
       const c = cs[k];
       if (!(c.compressedLength > 0)) continue;
-      starts.push(c.offset);
-      ends.push(c.offset + c.compressedLength);
-      fileIdx.push(i);
-      chunkIdx.push(k);
+      starts[n] = c.offset;
+      ends[n] = c.offset + c.compressedLength;
+      fileIdx[n] = i;
+      chunkIdx[n] = k;
+      n++;
     }
   }
   const region = (s, e, kind) => {
-    if (e > s) { starts.push(s); ends.push(e); fileIdx.push(kind); chunkIdx.push(0); }
+    if (e > s) { starts[n] = s; ends[n] = e; fileIdx[n] = kind; chunkIdx[n] = 0; n++; }
   };
   let metaEnd = 0;
   if (layer.toc) {
@@ -73,13 +81,13 @@ export function buildSegments(layer, files) {
     metaEnd = Math.max(metaEnd, layer.tarSplit.offset + layer.tarSplit.length);
   }
   if (metaEnd && size - metaEnd > 0 && size - metaEnd <= 1024) region(metaEnd, size, SEG_FOOTER);
-  const n = starts.length;
   let sorted = true;
   for (let i = 1; i < n; i++) if (starts[i] < starts[i - 1]) { sorted = false; break; }
   const order = sorted ? null : Array.from({ length: n }, (_, i) => i).sort((a, b) => starts[a] - starts[b]);
   const pick = (arr, T) => {
+    if (!order) return n === cap ? arr : arr.slice(0, n);
     const out = new T(n);
-    for (let i = 0; i < n; i++) out[i] = arr[order ? order[i] : i];
+    for (let i = 0; i < n; i++) out[i] = arr[order[i]];
     return out;
   };
   const segs = {
@@ -95,42 +103,58 @@ export function buildSegments(layer, files) {
   // rarely share one).
   // When one directory holds every byte (/opt/app/…), group one level deeper, and again, so the
   // colours say something.
+  // Each file's key is a small integer (keyOf), the keys' bytes summed in an array: no string
+  // Map lookup per segment.
   let groups;
-  let keys;
+  let keyOf;
+  let ids;
   let depth = 2;
+  const pathOf = t ? (i) => t.path(i) : (i) => files[i].path;
   for (;; depth++) {
-    const groupBytes = new Map();
-    const pathOf = files.table ? (i) => files.table.path(i) : (i) => files[i].path;
-    keys = new Array(files.length);
+    ids = new Map();
+    keyOf = new Int32Array(files.length);
+    const names = [];
     // a key depends only on the part before the last '/': files of one directory (together in
     // TOC order) share the last one computed
     let lastDir = null;
-    let lastKey = null;
+    let lastId = -1;
     for (let i = 0; i < files.length; i++) {
       const p = pathOf(i) || '/';
       const dir = p.slice(0, p.lastIndexOf('/') + 1);
-      if (dir !== lastDir) { lastDir = dir; lastKey = groupKey(p, depth); }
-      keys[i] = lastKey;
+      if (dir !== lastDir) {
+        lastDir = dir;
+        const k = groupKey(p, depth);
+        lastId = ids.get(k);
+        if (lastId === undefined) {
+          lastId = names.length;
+          names.push(k);
+          ids.set(k, lastId);
+        }
+      }
+      keyOf[i] = lastId;
     }
+    const bytes = new Float64Array(names.length);
+    const seen = new Uint8Array(names.length);
+    const firstSeen = []; // in the order the segments first reach each key
     for (let s = 0; s < n; s++) {
       const f = segs.fileIdx[s];
       if (f < 0) continue;
-      groupBytes.set(keys[f], (groupBytes.get(keys[f]) || 0) + segs.ends[s] - segs.starts[s]);
+      const id = keyOf[f];
+      if (!seen[id]) { seen[id] = 1; firstSeen.push(id); }
+      bytes[id] += segs.ends[s] - segs.starts[s];
     }
-    groups = [...groupBytes.entries()].sort((a, b) => b[1] - a[1]);
+    groups = firstSeen.map((id) => [names[id], bytes[id]]).sort((a, b) => b[1] - a[1]);
     if (groups.length !== 1 || depth >= MAX_GROUP_DEPTH) break;
     // a deeper level must split something: stop when the one group is already the files' own directory
     const deeper = new Set();
-    for (let s = 0; s < n; s++) if (segs.fileIdx[s] >= 0) deeper.add(groupKey((files.table ? files.table.path(segs.fileIdx[s]) : files[segs.fileIdx[s]].path) || '/', depth + 1));
+    for (let s = 0; s < n; s++) if (segs.fileIdx[s] >= 0) deeper.add(groupKey(pathOf(segs.fileIdx[s]) || '/', depth + 1));
     if (deeper.size === 1) break;
   }
   segs.groupDepth = depth;
-  const slot = new Map(groups.map(([k], i) => [k, i % MAX_GROUPS]));
+  const slotOf = new Int32Array(ids.size).fill(-1);
+  groups.forEach(([k], i) => { slotOf[ids.get(k)] = i % MAX_GROUPS; });
   const groupOf = new Int32Array(files.length);
-  for (let i = 0; i < files.length; i++) {
-    const g = slot.get(keys[i]);
-    groupOf[i] = g === undefined ? -1 : g;
-  }
+  for (let i = 0; i < files.length; i++) groupOf[i] = slotOf[keyOf[i]];
   segs.groups = groups;
   segs.groupOf = groupOf;
   return segs;

@@ -9,7 +9,7 @@
 // costs no request at all.
 
 import * as fmt from './format.js';
-import { loadModule, parseTarget, imageText } from './api.js';
+import { loadModule, loadedModule, parseTarget, parseTargetWith, imageText } from './api.js';
 import { errorBox } from './errors.js';
 import { layoutBlob } from './layout-folder.js';
 import { InspectClient } from './inspect-client.js';
@@ -51,6 +51,12 @@ export class Controller {
     this.progress = null;
   }
 
+  /** Starts the inspection worker ahead of the first Inspect (inspect-client.js falls back to
+   * the main thread where none can start). */
+  warm() {
+    this.client.start().catch(() => {});
+  }
+
   /** Inspects a registry image from the form's values, then plans its pull over the have-images. */
   async inspect(v) {
     const view = this.view;
@@ -66,16 +72,20 @@ export class Controller {
     // the worker starts (and compiles its wasm) while the main thread reads the form
     this.client.start().catch(() => { /* inspect-client.js falls back to the main thread */ });
     performance.mark('chunkscope:inspect'); // for benchmarks (scripts/bench-browser.mjs)
-    let cs;
     let want;
     let haves;
     try {
       view.setProgress('Loading chunkscope…');
-      cs = await loadModule();
+      // the page's own module when it has started; else the worker's, so that a first Inspect
+      // never waits for the page to compile a second copy of the wasm
+      const cs = loadedModule();
+      const parse = cs ? async (r, i) => parseTarget(cs, r, i)
+        : this.client.mode === 'worker' ? (r, i) => parseTargetWith((b, x) => this.client.parseReference(b, x), r, i)
+          : async (r, i) => parseTarget(await loadModule(), r, i);
+      want = await parse(v.registry, v.image);
+      haves = await Promise.all((v.have || '').split(',').map((x) => x.trim()).filter(Boolean)
+        .map((x) => parse(v.registry, x)));
       if (seq !== this.loadSeq) return;
-      want = parseTarget(cs, v.registry, v.image);
-      haves = (v.have || '').split(',').map((x) => x.trim()).filter(Boolean)
-        .map((x) => parseTarget(cs, v.registry, x));
     } catch (e) {
       if (seq !== this.loadSeq) return;
       view.setProgress('');
@@ -138,7 +148,7 @@ export class Controller {
       view.hideReport();
       view.showError(e, { action: `read ${wantText}`, registry: registryText });
       // a missing tag in an existing repository: offer the tags it has
-      if (e && e.registryCode === 'MANIFEST_UNKNOWN') await this.offerTags(cs, { ...auth, registry, repository: want.repository }, seq, v);
+      if (e && e.registryCode === 'MANIFEST_UNKNOWN') await this.offerTags(await loadModule(), { ...auth, registry, repository: want.repository }, seq, v);
     } finally {
       if (seq === this.loadSeq) view.form.setBusy(false);
     }

@@ -24,6 +24,52 @@ function workerUrl() {
   return policy.createScriptURL(url);
 }
 
+/**
+ * A new worker and a promise of its start: resolves with it on its `ready`, rejects with its
+ * startup error. Messages after `ready` go to `w.onmessage`, which the client sets when it adopts
+ * the worker.
+ */
+function spawn() {
+  let w;
+  try {
+    w = new Worker(workerUrl(), { type: 'module', name: 'chunkscope' });
+  } catch (e) {
+    const ready = Promise.reject(e);
+    ready.catch(() => {}); // the caller decides what a refused worker means
+    return { worker: null, ready };
+  }
+  const spawned = performance.timeOrigin + performance.now();
+  const ready = new Promise((resolve, reject) => {
+    // listeners beside the client's onmessage / onerror (set when it adopts the worker)
+    w.addEventListener('message', (ev) => {
+      const m = ev.data || {};
+      if (m.type === 'ready') resolve(w);
+      else if (m.id == null && m.type === 'error') reject(revive(m.error));
+    });
+    w.addEventListener('error', (ev) => {
+      reject(Object.assign(new Error(`The inspection worker failed: ${ev.message || 'it could not load'}`), { kind: 'startup' }));
+    });
+  });
+  ready.catch(() => {});
+  return { worker: w, ready, spawned };
+}
+
+/** A worker started ahead of need (prewarm), adopted by the first client that starts. */
+let spare = null;
+
+/**
+ * Starts a worker and the wasm compile now, idle, so that the first Inspect finds both warm
+ * (the page calls it as it loads, www/js/warm.js; the element when it is connected). Does nothing
+ * where there is no Worker or one is already waiting.
+ */
+export function prewarm() {
+  if (spare || typeof Worker !== 'function') return;
+  const s = spawn();
+  if (!s.worker) return;
+  spare = s;
+  s.ready.catch(() => { if (spare === s) spare = null; });
+}
+
 /** An error as the module throws it (message, kind, status, url, registryCode, details). */
 function revive(data) {
   return Object.assign(new Error(data.message), data);
@@ -38,37 +84,34 @@ export class InspectClient {
     /** 'worker' or 'main' (after a worker could not start). */
     this.mode = typeof Worker === 'function' ? 'worker' : 'main';
     /** {ms, prepareMs, memory} of the last call in the worker (the call, the tree shape and chunk
-     * map segments made beside it, wasm memory bytes), for benchmarks. */
+     * map segments made beside it, wasm memory bytes, `timings`: wall-clock milestones in ms since
+     * the epoch — worker start, module imported, ready, called, done, prepared, received), for
+     * benchmarks; `lastInspect` the same for the last inspectImage. */
     this.last = null;
+    this.lastInspect = null;
   }
 
   /** Starts the worker (resolves when its module is ready); rejects where none can start. */
   start() {
     if (this.ready) return this.ready;
     if (this.mode !== 'worker') return Promise.reject(Object.assign(new Error('No worker here.'), { kind: 'startup' }));
-    this.ready = new Promise((resolve, reject) => {
-      let w;
-      try {
-        w = new Worker(workerUrl(), { type: 'module', name: 'chunkscope' });
-      } catch (e) {
-        reject(e);
-        return;
-      }
-      this.worker = w;
+    const { worker: w, ready, spawned } = spare || spawn();
+    spare = null;
+    this.worker = w;
+    this.spawned = spawned;
+    this.ready = ready;
+    if (w) {
       w.onmessage = (ev) => {
         const m = ev.data || {};
-        if (m.type === 'ready') { resolve(w); return; }
-        if (m.id == null) {
-          if (m.type === 'error') reject(revive(m.error));
-          return;
-        }
+        if (m.id == null) return; // `ready` and startup errors: spawn's promise has them
         const p = this.pending.get(m.id);
         if (!p) return;
         if (m.type === 'progress') {
           if (p.onProgress) p.onProgress(m);
         } else if (m.type === 'result') {
           this.pending.delete(m.id);
-          this.last = { ms: m.ms, prepareMs: m.prepareMs, memory: m.memory };
+          this.last = { ms: m.ms, prepareMs: m.prepareMs, memory: m.memory, timings: { spawned: this.spawned, ...m.timings, received: performance.timeOrigin + performance.now() } };
+          if (m.timings && m.timings.fn === 'inspectImage') this.lastInspect = this.last;
           p.resolve(m.value);
         } else if (m.type === 'error') {
           this.pending.delete(m.id);
@@ -77,12 +120,11 @@ export class InspectClient {
       };
       w.onerror = (ev) => {
         const e = Object.assign(new Error(`The inspection worker failed: ${ev.message || 'it could not load'}`), { kind: 'startup' });
-        reject(e);
         for (const p of this.pending.values()) p.reject(e);
         this.pending.clear();
         this.stop();
       };
-    });
+    }
     this.ready.catch(() => {
       // no worker here (CSP, Trusted Types, no module workers): the main thread does the work
       this.mode = 'main';
@@ -140,6 +182,17 @@ export class InspectClient {
   /** `inspectImage` with columnar file tables, adopted as lazy `fileList`s (file-table.js). */
   async inspectImage(args, opts) {
     return adoptFileTables(await this.call('inspectImage', { ...args, fileTable: true }, opts));
+  }
+
+  /** The module's `parseReference(registry, image)`, in the worker (or on the main thread). */
+  async parseReference(registry, image) {
+    if (this.mode === 'worker') {
+      try {
+        await this.start();
+      } catch { /* falls through to the main thread */ }
+    }
+    if (this.mode === 'main' || !this.worker) return (await loadModule()).parseReference(registry, image);
+    return this.call('parseReference', { registry, image });
   }
 
   planPull(args, opts) {

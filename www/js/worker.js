@@ -4,7 +4,8 @@
 // never blocks clicks and scrolls. The worker keeps the module's cache of inspected images, so
 // `planPull` after `inspectImage` costs no request again.
 //
-// Messages in:  {id, type: 'call', fn: 'inspectImage' | 'planPull', args}
+// Messages in:  {id, type: 'call', fn: 'inspectImage' | 'planPull' | 'parseReference', args}
+//               (parseReference's args: {registry, image})
 // Messages out: {id, type: 'progress', phase, layer, bytes, requests, entries}
 //               {id, type: 'result', value}          (file tables' buffers are transferred)
 //               {id, type: 'error', error: {kind, message, …fields}}
@@ -14,15 +15,23 @@ import { FileTable } from './file-table.js';
 import { treeShape } from './toc-tree.js';
 import { buildSegments } from './chunk-map-layout.js';
 
-const CALLS = new Set(['inspectImage', 'planPull']);
+const CALLS = new Set(['inspectImage', 'planPull', 'parseReference']);
 /** At most this often a progress message (ms); the last one before a result always goes. */
 const PROGRESS_EVERY = 100;
 
+/** Wall-clock milestones (ms since the epoch, `performance.timeOrigin + now()`), for benchmarks. */
+const at = () => performance.timeOrigin + performance.now();
+const startup = { start: at() };
 let cs = null;
 let wasm = null; // the module's exports (its memory, for the peak reported with each result)
+// The worker compiles its own copy of the wasm. Instantiating the page's compiled
+// WebAssembly.Module here instead (posted from the main thread: one fetch and compile per page)
+// made the inspection itself 0.3-0.4 s slower at 154k entries (README "Big layers in the browser").
 const started = (async () => {
   const m = await import('../pkg/chunkscope.js');
+  startup.imported = at();
   wasm = await m.default();
+  startup.ready = at();
   cs = m;
 })();
 started.then(
@@ -49,7 +58,7 @@ function errorData(e) {
  * the directory tree's shape (toc-tree.js treeShape) and the chunk map's segments
  * (chunk-map-layout.js buildSegments). Returns the buffers to transfer (moved, not copied).
  */
-function prepare(report) {
+function prepare(report, timings = {}) {
   const out = [];
   const add = (o) => {
     for (const v of Object.values(o)) if (ArrayBuffer.isView(v) && !out.includes(v.buffer)) out.push(v.buffer);
@@ -59,8 +68,11 @@ function prepare(report) {
     if (!raw) continue;
     const t = new FileTable(raw);
     t.allPaths();
+    timings.paths = at();
     raw.shape = treeShape(t.length, (i) => t.path(i), (i) => t.types[i] === 1);
+    timings.shape = at();
     raw.segments = buildSegments(l, t.asList());
+    timings.segments = at();
     add(raw);
     add(raw.shape);
     add(raw.segments);
@@ -92,15 +104,20 @@ self.onmessage = async (ev) => {
       }
     };
     const t0 = performance.now();
-    const value = await cs[fn]({ ...args, onProgress });
+    const called = at();
+    const value = fn === 'parseReference'
+      ? cs.parseReference(args.registry, args.image)
+      : await cs[fn]({ ...args, onProgress });
     if (pending) send(pending);
     const ms = performance.now() - t0;
     // wasm memory never shrinks: its size is the peak so far
     const memory = wasm && wasm.memory ? wasm.memory.buffer.byteLength : undefined;
     const t1 = performance.now();
-    const transfer = fn === 'inspectImage' ? prepare(value) : [];
+    const timings = { fn, ...startup, called, done: called + ms };
+    const transfer = fn === 'inspectImage' ? prepare(value, timings) : [];
     const prepareMs = performance.now() - t1;
-    self.postMessage({ id, type: 'result', value, ms, prepareMs, memory }, transfer);
+    timings.prepared = at();
+    self.postMessage({ id, type: 'result', value, ms, prepareMs, memory, timings }, transfer);
   } catch (e) {
     self.postMessage({ id, type: 'error', error: errorData(e) });
   }
