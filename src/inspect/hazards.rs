@@ -169,7 +169,7 @@ mod tests {
         TocEntry {
             kind,
             name: name.into(),
-            modtime: modtime.map(str::to_string),
+            modtime: modtime.map(Into::into),
             ..TocEntry::default()
         }
     }
