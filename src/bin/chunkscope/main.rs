@@ -130,7 +130,12 @@ fn parse_args(args: &[String]) -> Result<Args> {
 fn run(args: &[String]) -> Result<ExitCode> {
     let a = parse_args(args)?;
     let mut src = sources::open(&a.source, &a.annotations, &a.registry)?;
-    let report = inspect_image_blocking(&mut src, &a.source, a.platform.as_ref(), a.opts)?.report;
+    let inspected = inspect_image_blocking(&mut src, &a.source, a.platform.as_ref(), a.opts)?;
+    let report = inspected.report;
+    // The layers' file models (154,000 files of a big layer: 4% of a TOC-only run's instructions
+    // to free) are not needed again, and the process ends after the output: the OS reclaims
+    // them at once.
+    std::mem::forget(inspected.layers);
     if a.json {
         out!(
             "{}",
