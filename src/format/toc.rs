@@ -253,6 +253,24 @@ fn fold(key: &str) -> Cow<'_, str> {
 /// buffer (no key the reader knows is longer than it); others go through [`fold`], whose
 /// Unicode lower-casing maps e.g. the Kelvin sign to `k` as Go does.
 fn field(key: &str) -> &'static str {
+    // The spellings writers use, matched as written first (no folding, one `match`).
+    let exact = match key {
+        "type" => "type",
+        "name" => "name",
+        "mode" => "mode",
+        "size" => "size",
+        "modtime" => "modtime",
+        "digest" => "digest",
+        "offset" => "offset",
+        "endOffset" => "endoffset",
+        "uid" => "uid",
+        "gid" => "gid",
+        "linkName" => "linkname",
+        _ => "",
+    };
+    if !exact.is_empty() {
+        return exact;
+    }
     let find = |k: &str| FIELDS.iter().find(|f| **f == k).copied().unwrap_or("");
     if !key.is_ascii() {
         return find(&fold(key));
