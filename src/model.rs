@@ -562,7 +562,7 @@ mod tests {
                 };
                 let mut e = TocEntry {
                     kind,
-                    name: ["a", "b", "./c", "d/../e"][next(4) as usize].to_string(),
+                    name: ["a", "b", "./c", "d/../e"][next(4) as usize].into(),
                     size: [0, 1, 10, 100][next(4) as usize],
                     offset: [0, 0, next(1000), next(1000)][next(4) as usize],
                     end_offset: [0, 0, next(1200)][next(3) as usize],

@@ -223,7 +223,7 @@ fn toc_entry_counts_equal_an_independent_zstd_cli_decode() {
         // Entry by entry: same type and name in the same order.
         for (i, (a, b)) in toc.entries.iter().zip(entries).enumerate() {
             assert_eq!(a.kind.as_str(), b["type"].as_str().unwrap(), "{name} #{i}");
-            assert_eq!(a.name, b["name"].as_str().unwrap(), "{name} #{i}");
+            assert_eq!(&*a.name, b["name"].as_str().unwrap(), "{name} #{i}");
         }
         // Non-chunk entries are what the model turns into files.
         let non_chunk = entries.iter().filter(|e| e["type"] != "chunk").count();

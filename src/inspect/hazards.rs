@@ -110,7 +110,7 @@ pub fn from_toc(toc: &Toc) -> Vec<PullHazard> {
         entries
             .iter()
             .filter(|e| pred(e))
-            .map(|e| e.name.as_str())
+            .map(|e| &*e.name)
             .collect()
     };
     add(
@@ -131,7 +131,7 @@ pub fn from_toc(toc: &Toc) -> Vec<PullHazard> {
         of(&|e| matches!(e.kind, EntryType::Char | EntryType::Block)),
         "a partial pull does not create character or block devices (containers/storage 1.57.2 storage_linux.go ApplyDiff ignores them, as it does FIFOs); a full pull creates them",
     );
-    let last_modtime: std::cell::Cell<Option<(*const str, bool)>> = std::cell::Cell::new(None);
+    let last_modtime: std::cell::Cell<Option<(*const String, bool)>> = std::cell::Cell::new(None);
     add(
         HazardKind::MtimeOutOfRange,
         HazardPull::FullPull,
@@ -182,7 +182,7 @@ mod tests {
         TocEntry {
             kind,
             name: name.into(),
-            modtime: modtime.map(Into::into),
+            modtime: modtime.map(|m| std::sync::Arc::new(m.to_string())),
             ..TocEntry::default()
         }
     }
