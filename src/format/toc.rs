@@ -83,7 +83,8 @@ impl EntryType {
 ///
 /// The fields most entries lack (link name, access and change times, device numbers, xattrs,
 /// chunk fields) live in one boxed [`Rare`], read through accessors: a 500,000-entry TOC then
-/// holds 152 bytes per entry instead of 336.
+/// holds 128 bytes per entry instead of 336 (with the name a `Box<str>` and the shared modtime
+/// one pointer).
 #[derive(Debug, Clone, Default)]
 pub struct TocEntry {
     /// The entry type (`type`).
@@ -712,7 +713,7 @@ mod tests {
         let mut x = e[0].clone();
         x.rare_mut();
         assert_eq!(x, e[0]);
-        assert!(std::mem::size_of::<TocEntry>() <= 160);
+        assert!(std::mem::size_of::<TocEntry>() <= 128);
     }
 
     #[test]
