@@ -36,7 +36,7 @@ fn digest(tag: u64, n: u64) -> Digest {
 fn entry(kind: EntryType, name: String) -> TocEntry {
     TocEntry {
         kind,
-        name,
+        name: name.into(),
         mode: 0o644,
         ..TocEntry::default()
     }

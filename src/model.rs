@@ -31,17 +31,20 @@ pub struct Chunk {
 /// A non-chunk TOC entry with its chunks attached.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileEntry {
-    /// The tar name as written.
-    pub name: String,
-    /// `name` as a clean absolute path, the form pullers use.
+    /// The tar name ([`FileEntry::name`]) as a clean absolute path: the form pullers use.
     pub path: String,
-    /// The TOC entry (type, mode, owner, times, digest, …).
+    /// The TOC entry (type, mode, owner, times, digest, …), whose `name` is the file's name as
+    /// written.
     pub entry: TocEntry,
     /// Empty for anything without a payload.
     pub chunks: Vec<Chunk>,
 }
 
 impl FileEntry {
+    /// The tar name as written (the TOC entry's `name`; held once).
+    pub fn name(&self) -> &str {
+        &self.entry.name
+    }
     /// `[offset, endOffset)` of the whole payload, if there is one.
     pub fn extent(&self) -> Option<(u64, u64)> {
         let first = self.chunks.first()?;
@@ -152,7 +155,6 @@ impl LayerFiles {
                 );
             } else {
                 let mut file = FileEntry {
-                    name: e.name.clone(),
                     path: clean_path(&e.name),
                     entry: TocEntry::default(),
                     chunks: Vec::new(),
@@ -259,7 +261,7 @@ impl LayerFiles {
         for f in &out.files {
             if let Some((start, end)) = f.extent() {
                 if start < prev_end {
-                    unordered.push(format!("{:?}: payload at {start} overlaps or precedes the previous one (ends {prev_end})", f.name));
+                    unordered.push(format!("{:?}: payload at {start} overlaps or precedes the previous one (ends {prev_end})", f.name()));
                 }
                 prev_end = prev_end.max(end);
             }
@@ -422,7 +424,6 @@ mod tests {
                 continue;
             }
             let mut file = FileEntry {
-                name: e.name.clone(),
                 path: clean_path(&e.name),
                 entry: TocEntry::default(),
                 chunks: Vec::new(),
@@ -524,7 +525,7 @@ mod tests {
         for f in &out.files {
             if let Some((start, end)) = f.extent() {
                 if start < prev_end {
-                    unordered.push(format!("{:?}: payload at {start} overlaps or precedes the previous one (ends {prev_end})", f.name));
+                    unordered.push(format!("{:?}: payload at {start} overlaps or precedes the previous one (ends {prev_end})", f.name()));
                 }
                 prev_end = prev_end.max(end);
             }
@@ -561,7 +562,7 @@ mod tests {
                 };
                 let mut e = TocEntry {
                     kind,
-                    name: ["a", "b", "./c", "d/../e"][next(4) as usize].to_string(),
+                    name: ["a", "b", "./c", "d/../e"][next(4) as usize].into(),
                     size: [0, 1, 10, 100][next(4) as usize],
                     offset: [0, 0, next(1000), next(1000)][next(4) as usize],
                     end_offset: [0, 0, next(1200)][next(3) as usize],
@@ -647,8 +648,8 @@ mod tests {
             assert_eq!(*p, format!("\"bad{i:02}\": 3 bytes but no payload offset"));
         }
         assert_eq!(l.files.len(), 58);
-        assert_eq!(l.files[0].name, "bad00");
-        assert_eq!(l.files[57].name, "ok28");
+        assert_eq!(l.files[0].name(), "bad00");
+        assert_eq!(l.files[57].name(), "ok28");
         // No endOffset: each payload runs to the next one's start, the last to the metadata.
         assert_eq!(l.files[1].extent(), Some((100, 110)));
         assert_eq!(l.files[3].extent(), Some((110, 120)));

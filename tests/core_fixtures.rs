@@ -223,7 +223,7 @@ fn toc_entry_counts_equal_an_independent_zstd_cli_decode() {
         // Entry by entry: same type and name in the same order.
         for (i, (a, b)) in toc.entries.iter().zip(entries).enumerate() {
             assert_eq!(a.kind.as_str(), b["type"].as_str().unwrap(), "{name} #{i}");
-            assert_eq!(a.name, b["name"].as_str().unwrap(), "{name} #{i}");
+            assert_eq!(&*a.name, b["name"].as_str().unwrap(), "{name} #{i}");
         }
         // Non-chunk entries are what the model turns into files.
         let non_chunk = entries.iter().filter(|e| e["type"] != "chunk").count();
@@ -280,7 +280,7 @@ fn every_regular_file_extent_decompresses_to_its_size_and_digest() {
         let name = l.name();
         let model = inspect(&l, InspectOptions::default()).files.unwrap();
         let by_name: BTreeMap<&str, &chunkscope::model::FileEntry> =
-            model.files.iter().map(|f| (f.name.as_str(), f)).collect();
+            model.files.iter().map(|f| (f.name(), f)).collect();
         let (mut checked, mut empty) = (0, 0);
         for (file, size, digest, offset, end) in regular_files(&l) {
             let f = by_name[file.as_str()];
@@ -352,7 +352,7 @@ fn every_chunk_extent_decompresses_to_its_chunk_digest() {
                 raw.push(&entries[i]);
                 i += 1;
             }
-            let f = model.files.iter().find(|f| f.name == file).unwrap();
+            let f = model.files.iter().find(|f| f.name() == file).unwrap();
             assert_eq!(f.chunks.len(), raw.len(), "{name} {file}: chunk count");
             let size = e["size"].as_u64().unwrap();
             let mut total = 0;

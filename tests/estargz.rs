@@ -174,14 +174,14 @@ fn every_layer_matches_the_independent_reading() {
         assert_eq!(r.multi_chunk_files, multi.len());
         let files = out.files.as_ref().unwrap();
         for (path, count) in multi {
-            let f = files.files.iter().find(|f| &f.name == path).unwrap();
+            let f = files.files.iter().find(|f| f.name() == *path).unwrap();
             assert_eq!(f.chunks.len() as u64, count.as_u64().unwrap(), "{path}");
         }
         // data/big.bin's chunks: offsets, file offsets, sizes and digests.
         let big = files
             .files
             .iter()
-            .find(|f| f.name == "data/big.bin")
+            .find(|f| f.name() == "data/big.bin")
             .unwrap();
         for (c, want) in big
             .chunks
@@ -225,7 +225,7 @@ fn every_layer_matches_the_independent_reading() {
         }
         // xattrs come through as base64, as in the TOC.
         for (path, xattrs) in x["xattr_entries"].as_object().unwrap() {
-            let f = files.files.iter().find(|f| &f.name == path).unwrap();
+            let f = files.files.iter().find(|f| f.name() == *path).unwrap();
             for (k, v) in xattrs.as_object().unwrap() {
                 assert_eq!(f.entry.xattrs().get(k).map(String::as_str), v.as_str());
             }
@@ -245,7 +245,7 @@ fn every_chunk_decompresses_to_its_digest() {
         let mut checked = 0;
         for f in &files.files {
             if f.chunks.is_empty() {
-                assert_eq!(f.entry.size, 0, "{name}: {}", f.name);
+                assert_eq!(f.entry.size, 0, "{name}: {}", f.name());
                 continue;
             }
             let mut whole = Vec::new();
@@ -261,9 +261,9 @@ fn every_chunk_decompresses_to_its_digest() {
                     data = chunkscope::format::zstd::decompress("chunk", ext, 64 << 20).unwrap();
                     data.truncate(c.uncompressed_length as usize);
                 }
-                assert_eq!(data.len() as u64, c.uncompressed_length, "{}", f.name);
+                assert_eq!(data.len() as u64, c.uncompressed_length, "{}", f.name());
                 if let Some(d) = &c.digest {
-                    assert_eq!(Digest::sha256(&data), *d, "{name}: {}", f.name);
+                    assert_eq!(Digest::sha256(&data), *d, "{name}: {}", f.name());
                 }
                 whole.extend_from_slice(&data);
                 checked += 1;
@@ -273,7 +273,7 @@ fn every_chunk_decompresses_to_its_digest() {
                 Some(Digest::sha256(&whole)),
                 f.entry.digest,
                 "{name}: {}",
-                f.name
+                f.name()
             );
             // The library's own reader of a file's payload agrees.
             let (start, end) = f.extent().unwrap();

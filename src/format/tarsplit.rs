@@ -779,7 +779,7 @@ fn compare_entry(t: &TocEntry, h: &Header) -> Option<Difference> {
             Field::Size => n(t.size, h.size),
             Field::Uid => n(t.uid, h.uid),
             Field::Gid => n(t.gid, h.gid),
-            Field::ModTime => time(t.modtime.as_deref(), h.mtime),
+            Field::ModTime => time(t.modtime.as_deref().map(String::as_str), h.mtime),
             Field::AccessTime => time(t.accesstime(), h.atime),
             Field::ChangeTime => time(t.changetime(), h.ctime),
             Field::Devmajor => n(t.dev_major(), h.devmajor),
@@ -968,7 +968,7 @@ mod tests {
             kind,
             name: name.into(),
             mode,
-            modtime: Some("1970-01-01T00:00:01Z".into()),
+            modtime: Some(std::sync::Arc::new("1970-01-01T00:00:01Z".into())),
             ..TocEntry::default()
         }
     }

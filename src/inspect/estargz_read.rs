@@ -240,7 +240,7 @@ impl LayerInspection {
                 .entries
                 .iter()
                 .filter(|e| e.kind == EntryType::Symlink)
-                .map(|e| e.name.as_str())
+                .map(|e| &*e.name)
                 .collect();
             st.symlink_hazard = (!links.is_empty()).then(|| PullHazard {
                 kind: HazardKind::SymlinkMtime,
@@ -255,7 +255,7 @@ impl LayerInspection {
         };
         let mut seen = Vec::new();
         for e in &toc.entries {
-            match e.name.as_str() {
+            match &*e.name {
                 estargz::PREFETCH_LANDMARK => {
                     r.landmark = Some(Landmark::Prefetch);
                     r.prioritized_files = std::mem::take(&mut seen);
@@ -265,7 +265,7 @@ impl LayerInspection {
                     r.landmark = Some(Landmark::NoPrefetch);
                     return;
                 }
-                _ if e.kind == EntryType::Reg => seen.push(e.name.clone()),
+                _ if e.kind == EntryType::Reg => seen.push(e.name.to_string()),
                 _ => {}
             }
         }

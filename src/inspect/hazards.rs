@@ -110,7 +110,7 @@ pub fn from_toc(toc: &Toc) -> Vec<PullHazard> {
         entries
             .iter()
             .filter(|e| pred(e))
-            .map(|e| e.name.as_str())
+            .map(|e| &*e.name)
             .collect()
     };
     add(
@@ -131,12 +131,25 @@ pub fn from_toc(toc: &Toc) -> Vec<PullHazard> {
         of(&|e| matches!(e.kind, EntryType::Char | EntryType::Block)),
         "a partial pull does not create character or block devices (containers/storage 1.57.2 storage_linux.go ApplyDiff ignores them, as it does FIFOs); a full pull creates them",
     );
+    let last_modtime: std::cell::Cell<Option<(*const String, bool)>> = std::cell::Cell::new(None);
     add(
         HazardKind::MtimeOutOfRange,
         HazardPull::FullPull,
         of(&|e| {
-            let t = e.modtime.as_deref().and_then(parse_rfc3339);
-            !is_unset(t) && t.is_some_and(|t| t.0 < 0 || t > MAX_NANO_SECS)
+            let Some(m) = &e.modtime else {
+                return false;
+            };
+            // Entries share one modtime text per run of equal times: parse each text once.
+            let p = std::sync::Arc::as_ptr(m);
+            if let Some((q, out)) = last_modtime.get() {
+                if std::ptr::eq(p, q) {
+                    return out;
+                }
+            }
+            let t = parse_rfc3339(m);
+            let out = !is_unset(t) && t.is_some_and(|t| t.0 < 0 || t > MAX_NANO_SECS);
+            last_modtime.set(Some((p, out)));
+            out
         }),
         "a full pull stores an mtime before 1970 or after 2262-04-11 as 0 (1970-01-01; measured with podman 5.4.2 on corners-current); a partial pull keeps it",
     );
@@ -169,7 +182,7 @@ mod tests {
         TocEntry {
             kind,
             name: name.into(),
-            modtime: modtime.map(str::to_string),
+            modtime: modtime.map(|m| std::sync::Arc::new(m.to_string())),
             ..TocEntry::default()
         }
     }

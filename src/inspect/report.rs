@@ -593,7 +593,7 @@ impl From<&FileEntry> for FileReport {
             mode: e.mode,
             uid: e.uid,
             gid: e.gid,
-            modtime: e.modtime.clone(),
+            modtime: e.modtime.as_deref().cloned(),
             link_name: (!e.link_name().is_empty()).then(|| e.link_name().to_string()),
             digest: e.digest.as_ref().map(|d| d.to_string()),
             xattrs: e.xattrs().clone(),

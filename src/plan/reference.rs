@@ -381,7 +381,7 @@ pub(crate) fn classify(
     let skip = |f: &FileEntry| {
         estargz
             && matches!(
-                f.name.as_str(),
+                f.name(),
                 PREFETCH_LANDMARK | NO_PREFETCH_LANDMARK | TOC_TAR_NAME
             )
     };

@@ -32,7 +32,7 @@ fn write_extra(out: &mut Vec<u8>, f: &FileEntry) -> Result<(), crate::error::Err
     };
     if let Some(m) = &e.modtime {
         key(out, "modtime");
-        serde_json::to_writer(&mut *out, m).map_err(|e| bad(&e))?;
+        serde_json::to_writer(&mut *out, m.as_str()).map_err(|e| bad(&e))?;
     }
     if !e.link_name().is_empty() {
         key(out, "linkName");

@@ -45,7 +45,28 @@ SOURCE is one of:
   --toc-only    read only the TOC, not the tar-split (fewer bytes, fewer checks)
   --footer      also read and check the footer";
 
+/// glibc's `mallopt(M_MMAP_THRESHOLD, 1 MiB)`: every allocation of 1 MiB or more (a TOC's JSON
+/// text, its entries, the files) gets its own mapping, which grows in place (`mremap`) and goes
+/// back to the system when freed. By default glibc raises that threshold each time such a block
+/// is freed (up to 32 MiB), after which the next big buffers come from the heap, where growing
+/// copies and freeing keeps the pages: the 154,000-entry layer's TOC-only peak RSS varied between
+/// 61 and 67 MB with the order of frees, and is 61 MB with the fixed threshold.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn fixed_mmap_threshold() {
+    extern "C" {
+        fn mallopt(param: std::os::raw::c_int, value: std::os::raw::c_int) -> std::os::raw::c_int;
+    }
+    const M_MMAP_THRESHOLD: std::os::raw::c_int = -3;
+    // SAFETY: sets one allocator parameter (glibc's documented API, no pointers involved),
+    // before any other thread exists.
+    unsafe {
+        mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 fn main() -> ExitCode {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fixed_mmap_threshold();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("plan") => plan::run(&args[1..]),
@@ -130,7 +151,12 @@ fn parse_args(args: &[String]) -> Result<Args> {
 fn run(args: &[String]) -> Result<ExitCode> {
     let a = parse_args(args)?;
     let mut src = sources::open(&a.source, &a.annotations, &a.registry)?;
-    let report = inspect_image_blocking(&mut src, &a.source, a.platform.as_ref(), a.opts)?.report;
+    let inspected = inspect_image_blocking(&mut src, &a.source, a.platform.as_ref(), a.opts)?;
+    let report = inspected.report;
+    // The layers' file models (154,000 files of a big layer: 4% of a TOC-only run's instructions
+    // to free) are not needed again, and the process ends after the output: the OS reclaims
+    // them at once.
+    std::mem::forget(inspected.layers);
     if a.json {
         out!(
             "{}",
