@@ -177,6 +177,7 @@
 //! # Ok::<(), chunkscope::Error>(())
 //! ```
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod error;
 pub mod executor;

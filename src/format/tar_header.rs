@@ -429,14 +429,19 @@ fn merge_pax(h: &mut Header, map: &BTreeMap<Vec<u8>, Vec<u8>>) -> Result<(), Hea
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// A ustar header block with a valid checksum.
+    /// A ustar header block with a valid checksum, mode 0644.
     pub(crate) fn ustar(name: &[u8], flag: u8, size: u64) -> Vec<u8> {
+        ustar_mode(name, flag, size, "0000644")
+    }
+
+    /// A ustar header block with a valid checksum and this mode (seven octal digits).
+    pub(crate) fn ustar_mode(name: &[u8], flag: u8, size: u64, mode: &str) -> Vec<u8> {
         let mut b = vec![0u8; BLOCK];
         b[..name.len()].copy_from_slice(name);
-        b[100..107].copy_from_slice(b"0000644");
+        b[100..107].copy_from_slice(mode.as_bytes());
         b[108..115].copy_from_slice(b"0000000");
         b[116..123].copy_from_slice(b"0000000");
         b[124..135].copy_from_slice(format!("{size:011o}").as_bytes());

@@ -348,7 +348,7 @@ impl Field {
 /// One difference between the TOC and the tar-split: one per entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Difference {
+pub struct TocTarSplitDifference {
     /// What kind of difference.
     pub kind: DifferenceKind,
     /// The entry's name as Go's `%q` prints it (invalid UTF-8 bytes as `\xNN`).
@@ -371,7 +371,7 @@ pub struct Correspondence {
     pub toc_entries: usize,
     /// The differences, in the order containers/storage would meet them. Capped at
     /// [`MAX_PROBLEMS`].
-    pub differences: Vec<Difference>,
+    pub differences: Vec<TocTarSplitDifference>,
     /// `differences` as one line each (message and note).
     pub problems: Vec<String>,
     /// How many differences were found in total (may exceed `differences.len()`).
@@ -393,7 +393,7 @@ impl Correspondence {
     pub fn ok(&self) -> bool {
         self.problem_count == 0
     }
-    fn push(&mut self, d: Difference) {
+    fn push(&mut self, d: TocTarSplitDifference) {
         self.problem_count += 1;
         if self.first_error.is_none() {
             self.first_error = Some(d.message.clone());
@@ -594,7 +594,7 @@ impl<'t> Checker<'t> {
         // The first entry of a name stays (upstream stops at the duplicate anyway).
         for i in duplicates {
             let name = toc.entries[i].name.as_bytes();
-            c.push(Difference {
+            c.push(TocTarSplitDifference {
                 kind: DifferenceKind::DuplicateInToc,
                 path: gofmt::quote(name),
                 field: None,
@@ -644,7 +644,7 @@ impl<'t> Checker<'t> {
             .ok()
             .and_then(|p| payload.get(p..))
         else {
-            c.push(Difference {
+            c.push(TocTarSplitDifference {
                 kind: DifferenceKind::UnreadableHeader,
                 path: String::new(),
                 field: None,
@@ -659,7 +659,7 @@ impl<'t> Checker<'t> {
             Ok(Some(h)) => h,
             Ok(None) => return,
             Err(e) => {
-                c.push(Difference {
+                c.push(TocTarSplitDifference {
                     kind: DifferenceKind::UnreadableHeader,
                     path: String::new(),
                     field: None,
@@ -688,7 +688,7 @@ impl<'t> Checker<'t> {
                     None
                 };
                 let path = gofmt::quote(&hdr.name);
-                c.push(Difference {
+                c.push(TocTarSplitDifference {
                     kind: DifferenceKind::MissingInToc,
                     message: format!("tar-split contains an entry for {path} missing in TOC"),
                     path,
@@ -711,7 +711,7 @@ impl<'t> Checker<'t> {
             let left = self.pending.left();
             let incl = gofmt::quote_list(left.iter().take(5).copied());
             for name in left {
-                c.push(Difference {
+                c.push(TocTarSplitDifference {
                     kind: DifferenceKind::MissingInTarSplit,
                     path: gofmt::quote(name),
                     field: None,
@@ -726,10 +726,10 @@ impl<'t> Checker<'t> {
 
 /// The first attribute that differs, as `ensureFileMetadataAttributesMatch` reports it
 /// (`a` is the TOC entry, `b` the one built from the tar header).
-fn compare_entry(t: &TocEntry, h: &Header) -> Option<Difference> {
+fn compare_entry(t: &TocEntry, h: &Header) -> Option<TocTarSplitDifference> {
     let Some(kind) = toc_type(h.typeflag) else {
         let path = gofmt::quote(&h.name);
-        return Some(Difference {
+        return Some(TocTarSplitDifference {
             kind: DifferenceKind::UnknownType,
             path: path.clone(),
             field: None,
@@ -791,7 +791,7 @@ fn compare_entry(t: &TocEntry, h: &Header) -> Option<Difference> {
     };
     Field::ALL.into_iter().find_map(|field| {
         let (a, b) = diff(field)?;
-        Some(Difference {
+        Some(TocTarSplitDifference {
             kind: DifferenceKind::Mismatch,
             path: gofmt::quote(&h.name),
             field: Some(field),
@@ -936,18 +936,7 @@ mod tests {
 
     /// A ustar header block with a valid checksum.
     fn block(name: &str, flag: u8, mode: &str) -> Vec<u8> {
-        let mut h = vec![0u8; 512];
-        h[..name.len()].copy_from_slice(name.as_bytes());
-        h[100..107].copy_from_slice(mode.as_bytes());
-        h[124..135].copy_from_slice(b"00000000000");
-        h[136..147].copy_from_slice(b"00000000001");
-        h[156] = flag;
-        h[257..263].copy_from_slice(b"ustar\0");
-        h[263..265].copy_from_slice(b"00");
-        h[148..156].fill(b' ');
-        let sum: u32 = h.iter().map(|&c| u32::from(c)).sum();
-        h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
-        h
+        crate::format::tar_header::tests::ustar_mode(name.as_bytes(), flag, 0, mode)
     }
 
     fn split_of(blocks: &[Vec<u8>]) -> TarSplit {

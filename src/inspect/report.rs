@@ -5,7 +5,7 @@
 
 use crate::format::annotations::Namespace;
 pub use crate::format::layer_format::LayerFormat;
-use crate::format::tarsplit::Difference;
+use crate::format::tarsplit::TocTarSplitDifference;
 use crate::format::toc::EntryType;
 use crate::inspect::eligibility::{PullOutcome, PullVerdict, RuleSource, VerdictCode};
 use crate::inspect::hazards::PullHazard;
@@ -57,7 +57,7 @@ pub struct LayerReport {
     pub partial_pull: PartialPull,
     /// The TOC ↔ tar-split differences, one per entry, in containers/storage's terms (at most
     /// 20; empty when they agree or the tar-split was not read).
-    pub toc_tar_split_differences: Vec<Difference>,
+    pub toc_tar_split_differences: Vec<TocTarSplitDifference>,
     /// What the stored layer loses, by kind of pull ([`crate::inspect::hazards`]); only kinds
     /// that occur in the layer. (eStargz symlink mtimes: `symlink-mtime`, from the eStargz
     /// inspection.)
