@@ -267,16 +267,9 @@ export interface InspectLayoutOptions {
   verifyLayers?: boolean;
 }
 
-/** `planLayout(options)`: `planPull`'s options for a cold pull of the layout image read last. */
-export interface PlanLayoutOptions {
-  chunkReuse?: boolean;
-  hardLinks?: boolean;
-  budget?: number;
-  insecureAllowUnpredictableImageContents?: boolean;
-  registryBehaviour?: PlanRegistryBehaviour;
-  errorBody?: PredictErrorBody;
-  retries?: number;
-}
+/** `planLayout(options)`: `planPull`'s options for a cold pull of the layout image read last
+ *  (nothing is read, so no targets and no progress). */
+export type PlanLayoutOptions = Omit<PlanOptions, "want" | "have" | "onProgress">;
 
 export interface BlobOptions {
   annotations?: Record<string, string>;
