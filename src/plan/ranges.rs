@@ -168,18 +168,9 @@ mod tests {
         assert_eq!(
             m.ranges,
             [
-                ByteRange {
-                    offset: 100,
-                    length: 100
-                },
-                ByteRange {
-                    offset: 2200,
-                    length: 1040
-                },
-                ByteRange {
-                    offset: 4265,
-                    length: 5
-                },
+                ByteRange::new(100, 100),
+                ByteRange::new(2200, 1040),
+                ByteRange::new(4265, 5),
             ]
         );
         assert_eq!(m.needed_bytes, 100 + 10 + 6 + 5);
@@ -194,13 +185,7 @@ mod tests {
             part(9000, 100, Source::Hole, 2),
         ];
         let m = merge_missing_chunks(&parts, MAX_NUMBER_MISSING_CHUNKS);
-        assert_eq!(
-            m.ranges,
-            [ByteRange {
-                offset: 5000,
-                length: 100
-            }]
-        );
+        assert_eq!(m.ranges, [ByteRange::new(5000, 100)]);
         assert!(merge_missing_chunks(&parts[..1], 1024).ranges.is_empty());
     }
 
@@ -238,12 +223,6 @@ mod tests {
             part(15, 5, Source::Remote, 1),
         ];
         let m = merge_missing_chunks(&parts, 2);
-        assert_eq!(
-            m.ranges,
-            [ByteRange {
-                offset: 10,
-                length: 10
-            }]
-        );
+        assert_eq!(m.ranges, [ByteRange::new(10, 10)]);
     }
 }
