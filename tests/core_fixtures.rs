@@ -849,3 +849,33 @@ mod cli {
         }
     }
 }
+
+/// An OCI layout whose `index.json` lists one image per platform and no tags (two-platforms):
+/// without a tag the index itself is the image index, and the platform chooses the manifest, as
+/// for a registry image index; a tag that is not there is a `not-found` error.
+#[test]
+fn a_layout_index_of_platform_images_is_chosen_from_by_platform() {
+    use chunkscope::oci::Platform;
+    let dir = fixtures_dir().join("two-platforms");
+    let mut digests = Vec::new();
+    for p in ["linux/amd64", "linux/arm64"] {
+        let mut src = OciLayout::open(&dir, None).unwrap();
+        let platform = Platform::parse(p).unwrap();
+        let img = inspect_image_blocking(
+            &mut src,
+            "two-platforms",
+            Some(&platform),
+            InspectOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(img.report.layers.len(), 1, "{p}");
+        digests.push(img.report.layers[0].digest.clone());
+    }
+    assert_ne!(digests[0], digests[1], "each platform has its own layer");
+    let mut src = OciLayout::open(&dir, Some("nope")).unwrap();
+    let Err(e) = inspect_image_blocking(&mut src, "two-platforms", None, InspectOptions::default())
+    else {
+        panic!("a tag that is not in index.json must not be found")
+    };
+    assert_eq!(e.kind(), chunkscope::ErrorKind::NotFound, "{e}");
+}
