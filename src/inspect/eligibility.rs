@@ -193,6 +193,13 @@ impl std::fmt::Display for RuleSource {
     }
 }
 
+/// The text of a non-fallback error from `makeZstdChunkedDiffer`, as the pull reports it after
+/// `partial pull of blob …: ` (the wording of containers/image's `storage_dest.go` around the
+/// `GetDiffer` error).
+pub fn reading_manifest(inner: &str) -> String {
+    format!("read zstd:chunked manifest: {inner}")
+}
+
 impl PullVerdict {
     /// Every rule passed.
     pub fn partial() -> PullVerdict {
@@ -219,26 +226,10 @@ impl PullVerdict {
         }
     }
 
-    /// A non-fallback error from `makeZstdChunkedDiffer`: the pull fails with
-    /// `partial pull of blob {digest}: read zstd:chunked manifest: {inner}` (the wording of
-    /// containers/image's `storage_dest.go` around the `GetDiffer` error).
-    pub fn fails_reading_manifest(
-        blob: &str,
-        code: VerdictCode,
-        reason: String,
-        inner: &str,
-        source: RuleSource,
-    ) -> PullVerdict {
-        PullVerdict::fails(
-            blob,
-            code,
-            reason,
-            &format!("read zstd:chunked manifest: {inner}"),
-            source,
-        )
-    }
-
-    fn fails(
+    /// A pull that fails with `partial pull of blob {blob}: {inner}` (containers/image's
+    /// `storage_dest.go` wording); for an error of `makeZstdChunkedDiffer`, `inner` is
+    /// [`reading_manifest`]'s text.
+    pub fn fails(
         blob: &str,
         code: VerdictCode,
         reason: String,
@@ -256,22 +247,22 @@ impl PullVerdict {
 
     /// The TOC and the tar-split disagree: `inner` is `ensureTOCMatchesTarSplit`'s error text.
     pub fn toc_tar_split_mismatch(blob: &str, inner: &str) -> PullVerdict {
-        PullVerdict::fails_reading_manifest(
+        PullVerdict::fails(
             blob,
             VerdictCode::TocTarSplitMismatch,
             "the TOC and the tar-split describe different entries: the reference puller refuses the layer and the pull fails, with no fallback to a full pull".into(),
-            &format!("tar-split and TOC data is inconsistent: {inner}"),
+            &reading_manifest(&format!("tar-split and TOC data is inconsistent: {inner}")),
             RuleSource::EnsureTocMatchesTarSplit,
         )
     }
 
     /// The metadata could not be read, decompressed or validated (`what` says which).
     pub fn invalid_metadata(blob: &str, code: VerdictCode, inner: &str) -> PullVerdict {
-        PullVerdict::fails_reading_manifest(
+        PullVerdict::fails(
             blob,
             code,
             format!("the layer's metadata is unusable ({inner}): the reference puller fails on this layer"),
-            inner,
+            &reading_manifest(inner),
             RuleSource::ReadZstdChunkedManifest,
         )
     }
@@ -327,11 +318,11 @@ pub fn by_descriptor(desc: &Descriptor) -> Result<ChunkedAnnotations, PullVerdic
     let a = match parsed {
         Ok(LayerAnnotations::ZstdChunked(a)) if a.namespace == Namespace::Current => a,
         Err(e) if current => {
-            return Err(PullVerdict::fails_reading_manifest(
+            return Err(PullVerdict::fails(
                 blob,
                 VerdictCode::BadAnnotations,
                 format!("unusable zstd:chunked annotations ({e}): the reference puller fails on this layer"),
-                &e.to_string(),
+                &reading_manifest(&e.to_string()),
                 RuleSource::ReadZstdChunkedManifest,
             ))
         }
@@ -398,11 +389,11 @@ pub fn by_toc(
 ) -> Result<(), PullVerdict> {
     // Upstream takes a tarsplit-position offset of 0 as "no position".
     if tar_split_digest && a.tar_split.is_none_or(|t| t.offset == 0) {
-        return Err(PullVerdict::fails_reading_manifest(
+        return Err(PullVerdict::fails(
             blob,
             VerdictCode::NoTarSplitPosition,
             "the TOC names a tar-split but there is no tarsplit-position annotation: the reference puller fails on this layer".into(),
-            "TOC requires a tar-split, but the io.github.containers.zstd-chunked.tarsplit-position annotation does not describe a position",
+            &reading_manifest("TOC requires a tar-split, but the io.github.containers.zstd-chunked.tarsplit-position annotation does not describe a position"),
             RuleSource::ReadZstdChunkedManifest,
         ));
     }

@@ -11,7 +11,7 @@
 //! The TOC JSON is checked against `containerd.io/snapshot/stargz/toc.digest` (sha256 of the
 //! uncompressed JSON) in both cases.
 
-use super::eligibility::{PullOutcome, PullVerdict, RuleSource, VerdictCode};
+use super::eligibility::{reading_manifest, PullOutcome, PullVerdict, RuleSource, VerdictCode};
 use super::hazards::{self, HazardKind, HazardPull, PullHazard, MAX_EXAMPLES};
 use super::report::{
     AnnotationNamespace, CheckName, EstargzKind, EstargzReport, FooterReport, Landmark, PartialPull,
@@ -278,14 +278,14 @@ impl LayerInspection {
             return;
         };
         let v = match &r.reference_footer_error {
-            Some(e) => PullVerdict::fails_reading_manifest(
+            Some(e) => PullVerdict::fails(
                 &blob,
                 VerdictCode::EstargzFooterUnparsable,
                 match r.kind {
                     EstargzKind::StargzZstdchunked => "containers/storage 1.57 reads only the io.github.containers.zstd-chunked.* keys, so it takes this layer for eStargz and reads its zstd footer as a gzip one: the pull fails, with no fallback".into(),
                     EstargzKind::Estargz => "the reference puller cannot read the TOC offset from the footer: the pull fails, with no fallback".into(),
                 },
-                e,
+                &reading_manifest(e),
                 RuleSource::ReadEstargzChunkedManifest,
             ),
             None => {
