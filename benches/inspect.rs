@@ -9,31 +9,13 @@
 use chunkscope::format::digest::Digest;
 use chunkscope::inspect::{inspect_layer_blocking, ByteRange, InspectOptions};
 use chunkscope::oci::Descriptor;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
-struct Counting;
-static NOW: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(l) };
-        if !p.is_null() {
-            let now = NOW.fetch_add(l.size(), Relaxed) + l.size();
-            PEAK.fetch_max(now, Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        unsafe { System.dealloc(p, l) };
-        NOW.fetch_sub(l.size(), Relaxed);
-    }
-}
+#[path = "support/counting.rs"]
+mod counting;
 
 #[global_allocator]
-static A: Counting = Counting;
+static A: counting::Counting = counting::Counting;
 
 fn synth_toc(n: usize) -> (Vec<u8>, u64) {
     let mut s = String::from(r#"{"version":1,"entries":["#);
@@ -140,15 +122,14 @@ fn main() {
         let mut peak = 0;
         let mut entries = 0;
         for _ in 0..5 {
-            let base = NOW.load(Relaxed);
-            PEAK.store(base, Relaxed);
+            let base = counting::start();
             let t = Instant::now();
             let layer = inspect_layer_blocking(&desc, InspectOptions::default(), |r: ByteRange| {
                 assert_eq!(r.offset, toc_offset);
                 Ok(compressed.clone())
             });
             times.push(t.elapsed().as_secs_f64() * 1000.0);
-            peak = PEAK.load(Relaxed) - base;
+            peak = counting::peak_since(base);
             assert!(layer.report.error.is_none(), "{:?}", layer.report.error);
             entries = layer.report.entries;
             drop(layer);

@@ -13,45 +13,14 @@ use chunkscope::format::tarsplit;
 use chunkscope::format::toc;
 use chunkscope::format::zstd::{self, Backend, Frames};
 use chunkscope::model::LayerFiles;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Read;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
-struct Counting;
-static NOW: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(l) };
-        if !p.is_null() {
-            let now = NOW.fetch_add(l.size(), Relaxed) + l.size();
-            PEAK.fetch_max(now, Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        unsafe { System.dealloc(p, l) };
-        NOW.fetch_sub(l.size(), Relaxed);
-    }
-    /// The system's realloc (which can grow or shrink in place), counted as the size change.
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        let q = unsafe { System.realloc(p, l, new) };
-        if !q.is_null() {
-            if new > l.size() {
-                let now = NOW.fetch_add(new - l.size(), Relaxed) + new - l.size();
-                PEAK.fetch_max(now, Relaxed);
-            } else {
-                NOW.fetch_sub(l.size() - new, Relaxed);
-            }
-        }
-        q
-    }
-}
+#[path = "support/counting.rs"]
+mod counting;
 
 #[global_allocator]
-static A: Counting = Counting;
+static A: counting::Counting = counting::Counting;
 
 /// (blob bytes, TOC (offset, length, uncompressed), tar-split (offset, length, uncompressed)).
 type Sections = (Vec<u8>, (u64, u64, u64), (u64, u64, u64));
@@ -108,12 +77,11 @@ fn time_after<S, T>(
     let mut peak = 0;
     for _ in 0..runs {
         let input = setup();
-        let base = NOW.load(Relaxed);
-        PEAK.store(base, Relaxed);
+        let base = counting::start();
         let t = Instant::now();
         let out = f(input);
         times.push(t.elapsed().as_secs_f64());
-        peak = peak.max(PEAK.load(Relaxed).saturating_sub(base));
+        peak = peak.max(counting::peak_since(base));
         drop(out);
     }
     times.sort_by(f64::total_cmp);

@@ -562,8 +562,9 @@ async fn plan_in_the_browser_matches_the_measured_podman_pull() {
     assert_eq!(p2["layers"][1]["singleRange"]["budget"], 4);
 }
 
-#[wasm_bindgen_test]
-async fn progress_is_reported_through_on_progress() {
+/// `inspectImage` of pair-b through the logging front with an `onProgress` callback: the report
+/// and every progress event, in order.
+async fn inspect_pair_b_with_progress() -> (Value, Vec<Value>) {
     let o = obj(&serde_json::json!({"registry": url(LOG_URL, "LOG_URL"), "repository": "pair-b"}));
     let events = js_sys::Array::new();
     let sink = events.clone();
@@ -578,6 +579,12 @@ async fn progress_is_reported_through_on_progress() {
             .unwrap(),
     );
     let events: Vec<Value> = events.iter().map(back).collect();
+    (r, events)
+}
+
+#[wasm_bindgen_test]
+async fn progress_is_reported_through_on_progress() {
+    let (r, events) = inspect_pair_b_with_progress().await;
     assert!(
         events
             .iter()
@@ -1258,20 +1265,7 @@ async fn file_table_is_the_file_list_as_columns() {
 
 #[wasm_bindgen_test]
 async fn progress_says_each_layers_entries() {
-    let o = obj(&serde_json::json!({"registry": url(LOG_URL, "LOG_URL"), "repository": "pair-b"}));
-    let events = js_sys::Array::new();
-    let sink = events.clone();
-    let cb = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
-        sink.push(&ev);
-    });
-    js_sys::Reflect::set(&o, &"onProgress".into(), cb.as_ref()).unwrap();
-    let r = back(
-        web::inspect_image_js(o)
-            .await
-            .map_err(|e| format!("{e:?}"))
-            .unwrap(),
-    );
-    let events: Vec<Value> = events.iter().map(back).collect();
+    let (r, events) = inspect_pair_b_with_progress().await;
     let done: Vec<&Value> = events
         .iter()
         .filter(|e| e["phase"] == "layer-done")
