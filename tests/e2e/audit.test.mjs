@@ -4,7 +4,7 @@
 // empty page to a verified preview and a Registry check.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, chunkedLayout } from './helpers.mjs';
+import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, chunkedLayout, assertClean } from './helpers.mjs';
 
 const skip = skipReason();
 const env = registryEnv();
@@ -12,14 +12,6 @@ let ui;
 
 before(async () => { if (!skip) ui = await startUi(); });
 after(async () => { if (ui) await ui.close(); });
-
-function assertClean(page, { allowConsole = [] } = {}) {
-  const consoleErrors = page.problems.console.filter((m) => !allowConsole.some((re) => re.test(m)));
-  assert.deepEqual(page.problems.pageerror, [], 'page errors');
-  assert.deepEqual(consoleErrors, [], 'console errors');
-  assert.deepEqual(page.problems.csp, [], 'CSP violations');
-  assert.deepEqual(page.problems.dialog, [], 'dialogs');
-}
 
 for (const [name, envKey, behaviour, words] of [
   ['whole-body', 'BEHAVIOUR_WHOLE_BODY_URL', { class: 'whole-body' }, null],

@@ -200,6 +200,9 @@ export async function layerRows(page) {
   })));
 }
 
+/** The inspector's visible page-level error box (not an inline one). */
+export const errorBox = (page) => page.locator('chunkscope-inspector .error-box:not(.inline):not([hidden])');
+
 /** Asserts the page had no page errors, console errors (but those matching `allowConsole`),
  *  CSP violations or dialogs. */
 export function assertClean(page, { allowConsole = [] } = {}) {

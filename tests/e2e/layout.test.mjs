@@ -8,7 +8,7 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync, rmSync, cpSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, ROOT, setFilter } from './helpers.mjs';
+import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, ROOT, setFilter, assertClean, errorBox } from './helpers.mjs';
 
 const skip = skipReason();
 const env = registryEnv();
@@ -19,14 +19,6 @@ after(async () => { if (ui) await ui.close(); });
 
 const FIXTURES = path.join(ROOT, 'tests', 'fixtures');
 const inspected = (name) => JSON.parse(readFileSync(path.join(FIXTURES, 'inspect', `${name}.json`), 'utf8'))[0];
-const errorBox = (page) => page.locator('chunkscope-inspector .error-box:not(.inline):not([hidden])');
-
-function assertClean(page) {
-  assert.deepEqual(page.problems.pageerror, [], 'page errors');
-  assert.deepEqual(page.problems.console, [], 'console errors');
-  assert.deepEqual(page.problems.csp, [], 'CSP violations');
-  assert.deepEqual(page.problems.dialog, [], 'dialogs');
-}
 
 /** Opens `dir` through the page's layout-folder input (webkitdirectory) and submits it. */
 async function openFolder(page, dir, { tag = '' } = {}) {

@@ -6,7 +6,7 @@
 // comes from the form's "Stall limit (seconds)" option (the module's stallTimeoutMs).
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason } from './helpers.mjs';
+import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, assertClean, errorBox } from './helpers.mjs';
 
 const skip = skipReason();
 const env = registryEnv();
@@ -14,16 +14,6 @@ let ui;
 
 before(async () => { if (!skip) ui = await startUi(); });
 after(async () => { if (ui) await ui.close(); });
-
-const errorBox = (page) => page.locator('chunkscope-inspector .error-box:not(.inline):not([hidden])');
-
-function assertClean(page, { allowConsole = [] } = {}) {
-  const consoleErrors = page.problems.console.filter((m) => !allowConsole.some((re) => re.test(m)));
-  assert.deepEqual(page.problems.pageerror, [], 'page errors');
-  assert.deepEqual(consoleErrors, [], 'console errors');
-  assert.deepEqual(page.problems.csp, [], 'CSP violations');
-  assert.deepEqual(page.problems.dialog, [], 'dialogs');
-}
 
 function hostile() {
   assert.ok(env.HOSTILE_URL, 'HOSTILE_URL is not set: run through scripts/test.sh (scripts/registry.sh starts the hostile server)');

@@ -6,7 +6,7 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, ROOT, assertClean } from './helpers.mjs';
+import { startUi, pageUrl, waitForReport, screenshot, registryEnv, skipReason, ROOT, assertClean, errorBox } from './helpers.mjs';
 
 const skip = skipReason();
 const env = registryEnv();
@@ -14,8 +14,6 @@ let ui;
 
 before(async () => { if (!skip) ui = await startUi(); });
 after(async () => { if (ui) await ui.close(); });
-
-const errorBox = (page) => page.locator('chunkscope-inspector .error-box:not(.inline):not([hidden])');
 
 test('a registry without a scheme, or with one that is not http(s), is refused with a message that says so', { skip, timeout: 60000 }, async () => {
   const page = await ui.page();
