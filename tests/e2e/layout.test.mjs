@@ -203,6 +203,8 @@ test('folders that are no OCI layout: no oci-layout file, a missing config, a ta
   writeFileSync(layerFile, bytes);
   await openFolder(page, dir);
   assert.equal(await waitForReport(page), 'report');
+  // the missing-layer report's rows are still shown until this one replaces them: wait for it
+  await page.waitForFunction(() => window.reports.length >= 2);
   let bad = (await page.evaluate(() => window.reports.at(-1))).layers[0];
   assert.equal(bad.error.kind, 'verification');
   assert.equal(bad.error.what, `blobs/sha256/${manifest.layers[0].digest.slice(7)}`);
