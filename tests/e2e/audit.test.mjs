@@ -37,7 +37,7 @@ for (const [name, envKey, behaviour, words] of [
     await here.first().waitFor({ timeout: 30000 });
     assert.equal(await here.count(), 2);
     const expected = await page.evaluate(async ({ registry, b }) => {
-      const cs = await import('./pkg/chunkscope.js');
+      const cs = await (await import('./js/api.js')).loadModule();
       const plan = await cs.planPull({ want: { registry, repository: 'pair-b', reference: 'latest' }, registryBehaviour: b });
       return plan.layers.map((l) => ({ outcome: l.predicted.outcome, bytes: l.predicted.bytes, requests: l.predicted.requests.length }));
     }, { registry: url, b: behaviour });
@@ -84,7 +84,7 @@ test('the Pull cost options are in the shareable URL and come back from it', { s
   // the plan shown is the one of those options
   const shown = Number(await page2.locator('chunkscope-inspector .bar-row[data-plan="predicted"]').getAttribute('data-bytes'));
   const want = await page2.evaluate(async (registry) => {
-    const cs = await import('./pkg/chunkscope.js');
+    const cs = await (await import('./js/api.js')).loadModule();
     const t = (r) => ({ registry, repository: r, reference: 'latest' });
     const p = await cs.planPull({
       want: t('pair-b'), have: [t('pair-a')], chunkReuse: false, hardLinks: true, insecureAllowUnpredictableImageContents: false,

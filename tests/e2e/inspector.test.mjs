@@ -188,7 +188,7 @@ test('errors are explained by kind: unknown image, unreachable registry, registr
   assert.match(text, /chunkscope serve --open/);
   // the distribution config.yml the module gives (corsConfig()), not a JS copy
   assert.match(text, /Access-Control-Expose-Headers: \[Content-Range/);
-  const corsConfig = await page.evaluate(async () => (await import('./pkg/chunkscope.js')).corsConfig());
+  const corsConfig = await page.evaluate(async () => (await (await import('./js/api.js')).loadModule()).corsConfig());
   assert.equal(await page.locator('.error-box pre.cors-config').textContent(), corsConfig);
   await screenshot(page, 'error-no-cors');
 

@@ -89,7 +89,7 @@ test('an OCI layout folder (tiny-current) opens like a registry image: layers, f
   await ref.waitFor({ timeout: 30000 });
   const shown = Number(await ref.getAttribute('data-bytes'));
   const plans = await page.evaluate(async (registry) => {
-    const cs = await import('./pkg/chunkscope.js');
+    const cs = await (await import('./js/api.js')).loadModule();
     const layout = cs.planLayout({});
     const reg = await cs.planPull({ want: { registry, repository: 'tiny-current', reference: 'latest' } });
     return { layout: layout.totals, reg: reg.totals, requests: layout.requests };
@@ -147,7 +147,7 @@ test('folders that are no OCI layout: no oci-layout file, a missing config, a ta
 
   // the module's typed error (kind, path) for the same folders, through the JS API
   const apiError = (files) => page.evaluate(async (entries) => {
-    const cs = await import('./pkg/chunkscope.js');
+    const cs = await (await import('./js/api.js')).loadModule();
     const folder = new Map(entries.map(([p, text]) => [p, new Blob([text])]));
     try {
       await cs.inspectLayout(folder, {});

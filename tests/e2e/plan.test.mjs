@@ -17,7 +17,7 @@ after(async () => { if (ui) await ui.close(); });
 /** planPull in the page, through the module the inspector loaded. */
 function planInPage(page, want, have, opts = {}) {
   return page.evaluate(async ([registry, w, hv, o]) => {
-    const cs = await import('./pkg/chunkscope.js');
+    const cs = await (await import('./js/api.js')).loadModule();
     const ref = (s) => { const i = s.lastIndexOf(':'); return { registry, repository: s.slice(0, i), reference: s.slice(i + 1) }; };
     return cs.planPull({ want: ref(w), have: hv.map(ref), ...o });
   }, [env.REGISTRY_URL, want, have, opts]);
@@ -79,7 +79,7 @@ test('Pull cost: pair-b over pair-a shows the planner\'s numbers; the budget re-
   const page = await ui.page();
   await page.goto(pageUrl(ui.base, { registry: env.REGISTRY_URL, image: 'pair-b:latest', have: 'pair-a:latest', tab: 'plan', layer: '2' }));
   assert.equal(await waitForReport(page), 'report');
-  const hasPlanner = await page.evaluate(async () => typeof (await import('./pkg/chunkscope.js')).planPull === 'function');
+  const hasPlanner = await page.evaluate(async () => typeof (await (await import('./js/api.js')).loadModule()).planPull === 'function');
   assert.ok(hasPlanner, 'the wasm module exports planPull');
   await page.locator('.bar-row[data-plan="reference"]').waitFor({ timeout: 30000 });
   const plan = await planInPage(page, 'pair-b:latest', ['pair-a:latest'], { chunkReuse: true, hardLinks: false });
@@ -190,7 +190,7 @@ test('Registry check: plain distribution → partial pulls work; max_ranges 1 fr
   // the configuration text is the module's: the probe's fix for this verdict (nginx / storage
   // lines) and the CORS config.yml (corsFix = corsConfig())
   const { probe, corsConfig } = await page.evaluate(async ([registry, repository, digest]) => {
-    const cs = await import('./pkg/chunkscope.js');
+    const cs = await (await import('./js/api.js')).loadModule();
     return { probe: await cs.probeRange({ registry, repository, digest, multiRange: true }), corsConfig: cs.corsConfig() };
   }, [env.RANGE1_URL, 'pair-b', await page.locator('tr.layer-row').first().getAttribute('data-layer-digest')]);
   assert.equal(await page.locator('.fix-text').textContent(), probe.fix);

@@ -41,7 +41,7 @@ test('a missing repository and a missing tag are told apart; the tags are offere
   assert.match(text, /Repository not found/);
   assert.match(text, /NAME_UNKNOWN/);
   const code = await page.evaluate(async (registry) => {
-    const cs = await import('./pkg/chunkscope.js');
+    const cs = await (await import('./js/api.js')).loadModule();
     try {
       await cs.inspectImage({ registry, repository: 'tiny-current', reference: 'no-such-tag' });
       return null;
@@ -106,7 +106,7 @@ test('a local file is identified by its magic bytes: random bytes are "not a lay
   await errorBox(page).filter({ hasText: 'uncompressed tar archive' }).waitFor();
   // the module's sniff on the real bytes
   const kinds = await page.evaluate(async () => {
-    const cs = await import('./pkg/chunkscope.js');
+    const cs = await (await import('./js/api.js')).loadModule();
     return [cs.sniff(new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0, 0])), cs.sniff(new Uint8Array([0x1f, 0x8b, 8, 0])), cs.sniff(new Uint8Array(8))];
   });
   assert.deepEqual(kinds, ['zstd', 'gzip', 'unknown']);

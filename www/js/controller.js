@@ -143,6 +143,10 @@ export class Controller {
       }
     } catch (e) {
       if (seq !== this.loadSeq) return;
+      // the error box's CORS block is the page module's corsConfig(); the inspection ran in the
+      // worker, so the page's own module may not have started yet
+      await loadModule().catch(() => null);
+      if (seq !== this.loadSeq) return;
       view.setProgress('');
       // the previous image's report must not look like this image's
       view.hideReport();
@@ -362,6 +366,8 @@ export class Controller {
       view.plan.render(plan, { want: s.wantText, have: s.haveTexts });
       view.applyPlan(plan);
     } catch (e) {
+      if (stale()) return;
+      await loadModule().catch(() => null); // for the CORS block, as in inspect()
       if (stale()) return;
       const ctx = { action: 'plan the pull', registry: s.registry };
       view.plan.showError(errorBox(e, ctx, { corsConfig: view.corsConfig() }));

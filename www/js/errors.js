@@ -168,7 +168,8 @@ export function explain(err, ctx = {}) {
 
 /**
  * The nodes of an explained error: title, message, hints, and for CORS trouble the module's
- * `corsConfig()` text (when the module is running; it is, whenever a registry was asked).
+ * `corsConfig()` text (when the page's module is running; the controller starts it before it shows
+ * an error of a load or a plan, which may have run in the worker).
  */
 export function errorNodes(e, { corsConfig = null } = {}) {
   return [
