@@ -164,12 +164,20 @@ pub fn for_each_line_exact_with(
         1 << 16,
         Frames::with_backend(backend, what, input, expected),
     );
+    // Lines are handed over where they lie in the decoder's buffer; only a line that straddles
+    // two fills is copied (for a tar-split, one line in fifty).
     let mut line = Vec::new();
     let mut first_error = None;
+    let mut give = |raw: &[u8], first_error: &mut Option<Error>| {
+        if first_error.is_none() {
+            if let Err(e) = on_line(raw) {
+                *first_error = Some(e);
+            }
+        }
+    };
     loop {
-        line.clear();
-        let n = match r.read_until(b'\n', &mut line) {
-            Ok(n) => n,
+        let buf = match r.fill_buf() {
+            Ok(b) => b,
             Err(e) => {
                 return Err(match r.get_mut().error(e) {
                     Error::TooLarge { .. } => Error::Overlong {
@@ -180,15 +188,29 @@ pub fn for_each_line_exact_with(
                 })
             }
         };
-        if n == 0 {
+        if buf.is_empty() {
+            if !line.is_empty() {
+                give(&line, &mut first_error);
+            }
             break;
         }
-        if first_error.is_none() {
-            let raw = line.strip_suffix(b"\n").unwrap_or(&line);
-            if let Err(e) = on_line(raw) {
-                first_error = Some(e);
+        let used = match memchr::memchr(b'\n', buf) {
+            Some(i) if line.is_empty() => {
+                give(&buf[..i], &mut first_error);
+                i + 1
             }
-        }
+            Some(i) => {
+                line.extend_from_slice(&buf[..i]);
+                give(&line, &mut first_error);
+                line.clear();
+                i + 1
+            }
+            None => {
+                line.extend_from_slice(buf);
+                buf.len()
+            }
+        };
+        r.consume(used);
     }
     let produced = r.get_ref().produced;
     if produced != expected {

@@ -13,24 +13,10 @@ use crate::format::time::{is_unset, parse_rfc3339};
 use crate::format::toc::{EntryType, Toc, TocEntry};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// One JSON line. Strings are borrowed from the line when they have no escapes.
-#[derive(Debug, Deserialize)]
-struct Line<'a> {
-    #[serde(rename = "type")]
-    kind: u8,
-    #[serde(default, borrow)]
-    name: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    name_raw: Option<Cow<'a, str>>,
-    #[serde(default)]
-    size: i64,
-    #[serde(default, borrow)]
-    payload: Option<Cow<'a, str>>,
-}
+mod line;
 
 /// A piece of the reconstructed tar stream.
 #[derive(Debug)]
@@ -72,32 +58,49 @@ struct Lines {
     totals: Totals,
 }
 
+/// What a line was: its bytes (a segment's payload, a file record's name) are the ones
+/// [`Lines::line`] appended to its buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Segment,
+    File,
+}
+
 impl Lines {
-    /// One line (without its `\n`); `None` for a blank line.
-    fn line(&mut self, raw: &[u8]) -> Result<Option<Piece>> {
+    /// One line (without its `\n`); `None` for a blank line. The piece's bytes are appended to
+    /// `out`; nothing is, on an error or a blank line.
+    fn line(&mut self, raw: &[u8], out: &mut Vec<u8>) -> Result<Option<Kind>> {
+        let start = out.len();
+        let r = self.read(raw, out);
+        if !matches!(r, Ok(Some(_))) {
+            out.truncate(start);
+        }
+        r
+    }
+
+    fn read(&mut self, raw: &[u8], out: &mut Vec<u8>) -> Result<Option<Kind>> {
         self.line_no += 1;
         if raw.iter().all(|b| b.is_ascii_whitespace()) {
             return Ok(None);
         }
         let n = self.line_no;
         let err = |m: String| Error::TarSplit(format!("line {n}: {m}"));
-        let line: Line = serde_json::from_slice(raw).map_err(|e| err(e.to_string()))?;
-        let payload = match &line.payload {
-            Some(p) => B64
-                .decode(p.as_bytes())
-                .map_err(|e| err(format!("payload: {e}")))?,
-            None => Vec::new(),
-        };
+        let start = out.len();
+        let line = line::read(raw, out).map_err(|e| match e {
+            line::ReadError::Json(e) => err(e.to_string()),
+            line::ReadError::Payload(e) => err(format!("payload: {e}")),
+        })?;
         let t = &mut self.totals;
         Ok(Some(match line.kind {
             1 => {
-                let name = match (&line.name, &line.name_raw) {
-                    (Some(n), _) => n.as_bytes().to_vec(),
-                    (None, Some(r)) => B64
-                        .decode(r.as_bytes())
+                // A file record's payload (its CRC-64) is checked as base64, not kept.
+                out.truncate(start);
+                match (&line.name, &line.name_raw) {
+                    (Some(n), _) => out.extend_from_slice(n.as_bytes()),
+                    (None, Some(r)) => line::decode_base64(r.as_bytes(), out)
                         .map_err(|e| err(format!("name_raw: {e}")))?,
                     (None, None) => return Err(err("file record without a name".into())),
-                };
+                }
                 let size = u64::try_from(line.size)
                     .map_err(|_| err(format!("negative size {}", line.size)))?;
                 t.tar_size = t
@@ -105,15 +108,15 @@ impl Lines {
                     .checked_add(size)
                     .ok_or_else(|| err("tar size overflows".into()))?;
                 t.files += 1;
-                Piece::File { name }
+                Kind::File
             }
             2 => {
                 t.tar_size = t
                     .tar_size
-                    .checked_add(payload.len() as u64)
+                    .checked_add((out.len() - start) as u64)
                     .ok_or_else(|| err("tar size overflows".into()))?;
                 t.segments += 1;
-                Piece::Segment(payload)
+                Kind::Segment
             }
             t => return Err(err(format!("unknown record type {t}"))),
         }))
@@ -124,9 +127,15 @@ impl Lines {
 pub fn parse(data: &[u8]) -> Result<TarSplit> {
     let mut lines = Lines::default();
     let mut pieces = Vec::new();
+    let mut bytes = Vec::new();
     for raw in data.split(|&b| b == b'\n') {
-        if let Some(p) = lines.line(raw)? {
-            pieces.push(p);
+        bytes.clear();
+        match lines.line(raw, &mut bytes)? {
+            Some(Kind::Segment) => pieces.push(Piece::Segment(bytes.clone())),
+            Some(Kind::File) => pieces.push(Piece::File {
+                name: bytes.clone(),
+            }),
+            None => {}
         }
     }
     let Totals {
@@ -149,6 +158,8 @@ pub fn parse(data: &[u8]) -> Result<TarSplit> {
 pub struct Stream<'t> {
     lines: Lines,
     checker: Checker<'t>,
+    /// The current line's bytes (reused).
+    bytes: Vec<u8>,
 }
 
 impl<'t> Stream<'t> {
@@ -157,14 +168,14 @@ impl<'t> Stream<'t> {
         Stream {
             lines: Lines::default(),
             checker: Checker::new(toc),
+            bytes: Vec::new(),
         }
     }
     /// One line, without its `\n`.
     pub fn line(&mut self, raw: &[u8]) -> Result<()> {
-        match self.lines.line(raw)? {
-            Some(Piece::Segment(p)) => self.checker.segment(&p),
-            Some(Piece::File { name }) => self.checker.file(&name),
-            None => {}
+        self.bytes.clear();
+        if let Some(kind) = self.lines.line(raw, &mut self.bytes)? {
+            self.checker.piece(kind, &self.bytes);
         }
         Ok(())
     }
@@ -214,44 +225,47 @@ pub fn check_threaded(
     expected: u64,
     limit: u64,
 ) -> Result<(Totals, Correspondence)> {
-    /// Pieces per batch, and batches in flight: about 1 MB of lines for a real tar-split.
-    const BATCH: usize = 256;
+    /// Batches in flight: a batch is at most [`Batch::FULL_PIECES`] pieces or about
+    /// [`Batch::FULL_BYTES`] bytes.
     const IN_FLIGHT: usize = 4;
     std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Piece>>(IN_FLIGHT);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(IN_FLIGHT);
+        // Checked batches go back to be filled again: no allocation per piece or per batch.
+        let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch>();
         let producer = s.spawn(move || {
             let mut lines = Lines::default();
-            let mut batch = Vec::with_capacity(BATCH);
+            let mut batch = Batch::default();
             let r = crate::format::zstd::for_each_line_exact(
                 "tar-split",
                 input,
                 expected,
                 limit,
                 |raw| {
-                    if let Some(p) = lines.line(raw)? {
-                        batch.push(p);
-                        if batch.len() == BATCH {
+                    if let Some(kind) = lines.line(raw, &mut batch.bytes)? {
+                        batch.ends.push((kind, batch.bytes.len()));
+                        if batch.is_full() {
+                            let mut next = back_rx.try_recv().unwrap_or_default();
+                            next.clear();
                             // The receiver outlives every send (it reads to the end).
-                            let _ =
-                                tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                            let _ = tx.send(std::mem::replace(&mut batch, next));
                         }
                     }
                     Ok(())
                 },
             );
-            if !batch.is_empty() {
+            if !batch.ends.is_empty() {
                 let _ = tx.send(batch);
             }
             (r, lines.totals)
         });
         let mut checker = Checker::new(toc);
         for batch in rx {
-            for piece in batch {
-                match piece {
-                    Piece::Segment(p) => checker.segment(&p),
-                    Piece::File { name } => checker.file(&name),
-                }
+            let mut start = 0;
+            for &(kind, end) in &batch.ends {
+                checker.piece(kind, &batch.bytes[start..end]);
+                start = end;
             }
+            let _ = back_tx.send(batch);
         }
         let (r, totals) = producer
             .join()
@@ -259,6 +273,30 @@ pub fn check_threaded(
         r?;
         Ok((totals, checker.finish()))
     })
+}
+
+/// Consecutive pieces, their bytes in one buffer.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug, Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    /// Each piece's kind and the end of its bytes.
+    ends: Vec<(Kind, usize)>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Batch {
+    const FULL_PIECES: usize = 256;
+    const FULL_BYTES: usize = 256 << 10;
+
+    fn is_full(&self) -> bool {
+        self.ends.len() >= Self::FULL_PIECES || self.bytes.len() >= Self::FULL_BYTES
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
 }
 
 /// How the TOC and the tar-split disagree about one entry, in containers/storage's terms.
@@ -630,6 +668,13 @@ impl<'t> Checker<'t> {
                     gofmt::quote(name)
                 ));
             }
+        }
+    }
+
+    fn piece(&mut self, kind: Kind, bytes: &[u8]) {
+        match kind {
+            Kind::Segment => self.segment(bytes),
+            Kind::File => self.file(bytes),
         }
     }
 
