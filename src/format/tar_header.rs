@@ -396,15 +396,15 @@ fn parse_octal(b: &[u8]) -> Option<i64> {
     let start = b.iter().position(|c| !trim(c)).unwrap_or(b.len());
     let end = b.iter().rposition(|c| !trim(c)).map_or(start, |i| i + 1);
     let s = cut_nul(&b[start..end.max(start)]);
-    if s.is_empty() {
-        return Some(0);
+    // strconv.ParseUint(s, 8, 64): octal digits only (no sign, no underscores), at most 64 bits.
+    let mut x: u64 = 0;
+    for &c in s {
+        if !(b'0'..=b'7').contains(&c) {
+            return None;
+        }
+        x = x.checked_mul(8)?.checked_add(u64::from(c - b'0'))?;
     }
-    let s = std::str::from_utf8(s).ok()?;
-    // strconv.ParseUint accepts no sign; from_str_radix accepts a leading '+'.
-    if s.starts_with('+') {
-        return None;
-    }
-    u64::from_str_radix(s, 8).ok().map(|x| x as i64)
+    Some(x as i64)
 }
 
 /// Go's `mergePAX`: empty values keep the header's value; bad numbers or times are errors.
@@ -575,6 +575,11 @@ pub(crate) mod tests {
         assert_eq!(parse_numeric(b"\0\0\0"), Some(0));
         assert_eq!(parse_numeric(b"9"), None);
         assert_eq!(parse_numeric(b"+7"), None);
+        assert_eq!(parse_numeric(b"-7"), None);
+        assert_eq!(parse_numeric(b"1_0"), None);
+        assert_eq!(parse_numeric(b"7 7"), None);
+        assert_eq!(parse_numeric(b"1777777777777777777777"), Some(-1));
+        assert_eq!(parse_numeric(b"2000000000000000000000"), None);
         assert_eq!(
             parse_numeric(&[0x80, 0, 0, 0, 0xff, 0xff, 0xff, 0xfe]),
             Some(4_294_967_294)

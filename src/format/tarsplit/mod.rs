@@ -622,6 +622,28 @@ struct Checker<'t> {
     unreadable: bool,
     /// The name of the header the previous piece decoded to (its file record should follow).
     last_header: Option<Vec<u8>>,
+    modtime: ModTimes,
+}
+
+/// The TOC's `modtime`s parsed once per shared text: entries of one TOC mostly share one `Arc`
+/// ([`TocEntry::modtime`]), so the last one parsed is kept with its `Arc`.
+#[derive(Default)]
+struct ModTimes {
+    last: Option<(std::sync::Arc<String>, Option<UnixTime>)>,
+}
+
+impl ModTimes {
+    fn parse(&mut self, text: Option<&std::sync::Arc<String>>) -> Option<UnixTime> {
+        let text = text?;
+        match &self.last {
+            Some((t, parsed)) if std::sync::Arc::ptr_eq(t, text) => *parsed,
+            _ => {
+                let parsed = parse_rfc3339(text);
+                self.last = Some((text.clone(), parsed));
+                parsed
+            }
+        }
+    }
 }
 
 impl<'t> Checker<'t> {
@@ -650,6 +672,7 @@ impl<'t> Checker<'t> {
             pending_padding: 0,
             unreadable: false,
             last_header: None,
+            modtime: ModTimes::default(),
         }
     }
 
@@ -742,7 +765,9 @@ impl<'t> Checker<'t> {
                 });
             }
             Some(i) => {
-                if let Some(d) = compare_entry(&self.toc.entries[i], &hdr) {
+                let entry = &self.toc.entries[i];
+                let modtime = self.modtime.parse(entry.modtime.as_ref());
+                if let Some(d) = compare_entry(entry, modtime, &hdr) {
                     c.push(d);
                 }
             }
@@ -771,7 +796,12 @@ impl<'t> Checker<'t> {
 
 /// The first attribute that differs, as `ensureFileMetadataAttributesMatch` reports it
 /// (`a` is the TOC entry, `b` the one built from the tar header).
-fn compare_entry(t: &TocEntry, h: &Header) -> Option<TocTarSplitDifference> {
+/// `modtime` is `t`'s, parsed ([`ModTimes`]).
+fn compare_entry(
+    t: &TocEntry,
+    modtime: Option<UnixTime>,
+    h: &Header,
+) -> Option<TocTarSplitDifference> {
     let Some(kind) = toc_type(h.typeflag) else {
         let path = gofmt::quote(&h.name);
         return Some(TocTarSplitDifference {
@@ -789,11 +819,12 @@ fn compare_entry(t: &TocEntry, h: &Header) -> Option<TocTarSplitDifference> {
     let n = |a: u64, b: i64| {
         (i128::from(a) != i128::from(b)).then(|| (gofmt::quote_int(a as i64), gofmt::quote_int(b)))
     };
-    let time = |a: Option<&str>, b: Option<UnixTime>| {
-        let a = norm_time(a.and_then(parse_rfc3339));
+    let parsed_time = |a: Option<UnixTime>, b: Option<UnixTime>| {
+        let a = norm_time(a);
         let b = norm_time(b);
         (a != b).then(|| (show_time(a), show_time(b)))
     };
+    let time = |a: Option<&str>, b| parsed_time(a.and_then(parse_rfc3339), b);
     let tar_xattrs: BTreeMap<Vec<u8>, String> = h
         .pax
         .iter()
@@ -824,7 +855,7 @@ fn compare_entry(t: &TocEntry, h: &Header) -> Option<TocTarSplitDifference> {
             Field::Size => n(t.size, h.size),
             Field::Uid => n(t.uid, h.uid),
             Field::Gid => n(t.gid, h.gid),
-            Field::ModTime => time(t.modtime.as_deref().map(String::as_str), h.mtime),
+            Field::ModTime => parsed_time(modtime, h.mtime),
             Field::AccessTime => time(t.accesstime(), h.atime),
             Field::ChangeTime => time(t.changetime(), h.ctime),
             Field::Devmajor => n(t.dev_major(), h.devmajor),
