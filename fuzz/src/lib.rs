@@ -101,13 +101,22 @@ pub fn toc(data: &[u8]) {
 }
 
 /// `tarsplit`: `TOC JSON \0 tar-split JSON lines` (without a `\0`, all of it is the tar-split
-/// and the TOC is empty). The tar-split is parsed and checked against the TOC.
+/// and the TOC is empty). Every line is read by the fast line reader and by serde_json and the
+/// `base64` crate, which must agree (a disagreement panics); then the tar-split is parsed and
+/// checked against the TOC.
 pub fn tarsplit(data: &[u8]) {
     let (toc_json, ts) = match data.iter().position(|&b| b == 0) {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => (&data[..0], data),
     };
     let toc = toc_fmt::parse(toc_json).unwrap_or_default();
+    for line in ts.split(|&b| b == b'\n') {
+        assert!(
+            tarsplit_fmt::line_reader_agrees(line),
+            "the fast tar-split line reader disagrees with serde_json on {:?}",
+            String::from_utf8_lossy(line)
+        );
+    }
     if let Ok(split) = tarsplit_fmt::parse(ts) {
         let _ = (split.tar_size, split.files, split.segments);
         let c = split.check_against(&toc);

@@ -231,6 +231,50 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// A line's outcome, to compare the two readers: the line (without its payload text) and the
+/// payload's bytes, or the error's text.
+type Outcome<'a> = Result<(Line<'a>, Vec<u8>), String>;
+
+/// What serde_json and the `base64` crate make of a line.
+fn slow(raw: &[u8]) -> Outcome<'_> {
+    let line: Line = serde_json::from_slice(raw).map_err(|e| e.to_string())?;
+    let bytes = match &line.payload {
+        Some(p) => B64
+            .decode(p.as_bytes())
+            .map_err(|e| format!("payload: {e}"))?,
+        None => Vec::new(),
+    };
+    Ok((
+        Line {
+            payload: None,
+            ..line
+        },
+        bytes,
+    ))
+}
+
+/// What [`read`] makes of it.
+fn ours(raw: &[u8]) -> Outcome<'_> {
+    let mut out = Vec::new();
+    match read(raw, &mut out) {
+        Ok(line) => Ok((
+            Line {
+                payload: None,
+                ..line
+            },
+            out,
+        )),
+        Err(ReadError::Json(e)) => Err(e.to_string()),
+        Err(ReadError::Payload(e)) => Err(format!("payload: {e}")),
+    }
+}
+
+/// Whether [`read`] gives what serde_json and the `base64` crate give on this line (the value,
+/// or the error's text). The fuzzers assert it on every line they make.
+pub(super) fn agrees(raw: &[u8]) -> bool {
+    ours(raw) == slow(raw)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,42 +290,6 @@ mod tests {
         }
         fn below(&mut self, n: usize) -> usize {
             (self.next() % n as u64) as usize
-        }
-    }
-
-    type Outcome<'a> = Result<(Line<'a>, Vec<u8>), String>;
-
-    /// What serde_json and the `base64` crate make of a line: the line (without its payload
-    /// text) and the payload's bytes, or the error's text.
-    fn slow(raw: &[u8]) -> Outcome<'_> {
-        let line: Line = serde_json::from_slice(raw).map_err(|e| e.to_string())?;
-        let bytes = match &line.payload {
-            Some(p) => B64
-                .decode(p.as_bytes())
-                .map_err(|e| format!("payload: {e}"))?,
-            None => Vec::new(),
-        };
-        Ok((
-            Line {
-                payload: None,
-                ..line
-            },
-            bytes,
-        ))
-    }
-
-    fn ours(raw: &[u8]) -> Outcome<'_> {
-        let mut out = Vec::new();
-        match read(raw, &mut out) {
-            Ok(line) => Ok((
-                Line {
-                    payload: None,
-                    ..line
-                },
-                out,
-            )),
-            Err(ReadError::Json(e)) => Err(e.to_string()),
-            Err(ReadError::Payload(e)) => Err(format!("payload: {e}")),
         }
     }
 
