@@ -100,8 +100,16 @@ pub extern "C" fn sizes(which: u32) -> usize {
 /// The phases `inspect::LayerInspection` runs on a TOC-only read, one mark after each: start,
 /// decoded, parsed, text dropped, model built. Takes the compressed TOC (from [`buffer`]).
 /// Returns the entry count, or 0 if the TOC did not decode or parse.
+///
+/// # Safety
+/// `p` and `len` must be a buffer [`buffer`] returned, which this takes over.
 #[no_mangle]
-pub extern "C" fn phases(p: *mut u8, len: usize, uncompressed: f64, payload_end: f64) -> usize {
+pub unsafe extern "C" fn phases(
+    p: *mut u8,
+    len: usize,
+    uncompressed: f64,
+    payload_end: f64,
+) -> usize {
     mark();
     let input = unsafe { Vec::from_raw_parts(p, len, len) };
     let limit = chunkscope::inspect::MAX_TOC;
@@ -127,8 +135,16 @@ pub extern "C" fn phases(p: *mut u8, len: usize, uncompressed: f64, payload_end:
 /// The whole inspection (`inspect::inspect_layer_blocking`, TOC-only) of the layer the
 /// descriptor JSON describes, the read handing over a copy of the compressed TOC (as the
 /// browser's fetch does). Marks: start, inspected. Returns the entry count, 0 on an error.
+///
+/// # Safety
+/// `p`/`len` and `desc`/`desc_len` must be buffers [`buffer`] returned.
 #[no_mangle]
-pub extern "C" fn inspect(p: *const u8, len: usize, desc: *const u8, desc_len: usize) -> usize {
+pub unsafe extern "C" fn inspect(
+    p: *const u8,
+    len: usize,
+    desc: *const u8,
+    desc_len: usize,
+) -> usize {
     mark();
     let toc = unsafe { std::slice::from_raw_parts(p, len) };
     let desc = unsafe { std::slice::from_raw_parts(desc, desc_len) };
@@ -139,7 +155,11 @@ pub extern "C" fn inspect(p: *const u8, len: usize, desc: *const u8, desc_len: u
         Ok(toc[..r.length.min(toc.len() as u64) as usize].to_vec())
     });
     mark();
-    let n = if layer.report.error.is_some() { 0 } else { layer.report.entries };
+    let n = if layer.report.error.is_some() {
+        0
+    } else {
+        layer.report.entries
+    };
     std::mem::forget(layer);
     n
 }
