@@ -241,8 +241,10 @@ pub fn parse(json: &[u8]) -> Result<Toc> {
     }
 }
 
-/// The bytes of the smallest entry with a name, `{"name":""},`: no TOC of `n` bytes holds more
-/// than `n / MIN_NAMED_ENTRY` of them.
+/// At most one entry per this many bytes of text is reserved: the length of `{"name":""},`, the
+/// smallest text with one `"name":` key per entry. A well-formed TOC of `n` bytes can hold
+/// `n / 15` entries (`{"type":"reg"},`), which a `Vec` grown by doubling held in up to twice as
+/// many slots, so no text reserves more than the parse of such a TOC held before.
 const MIN_NAMED_ENTRY: usize = 12;
 
 /// How many entries to reserve before parsing `json`: the occurrences of `"name":` (every
@@ -251,9 +253,9 @@ const MIN_NAMED_ENTRY: usize = 12;
 /// Only a capacity: a TOC spelling the key otherwise (`"Name":`, `"name" :`) reserves less and
 /// the `Vec` grows as before; one with more occurrences than entries (a key in `xattrs`) reserves
 /// more and is shrunk after the parse. The cap means that a hostile text cannot reserve more
-/// than a well-formed TOC of the same length makes the parse hold anyway (its entries would
-/// be that many), and the reservation is fallible ([`Vec::try_reserve_exact`]): a failed one
-/// parses with a growing `Vec`, as before.
+/// than the parse of a well-formed TOC of the same length holds anyway (see
+/// [`MIN_NAMED_ENTRY`]), and the reservation is fallible ([`Vec::try_reserve_exact`]): a failed
+/// one parses with a growing `Vec`, as before.
 ///
 /// The colons are found eight bytes at a time (a word compare, no SIMD needed), each checked for
 /// `"name"` before it, in blocks of [`HINT_BLOCK`] bytes: V8 runs a wasm function's first calls
