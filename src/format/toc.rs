@@ -248,17 +248,17 @@ pub fn parse(json: &[u8]) -> Result<Toc> {
 const MIN_NAMED_ENTRY: usize = 12;
 
 /// How many entries to reserve before parsing `json`: the occurrences of `"name":` (every
-/// writer's spelling of the one key each entry has), at most one per [`MIN_NAMED_ENTRY`] bytes.
+/// writer's spelling of the one key each entry has), at most one per `MIN_NAMED_ENTRY` bytes.
 ///
 /// Only a capacity: a TOC spelling the key otherwise (`"Name":`, `"name" :`) reserves less and
 /// the `Vec` grows as before; one with more occurrences than entries (a key in `xattrs`) reserves
 /// more and is shrunk after the parse. The cap means that a hostile text cannot reserve more
 /// than the parse of a well-formed TOC of the same length holds anyway (see
-/// [`MIN_NAMED_ENTRY`]), and the reservation is fallible ([`Vec::try_reserve_exact`]): a failed
+/// `MIN_NAMED_ENTRY`), and the reservation is fallible ([`Vec::try_reserve_exact`]): a failed
 /// one parses with a growing `Vec`, as before.
 ///
 /// The colons are found eight bytes at a time (a word compare, no SIMD needed), each checked for
-/// `"name"` before it, in blocks of [`HINT_BLOCK`] bytes: V8 runs a wasm function's first calls
+/// `"name"` before it, in blocks of `HINT_BLOCK` bytes: V8 runs a wasm function's first calls
 /// unoptimised and only later calls its optimised code, so one call over the whole text would run
 /// unoptimised throughout. On the 32.6 MB text of a 154,000-entry TOC in wasm (V8, a fresh
 /// instance): 7.7–9.2 ms in blocks, 12.6–12.9 ms in one call, 25 ms with `memchr::memmem`.
