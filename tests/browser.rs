@@ -1022,6 +1022,28 @@ async fn hostile_manifests_and_descriptors() {
     assert_eq!(r["requests"], 2);
 }
 
+/// A descriptor claiming a 120 MiB TOC, whose server announces all of it and sends 4 KiB: the
+/// read fails as a broken body, and the body reserved for it is capped (32 MiB), so the page's
+/// wasm memory (which never shrinks) does not grow by the claim.
+#[wasm_bindgen_test]
+async fn a_claimed_huge_toc_reserves_no_more_than_the_cap() {
+    use wasm_bindgen::JsCast;
+    let memory = || {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length()
+    };
+    let before = memory();
+    let (r, _) = hostile("toc-claims-120mib").await;
+    let r = r.unwrap();
+    let l = only_layer(&r);
+    assert_eq!(l["error"]["kind"], "network", "{l}");
+    let grown = memory() - before;
+    assert!(grown < 40 << 20, "wasm memory grew by {grown} bytes");
+}
+
 /// eStargz in the browser: the 51-byte footer, then the TOC member, each one absolute single
 /// range through the logging front (scripts/test.sh checks the front's log: single ranges only);
 /// the stargz-snapshotter zstd:chunked layer in one range from its TOC to the blob's end. Files

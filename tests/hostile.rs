@@ -297,6 +297,17 @@ fn descriptor_size_over_2_pow_53() {
 }
 
 #[test]
+fn a_claimed_huge_toc_that_breaks_off_is_a_network_error() {
+    // Annotations claiming a 120 MiB TOC (under the limit), its range answered 206 announcing
+    // all of it, 4 KiB sent, then the connection closed.
+    let r = inspect("toc-claims-120mib");
+    let l = layer_of(&r, 1);
+    assert_eq!(l["error"]["kind"], "network", "{l}");
+    assert_eq!(l["reads"], 0, "{l}");
+    assert_eq!(l["partialPull"]["code"], "metadata-unreadable", "{l}");
+}
+
+#[test]
 fn toc_over_the_limit_through_a_registry() {
     // A 167 MiB TOC: what podman does (a full pull, never reading the TOC), not an error.
     let r = inspect("toc-over-limit");

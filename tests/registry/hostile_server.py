@@ -28,6 +28,8 @@ repository name <case> picks the misbehaviour; `good` serves the image honestly.
   size-2p53        the layer descriptor claims 2^53 + 1 bytes
   toc-over-limit   the layer's manifest-position annotation claims a 167 MiB TOC (descriptor
                    size 200 MiB): the reference puller pulls it whole without reading it
+  toc-claims-120mib  the annotations claim a 120 MiB TOC (descriptor size 200 MiB, no
+                   tar-split); its range answers 206 announcing all 120 MiB, sends 4 KiB and closes
 
 Every request is counted per case: GET /_hostile/stats/<case> answers {"requests": N, "bytes": M}
 (body bytes written to the socket for that case) so tests can bound the bytes a client let the
@@ -83,6 +85,16 @@ class Image:
             layer = m["layers"][0]
             layer["size"] = 200 << 20
             toc = 167 << 20
+            layer["annotations"][MANIFEST_POSITION] = f"{(200 << 20) - toc - 4096}:{toc}:{toc + 1}:1"
+            return json.dumps(m).encode()
+        if case == "toc-claims-120mib":
+            m = json.loads(self.manifest_bytes)
+            layer = m["layers"][0]
+            layer["size"] = 200 << 20
+            toc = 120 << 20
+            layer["annotations"] = {
+                k: v for k, v in layer["annotations"].items() if "tarsplit" not in k
+            }
             layer["annotations"][MANIFEST_POSITION] = f"{(200 << 20) - toc - 4096}:{toc}:{toc + 1}:1"
             return json.dumps(m).encode()
         return self.manifest_bytes
@@ -206,6 +218,19 @@ def make_handler(image, stall_seconds):
             m = re.fullmatch(r"bytes=(\d+)-(\d+)", rng or "")
             if rng is None or case == "range-200" or not m:
                 return self.send(200, data)
+            if case == "toc-claims-120mib":
+                first, last = int(m.group(1)), int(m.group(2))
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {first}-{last}/{200 << 20}")
+                self.send_header("Content-Length", str(last - first + 1))
+                self.send_header("Access-Control-Allow-Origin", "*")
+                self.send_header("Access-Control-Expose-Headers", "Content-Range, Content-Length")
+                self.end_headers()
+                self.wfile.write(b"\0" * 4096)
+                self.wfile.flush()
+                self.count(4096)
+                self.close_connection = True
+                return
             first, last = int(m.group(1)), min(int(m.group(2)), len(data) - 1)
             if case == "range-416" or first > last:
                 return self.send(416, b"", headers=[("Content-Range", f"bytes */{len(data)}")])
