@@ -8,6 +8,7 @@
 #
 #   bash scripts/bench-browser.sh                 (BIG_SIZES="154000 510000", BENCH_RUNS=2: best of 2)
 #
+# Builds www/pkg first (BENCH_NO_BUILD=1: measures www/pkg as it is).
 # Uses a running test registry if REGISTRY_URL is set (scripts/registry.sh's env), else starts one
 # in target/bench-registry (no auth or S3 registries) and stops it afterwards.
 set -euo pipefail
@@ -18,7 +19,14 @@ say() { echo "[bench-browser] $*" >&2; }
 die() { echo "[bench-browser] ERROR: $*" >&2; exit 1; }
 command -v skopeo >/dev/null || die "skopeo not found"
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || die "no Chromium at ${CHROMIUM_PATH:-/usr/bin/chromium}"
-[ -f www/pkg/chunkscope.js ] || bash scripts/build.sh >&2
+# Always built (cargo does nothing when the module is current): a module left in www/pkg by an
+# earlier build would be measured in place of the code in the tree. BENCH_NO_BUILD=1 measures
+# www/pkg as it is (e.g. a module built from another commit, for before/after runs).
+if [ "${BENCH_NO_BUILD:-0}" = 1 ]; then
+  [ -f www/pkg/chunkscope.js ] || die "BENCH_NO_BUILD=1 but www/pkg has no module"
+else
+  bash scripts/build.sh >&2
+fi
 
 if [ -z "${REGISTRY_URL:-}" ]; then
   dir=$ROOT/target/bench-registry
