@@ -7,6 +7,9 @@
 //   api-table     inspectImage({fileTable: true}) on the main thread: columnar typed arrays;
 //                 ms, peak wasm memory, + the tree from the columns (lazy rows) and, for
 //                 comparison, materialising every row eagerly
+//   api-tarsplit  inspectImage({verifyTarSplit: true}) on the main thread, no file list: the core
+//                 plus the tar-split read and checked against the TOC (one thread in wasm);
+//                 ms, peak wasm memory, and the check's state (it must have run and passed)
 //   api-worker    the same call in the page's Web Worker (www/js/inspect-client.js), until the
 //                 page holds the table (transferred)
 //   page          index.html?registry=…&image=…: navigation (and the Inspect start) → first file
@@ -68,11 +71,16 @@ async function api(variant, target) {
     const { TocTree } = await import('./js/toc-tree.js');
     const { adoptFileTables } = await import('./js/file-table.js');
     const t0 = performance.now();
-    const opts = { objects: { files: true }, table: { fileTable: true }, none: {} }[variant];
+    const opts = { objects: { files: true }, table: { fileTable: true }, none: {}, tarsplit: { verifyTarSplit: true } }[variant];
     const rep = await m.inspectImage({ ...target, ...opts });
     const ms = performance.now() - t0;
     const out = { ms: Math.round(ms), wasmMB: mb(w.memory.buffer.byteLength) };
     if (variant === 'none') return out;
+    if (variant === 'tarsplit') {
+      const c = rep.layers[0].checks.toc_matches_tarsplit;
+      out.tocMatchesTarsplit = c ? c.state : 'not run';
+      return out;
+    }
     const t1 = performance.now();
     if (variant === 'table') adoptFileTables(rep);
     const files = rep.layers.reduce((a, l) => (l.fileList && l.fileList.length > a.length ? l.fileList : a), []);
@@ -148,7 +156,7 @@ for (const image of images.split(',')) {
   const target = { registry, repository, reference };
   const out = { image };
   const only = process.env.BENCH_ONLY || 'api page';
-  for (const v of only.includes('api') ? ['none', 'objects', 'table', 'worker'] : []) {
+  for (const v of only.includes('api') ? ['none', 'tarsplit', 'objects', 'table', 'worker'] : []) {
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await api(v, target));
     out[`api-${v}`] = best(runs, 'ms');
