@@ -1020,6 +1020,25 @@ async fn hostile_manifests_and_descriptors() {
     assert_eq!(l["partialPull"]["outcome"], "full-pull");
     assert_eq!(l["notRead"]["code"], "toc-over-limit");
     assert_eq!(r["requests"], 2);
+
+    // A tar-split claimed over chunkscope's cap (podman has none), with verifyTarSplit: not
+    // read and not an error; the TOC alone is fetched.
+    let r = inspect(
+        url(HOSTILE_URL, "HOSTILE_URL"),
+        "tarsplit-over-limit",
+        serde_json::json!({"reference": "t", "verifyTarSplit": true}),
+    )
+    .await
+    .unwrap();
+    let l = only_layer(&r);
+    assert_eq!(l["error"], Value::Null, "{l}");
+    assert_eq!(
+        l["tarSplit"]["notRead"]["code"], "tar-split-over-limit",
+        "{l}"
+    );
+    assert_eq!(l["tarSplit"]["notRead"]["what"], "tar-split (uncompressed)");
+    assert_eq!(l["partialPull"]["code"], "tar-split-not-checked");
+    assert_eq!(l["bytesRead"], l["toc"]["length"], "{l}");
 }
 
 /// A descriptor claiming a 120 MiB TOC, whose server announces all of it and sends 4 KiB: the

@@ -26,7 +26,9 @@ use chunkscope::format::annotations::LayerAnnotations;
 use chunkscope::format::footer;
 use chunkscope::format::zstd;
 use chunkscope::inspect::eligibility::{PullOutcome, VerdictCode};
-use chunkscope::inspect::report::{CheckName, CheckState, LayerFormat, NotReadCode, TocSize};
+use chunkscope::inspect::report::{
+    CheckName, CheckState, LayerFormat, NotReadCode, TarSplitSize, TocSize,
+};
 use chunkscope::inspect::{InspectOptions, LayerInspection, MAX_TOC};
 use chunkscope::Error;
 use core_support::*;
@@ -464,30 +466,55 @@ fn declared_sizes_over_the_cap() {
         )
     );
     assert_eq!((r.reads, r.bytes_read), (0, 0));
-    // The tar-split over our 1 GiB cap: refused before any read.
+    // The tar-split over our cap (8 GiB uncompressed; the reference puller has none): not an
+    // error, and not read. The layer is inspected as with --toc-only: same reads, same verdict,
+    // and its tar-split report says why.
     {
-        let what = "tar-split (uncompressed)";
         let mut a = l.desc.annotations.clone();
         a.insert(
             format!("{cur}tarsplit-position"),
-            format!("326898:3418:{}", 2048 * MIB),
+            format!("326898:3418:{}", 9 * 1024 * MIB),
         );
         let desc = chunkscope::oci::Descriptor {
             annotations: a,
             ..l.desc.clone()
         };
-        let insp = LayerInspection::new(&desc, ALL);
-        assert_eq!(insp.next_read(), None, "{what}: nothing is read");
-        let r = insp.finish().report;
-        let e = r.error.expect("error");
-        assert!(
-            matches!(&e, Error::TooLarge { what: w, .. } if w == what),
-            "{e:?}"
+        let (err, done) = drive(&desc, ALL, &l.blob);
+        assert!(err.is_none(), "{err:?}");
+        let reason = done.verdict.reason.clone();
+        let r = done.report;
+        assert_eq!(r.error, None);
+        let ts = r.tar_split.as_ref().expect("tar-split report");
+        let nr = ts.not_read.as_ref().expect("tar-split notRead");
+        assert_eq!(
+            (nr.code, nr.what, nr.size, nr.limit),
+            (
+                NotReadCode::TarSplitOverLimit,
+                TarSplitSize::Uncompressed,
+                9 * 1024 * MIB,
+                chunkscope::inspect::MAX_TAR_SPLIT_DECODED
+            )
         );
-        assert_eq!(e.kind(), chunkscope::ErrorKind::Limit);
-        let e = e.to_string();
-        assert!(e.contains(what) && e.contains("over the limit"), "{e}");
-        assert_eq!((r.reads, r.bytes_read), (0, 0));
+        assert_eq!((ts.digest_verified, ts.tar_size), (false, None));
+        assert!(!r.checks.contains_key(&CheckName::TocMatchesTarsplit));
+        assert_eq!(r.partial_pull.code, VerdictCode::TarSplitNotChecked);
+        assert!(reason.contains("over chunkscope's"), "{reason}");
+        let toc_only = InspectOptions {
+            tar_split: false,
+            ..ALL
+        };
+        let (err, control) = drive(&desc, toc_only, &l.blob);
+        assert!(err.is_none(), "{err:?}");
+        let c = control.report;
+        assert_eq!(
+            (r.reads, r.bytes_read, r.partial_pull.code, r.entries),
+            (c.reads, c.bytes_read, c.partial_pull.code, c.entries)
+        );
+        assert!(r.bytes_read < l.blob.len() as u64 / 2, "{}", r.bytes_read);
+        // The JSON names the code and the size.
+        let json = serde_json::to_value(ts).unwrap();
+        assert_eq!(json["notRead"]["code"], "tar-split-over-limit");
+        assert_eq!(json["notRead"]["what"], "tar-split (uncompressed)");
     }
     // A compressed TOC of 200 MiB in a (claimed) 400 MiB blob: refused without reading or
     // allocating anything near that size.

@@ -308,6 +308,26 @@ fn a_claimed_huge_toc_that_breaks_off_is_a_network_error() {
 }
 
 #[test]
+fn tar_split_over_our_cap_is_not_read_and_not_an_error() {
+    // The tarsplit-position annotation claims 9 GiB decompressed: over chunkscope's 8 GiB cap,
+    // while podman has none. The layer is inspected as with --toc-only, and says why.
+    let r = inspect("tarsplit-over-limit");
+    let l = layer_of(&r, 0);
+    assert_eq!(l["error"], Value::Null, "{l}");
+    let nr = &l["tarSplit"]["notRead"];
+    assert_eq!(nr["code"], "tar-split-over-limit", "{l}");
+    assert_eq!(nr["what"], "tar-split (uncompressed)");
+    assert_eq!(nr["size"], 9u64 << 30);
+    assert_eq!(nr["limit"], chunkscope::inspect::MAX_TAR_SPLIT_DECODED);
+    assert_eq!(l["partialPull"]["outcome"], "partial");
+    assert_eq!(l["partialPull"]["code"], "tar-split-not-checked");
+    assert!(l["checks"].get("toc_matches_tarsplit").is_none(), "{l}");
+    // One read, the TOC's bytes alone (the tar-split after it is not fetched).
+    assert_eq!(l["reads"], 1, "{l}");
+    assert_eq!(l["bytesRead"], l["toc"]["length"], "{l}");
+}
+
+#[test]
 fn toc_over_the_limit_through_a_registry() {
     // A 167 MiB TOC: what podman does (a full pull, never reading the TOC), not an error.
     let r = inspect("toc-over-limit");

@@ -103,7 +103,7 @@ fn layer_report_enums_match_the_typescript_unions() {
     use chunkscope::inspect::hazards::{HazardKind, HazardPull};
     use chunkscope::inspect::report::{
         AnnotationNamespace, CheckName, CheckState, EstargzKind, FooterVariant, Landmark,
-        LayerFormat, TocSize,
+        LayerFormat, TarSplitSize, TocSize,
     };
     assert_eq!(wire(&LayerFormat::ALL), ts_union("LayerFormat"));
     assert_eq!(wire(&CheckName::ALL), ts_union("CheckName"));
@@ -114,6 +114,7 @@ fn layer_report_enums_match_the_typescript_unions() {
     );
     assert_eq!(wire(&FooterVariant::ALL), ts_union("FooterVariant"));
     assert_eq!(wire(&TocSize::ALL), ts_union("TocSize"));
+    assert_eq!(wire(&TarSplitSize::ALL), ts_union("TarSplitSize"));
     assert_eq!(wire(&EstargzKind::ALL), ts_union("EstargzKind"));
     assert_eq!(wire(&Landmark::ALL), ts_union("Landmark"));
     assert_eq!(wire(&RuleSource::ALL), ts_union("RuleSource"));

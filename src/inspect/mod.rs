@@ -37,8 +37,16 @@ use report::*;
 
 /// The reference puller's cap on the TOC, compressed and uncompressed (150 MiB).
 pub const MAX_TOC: u64 = 150 << 20;
-/// Our cap on the tar-split. The reference streams it to disk uncapped; we hold it in memory.
+/// Our cap on the compressed tar-split, which is held in memory while it is checked (1 GiB). The
+/// reference puller has no cap; a real one is about 16 bytes per entry (8.3 MB for 510,000).
 pub const MAX_TAR_SPLIT: u64 = 1 << 30;
+/// Our cap on the decompressed tar-split (8 GiB), which bounds the time a check can take; its
+/// memory does not grow with it (it is checked line by line). The reference puller streams it
+/// to disk uncapped. A layer at the TOC limit (150 MiB of JSON, about 1.3 million entries of the
+/// smallest a real writer makes) with a PAX header on every entry has a tar-split of about
+/// 4 GiB. A tar-split over either cap is not read: the layer is inspected as with `--toc-only`,
+/// and its tar-split report says why ([`report::NotReadCode::TarSplitOverLimit`]).
+pub const MAX_TAR_SPLIT_DECODED: u64 = 8 << 30;
 
 /// What to read beyond the minimum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -121,6 +129,8 @@ pub struct LayerInspection {
     verdict: Option<PullVerdict>,
     /// Whether the tar-split is being processed (errors then make `invalid-tar-split`).
     in_tar_split: bool,
+    /// The tar-split asked for but over our cap, so not read.
+    tar_split_not_read: Option<NotRead<TarSplitSize>>,
 }
 
 /// What an inspection leaves behind: the report, and the parsed model for further use
@@ -187,6 +197,7 @@ impl LayerInspection {
             },
             files: None,
             tar_split_digest: None,
+            tar_split_not_read: None,
             estargz: None,
             verdict: None,
             in_tar_split: false,
@@ -301,20 +312,28 @@ impl LayerInspection {
         let mut end = toc.end();
         if self.opts.tar_split {
             if let Some(ts) = plan.tar_split {
-                for (what, n) in [
-                    ("tar-split (compressed)", ts.length),
-                    ("tar-split (uncompressed)", ts.uncompressed_length),
-                ] {
-                    if n > MAX_TAR_SPLIT {
-                        return Err(Error::TooLarge {
-                            what: what.into(),
-                            size: n,
-                            limit: MAX_TAR_SPLIT,
-                        });
-                    }
+                // Over our cap (the reference has none): not an error, the tar-split is left
+                // unread and the layer inspected as with --toc-only.
+                self.tar_split_not_read = [
+                    (TarSplitSize::Compressed, ts.length, MAX_TAR_SPLIT),
+                    (
+                        TarSplitSize::Uncompressed,
+                        ts.uncompressed_length,
+                        MAX_TAR_SPLIT_DECODED,
+                    ),
+                ]
+                .into_iter()
+                .find(|&(_, n, limit)| n > limit)
+                .map(|(what, size, limit)| NotRead {
+                    code: NotReadCode::TarSplitOverLimit,
+                    what,
+                    size,
+                    limit,
+                });
+                if self.tar_split_not_read.is_none() {
+                    end = ts.end();
+                    plan.read_tar_split = true;
                 }
-                end = ts.end();
-                plan.read_tar_split = true;
             }
         }
         // stargz-snapshotter's zstd:chunked: its last 51 bytes decide the insecure-mode verdict.
@@ -532,6 +551,7 @@ impl LayerInspection {
                 uncompressed_length: ts.uncompressed_length,
                 digest_verified: false,
                 tar_size: None,
+                not_read: self.tar_split_not_read.clone(),
             });
             self.check(
                 CheckName::TarsplitFollowsToc,
@@ -607,8 +627,12 @@ impl LayerInspection {
             // Checked line by line as it decompresses: the decoded tar-split (hundreds of MB
             // for a big layer) is never held, only a few batches of lines and the TOC's name
             // index (natively, decoding runs on a second thread).
-            let (split, corr) =
-                tarsplit::check_compressed(&toc, ts_bytes, ts.uncompressed_length, MAX_TAR_SPLIT)?;
+            let (split, corr) = tarsplit::check_compressed(
+                &toc,
+                ts_bytes,
+                ts.uncompressed_length,
+                MAX_TAR_SPLIT_DECODED,
+            )?;
             self.check(
                 CheckName::TarsplitUncompressedLength,
                 true,
@@ -705,11 +729,18 @@ impl LayerInspection {
         let verdict = eligibility::by_descriptor(&self.desc).and_then(|a| {
             eligibility::by_toc(&self.desc.digest, &a, toc.tar_split_digest.is_some())
         });
-        self.set_verdict(verdict.err().unwrap_or_else(if tar_split_read {
+        let mut v = verdict.err().unwrap_or_else(if tar_split_read {
             PullVerdict::partial
         } else {
             PullVerdict::partial_unchecked
-        }));
+        });
+        if let (Some(nr), VerdictCode::TarSplitNotChecked) = (&self.tar_split_not_read, v.code) {
+            v.reason = format!(
+                "partial pull if the tar-split matches the TOC: it was not read ({} of {} bytes is over chunkscope's {}-byte limit; the reference puller has none), and a mismatch makes the reference pull fail",
+                nr.what, nr.size, nr.limit
+            );
+        }
+        self.set_verdict(v);
     }
 
     /// Ends the inspection and returns what was learned.

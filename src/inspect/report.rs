@@ -215,11 +215,46 @@ pub struct EstargzReport {
 pub enum NotReadCode {
     /// The TOC is over the reference puller's 150 MiB `maxTocSize` (compressed or not).
     TocOverLimit,
+    /// The tar-split is over chunkscope's own cap ([`crate::inspect::MAX_TAR_SPLIT`],
+    /// [`crate::inspect::MAX_TAR_SPLIT_DECODED`]); the reference puller has none, so the layer
+    /// is inspected as with `--toc-only`.
+    TarSplitOverLimit,
 }
 
 impl NotReadCode {
     /// Every code.
-    pub const ALL: [NotReadCode; 1] = [NotReadCode::TocOverLimit];
+    pub const ALL: [NotReadCode; 2] = [NotReadCode::TocOverLimit, NotReadCode::TarSplitOverLimit];
+}
+
+/// One of the tar-split's two declared sizes (wire spelling `tar-split (compressed)`,
+/// `tar-split (uncompressed)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TarSplitSize {
+    /// The compressed tar-split bytes in the blob.
+    #[serde(rename = "tar-split (compressed)")]
+    Compressed,
+    /// The tar-split's JSON lines once decompressed.
+    #[serde(rename = "tar-split (uncompressed)")]
+    Uncompressed,
+}
+
+impl TarSplitSize {
+    /// Both sizes.
+    pub const ALL: [TarSplitSize; 2] = [TarSplitSize::Compressed, TarSplitSize::Uncompressed];
+
+    /// The size in words (the same as the wire spelling).
+    pub fn describe(self) -> &'static str {
+        match self {
+            TarSplitSize::Compressed => "tar-split (compressed)",
+            TarSplitSize::Uncompressed => "tar-split (uncompressed)",
+        }
+    }
+}
+
+impl std::fmt::Display for TarSplitSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
 }
 
 /// One of the TOC's two declared sizes (wire spelling `TOC (compressed)`, `TOC (uncompressed)`).
@@ -260,14 +295,15 @@ impl std::fmt::Display for TocSize {
     }
 }
 
-/// A section deliberately not read: which limit it is over.
+/// A section deliberately not read: which limit it is over. `W` names the section's sizes:
+/// [`TocSize`] for the layer's `notRead`, [`TarSplitSize`] for the tar-split's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NotRead {
+pub struct NotRead<W = TocSize> {
     /// Why it was not read.
     pub code: NotReadCode,
-    /// Which of the TOC's two sizes is over the limit.
-    pub what: TocSize,
+    /// Which of the section's two sizes is over the limit.
+    pub what: W,
     /// The size claimed (annotation or footer), in bytes.
     pub size: u64,
     /// The limit, in bytes.
@@ -413,6 +449,9 @@ pub struct TarSplitReport {
     pub digest_verified: bool,
     /// Size of the uncompressed tar, when the tar-split was read.
     pub tar_size: Option<u64>,
+    /// Set when the tar-split was deliberately not read: over chunkscope's own cap (the
+    /// reference puller has none). The layer is then inspected as with `--toc-only`.
+    pub not_read: Option<NotRead<TarSplitSize>>,
 }
 
 /// Which footer a blob ends with: the zstd:chunked layouts

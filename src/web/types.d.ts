@@ -373,6 +373,8 @@ export type AnnotationNamespace = "current" | "legacy" | "estargz" | "none";
 export type FooterVariant = "current-72" | "v1.47-64" | "legacy-48" | "estargz-51" | "estargz-legacy-47";
 /** Which of the TOC's declared sizes (`notRead.what`). */
 export type TocSize = "TOC (compressed)" | "TOC (uncompressed)";
+/** One of the tar-split's two declared sizes (`notRead.what` of a tar-split). */
+export type TarSplitSize = "tar-split (compressed)" | "tar-split (uncompressed)";
 /** Which eStargz writer made the layer. */
 export type EstargzKind = "estargz" | "stargz-zstdchunked";
 /** The landmark entry of an eStargz TOC. */
@@ -409,7 +411,10 @@ export interface LayerReport {
   format: LayerFormat;
   annotations: AnnotationNamespace;
   toc: { offset: number; length: number; uncompressedLength: number; digestVerified: boolean } | null;
-  tarSplit: { offset: number; length: number; uncompressedLength: number; digestVerified: boolean; tarSize: number | null } | null;
+  /** `notRead`: the tar-split was over chunkscope's own cap (1 GiB compressed, 8 GiB
+   *  uncompressed; the reference puller has none) and was not read: the layer was inspected as
+   *  with `verifyTarSplit: false`. */
+  tarSplit: { offset: number; length: number; uncompressedLength: number; digestVerified: boolean; tarSize: number | null; notRead: { code: NotReadCode; what: TarSplitSize; size: number; limit: number } | null } | null;
   footer: { variant: FooterVariant; tocOffset: number; tocLength: number; tocUncompressedLength: number;
             tarSplitOffset: number | null; tarSplitLength: number | null; tarSplitUncompressedLength: number | null } | null;
   entries: number;
@@ -466,7 +471,7 @@ export interface EstargzReport {
   insecurePullHazards: PullHazard[];
 }
 
-export type NotReadCode = "toc-over-limit";
+export type NotReadCode = "toc-over-limit" | "tar-split-over-limit";
 
 export interface ImageReport {
   source: string;

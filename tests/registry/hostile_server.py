@@ -28,6 +28,8 @@ repository name <case> picks the misbehaviour; `good` serves the image honestly.
   size-2p53        the layer descriptor claims 2^53 + 1 bytes
   toc-over-limit   the layer's manifest-position annotation claims a 167 MiB TOC (descriptor
                    size 200 MiB): the reference puller pulls it whole without reading it
+  tarsplit-over-limit  the tarsplit-position annotation claims the tar-split decompresses to
+                   9 GiB (offset and compressed length true): over chunkscope's cap, not podman's
   toc-claims-120mib  the annotations claim a 120 MiB TOC (descriptor size 200 MiB, no
                    tar-split); its range answers 206 announcing all 120 MiB, sends 4 KiB and closes
 
@@ -53,6 +55,7 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 HUGE_MANIFEST = 100 * 1000 * 1000
 MANIFEST_POSITION = "io.github.containers.zstd-chunked.manifest-position"
+TARSPLIT_POSITION = "io.github.containers.zstd-chunked.tarsplit-position"
 
 
 def sha(b):
@@ -86,6 +89,12 @@ class Image:
             layer["size"] = 200 << 20
             toc = 167 << 20
             layer["annotations"][MANIFEST_POSITION] = f"{(200 << 20) - toc - 4096}:{toc}:{toc + 1}:1"
+            return json.dumps(m).encode()
+        if case == "tarsplit-over-limit":
+            m = json.loads(self.manifest_bytes)
+            a = m["layers"][0]["annotations"]
+            offset, length, _ = a[TARSPLIT_POSITION].split(":")
+            a[TARSPLIT_POSITION] = f"{offset}:{length}:{9 << 30}"
             return json.dumps(m).encode()
         if case == "toc-claims-120mib":
             m = json.loads(self.manifest_bytes)

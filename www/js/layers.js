@@ -131,8 +131,10 @@ export class LayersTable extends Emitter {
         ? h('td', { class: 'num not-read', title: notReadText(l.notRead) }, 'not read')
         : h('td', { class: 'num', title: l.toc ? `${fmt.int(l.toc.length)} bytes compressed, ${fmt.int(l.toc.uncompressedLength)} uncompressed${l.toc.digestVerified ? ', digest verified' : ''}` : '' },
           l.toc ? fmt.bytes(l.toc.length) : '—'),
-      h('td', { class: 'num', title: l.tarSplit ? `${fmt.int(l.tarSplit.length)} bytes compressed, ${fmt.int(l.tarSplit.uncompressedLength)} uncompressed` : '' },
-        l.tarSplit ? fmt.bytes(l.tarSplit.length) : '—'),
+      l.tarSplit?.notRead
+        ? h('td', { class: 'num not-read', title: notReadText(l.tarSplit.notRead) }, 'not read')
+        : h('td', { class: 'num', title: l.tarSplit ? `${fmt.int(l.tarSplit.length)} bytes compressed, ${fmt.int(l.tarSplit.uncompressedLength)} uncompressed` : '' },
+          l.tarSplit ? fmt.bytes(l.tarSplit.length) : '—'),
       h('td', { class: 'num entries' }, l.toc && !l.notRead ? fmt.int(l.entries) : '—'),
       h('td', { class: 'num files' }, l.toc && !l.notRead ? fmt.int(l.files) : '—'),
       h('td', { class: 'checks' }, checksBtn),
@@ -140,6 +142,7 @@ export class LayersTable extends Emitter {
         hazardBadge(l.pullHazards),
         !l.partialPull?.eligible && l.partialPull?.reason && !l.error && !l.notRead ? h('span', { class: 'reason' }, l.partialPull.reason) : null,
         l.notRead ? h('span', { class: 'reason not-read-note', dataset: { notRead: l.notRead.code } }, notReadText(l.notRead)) : null,
+        l.tarSplit?.notRead ? h('span', { class: 'reason not-read-note', dataset: { notRead: l.tarSplit.notRead.code } }, notReadText(l.tarSplit.notRead)) : null,
         estargzNote(l), h('span', { class: 'here-slot' })),
       h('td', { class: 'num', title: (l.readLog || []).map((r) => `bytes ${fmt.int(r.offset)}–${fmt.int(r.offset + r.length - 1)}`).join('\n') },
         `${fmt.bytes(l.bytesRead)} · ${fmt.plural(l.reads || 0, 'read')}`));
@@ -242,6 +245,10 @@ export function notReadText(nr) {
   if (!nr) return '';
   const what = nr.what || 'TOC';
   const mib = (n) => (n % 1048576 === 0 ? `${fmt.int(n / 1048576)} MiB` : fmt.bytes(n));
+  if (nr.code === 'tar-split-over-limit') {
+    return `${what} not read: ${fmt.bytes(nr.size)} (${fmt.int(nr.size)} bytes) is over chunkscope's ${mib(nr.limit)} limit ` +
+      '(the reference puller has none and reads it); the layer was inspected without its tar-split';
+  }
   if (nr.code === 'toc-over-limit') {
     return `${what} not read: ${fmt.bytes(nr.size)} (${fmt.int(nr.size)} bytes) is over the reference puller's ${mib(nr.limit)} limit, ` +
       'so podman does not read it either and pulls this layer whole';

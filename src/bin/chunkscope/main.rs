@@ -242,6 +242,14 @@ fn print_layer(i: usize, of: usize, l: &LayerReport) {
             t.digest_verified,
         );
         out!("  tar-split {}", section(at, verified, &tar));
+        if let Some(nr) = &t.not_read {
+            out!(
+                "  not read  {} of {} bytes: over chunkscope's {}-byte limit (the reference puller has none); inspected as with --toc-only",
+                nr.what,
+                n(nr.size),
+                n(nr.limit)
+            );
+        }
     }
     if let Some(nr) = &l.not_read {
         out!(
