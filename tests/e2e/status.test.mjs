@@ -75,6 +75,36 @@ test('a TOC over the reference puller\'s limit: "not read" in words (layers tabl
   assertClean(page);
 });
 
+test('a tar-split over chunkscope\'s cap, verified on request: "not read" in its cell and in words, a partial pull, no error', { skip, timeout: 60000 }, async () => {
+  const page = await ui.page();
+  await record(page);
+  await page.goto(ui.base);
+  await page.locator('chunkscope-inspector input[name="registry"]').fill(hostile());
+  await page.locator('chunkscope-inspector input[name="image"]').fill('tarsplit-over-limit:t');
+  await page.locator('chunkscope-inspector details.options summary').click();
+  await page.locator('chunkscope-inspector input[name="verifyTarSplit"]').check();
+  await page.locator('chunkscope-inspector form.query button[type="submit"]').click();
+  assert.equal(await waitForReport(page), 'report');
+  const layer = (await page.evaluate(() => window.reports.at(-1))).layers[0];
+  assert.equal(layer.error, null);
+  assert.equal(layer.notRead, null);
+  assert.equal(layer.tarSplit.notRead.code, 'tar-split-over-limit');
+  assert.equal(layer.tarSplit.notRead.limit, 8 * 1024 * 1024 * 1024);
+  assert.equal(layer.partialPull.code, 'tar-split-not-checked');
+
+  const row = page.locator('chunkscope-inspector tr.layer-row');
+  // the TOC was read (its size shown), the tar-split cell says "not read"
+  assert.equal(await row.locator('td.not-read').count(), 1);
+  assert.equal(await row.locator('td.not-read').textContent(), 'not read');
+  assert.notEqual(await row.locator('td.entries').textContent(), '—');
+  const words = await row.locator('.not-read-note[data-not-read="tar-split-over-limit"]').textContent();
+  assert.ok(words.startsWith('tar-split (uncompressed) not read: '), words);
+  assert.match(words, /over chunkscope's 8,192 MiB limit \(the reference puller has none and reads it\)/);
+  assert.equal(await page.locator('chunkscope-inspector tr.layer-error').count(), 0);
+  assert.equal(await errorBox(page).count(), 0);
+  assertClean(page);
+});
+
 test('a stall while waiting for the headers: the error says "Timed out waiting for the answer\'s headers" and the limit', { skip, timeout: 60000 }, async () => {
   const page = await ui.page();
   await record(page);
