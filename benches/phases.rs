@@ -177,6 +177,7 @@ fn main() {
     let parsed = toc::parse(&json).expect("parse");
     drop(json);
     println!("tar-split decode + line-by-line check against the TOC:");
+    #[cfg(not(target_arch = "wasm32"))]
     row(
         "check_threaded: best decoder on a second thread, check here",
         time(runs, || {
@@ -186,6 +187,7 @@ fn main() {
                 .ok()
         }),
     );
+    #[cfg_attr(not(feature = "libzstd"), allow(unused_mut))]
     let mut backends = vec![("ruzstd", Backend::Ruzstd)];
     #[cfg(feature = "libzstd")]
     backends.push(("libzstd", Backend::Libzstd));

@@ -5,7 +5,7 @@
 //   node --no-warnings scripts/run-wasi.mjs FILE.wasm [ARGS...]
 //
 // Prints the engine that runs the code (Node and V8 versions) to stderr, passes stdout/stderr and
-// the environment through, preopens no directory (the benches need none) and exits with the
+// the environment through, preopens no directory unless WASI_PREOPEN names one, and exits with the
 // module's exit code.
 //
 // Node 20's WASI calls into C++ through V8 "fast API calls", and a GC that starts inside one
@@ -38,10 +38,14 @@ if (!file) {
   console.error('usage: node --no-warnings scripts/run-wasi.mjs FILE.wasm [ARGS...]');
   process.exit(2);
 }
+// WASI_PREOPEN=DIR gives the module DIR (same path inside), for a bench that reads files
+// (benches/phases.rs reads an OCI layout); without it, no directory is preopened.
+const preopens = process.env.WASI_PREOPEN ? { [process.env.WASI_PREOPEN]: process.env.WASI_PREOPEN } : {};
 const wasi = new WASI({
   version: 'preview1',
   args: [file, ...args],
   env: process.env,
+  preopens,
   returnOnExit: true,
 });
 const module = await WebAssembly.compile(await readFile(file));
