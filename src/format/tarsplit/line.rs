@@ -123,7 +123,8 @@ fn fast_inner<'a>(raw: &'a [u8], out: &mut Vec<u8>) -> Option<Line<'a>> {
             NAME_RAW => line.name_raw = c.string_or_null()?.map(Cow::Borrowed),
             SIZE => line.size = c.integer()?,
             PAYLOAD => {
-                if let Some(text) = c.raw_string_or_null()? {
+                if !c.null() && !c.payload_before_position(out) {
+                    let text = c.raw_string()?;
                     base64_simd::STANDARD.decode_append(text, out).ok()?;
                 }
             }
@@ -177,6 +178,35 @@ impl<'a> Cursor<'a> {
         std::str::from_utf8(s).ok()
     }
 
+    /// The payload string read without scanning it for its end, when the line ends as
+    /// tar-split writes it, `","position":N}`: the text up to that tail is decoded, and if it
+    /// decodes it holds only base64 characters, so the tail's quote is the string's end.
+    /// `false` (with `out` as it was) when the line does not end so or the text does not decode.
+    fn payload_before_position(&mut self, out: &mut Vec<u8>) -> bool {
+        const TAIL: &[u8] = b"\",\"position\":";
+        let Some(body) = self.raw.strip_suffix(b"}") else {
+            return false;
+        };
+        let digits = body.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        let Some(before) = body[..body.len() - digits].strip_suffix(TAIL) else {
+            return false;
+        };
+        let start = self.at + 1;
+        if digits == 0 || self.raw.get(self.at) != Some(&b'"') || before.len() < start {
+            return false;
+        }
+        let len = out.len();
+        if base64_simd::STANDARD
+            .decode_append(&before[start..], out)
+            .is_err()
+        {
+            out.truncate(len);
+            return false;
+        }
+        self.at = before.len() + 1;
+        true
+    }
+
     fn null(&mut self) -> bool {
         let null = self.raw[self.at..].starts_with(b"null");
         if null {
@@ -190,13 +220,6 @@ impl<'a> Cursor<'a> {
             return Some(None);
         }
         self.string().map(Some)
-    }
-
-    fn raw_string_or_null(&mut self) -> Option<Option<&'a [u8]>> {
-        if self.null() {
-            return Some(None);
-        }
-        self.raw_string().map(Some)
     }
 
     /// An integer as JSON writes it (`-`, then `0` or digits not starting with `0`), of at most
@@ -310,6 +333,15 @@ mod tests {
                 br#"{"type":1,"name_raw":"/w==","size":12,"payload":"NCAAAAAAAAA=","position":3}"#,
                 true,
             ),
+            // The payload not last: found by its closing quote, not by the line's tail.
+            (
+                br#"{"type":1,"payload":"NCAAAAAAAAA=","name":"a","position":3}"#,
+                true,
+            ),
+            (br#"{"type":2,"payload":"","position":0}"#, true),
+            // A tail that is not JSON, an escaped quote in the payload: serde_json's turn.
+            (br#"{"type":2,"payload":"AAAA","position":01}"#, false),
+            (br#"{"type":2,"payload":"AA\"AA","position":0}"#, false),
             // An escape, and a payload that is not base64: serde_json's turn.
             (br#"{"type":1,"name":"caf\u00e9","position":3}"#, false),
             (br#"{"type":2,"payload":"ZDAwMDAvAAA","position":0}"#, false),
