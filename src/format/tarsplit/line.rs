@@ -5,16 +5,19 @@
 //! base64 payload strings of a kilobyte each. serde_json scans every string byte by byte (for
 //! escapes, then again for UTF-8) and the `base64` crate decodes at about 1.5 GB/s; on a
 //! 154,000-entry layer that was about a quarter of the whole inspection's CPU time. The fast
-//! reader here finds the end of a string with `memchr` and decodes base64 with `base64-simd`.
+//! reader here decodes a payload with `base64-simd` straight from the line, taking the line's
+//! tail (`","position":N}`) as the string's end when the text before it decodes (base64 holds
+//! no quote), and otherwise finds a string's end with `memchr`.
 //!
-//! What keeps it exact: [`parse`] only takes a line its fast reader is sure serde_json reads to
+//! What keeps it exact: [`read`] only takes a line its fast reader is sure serde_json reads to
 //! the same [`Line`] (an object of the known keys, each once, no whitespace, no escapes, strings
-//! of UTF-8 without control characters, integers without sign tricks or exponents); anything
-//! else goes to serde_json, so every error and its text stay serde_json's. [`decode_base64`]
-//! takes `base64-simd`'s answer when it succeeds — its `STANDARD` engine accepts exactly what the
-//! `base64` crate's `STANDARD` engine accepts (padding required, trailing bits zero), which the
-//! tests below compare on mutated inputs — and on a failure asks the `base64` crate again, for
-//! the same error message as before.
+//! of UTF-8 without control characters, a payload that decodes, integers without sign tricks or
+//! exponents); anything else goes to serde_json, so every error and its text stay serde_json's.
+//! `base64-simd`'s `STANDARD` engine accepts exactly what the `base64` crate's `STANDARD` engine
+//! accepts (padding required, trailing bits zero), which the tests below compare on mutated
+//! inputs; [`decode_base64`] takes its answer when it succeeds and on a failure asks the
+//! `base64` crate again, for the same error message as before. [`agrees`] compares the two
+//! readers on one line; the `tarsplit` fuzz target asserts it on every line it makes.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
