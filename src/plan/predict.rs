@@ -251,6 +251,15 @@ struct Attempt {
     error: Option<(String, bool)>,
 }
 
+impl Attempt {
+    /// The attempt ends here, failed with `error` (`retried`: whether podman retries it).
+    fn fail(mut self, error: String, retried: bool) -> Attempt {
+        self.outcome = Outcome::Fails;
+        self.error = Some((error, retried));
+        self
+    }
+}
+
 /// The halving pass: `mergeMissingChunks(parts, len(chunks)/2)` on parts already merged once.
 /// After the first pass no two network parts touch and every gap is over 1 KiB, so the parts
 /// are the ranges themselves (local and hole parts between them play no part in the gaps).
@@ -316,10 +325,8 @@ fn attempt_layer(
                         {
                             let prefix = format!("partial pull of blob {}: ", l.digest);
                             let text = v.error.as_deref().unwrap_or(&v.reason);
-                            a.outcome = Outcome::Fails;
-                            a.error =
-                                Some((text.strip_prefix(&prefix).unwrap_or(text).into(), false));
-                            return a;
+                            return a
+                                .fail(text.strip_prefix(&prefix).unwrap_or(text).into(), false);
                         }
                     }
                     Answer::Refused(400) => {
@@ -329,20 +336,16 @@ fn attempt_layer(
                         return a;
                     }
                     Answer::Refused(s) => {
-                        a.outcome = Outcome::Fails;
-                        a.error = Some((
+                        return a.fail(
                             format!(
                                 "read zstd:chunked manifest: {}",
                                 refusal_text(s, o.error_body)
                             ),
                             retryable(s, o.error_body),
-                        ));
-                        return a;
+                        );
                     }
                     Answer::FirstRangeOnly => {
-                        a.outcome = Outcome::Fails;
-                        a.error = Some(("read zstd:chunked manifest: stream closed".into(), false));
-                        return a;
+                        return a.fail("read zstd:chunked manifest: stream closed".into(), false);
                     }
                 }
             }
@@ -353,31 +356,25 @@ fn attempt_layer(
                         Answer::AsAsked | Answer::Whole => break,
                         Answer::Refused(400) if ranges.len() > 1 => ranges = halve(&ranges),
                         Answer::Refused(400) => {
-                            a.outcome = Outcome::Fails;
-                            a.error = Some((
+                            return a.fail(
                                 "staging a partially-pulled layer: bad request".into(),
                                 false,
-                            ));
-                            return a;
+                            );
                         }
                         Answer::Refused(s) => {
-                            a.outcome = Outcome::Fails;
-                            a.error = Some((
+                            return a.fail(
                                 format!(
                                     "staging a partially-pulled layer: {}",
                                     refusal_text(s, o.error_body)
                                 ),
                                 retryable(s, o.error_body),
-                            ));
-                            return a;
+                            );
                         }
                         Answer::FirstRangeOnly => {
-                            a.outcome = Outcome::Fails;
-                            a.error = Some((
+                            return a.fail(
                                 "staging a partially-pulled layer: invalid stream returned".into(),
                                 false,
-                            ));
-                            return a;
+                            );
                         }
                     }
                 }
