@@ -162,6 +162,13 @@ impl TocEntry {
     pub fn rare_mut(&mut self) -> &mut Rare {
         self.rare.get_or_insert_with(Box::default)
     }
+    /// Sets one field of [`Rare`]: a default value allocates no `Rare`, but still overwrites
+    /// the field of one that exists (a key given twice: the last value counts).
+    fn set_rare<T: Default + PartialEq>(&mut self, v: T, field: fn(&mut Rare) -> &mut T) {
+        if v != T::default() || self.rare.is_some() {
+            *field(self.rare_mut()) = v;
+        }
+    }
     /// The link target ([`Rare::link_name`]; empty when absent).
     pub fn link_name(&self) -> &str {
         &self.rare().link_name
@@ -677,12 +684,10 @@ impl<'de> Visitor<'de> for EntrySeed<'_> {
                         .unwrap_or_default()
                         .into_boxed_str()
                 }
-                "linkname" => {
-                    let v = map.next_value::<Option<String>>()?.unwrap_or_default();
-                    if !v.is_empty() || e.rare.is_some() {
-                        e.rare_mut().link_name = v;
-                    }
-                }
+                "linkname" => e.set_rare(
+                    map.next_value::<Option<String>>()?.unwrap_or_default(),
+                    |r| &mut r.link_name,
+                ),
                 "mode" => e.mode = num(&mut map)?,
                 "size" => e.size = num(&mut map)?,
                 "uid" => e.uid = num(&mut map)?,
@@ -693,64 +698,30 @@ impl<'de> Visitor<'de> for EntrySeed<'_> {
                     })?
                 }
                 "accesstime" => {
-                    let v = time_value(&mut map, "accesstime")?;
-                    if v.is_some() || e.rare.is_some() {
-                        e.rare_mut().accesstime = v;
-                    }
+                    e.set_rare(time_value(&mut map, "accesstime")?, |r| &mut r.accesstime)
                 }
                 "changetime" => {
-                    let v = time_value(&mut map, "changetime")?;
-                    if v.is_some() || e.rare.is_some() {
-                        e.rare_mut().changetime = v;
-                    }
+                    e.set_rare(time_value(&mut map, "changetime")?, |r| &mut r.changetime)
                 }
-                "devmajor" => {
-                    let v = num(&mut map)?;
-                    if v != 0 || e.rare.is_some() {
-                        e.rare_mut().dev_major = v;
-                    }
-                }
-                "devminor" => {
-                    let v = num(&mut map)?;
-                    if v != 0 || e.rare.is_some() {
-                        e.rare_mut().dev_minor = v;
-                    }
-                }
-                "xattrs" => {
-                    let v = map
-                        .next_value::<Option<BTreeMap<String, String>>>()?
-                        .unwrap_or_default();
-                    if !v.is_empty() || e.rare.is_some() {
-                        e.rare_mut().xattrs = v;
-                    }
-                }
+                "devmajor" => e.set_rare(num(&mut map)?, |r| &mut r.dev_major),
+                "devminor" => e.set_rare(num(&mut map)?, |r| &mut r.dev_minor),
+                "xattrs" => e.set_rare(
+                    map.next_value::<Option<BTreeMap<String, String>>>()?
+                        .unwrap_or_default(),
+                    |r| &mut r.xattrs,
+                ),
                 "digest" => e.digest = digest_value(&mut map, "digest")?,
                 "offset" => e.offset = num(&mut map)?,
                 "endoffset" => e.end_offset = num(&mut map)?,
-                "chunksize" => {
-                    let v = num(&mut map)?;
-                    if v != 0 || e.rare.is_some() {
-                        e.rare_mut().chunk_size = v;
-                    }
-                }
-                "chunkoffset" => {
-                    let v = num(&mut map)?;
-                    if v != 0 || e.rare.is_some() {
-                        e.rare_mut().chunk_offset = v;
-                    }
-                }
-                "chunkdigest" => {
-                    let v = digest_value(&mut map, "chunkDigest")?;
-                    if v.is_some() || e.rare.is_some() {
-                        e.rare_mut().chunk_digest = v;
-                    }
-                }
-                "chunktype" => {
-                    let v = map.next_value::<Option<String>>()?.unwrap_or_default();
-                    if !v.is_empty() || e.rare.is_some() {
-                        e.rare_mut().chunk_type = v;
-                    }
-                }
+                "chunksize" => e.set_rare(num(&mut map)?, |r| &mut r.chunk_size),
+                "chunkoffset" => e.set_rare(num(&mut map)?, |r| &mut r.chunk_offset),
+                "chunkdigest" => e.set_rare(digest_value(&mut map, "chunkDigest")?, |r| {
+                    &mut r.chunk_digest
+                }),
+                "chunktype" => e.set_rare(
+                    map.next_value::<Option<String>>()?.unwrap_or_default(),
+                    |r| &mut r.chunk_type,
+                ),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
