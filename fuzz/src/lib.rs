@@ -215,23 +215,7 @@ pub fn inspect(data: &[u8]) {
     }
     let desc = descriptor(blob.size(), ann, flags & 0x80 != 0);
     let mut insp = LayerInspection::new(&desc, opts);
-    let mut reads = 0;
-    while let Some(r) = insp.next_read() {
-        reads += 1;
-        assert!(reads <= 2, "an inspection never needs more than two reads");
-        assert!(
-            r.length > 0 && r.end() <= desc.size,
-            "read {r:?} outside the blob"
-        );
-        let res = match blob.read(r.offset, r.length) {
-            Some(bytes) => insp.feed(&bytes),
-            None => insp.feed(&[]),
-        };
-        if res.is_err() {
-            assert!(insp.next_read().is_none(), "an error ends the inspection");
-            break;
-        }
-    }
+    feed_all(&mut insp, &blob, desc.size);
     let done = insp.finish();
     let _ = serde_json::to_vec(&done.report);
 }
@@ -514,6 +498,29 @@ pub fn estargz_toc(data: &[u8]) {
     );
 }
 
+/// Answers every read `insp` asks for from `blob` (a read the blob cannot answer is fed empty),
+/// checking what holds for every layer, zstd:chunked or eStargz: at most two reads, each
+/// inside the blob, and an error ends the inspection.
+fn feed_all(insp: &mut LayerInspection, blob: &VirtualBlob<'_>, size: u64) {
+    let mut reads = 0;
+    while let Some(r) = insp.next_read() {
+        reads += 1;
+        assert!(reads <= 2, "an inspection never needs more than two reads");
+        assert!(
+            r.length > 0 && r.end() <= size,
+            "read {r:?} outside the blob"
+        );
+        let res = match blob.read(r.offset, r.length) {
+            Some(bytes) => insp.feed(&bytes),
+            None => insp.feed(&[]),
+        };
+        if res.is_err() {
+            assert!(insp.next_read().is_none(), "an error ends the inspection");
+            break;
+        }
+    }
+}
+
 /// Runs a whole inspection (file list on) of a gzip layer whose annotations carry the eStargz
 /// TOC digest `digest`, reading `blob` as the inspection asks; the report is serialised too.
 fn inspect_estargz(blob: VirtualBlob<'_>, digest: String) -> InspectedLayer {
@@ -531,22 +538,7 @@ fn inspect_estargz(blob: VirtualBlob<'_>, digest: String) -> InspectedLayer {
             files: true,
         },
     );
-    let mut reads = 0;
-    while let Some(r) = insp.next_read() {
-        reads += 1;
-        assert!(
-            reads <= 2,
-            "an eStargz inspection never needs more than two reads"
-        );
-        let res = match blob.read(r.offset, r.length) {
-            Some(bytes) => insp.feed(&bytes),
-            None => insp.feed(&[]),
-        };
-        if res.is_err() {
-            assert!(insp.next_read().is_none(), "an error ends the inspection");
-            break;
-        }
-    }
+    feed_all(&mut insp, &blob, desc.size);
     let out = insp.finish();
     let _ = serde_json::to_vec(&out.report);
     out
