@@ -79,34 +79,27 @@ class Image:
     def manifest_for(self, case):
         """The manifest bytes served for a case (the honest one unless the case lies)."""
         sizes = {"size-tiny": 10, "size-huge": 1 << 62, "size-negative": -1, "size-2p53": (1 << 53) + 1}
+        # The TOC the annotations claim, in a claimed 200 MiB blob.
+        tocs = {"toc-over-limit": 167 << 20, "toc-claims-120mib": 120 << 20}
+        if case not in sizes and case not in tocs and case != "tarsplit-over-limit":
+            return self.manifest_bytes
+        m = json.loads(self.manifest_bytes)
+        layer = m["layers"][0]
         if case in sizes:
-            m = json.loads(self.manifest_bytes)
-            m["layers"][0]["size"] = sizes[case]
-            return json.dumps(m).encode()
-        if case == "toc-over-limit":
-            m = json.loads(self.manifest_bytes)
-            layer = m["layers"][0]
-            layer["size"] = 200 << 20
-            toc = 167 << 20
-            layer["annotations"][MANIFEST_POSITION] = f"{(200 << 20) - toc - 4096}:{toc}:{toc + 1}:1"
-            return json.dumps(m).encode()
-        if case == "tarsplit-over-limit":
-            m = json.loads(self.manifest_bytes)
-            a = m["layers"][0]["annotations"]
+            layer["size"] = sizes[case]
+        elif case == "tarsplit-over-limit":
+            a = layer["annotations"]
             offset, length, _ = a[TARSPLIT_POSITION].split(":")
             a[TARSPLIT_POSITION] = f"{offset}:{length}:{9 << 30}"
-            return json.dumps(m).encode()
-        if case == "toc-claims-120mib":
-            m = json.loads(self.manifest_bytes)
-            layer = m["layers"][0]
+        else:
             layer["size"] = 200 << 20
-            toc = 120 << 20
-            layer["annotations"] = {
-                k: v for k, v in layer["annotations"].items() if "tarsplit" not in k
-            }
+            toc = tocs[case]
+            if case == "toc-claims-120mib":
+                layer["annotations"] = {
+                    k: v for k, v in layer["annotations"].items() if "tarsplit" not in k
+                }
             layer["annotations"][MANIFEST_POSITION] = f"{(200 << 20) - toc - 4096}:{toc}:{toc + 1}:1"
-            return json.dumps(m).encode()
-        return self.manifest_bytes
+        return json.dumps(m).encode()
 
     def index_10000(self, manifest_digest, size):
         entries = [
